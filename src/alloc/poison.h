@@ -1,0 +1,94 @@
+#ifndef STASIS_POISON_H
+#define STASIS_POISON_H
+
+/*
+ * Manual memory poisoning for allocators that hand out pieces of one big region.
+ *
+ * Under ASan the whole reservation is one mapping that ASan considers addressable, so
+ * without help a use-after-free or an overflow into a neighbouring block inside it goes
+ * unreported. Every allocator therefore poisons free memory and the padding it leaves
+ * between blocks, and unpoisons exactly what it hands out.
+ *
+ * ASan tracks 8-byte granules and can only express "the first k bytes of a granule are
+ * addressable". Its poison call never poisons bytes outside the given range and its
+ * unpoison call never poisons anything, so neighbours sharing a granule never see a false
+ * report; the price is that a few bytes next to a small block may stay addressable. The
+ * checking allocator's guard bytes cover that gap.
+ *
+ * Under MSan, memory handed out is marked uninitialised, so reading a fresh block before
+ * writing it is reported even when the bytes were written by an earlier owner.
+ *
+ * In other builds every function here is an empty inline function.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __has_feature
+#define STASIS_HAS_FEATURE(x) __has_feature(x)
+#else
+#define STASIS_HAS_FEATURE(x) 0
+#endif
+
+#if defined(__SANITIZE_ADDRESS__) || STASIS_HAS_FEATURE(address_sanitizer)
+#define STASIS_ASAN 1
+#include <sanitizer/asan_interface.h>
+#else
+#define STASIS_ASAN 0
+#endif
+
+#if STASIS_HAS_FEATURE(memory_sanitizer)
+#define STASIS_MSAN 1
+#include <sanitizer/msan_interface.h>
+#else
+#define STASIS_MSAN 0
+#endif
+
+#define STASIS_SANITIZED (STASIS_ASAN || STASIS_MSAN)
+
+/* Marks [ptr, ptr+len) as not to be touched (ASan). */
+static inline void mem_poison(const void *ptr, size_t len) {
+#if STASIS_ASAN
+    if (len != 0) __asan_poison_memory_region(ptr, len);
+#else
+    (void)ptr;
+    (void)len;
+#endif
+}
+
+/* Marks [ptr, ptr+len) as addressable (ASan) and its contents as undefined (MSan). */
+static inline void mem_unpoison_undefined(void *ptr, size_t len) {
+#if STASIS_ASAN
+    if (len != 0) __asan_unpoison_memory_region(ptr, len);
+#endif
+#if STASIS_MSAN
+    if (len != 0) __msan_poison(ptr, len);
+#endif
+    (void)ptr;
+    (void)len;
+}
+
+/* Marks [ptr, ptr+len) as addressable, keeping what MSan knows of its contents (for a
+ * block that grows in place: its old bytes stay defined, the new ones were undefined). */
+static inline void mem_unpoison(const void *ptr, size_t len) {
+#if STASIS_ASAN
+    if (len != 0) __asan_unpoison_memory_region(ptr, len);
+#endif
+    (void)ptr;
+    (void)len;
+}
+
+/* True iff poisoning is compiled in (tests that expect a report check this first). */
+static inline bool mem_poisoning_enabled(void) { return STASIS_ASAN != 0; }
+
+/* True iff the byte at ptr is poisoned (always false without ASan). */
+static inline bool mem_is_poisoned(const void *ptr) {
+#if STASIS_ASAN
+    return __asan_address_is_poisoned(ptr) != 0;
+#else
+    (void)ptr;
+    return false;
+#endif
+}
+
+#endif
