@@ -6,6 +6,10 @@
  *
  * expect_abort(): the death test. Runs fn(arg) in a forked child with stderr captured,
  * and asserts the child died of SIGABRT and printed `expected` (e.g. the failed assertion).
+ *
+ * loop_script: a composite operation for the malloc-failure loop (failing_loop_run): it
+ * allocates a few blocks, grows one in place, and on any failure frees what it made, so a
+ * failed run must leave the allocator's diagnostics as they were.
  */
 
 #include <setjmp.h>
@@ -20,6 +24,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "alloc/allocator.h"
+#include "alloc/failing.h"
 
 #define TEST_CHILD_OUTPUT_MAX_BYTES 8192
 
@@ -53,6 +60,91 @@ static inline void expect_abort(void (*fn)(void *), void *arg, const char *expec
     }
     if (strstr(out, expected) == NULL) {
         fail_msg("child stderr lacks \"%s\":\n%s", expected, out);
+    }
+}
+
+#define LOOP_SCRIPT_BLOCKS_MAX 8
+
+typedef struct loop_script {
+    size_t lens[LOOP_SCRIPT_BLOCKS_MAX]; /* lengths to allocate, in order */
+    size_t count;                        /* 1 ..= LOOP_SCRIPT_BLOCKS_MAX */
+    size_t align;
+    size_t grow_to; /* then resize the last block to this length in place (0: no resize) */
+    /* The allocator whose state a failed run must not change, and how to read it. */
+    void *subject;
+    allocator_diagnostics (*diagnostics)(void *subject);
+    allocator_diagnostics before;
+    void *held[LOOP_SCRIPT_BLOCKS_MAX]; /* after a successful run: the blocks, to free */
+    size_t held_lens[LOOP_SCRIPT_BLOCKS_MAX];
+} loop_script;
+
+static inline void loop_script_snapshot(void *ctx) {
+    loop_script *s = ctx;
+    s->before = s->diagnostics(s->subject);
+}
+
+/* Capacity and bytes in use must be back; the peak and oom count may have moved. */
+static inline bool loop_script_unchanged(void *ctx) {
+    loop_script *s = ctx;
+    allocator_diagnostics now = s->diagnostics(s->subject);
+    return now.capacity_bytes == s->before.capacity_bytes &&
+           now.allocated_bytes == s->before.allocated_bytes;
+}
+
+static inline bool loop_script_run(void *ctx, allocator a) {
+    loop_script *s = ctx;
+    size_t made = 0;
+    for (; made < s->count; made++) {
+        s->held_lens[made] = s->lens[made];
+        s->held[made] = allocator_alloc(a, s->lens[made], s->align);
+        if (s->held[made] == NULL) break;
+    }
+    bool ok = made == s->count;
+    size_t last = s->count - 1;
+    if (ok && s->grow_to != 0) {
+        ok = allocator_resize(a, s->held[last], s->lens[last], s->grow_to, s->align);
+        if (ok) s->held_lens[last] = s->grow_to;
+        made = s->count;
+    }
+    if (ok) return true;
+    for (size_t i = made; i-- > 0;)
+        allocator_free(a, s->held[i], s->held_lens[i], s->align);
+    return false;
+}
+
+/* Frees what a successful run kept. */
+static inline void loop_script_release(loop_script *s, allocator a) {
+    for (size_t i = s->count; i-- > 0;)
+        allocator_free(a, s->held[i], s->held_lens[i], s->align);
+}
+
+/*
+ * Runs the script through a failing wrapper around `child` in both modes and asserts the
+ * loop's verdict is ok, each of the script's calls was failed once (failed runs = calls),
+ * and its blocks come back.
+ */
+static inline void assert_failure_loop_clean(loop_script *s, allocator child) {
+    static const failing_mode modes[2] = {FAILING_TRANSIENT, FAILING_PERSISTENT};
+    for (size_t m = 0; m < 2; m++) {
+        failing_allocator f;
+        failing_init(&f, child);
+        failing_loop_case c = {.ctx = s,
+                               .run = loop_script_run,
+                               .snapshot = loop_script_snapshot,
+                               .unchanged = loop_script_unchanged};
+        failing_loop_result r = failing_loop_run(&f, &c, modes[m], 64);
+        if (r.verdict != FAILING_LOOP_OK) {
+            fail_msg("failure loop (%s): %s at run %u", m == 0 ? "transient" : "persistent",
+                     failing_loop_verdict_name(r.verdict), r.runs);
+        }
+        size_t calls = s->count + (s->grow_to != 0);
+        assert_int_equal(r.failed_runs, calls);
+        assert_int_equal(r.runs, calls + 1);
+        assert_int_equal(r.benign_failures, 0);
+        assert_int_equal(r.allocation_calls, calls);
+        loop_script_release(s, failing_allocator_iface(&f));
+        assert_int_equal(failing_live_bytes(&f), 0);
+        assert_true(failing_invariants_hold(&f));
     }
 }
 
