@@ -15,19 +15,21 @@ endfunction()
 
 # Builds the binaries of one target against `core` (the normal or a canary core library).
 # `suffix` distinguishes canary variants: replay_<name><suffix>, fuzz_<name><suffix>.
+# stasis_fuzz_common links before the core: its models and harness call the allocators, and
+# it cannot depend on one core itself (a canary binary must get its canary core).
 function(stasis_add_fuzz_binaries name core suffix)
   set(src ${PROJECT_SOURCE_DIR}/fuzz/fuzz_${name}.c)
   get_property(extra GLOBAL PROPERTY STASIS_FUZZ_LIBS_${name})
 
   add_executable(replay_${name}${suffix} ${src} ${PROJECT_SOURCE_DIR}/fuzz/driver_replay.c)
   stasis_target_flags(replay_${name}${suffix})
-  target_link_libraries(replay_${name}${suffix} PRIVATE ${core} stasis_fuzz_common ${extra})
+  target_link_libraries(replay_${name}${suffix} PRIVATE stasis_fuzz_common ${core} ${extra})
 
   if(STASIS_FUZZ_ENGINE STREQUAL "libfuzzer")
     add_executable(fuzz_${name}${suffix} ${src})
     stasis_target_flags(fuzz_${name}${suffix})
     target_link_options(fuzz_${name}${suffix} PRIVATE -fsanitize=fuzzer)
-    target_link_libraries(fuzz_${name}${suffix} PRIVATE ${core} stasis_fuzz_common ${extra})
+    target_link_libraries(fuzz_${name}${suffix} PRIVATE stasis_fuzz_common ${core} ${extra})
   elseif(STASIS_FUZZ_ENGINE STREQUAL "afl")
     add_executable(fuzz_${name}${suffix} ${src} ${PROJECT_SOURCE_DIR}/fuzz/driver_afl.c)
     stasis_target_flags(fuzz_${name}${suffix})
@@ -35,7 +37,7 @@ function(stasis_add_fuzz_binaries name core suffix)
     # AFL++'s, so only the driver file gets the warnings relaxed.
     set_source_files_properties(${PROJECT_SOURCE_DIR}/fuzz/driver_afl.c PROPERTIES
         COMPILE_OPTIONS "-Wno-error;-Wno-pedantic;-Wno-conversion;-Wno-sign-conversion;-Wno-missing-prototypes;-Wno-cast-qual;-Wno-strict-prototypes")
-    target_link_libraries(fuzz_${name}${suffix} PRIVATE ${core} stasis_fuzz_common ${extra})
+    target_link_libraries(fuzz_${name}${suffix} PRIVATE stasis_fuzz_common ${core} ${extra})
   endif()
 endfunction()
 

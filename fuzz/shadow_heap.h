@@ -23,6 +23,7 @@ typedef struct shadow_block {
     size_t len;
     size_t align;
     uint8_t fill;
+    uint8_t tag; /* the target's own mark (0 from shadow_heap_add), e.g. which path made it */
 } shadow_block;
 
 typedef struct shadow_heap {
