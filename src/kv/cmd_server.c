@@ -1,0 +1,62 @@
+/* Keyspace-wide server commands: DBSIZE, FLUSHALL, FLUSHDB, TIME. */
+#include "alloc/stasis_assert.h"
+#include "kv/command.h"
+#include "kv/resp_number.h"
+
+static void cmd_dbsize(kv_ctx *c) { kv_reply_integer(c, (int64_t)c->store->keys); }
+
+/* FLUSHALL / FLUSHDB [ASYNC|SYNC]: with one database they are the same; both free
+ * everything at once (O(keys + their chunks)), so ASYNC is accepted and runs synchronously. */
+static void cmd_flush(kv_ctx *c) {
+    if (c->argc == 2 && !kv_arg_is(c, 1, "sync") && !kv_arg_is(c, 1, "async")) {
+        kv_reply_error(c, KV_ERR_SYNTAX);
+        return;
+    }
+    if (c->argc > 2) {
+        kv_reply_error(c, KV_ERR_SYNTAX);
+        return;
+    }
+    kv_store_flush(c->store);
+    kv_reply_ok(c);
+}
+
+/* TIME: the engine's clock (ms) as [seconds, microseconds], both bulk strings. */
+static void cmd_time(kv_ctx *c) {
+    int64_t seconds = c->now_ms / 1000;
+    int64_t micros = (c->now_ms % 1000) * 1000;
+    char buf[2][24];
+    size_t len[2];
+    int64_t values[2] = {seconds, micros};
+    for (int i = 0; i < 2; i++) {
+        len[i] = resp_format_int64(values[i], buf[i], sizeof buf[i]);
+    }
+    kv_reply_array(c, 2);
+    kv_reply_bulk(c, buf[0], len[0]);
+    kv_reply_bulk(c, buf[1], len[1]);
+}
+
+static const kv_command commands[] = {
+    {.name = "dbsize",
+     .arity = 1,
+     .flags = KV_CMD_READONLY | KV_CMD_FAST,
+     .handler = cmd_dbsize,
+     .summary = "Return the number of keys"},
+    {.name = "flushall",
+     .arity = -1,
+     .flags = KV_CMD_WRITE,
+     .handler = cmd_flush,
+     .summary = "Remove all keys"},
+    {.name = "flushdb",
+     .arity = -1,
+     .flags = KV_CMD_WRITE,
+     .handler = cmd_flush,
+     .summary = "Remove all keys of the current database"},
+    {.name = "time",
+     .arity = 1,
+     .flags = KV_CMD_FAST,
+     .handler = cmd_time,
+     .summary = "Return the server time"},
+};
+
+const kv_command_family kv_server_family = {
+    .group = "server", .commands = commands, .count = sizeof commands / sizeof commands[0]};

@@ -1,0 +1,452 @@
+/* String commands: GET SET SETNX GETSET GETDEL MGET MSET MSETNX APPEND STRLEN GETRANGE
+ * SETRANGE INCR DECR INCRBY DECRBY, with Redis 7.0's semantics and error texts. Every
+ * write checks its limits and the chunks its final state needs before changing anything. */
+#include <string.h>
+
+#include "alloc/stasis_assert.h"
+#include "kv/command.h"
+#include "kv/resp_number.h"
+
+/* ---- shared steps ---- */
+
+/* Reply: the string value of a record, or $-1 for none. */
+static void reply_string_or_null(kv_ctx *c, uint32_t id) {
+    if (id == KV_RECORD_NONE) {
+        kv_reply_null(c);
+        return;
+    }
+    const kv_record *r = kv_store_record(c->store, id);
+    kv_reply_string_value(c, r, 0, r->value_len);
+}
+
+/* Bytes of the reply reply_string_or_null would write. */
+static uint64_t string_reply_bytes(const kv_ctx *c, uint32_t id) {
+    if (id == KV_RECORD_NONE) return 5;
+    return kv_bulk_reply_bytes(kv_store_record(c->store, id)->value_len);
+}
+
+/*
+ * Checks that key argv[key] can hold a string of `len` bytes, replacing its current value
+ * (or created if id is none): limits, keys_max and chunks. Writes the error on failure.
+ */
+static bool can_store_string(kv_ctx *c, uint32_t key, uint32_t id, uint64_t len) {
+    if (!kv_check_value_size(c, len)) return false;
+    uint64_t need = kv_store_chunks_for(c->store, len);
+    if (id == KV_RECORD_NONE) return kv_check_new_key(c, key, need);
+    uint64_t freed = kv_store_record(c->store, id)->value_chunks;
+    return kv_check_chunks(c, need > freed ? need - freed : 0);
+}
+
+/* Stores `value` under argv[key] (id: its record, or none to create it); keeps the TTL
+ * iff asked. Returns the record. */
+static uint32_t store_string(kv_ctx *c, uint32_t key, uint32_t id, const resp_arg *value,
+                             bool keep_ttl) {
+    if (id == KV_RECORD_NONE) {
+        id = kv_store_add(c->store, c->argv[key].ptr, c->argv[key].len, KV_TYPE_STRING);
+    } else if (!keep_ttl) {
+        kv_store_set_expire(c->store, id, KV_NO_EXPIRE);
+    }
+    kv_store_set_string(c->store, id, value->ptr, value->len);
+    return id;
+}
+
+/* ---- GET, GETDEL, STRLEN, GETRANGE, MGET ---- */
+
+static void cmd_get(kv_ctx *c) {
+    uint32_t id = kv_lookup_typed(c, 1, KV_TYPE_STRING);
+    if (id == KV_LOOKUP_WRONGTYPE) return;
+    reply_string_or_null(c, id);
+}
+
+static void cmd_getdel(kv_ctx *c) {
+    uint32_t id = kv_lookup_typed(c, 1, KV_TYPE_STRING);
+    if (id == KV_LOOKUP_WRONGTYPE) return;
+    if (!kv_reply_room(c, string_reply_bytes(c, id))) return;
+    reply_string_or_null(c, id);
+    if (id != KV_RECORD_NONE) kv_store_delete(c->store, id);
+}
+
+static void cmd_strlen(kv_ctx *c) {
+    uint32_t id = kv_lookup_typed(c, 1, KV_TYPE_STRING);
+    if (id == KV_LOOKUP_WRONGTYPE) return;
+    kv_reply_integer(c, id == KV_RECORD_NONE ? 0 : kv_store_record(c->store, id)->value_len);
+}
+
+static void cmd_getrange(kv_ctx *c) {
+    int64_t start = 0;
+    int64_t end = 0;
+    if (!kv_arg_int64(c, 2, &start, NULL) || !kv_arg_int64(c, 3, &end, NULL)) return;
+    uint32_t id = kv_lookup_typed(c, 1, KV_TYPE_STRING);
+    if (id == KV_LOOKUP_WRONGTYPE) return;
+    int64_t len = id == KV_RECORD_NONE ? 0 : kv_store_record(c->store, id)->value_len;
+    /* Redis's arithmetic, step by step: negative indexes count from the end. */
+    if (start < 0 && end < 0 && start > end) {
+        kv_reply_bulk(c, "", 0);
+        return;
+    }
+    if (start < 0) start = len + start;
+    if (end < 0) end = len + end;
+    if (start < 0) start = 0;
+    if (end < 0) end = 0;
+    if (end >= len) end = len - 1;
+    if (start > end || len == 0) {
+        kv_reply_bulk(c, "", 0);
+        return;
+    }
+    kv_reply_string_value(c, kv_store_record(c->store, id), (uint64_t)start,
+                          (uint64_t)(end - start + 1));
+}
+
+static void cmd_mget(kv_ctx *c) {
+    kv_reply_array(c, c->argc - 1);
+    for (uint32_t i = 1; i < c->argc; i++) {
+        uint32_t id = kv_lookup(c, i);
+        bool is_string =
+            id != KV_RECORD_NONE && kv_store_record(c->store, id)->type == KV_TYPE_STRING;
+        reply_string_or_null(c, is_string ? id : KV_RECORD_NONE);
+    }
+}
+
+/* ---- SET and its options ---- */
+
+enum {
+    SET_NX = 1u << 0,
+    SET_XX = 1u << 1,
+    SET_EX = 1u << 2,
+    SET_PX = 1u << 3,
+    SET_EXAT = 1u << 4,
+    SET_PXAT = 1u << 5,
+    SET_KEEPTTL = 1u << 6,
+    SET_GET = 1u << 7,
+};
+#define SET_ANY_EXPIRE (SET_EX | SET_PX | SET_EXAT | SET_PXAT)
+
+typedef struct set_options {
+    uint32_t flags;
+    uint32_t expire_arg; /* argv index of the time, 0 if none */
+} set_options;
+
+/* Redis's parseExtendedStringArgumentsOrReply for SET: each option once, no conflicts. */
+static bool parse_set_options(kv_ctx *c, set_options *o) {
+    static const struct {
+        const char *word;
+        uint32_t flag;
+        uint32_t conflicts;
+    } options[] = {
+        {"nx", SET_NX, SET_XX},
+        {"xx", SET_XX, SET_NX},
+        {"get", SET_GET, 0},
+        {"keepttl", SET_KEEPTTL, SET_ANY_EXPIRE},
+        {"ex", SET_EX, SET_KEEPTTL | SET_EXAT | SET_PX | SET_PXAT},
+        {"px", SET_PX, SET_KEEPTTL | SET_EX | SET_EXAT | SET_PXAT},
+        {"exat", SET_EXAT, SET_KEEPTTL | SET_EX | SET_PX | SET_PXAT},
+        {"pxat", SET_PXAT, SET_KEEPTTL | SET_EX | SET_EXAT | SET_PX},
+    };
+    *o = (set_options){0};
+    for (uint32_t j = 3; j < c->argc; j++) {
+        bool has_next = j + 1 < c->argc;
+        bool matched = false;
+        for (size_t k = 0; k < sizeof options / sizeof options[0] && !matched; k++) {
+            if (!kv_arg_is(c, j, options[k].word) || (o->flags & options[k].conflicts) != 0) {
+                continue;
+            }
+            bool takes_time = (options[k].flag & SET_ANY_EXPIRE) != 0;
+            if (takes_time && !has_next) continue;
+            o->flags |= options[k].flag;
+            if (takes_time) o->expire_arg = ++j;
+            matched = true;
+        }
+        if (!matched) {
+            kv_reply_error(c, KV_ERR_SYNTAX);
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * The absolute expiry (ms) for an EX/PX/EXAT/PXAT argument, as Redis computes it: the
+ * number must be > 0, seconds must not overflow when scaled, a relative time is added to
+ * now, and the result must stay positive. On failure replies "invalid expire time in '<cmd>'
+ * command".
+ */
+static bool set_expire_time(kv_ctx *c, uint32_t arg, bool seconds, bool relative, int64_t *out) {
+    int64_t v = 0;
+    if (!kv_arg_int64(c, arg, &v, NULL)) return false;
+    bool bad = v <= 0 || (seconds && v > INT64_MAX / 1000);
+    if (!bad && seconds) v *= 1000;
+    if (!bad && relative) {
+        if (c->now_ms > 0 && v > INT64_MAX - c->now_ms) {
+            bad = true; /* Redis sees the sum wrap to a negative number */
+        } else {
+            v += c->now_ms;
+        }
+    }
+    if (bad || v <= 0) {
+        kv_reply_error(c, "ERR invalid expire time in 'set' command");
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static void cmd_set(kv_ctx *c) {
+    set_options o;
+    if (!parse_set_options(c, &o)) return;
+    int64_t expire_at = KV_NO_EXPIRE;
+    if (o.expire_arg != 0) {
+        bool seconds = (o.flags & (SET_EX | SET_EXAT)) != 0;
+        bool relative = (o.flags & (SET_EX | SET_PX)) != 0;
+        if (!set_expire_time(c, o.expire_arg, seconds, relative, &expire_at)) return;
+    }
+    if (!kv_check_key(c, 1) || !kv_check_value_size(c, c->argv[2].len)) return;
+    bool get = (o.flags & SET_GET) != 0;
+    uint32_t id = get ? kv_lookup_typed(c, 1, KV_TYPE_STRING) : kv_lookup(c, 1);
+    if (id == KV_LOOKUP_WRONGTYPE) return;
+    bool found = id != KV_RECORD_NONE;
+    if (get && !kv_reply_room(c, string_reply_bytes(c, id))) return;
+    if (((o.flags & SET_NX) != 0 && found) || ((o.flags & SET_XX) != 0 && !found)) {
+        if (get) {
+            reply_string_or_null(c, id);
+        } else {
+            kv_reply_null(c);
+        }
+        return;
+    }
+    if (!can_store_string(c, 1, id, c->argv[2].len)) return;
+    if (get) reply_string_or_null(c, id); /* the old value, before it is replaced */
+    id = store_string(c, 1, id, &c->argv[2], (o.flags & SET_KEEPTTL) != 0);
+    if (expire_at != KV_NO_EXPIRE) kv_store_set_expire(c->store, id, expire_at);
+    if (!get) kv_reply_ok(c);
+}
+
+static void cmd_setnx(kv_ctx *c) {
+    if (!kv_check_key(c, 1) || !kv_check_value_size(c, c->argv[2].len)) return;
+    uint32_t id = kv_lookup(c, 1);
+    if (id != KV_RECORD_NONE) {
+        kv_reply_integer(c, 0);
+        return;
+    }
+    if (!can_store_string(c, 1, id, c->argv[2].len)) return;
+    store_string(c, 1, id, &c->argv[2], false);
+    kv_reply_integer(c, 1);
+}
+
+static void cmd_getset(kv_ctx *c) {
+    if (!kv_check_key(c, 1) || !kv_check_value_size(c, c->argv[2].len)) return;
+    uint32_t id = kv_lookup_typed(c, 1, KV_TYPE_STRING);
+    if (id == KV_LOOKUP_WRONGTYPE) return;
+    if (!kv_reply_room(c, string_reply_bytes(c, id))) return;
+    if (!can_store_string(c, 1, id, c->argv[2].len)) return;
+    reply_string_or_null(c, id);
+    store_string(c, 1, id, &c->argv[2], false);
+}
+
+/* ---- MSET, MSETNX ---- */
+
+/* True iff argv[i] is the last occurrence of its key among the pairs (i is a key index). */
+static bool last_occurrence(const kv_ctx *c, uint32_t i) {
+    for (uint32_t j = i + 2; j < c->argc; j += 2) {
+        if (c->argv[j].len == c->argv[i].len &&
+            memcmp(c->argv[j].ptr, c->argv[i].ptr, c->argv[i].len) == 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Checks that every pair can be stored at once (limits, then keys_max, then chunks): the
+ * final state counts, since each key's old value is freed before its new one is made. */
+static bool can_store_pairs(kv_ctx *c) {
+    for (uint32_t i = 1; i < c->argc; i += 2) {
+        if (!kv_check_key(c, i) || !kv_check_value_size(c, c->argv[i + 1].len)) return false;
+    }
+    uint64_t new_keys = 0;
+    uint64_t need = 0;
+    uint64_t freed = 0;
+    for (uint32_t i = 1; i < c->argc; i += 2) {
+        if (!last_occurrence(c, i)) continue;
+        uint32_t id = kv_lookup(c, i);
+        need += kv_store_chunks_for(c->store, c->argv[i + 1].len);
+        if (id == KV_RECORD_NONE) {
+            new_keys++;
+            need += kv_store_chunks_for(c->store, c->argv[i].len);
+        } else {
+            freed += kv_store_record(c->store, id)->value_chunks;
+        }
+    }
+    uint64_t keys_max = c->engine->config->keys_max;
+    if (c->store->keys + new_keys > keys_max) {
+        c->engine->stats.limit_rejections++;
+        kv_reply_errorf(c, "ERR key count exceeds keys_max (%llu keys)",
+                        (unsigned long long)keys_max);
+        return false;
+    }
+    return kv_check_chunks(c, need > freed ? need - freed : 0);
+}
+
+static void mset_generic(kv_ctx *c, bool nx) {
+    if (c->argc % 2 == 0) {
+        kv_reply_errorf(c, "ERR wrong number of arguments for '%s' command",
+                        nx ? "msetnx" : "mset");
+        return;
+    }
+    if (nx) {
+        for (uint32_t i = 1; i < c->argc; i += 2) {
+            if (kv_lookup(c, i) != KV_RECORD_NONE) {
+                kv_reply_integer(c, 0);
+                return;
+            }
+        }
+    }
+    if (!can_store_pairs(c)) return;
+    for (uint32_t i = 1; i < c->argc; i += 2) {
+        if (last_occurrence(c, i)) store_string(c, i, kv_lookup(c, i), &c->argv[i + 1], false);
+    }
+    if (nx) {
+        kv_reply_integer(c, 1);
+    } else {
+        kv_reply_ok(c);
+    }
+}
+
+static void cmd_mset(kv_ctx *c) { mset_generic(c, false); }
+static void cmd_msetnx(kv_ctx *c) { mset_generic(c, true); }
+
+/* ---- APPEND, SETRANGE ---- */
+
+/*
+ * Writes `bytes` at offset into key argv[1]'s string (created if absent; grown with zero
+ * bytes if short), keeping the TTL. Checks the key's and the value's limits, keys_max and
+ * chunks first. Returns the record, or KV_RECORD_NONE having replied an error.
+ */
+static uint32_t write_range(kv_ctx *c, uint32_t id, uint64_t offset, const resp_arg *bytes) {
+    if (id == KV_RECORD_NONE && !kv_check_key(c, 1)) return KV_RECORD_NONE;
+    uint64_t old_len = id == KV_RECORD_NONE ? 0 : kv_store_record(c->store, id)->value_len;
+    uint64_t end = offset + bytes->len;
+    uint64_t new_len = end > old_len ? end : old_len;
+    if (!kv_check_value_size(c, new_len)) return KV_RECORD_NONE;
+    uint64_t need = kv_store_chunks_for(c->store, new_len);
+    if (id == KV_RECORD_NONE) {
+        if (!kv_check_new_key(c, 1, need)) return KV_RECORD_NONE;
+        id = kv_store_add(c->store, c->argv[1].ptr, c->argv[1].len, KV_TYPE_STRING);
+    } else {
+        uint64_t have = kv_store_record(c->store, id)->value_chunks;
+        if (!kv_check_chunks(c, need > have ? need - have : 0)) return KV_RECORD_NONE;
+    }
+    kv_store_resize_string(c->store, id, new_len);
+    kv_store_write_string(c->store, id, offset, bytes->ptr, bytes->len);
+    return id;
+}
+
+static void cmd_append(kv_ctx *c) {
+    uint32_t id = kv_lookup_typed(c, 1, KV_TYPE_STRING);
+    if (id == KV_LOOKUP_WRONGTYPE) return;
+    uint64_t old_len = id == KV_RECORD_NONE ? 0 : kv_store_record(c->store, id)->value_len;
+    if (write_range(c, id, old_len, &c->argv[2]) == KV_RECORD_NONE) return;
+    kv_reply_integer(c, (int64_t)(old_len + c->argv[2].len));
+}
+
+static void cmd_setrange(kv_ctx *c) {
+    int64_t offset = 0;
+    if (!kv_arg_int64(c, 2, &offset, NULL)) return;
+    if (offset < 0) {
+        kv_reply_error(c, "ERR offset is out of range");
+        return;
+    }
+    uint32_t id = kv_lookup_typed(c, 1, KV_TYPE_STRING);
+    if (id == KV_LOOKUP_WRONGTYPE) return;
+    if (c->argv[3].len == 0) { /* nothing to write: no key is created */
+        kv_reply_integer(c, id == KV_RECORD_NONE ? 0 : kv_store_record(c->store, id)->value_len);
+        return;
+    }
+    id = write_range(c, id, (uint64_t)offset, &c->argv[3]);
+    if (id == KV_RECORD_NONE) return;
+    kv_reply_integer(c, kv_store_record(c->store, id)->value_len);
+}
+
+/* ---- INCR, DECR, INCRBY, DECRBY ---- */
+
+static void incr_by(kv_ctx *c, int64_t incr) {
+    uint32_t id = kv_lookup_typed(c, 1, KV_TYPE_STRING);
+    if (id == KV_LOOKUP_WRONGTYPE) return;
+    int64_t value = 0;
+    if (id != KV_RECORD_NONE) {
+        const kv_record *r = kv_store_record(c->store, id);
+        uint8_t text[RESP_INT64_TEXT_SIZE_MAX + 1];
+        /* Longer than any integer: Redis's string2ll refuses it too. */
+        if (r->value_len > RESP_INT64_TEXT_SIZE_MAX) {
+            kv_reply_error(c, KV_ERR_NOT_INTEGER);
+            return;
+        }
+        chunk_read(&c->store->chunks, r->value, 0, text, r->value_len);
+        if (!resp_parse_int64(text, r->value_len, &value)) {
+            kv_reply_error(c, KV_ERR_NOT_INTEGER);
+            return;
+        }
+    }
+    if ((incr < 0 && value < 0 && incr < INT64_MIN - value) ||
+        (incr > 0 && value > 0 && incr > INT64_MAX - value)) {
+        kv_reply_error(c, KV_ERR_OVERFLOW);
+        return;
+    }
+    value += incr;
+    char digits[RESP_INT64_TEXT_SIZE_MAX];
+    size_t n = resp_format_int64(value, digits, sizeof digits);
+    resp_arg text = {.ptr = (const uint8_t *)digits, .len = n};
+    if (!kv_check_key(c, 1) || !can_store_string(c, 1, id, n)) return;
+    store_string(c, 1, id, &text, true); /* INCR keeps the TTL */
+    kv_reply_integer(c, value);
+}
+
+static void cmd_incr(kv_ctx *c) { incr_by(c, 1); }
+static void cmd_decr(kv_ctx *c) { incr_by(c, -1); }
+
+static void cmd_incrby(kv_ctx *c) {
+    int64_t incr = 0;
+    if (kv_arg_int64(c, 2, &incr, NULL)) incr_by(c, incr);
+}
+
+static void cmd_decrby(kv_ctx *c) {
+    int64_t decr = 0;
+    if (!kv_arg_int64(c, 2, &decr, NULL)) return;
+    if (decr == INT64_MIN) {
+        kv_reply_error(c, "ERR decrement would overflow");
+        return;
+    }
+    incr_by(c, -decr);
+}
+
+#define W (KV_CMD_WRITE)
+#define R (KV_CMD_READONLY)
+#define F (KV_CMD_FAST)
+
+static const kv_command commands[] = {
+    {"get", 2, R | F, cmd_get, 1, 1, 1, NULL, 0, "Get the value of a key"},
+    {"set", -3, W, cmd_set, 1, 1, 1, NULL, 0, "Set the string value of a key"},
+    {"setnx", 3, W | F, cmd_setnx, 1, 1, 1, NULL, 0,
+     "Set the value of a key, only if it does not exist"},
+    {"getset", 3, W | F, cmd_getset, 1, 1, 1, NULL, 0,
+     "Set the value of a key and return its old value"},
+    {"getdel", 2, W | F, cmd_getdel, 1, 1, 1, NULL, 0, "Get the value of a key and delete the key"},
+    {"mget", -2, R | F, cmd_mget, 1, -1, 1, NULL, 0, "Get the values of all the given keys"},
+    {"mset", -3, W, cmd_mset, 1, -1, 2, NULL, 0, "Set multiple keys to multiple values"},
+    {"msetnx", -3, W, cmd_msetnx, 1, -1, 2, NULL, 0,
+     "Set multiple keys, only if none of them exists"},
+    {"append", 3, W | F, cmd_append, 1, 1, 1, NULL, 0, "Append a value to a key"},
+    {"strlen", 2, R | F, cmd_strlen, 1, 1, 1, NULL, 0,
+     "Get the length of the value stored in a key"},
+    {"getrange", 4, R, cmd_getrange, 1, 1, 1, NULL, 0,
+     "Get a substring of the string stored at a key"},
+    {"setrange", 4, W, cmd_setrange, 1, 1, 1, NULL, 0,
+     "Overwrite part of a string at key starting at the specified offset"},
+    {"incr", 2, W | F, cmd_incr, 1, 1, 1, NULL, 0, "Increment the integer value of a key by one"},
+    {"decr", 2, W | F, cmd_decr, 1, 1, 1, NULL, 0, "Decrement the integer value of a key by one"},
+    {"incrby", 3, W | F, cmd_incrby, 1, 1, 1, NULL, 0,
+     "Increment the integer value of a key by the given amount"},
+    {"decrby", 3, W | F, cmd_decrby, 1, 1, 1, NULL, 0,
+     "Decrement the integer value of a key by the given number"},
+};
+
+const kv_command_family kv_string_family = {
+    .group = "string", .commands = commands, .count = sizeof commands / sizeof commands[0]};

@@ -1,0 +1,137 @@
+#ifndef STASIS_KV_COMMAND_H
+#define STASIS_KV_COMMAND_H
+
+/*
+ * What command families (cmd_*.c) share: the command record, the execution context, and
+ * the helpers that write replies, parse arguments and enforce limits with Redis 7.0's
+ * exact texts. Internal to src/kv.
+ *
+ * A handler either completes (writes its reply and mutates) or returns early having
+ * written an error and changed nothing. A handler whose reply size is only known from the
+ * data calls kv_reply_room() before mutating anything; read-only handlers may just write:
+ * the engine rolls back a reply that overflowed and asks for room.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kv/engine.h"
+
+typedef struct kv_ctx {
+    kv_engine *engine;
+    kv_store *store;
+    kv_session *session;
+    const resp_arg *argv;
+    uint32_t argc;
+    int64_t now_ms;
+    resp_writer *out;
+    kv_exec result;
+} kv_ctx;
+
+typedef void (*kv_handler)(kv_ctx *c);
+
+enum {
+    KV_CMD_WRITE = 1u << 0,    /* may change the keyspace */
+    KV_CMD_READONLY = 1u << 1, /* never changes it */
+    KV_CMD_NO_AUTH = 1u << 2,  /* allowed before AUTH (AUTH, HELLO, QUIT) */
+    KV_CMD_FAST = 1u << 3,     /* O(1) or O(log n) (COMMAND INFO flag) */
+};
+
+typedef struct kv_command {
+    const char *name; /* lower case; a subcommand's is "container|sub", as Redis's */
+    int32_t arity;    /* N: exactly N arguments with the name; -N: at least N */
+    uint32_t flags;
+    kv_handler handler; /* NULL for a container: the subcommand's runs */
+    int32_t first_key;  /* COMMAND INFO key positions (0: no keys) */
+    int32_t last_key;
+    int32_t key_step;
+    const struct kv_command *subcommands; /* containers (CONFIG, COMMAND) */
+    size_t subcommand_count;
+    const char *summary; /* COMMAND DOCS */
+} kv_command;
+
+typedef struct kv_command_family {
+    const kv_command *commands;
+    size_t count;
+    const char *group; /* COMMAND DOCS group: string, list, generic, connection, server */
+} kv_command_family;
+
+extern const kv_command_family kv_string_family;     /* cmd_strings.c */
+extern const kv_command_family kv_key_family;        /* cmd_keys.c */
+extern const kv_command_family kv_list_family;       /* cmd_lists.c */
+extern const kv_command_family kv_connection_family; /* cmd_connection.c */
+extern const kv_command_family kv_server_family;     /* cmd_server.c */
+extern const kv_command_family kv_info_family;       /* cmd_info.c */
+extern const kv_command_family kv_config_family;     /* cmd_config.c */
+extern const kv_command_family kv_command_family_;   /* cmd_command.c: COMMAND itself */
+
+/* Every family, for COMMAND's listings; NULL-terminated. */
+extern const kv_command_family *const kv_families[];
+
+/* ---- error texts (Redis 7.0, without the leading '-') ---- */
+#define KV_ERR_SYNTAX                "ERR syntax error"
+#define KV_ERR_NOT_INTEGER           "ERR value is not an integer or out of range"
+#define KV_ERR_WRONGTYPE             "WRONGTYPE Operation against a key holding the wrong kind of value"
+#define KV_ERR_NO_SUCH_KEY           "ERR no such key"
+#define KV_ERR_OVERFLOW              "ERR increment or decrement would overflow"
+#define KV_ERR_OOM                   "OOM command not allowed when used memory > 'maxmemory'."
+#define KV_ERR_NOAUTH                "NOAUTH Authentication required."
+#define KV_ERR_INDEX_OUT_OF_RANGE    "ERR index out of range"
+#define KV_ERR_OUT_OF_RANGE_POSITIVE "ERR value is out of range, must be positive"
+
+/* ---- replies ---- */
+void kv_reply_ok(kv_ctx *c);
+void kv_reply_simple(kv_ctx *c, const char *text);
+void kv_reply_error(kv_ctx *c, const char *text); /* text without '-' */
+/* printf-like for numbers and short strings only (%s %llu %lld %zu): no allocation. */
+void kv_reply_errorf(kv_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void kv_reply_integer(kv_ctx *c, int64_t v);
+void kv_reply_bulk(kv_ctx *c, const void *bytes, size_t len);
+void kv_reply_bulk_cstr(kv_ctx *c, const char *text);
+void kv_reply_null(kv_ctx *c);       /* $-1 */
+void kv_reply_null_array(kv_ctx *c); /* *-1 */
+void kv_reply_array(kv_ctx *c, uint64_t n);
+/* A bulk from a record's string value, or from a slice [offset, offset + len) of it. */
+void kv_reply_string_value(kv_ctx *c, const kv_record *r, uint64_t offset, uint64_t len);
+/* A bulk holding a list element. */
+void kv_reply_element(kv_ctx *c, uint32_t element);
+
+/* Bytes a bulk reply of len bytes takes ($len\r\n...\r\n). */
+uint64_t kv_bulk_reply_bytes(uint64_t len);
+
+/*
+ * True iff a reply of `bytes` can be written now. Otherwise records the outcome and
+ * returns false: KV_EXEC_NEEDS_ROOM when the bytes fit in reply_size_max (the caller will
+ * retry with room), or the reply_size_max error when they never will.
+ */
+bool kv_reply_room(kv_ctx *c, uint64_t bytes);
+
+/* ---- arguments ---- */
+bool kv_arg_is(const kv_ctx *c, uint32_t i, const char *word); /* case-insensitive */
+/* Strict integer (Redis string2ll); on failure replies `error` (or the not-an-integer text)
+ * and returns false. */
+bool kv_arg_int64(kv_ctx *c, uint32_t i, int64_t *out, const char *error);
+
+/* ---- limits (each writes its error and returns false on breach) ---- */
+bool kv_check_key(kv_ctx *c, uint32_t i);            /* key_size_max */
+bool kv_check_value_size(kv_ctx *c, uint64_t bytes); /* value_size_max */
+bool kv_check_list_length(kv_ctx *c, uint64_t length);
+/* A new key can be created (keys_max, then chunks for its key and `value_chunks`). */
+bool kv_check_new_key(kv_ctx *c, uint32_t key_arg, uint64_t value_chunks);
+/* `chunks` more chunks are free: in the shared policy -OOM otherwise; in the guaranteed
+ * policy they always are (asserted), because the limits were checked first. */
+bool kv_check_chunks(kv_ctx *c, uint64_t chunks);
+
+/* ---- keys ---- */
+/* The record of key argv[i] (lazily expired), or KV_RECORD_NONE. */
+uint32_t kv_lookup(kv_ctx *c, uint32_t i);
+/* Like kv_lookup, but a record of another type answers WRONGTYPE and returns
+ * KV_LOOKUP_WRONGTYPE. */
+#define KV_LOOKUP_WRONGTYPE (UINT32_MAX - 1u)
+uint32_t kv_lookup_typed(kv_ctx *c, uint32_t i, kv_type type);
+
+/* Deletes the key if it is a list that became empty (Redis deletes empty lists). */
+void kv_delete_if_empty_list(kv_ctx *c, uint32_t id);
+
+#endif

@@ -1,0 +1,227 @@
+#include "kv/engine.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc/stasis_assert.h"
+#include "kv/command.h"
+
+const kv_command_family *const kv_families[] = {
+    &kv_string_family,     &kv_key_family,      &kv_list_family,
+    &kv_connection_family, &kv_server_family,   &kv_info_family,
+    &kv_config_family,     &kv_command_family_, NULL,
+};
+
+/* ---- the command registry: open addressing over lower-case names ---- */
+
+static uint8_t lower(uint8_t b) { return b >= 'A' && b <= 'Z' ? (uint8_t)(b - 'A' + 'a') : b; }
+
+static uint32_t name_hash(const uint8_t *name, size_t len) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ lower(name[i])) * 16777619u;
+    return h;
+}
+
+static bool name_equals(const char *lower_name, const uint8_t *name, size_t len) {
+    if (strlen(lower_name) != len) return false;
+    for (size_t i = 0; i < len; i++) {
+        if ((uint8_t)lower_name[i] != lower(name[i])) return false;
+    }
+    return true;
+}
+
+static void register_command(kv_engine *e, const kv_command *cmd) {
+    size_t len = strlen(cmd->name);
+    uint32_t i = name_hash((const uint8_t *)cmd->name, len) % KV_COMMAND_SLOTS;
+    for (uint32_t probes = 0; probes < KV_COMMAND_SLOTS; probes++) {
+        if (e->commands[i] == NULL) {
+            e->commands[i] = cmd;
+            return;
+        }
+        ST_ASSERT(strcmp(e->commands[i]->name, cmd->name) != 0); /* no duplicates */
+        i = (i + 1) % KV_COMMAND_SLOTS;
+    }
+    ST_ASSERT(false); /* more commands than KV_COMMAND_SLOTS */
+}
+
+const kv_command *kv_engine_command(const kv_engine *e, const uint8_t *name, size_t len) {
+    uint32_t i = name_hash(name, len) % KV_COMMAND_SLOTS;
+    for (uint32_t probes = 0; probes < KV_COMMAND_SLOTS; probes++) {
+        const kv_command *cmd = e->commands[i];
+        if (cmd == NULL) return NULL;
+        if (name_equals(cmd->name, name, len)) return cmd;
+        i = (i + 1) % KV_COMMAND_SLOTS;
+    }
+    return NULL;
+}
+
+void kv_engine_init(kv_engine *e, const kv_config *config, void *store_memory,
+                    size_t store_memory_bytes, uint32_t chunk_count, siphash_key seed) {
+    ST_ASSERT(config->chunk_size <= UINT32_MAX);
+    memset(e, 0, sizeof *e);
+    e->config = config;
+    kv_store_params params = {
+        .keys_max = config->keys_max,
+        .chunk_count = chunk_count,
+        .chunk_size = (uint32_t)config->chunk_size,
+    };
+    kv_store_init(&e->store, store_memory, store_memory_bytes, params, seed);
+    for (size_t f = 0; kv_families[f] != NULL; f++) {
+        for (size_t i = 0; i < kv_families[f]->count; i++) {
+            register_command(e, &kv_families[f]->commands[i]);
+        }
+    }
+    e->next_session_id = 1;
+}
+
+void kv_engine_open_session(kv_engine *e, kv_session *session, char *name_storage) {
+    *session = (kv_session){
+        .id = e->next_session_id++,
+        .authenticated = e->config->requirepass[0] == '\0',
+        .name = name_storage,
+        .name_capacity = (uint32_t)e->config->client_name_size_max,
+    };
+}
+
+/* ---- rejections before a handler runs (Redis's processCommand order) ---- */
+
+/* Appends at most `max` bytes of s (stopping at a NUL, as Redis's %.*s does). */
+static size_t append_cut(char *buf, size_t cap, size_t at, const uint8_t *s, size_t len,
+                         size_t max) {
+    for (size_t i = 0; i < len && i < max && at < cap; i++) {
+        if (s[i] == '\0') break;
+        buf[at++] = (char)s[i];
+    }
+    return at;
+}
+
+static size_t append_text(char *buf, size_t cap, size_t at, const char *text) {
+    return append_cut(buf, cap, at, (const uint8_t *)text, strlen(text), SIZE_MAX);
+}
+
+/* "ERR unknown command '<name>', with args beginning with: '<a>' '<b>' " */
+static void reply_unknown_command(kv_ctx *c) {
+    enum { NAME_MAX = 128, ARGS_MAX = 128 };
+    char buf[64 + NAME_MAX + ARGS_MAX + 3 * 128];
+    size_t at = append_text(buf, sizeof buf, 0, "ERR unknown command '");
+    at = append_cut(buf, sizeof buf, at, c->argv[0].ptr, c->argv[0].len, NAME_MAX);
+    at = append_text(buf, sizeof buf, at, "', with args beginning with: ");
+    size_t args_start = at;
+    for (uint32_t i = 1; i < c->argc && at - args_start < ARGS_MAX; i++) {
+        at = append_text(buf, sizeof buf, at, "'");
+        at = append_cut(buf, sizeof buf, at, c->argv[i].ptr, c->argv[i].len,
+                        ARGS_MAX - (at - 1 - args_start));
+        at = append_text(buf, sizeof buf, at, "' ");
+    }
+    ST_ASSERT(at < sizeof buf);
+    resp_write_error(c->out, buf, at);
+}
+
+static void reply_unknown_subcommand(kv_ctx *c, const kv_command *container) {
+    char upper[32];
+    size_t n = strlen(container->name);
+    ST_ASSERT(n < sizeof upper);
+    for (size_t i = 0; i <= n; i++) {
+        char ch = container->name[i];
+        upper[i] = ch >= 'a' && ch <= 'z' ? (char)(ch - 'a' + 'A') : ch;
+    }
+    char buf[256];
+    size_t at = append_text(buf, sizeof buf, 0, "ERR unknown subcommand '");
+    at = append_cut(buf, sizeof buf, at, c->argv[1].ptr, c->argv[1].len, 128);
+    at = append_text(buf, sizeof buf, at, "'. Try ");
+    at = append_text(buf, sizeof buf, at, upper);
+    at = append_text(buf, sizeof buf, at, " HELP.");
+    resp_write_error(c->out, buf, at);
+}
+
+static bool arity_ok(const kv_command *cmd, uint32_t argc) {
+    if (cmd->arity > 0) return argc == (uint32_t)cmd->arity;
+    return argc >= (uint32_t)(-cmd->arity);
+}
+
+/* Finds the command to run, or writes why there is none and returns NULL. */
+static const kv_command *resolve(kv_ctx *c) {
+    const kv_command *cmd = kv_engine_command(c->engine, c->argv[0].ptr, c->argv[0].len);
+    if (cmd == NULL) {
+        reply_unknown_command(c);
+        return NULL;
+    }
+    if (cmd->subcommands != NULL && c->argc >= 2) {
+        const kv_command *sub = NULL;
+        for (size_t i = 0; i < cmd->subcommand_count && sub == NULL; i++) {
+            const char *bar = strchr(cmd->subcommands[i].name, '|');
+            ST_ASSERT(bar != NULL);
+            if (name_equals(bar + 1, c->argv[1].ptr, c->argv[1].len)) sub = &cmd->subcommands[i];
+        }
+        if (sub == NULL) {
+            reply_unknown_subcommand(c, cmd);
+            return NULL;
+        }
+        cmd = sub;
+    }
+    if (!arity_ok(cmd, c->argc)) {
+        kv_reply_errorf(c, "ERR wrong number of arguments for '%s' command", cmd->name);
+        return NULL;
+    }
+    ST_ASSERT(cmd->handler != NULL);
+    return cmd;
+}
+
+/* Redis closes, without a reply, connections whose first word is an HTTP one: a browser
+ * or a cross-protocol attack talking to the port. */
+static bool is_http_word(const resp_arg *arg) {
+    return name_equals("host:", arg->ptr, arg->len) || name_equals("post", arg->ptr, arg->len);
+}
+
+/* ---- execution ---- */
+
+kv_exec kv_engine_execute(kv_engine *e, kv_session *session, const resp_arg *argv, uint32_t argc,
+                          int64_t now_ms, resp_writer *out) {
+    ST_ASSERT(argc >= 1);
+    ST_ASSERT(resp_writer_room(out) >= KV_REPLY_ROOM_MIN_BYTES);
+    kv_ctx c = {
+        .engine = e,
+        .store = &e->store,
+        .session = session,
+        .argv = argv,
+        .argc = argc,
+        .now_ms = now_ms,
+        .out = out,
+        .result = KV_EXEC_DONE,
+    };
+    if (is_http_word(&argv[0])) {
+        session->close_without_reply = true;
+        return KV_EXEC_DONE;
+    }
+    const kv_command *cmd = resolve(&c);
+    if (cmd == NULL) return KV_EXEC_DONE;
+    if (!session->authenticated && (cmd->flags & KV_CMD_NO_AUTH) == 0) {
+        kv_reply_error(&c, KV_ERR_NOAUTH);
+        return KV_EXEC_DONE;
+    }
+    size_t mark = resp_writer_mark(out);
+    size_t room = resp_writer_room(out);
+    cmd->handler(&c);
+    if (c.result == KV_EXEC_NEEDS_ROOM || resp_writer_overflowed(out)) {
+        resp_writer_rollback(out, mark);
+        if (c.result != KV_EXEC_NEEDS_ROOM && room >= e->config->reply_size_max) {
+            /* A read-only reply that overflowed all the room a reply may have. */
+            e->stats.limit_rejections++;
+            kv_reply_errorf(&c, "ERR reply exceeds reply_size_max (%llu bytes)",
+                            (unsigned long long)e->config->reply_size_max);
+            e->stats.commands_processed++;
+            return KV_EXEC_DONE;
+        }
+        e->stats.reply_room_retries++;
+        return KV_EXEC_NEEDS_ROOM;
+    }
+    e->stats.commands_processed++;
+    return KV_EXEC_DONE;
+}
+
+uint64_t kv_engine_expire_cycle(kv_engine *e, int64_t now_ms, uint64_t slots) {
+    return kv_store_expire_cycle(&e->store, now_ms, slots);
+}
+
+bool kv_engine_invariants_hold(const kv_engine *e) { return kv_store_invariants_hold(&e->store); }

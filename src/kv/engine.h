@@ -1,0 +1,117 @@
+#ifndef STASIS_KV_ENGINE_H
+#define STASIS_KV_ENGINE_H
+
+/*
+ * The command engine: pure. It takes one parsed command, the current time and the
+ * connection's session, and writes the reply; no syscalls, no clock of its own, so fuzzers
+ * and the simulator drive it deterministically. Commands with effects on the connection
+ * (QUIT, HELLO, AUTH, the "host:"/"post" guard) set flags in the session that the server
+ * loop applies. Active expiry is an engine call with a bounded amount of work.
+ *
+ * Replies and room. The caller passes a writer with at least KV_REPLY_ROOM_MIN_BYTES free.
+ * A command is atomic: it runs completely or not at all. When its reply does not fit in
+ * the writer's free room, the engine changes nothing, writes nothing and returns
+ * KV_EXEC_NEEDS_ROOM; the caller flushes or lends a large buffer (free room of at least
+ * reply_size_max) and runs the same command again. A reply that would pass reply_size_max
+ * is answered with that limit's error instead.
+ *
+ * Commands are data: a table of {name, arity, flags, handler} per family (cmd_*.c).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kv/config.h"
+#include "kv/resp_parser.h"
+#include "kv/resp_writer.h"
+#include "kv/store.h"
+
+/* The room every command may assume: errors, integers and short replies fit in it. */
+#define KV_REPLY_ROOM_MIN_BYTES ((size_t)1024)
+
+/* What the connection must do after the reply (set by QUIT, AUTH, HELLO, the guard). */
+typedef struct kv_session {
+    uint64_t id;
+    bool authenticated;
+    bool close_after_reply;   /* QUIT: send the reply, then close */
+    bool close_without_reply; /* "host:" / "post": an HTTP client, close at once */
+    uint32_t name_len;
+    uint32_t name_capacity; /* client_name_size_max: the storage the server gave it */
+    char *name;             /* HELLO SETNAME's name */
+} kv_session;
+
+/* Figures the server loop keeps and INFO reports (all zero when fuzzing the engine). */
+typedef struct kv_server_info {
+    int64_t started_ms;
+    uint64_t tcp_port;
+    uint64_t process_id;
+    uint64_t connected_clients;
+    uint64_t total_connections_received;
+    uint64_t rejected_connections;
+    uint64_t idle_timeouts;
+    uint64_t large_buffer_waits;
+    uint64_t large_buffers_in_use;
+    uint64_t large_buffer_timeouts;
+    uint64_t slow_readers_paused;
+    uint64_t protocol_errors;
+    uint64_t net_input_bytes;
+    uint64_t net_output_bytes;
+    uint64_t reservation_bytes;
+    uint64_t allocation_calls_after_seal;
+} kv_server_info;
+
+typedef struct kv_engine_stats {
+    uint64_t commands_processed;
+    uint64_t oom_rejections;   /* -OOM answers (shared policy) */
+    uint64_t limit_rejections; /* a data limit's error */
+    uint64_t reply_room_retries;
+} kv_engine_stats;
+
+typedef enum kv_exec {
+    KV_EXEC_DONE = 0,
+    KV_EXEC_NEEDS_ROOM = 1,
+} kv_exec;
+
+#define KV_COMMAND_SLOTS 256
+/* INFO is formatted into this much engine-owned scratch (its output is bounded). */
+#define KV_INFO_SIZE_MAX 8192
+
+struct kv_command;
+
+typedef struct kv_engine {
+    const kv_config *config;
+    kv_store store;
+    kv_engine_stats stats;
+    const kv_server_info *server;                        /* may be NULL */
+    const struct kv_command *commands[KV_COMMAND_SLOTS]; /* by name hash, linear probing */
+    uint64_t next_session_id;
+    char info_scratch[KV_INFO_SIZE_MAX];
+} kv_engine;
+
+/* Initialises the engine over the store's memory (see kv_layout), with a hash seed.
+ * `config` must outlive the engine and be finalized. */
+void kv_engine_init(kv_engine *e, const kv_config *config, void *store_memory,
+                    size_t store_memory_bytes, uint32_t chunk_count, siphash_key seed);
+
+/* A fresh session (authenticated iff no requirepass), its name stored in name_storage
+ * (client_name_size_max bytes). */
+void kv_engine_open_session(kv_engine *e, kv_session *session, char *name_storage);
+
+/*
+ * Runs one command (argc >= 1). Returns KV_EXEC_DONE with the reply appended to `out`, or
+ * KV_EXEC_NEEDS_ROOM having changed nothing (see above). Never fails otherwise: every
+ * client error is a reply. Precondition: at least KV_REPLY_ROOM_MIN_BYTES free in `out`.
+ */
+kv_exec kv_engine_execute(kv_engine *e, kv_session *session, const resp_arg *argv, uint32_t argc,
+                          int64_t now_ms, resp_writer *out);
+
+/* Active expiry: visits at most `slots` table slots; returns the keys it expired. */
+uint64_t kv_engine_expire_cycle(kv_engine *e, int64_t now_ms, uint64_t slots);
+
+/* The command table entry for a name (case-insensitive), or NULL. */
+const struct kv_command *kv_engine_command(const kv_engine *e, const uint8_t *name, size_t len);
+
+bool kv_engine_invariants_hold(const kv_engine *e);
+
+#endif

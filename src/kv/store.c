@@ -1,0 +1,465 @@
+#include "kv/store.h"
+
+#include <string.h>
+
+#include "alloc/stasis_assert.h"
+
+/* ---- layout ---- */
+
+static size_t round_up_64(size_t n) { return (n + 63u) & ~(size_t)63u; }
+
+static object_pool_params record_params(uint64_t keys_max) {
+    ST_ASSERT(keys_max <= OBJECT_POOL_ITEM_COUNT_MAX);
+    return (object_pool_params){
+        .item_bytes = sizeof(kv_record), .item_align = 8, .item_count = (uint32_t)keys_max};
+}
+
+kv_store_layout kv_store_layout_for(kv_store_params p) {
+    return (kv_store_layout){
+        .table_bytes = round_up_64(table_memory_bytes(p.keys_max)),
+        .records_bytes = round_up_64(object_pool_memory_bytes(record_params(p.keys_max))),
+        .chunks_bytes = round_up_64(chunk_store_memory_bytes(p.chunk_count, p.chunk_size)),
+    };
+}
+
+size_t kv_store_memory_bytes(kv_store_params p) {
+    kv_store_layout l = kv_store_layout_for(p);
+    return l.table_bytes + l.records_bytes + l.chunks_bytes;
+}
+
+void kv_store_init(kv_store *s, void *memory, size_t memory_bytes, kv_store_params p,
+                   siphash_key seed) {
+    ST_ASSERT(memory_bytes == kv_store_memory_bytes(p));
+    ST_ASSERT((uintptr_t)memory % 64 == 0);
+    memset(s, 0, sizeof *s);
+    kv_store_layout l = kv_store_layout_for(p);
+    uint8_t *at = memory;
+    table_init(&s->index, at, table_memory_bytes(p.keys_max), p.keys_max);
+    at += l.table_bytes;
+    object_pool_params rp = record_params(p.keys_max);
+    object_pool_init(&s->records, at, object_pool_memory_bytes(rp), rp);
+    at += l.records_bytes;
+    chunk_store_init(&s->chunks, at, chunk_store_memory_bytes(p.chunk_count, p.chunk_size),
+                     p.chunk_count, p.chunk_size);
+    s->seed = seed;
+    s->keys_max = p.keys_max;
+}
+
+/* ---- keys ---- */
+
+uint64_t kv_store_hash(const kv_store *s, const uint8_t *key, size_t key_len) {
+    return siphash24(s->seed, key, key_len);
+}
+
+kv_record *kv_store_record(const kv_store *s, uint32_t id) {
+    return object_pool_at(&s->records, id);
+}
+
+typedef struct key_probe {
+    const kv_store *store;
+    const uint8_t *key;
+    size_t key_len;
+} key_probe;
+
+static bool key_equals(void *ctx, uint32_t id) {
+    const key_probe *k = ctx;
+    const kv_record *r = kv_store_record(k->store, id);
+    return r->key_len == k->key_len &&
+           chunk_equals(&k->store->chunks, r->key, 0, k->key, k->key_len);
+}
+
+static bool is_expired(const kv_record *r, int64_t now_ms) {
+    return r->expire_at_ms != KV_NO_EXPIRE && now_ms > r->expire_at_ms;
+}
+
+uint32_t kv_store_find_quiet(kv_store *s, const uint8_t *key, size_t key_len, int64_t now_ms) {
+    key_probe k = {.store = s, .key = key, .key_len = key_len};
+    uint32_t id = table_find(&s->index, kv_store_hash(s, key, key_len), key_equals, &k);
+    if (id == TABLE_ID_NONE) return KV_RECORD_NONE;
+    if (is_expired(kv_store_record(s, id), now_ms)) {
+        kv_store_delete(s, id);
+        s->stats.expired_keys++;
+        return KV_RECORD_NONE;
+    }
+    return id;
+}
+
+uint32_t kv_store_find(kv_store *s, const uint8_t *key, size_t key_len, int64_t now_ms) {
+    uint32_t id = kv_store_find_quiet(s, key, key_len, now_ms);
+    if (id == KV_RECORD_NONE) {
+        s->stats.keyspace_misses++;
+    } else {
+        s->stats.keyspace_hits++;
+    }
+    return id;
+}
+
+uint64_t kv_store_chunks_for(const kv_store *s, uint64_t bytes) {
+    return chunks_for(&s->chunks, bytes);
+}
+
+uint64_t kv_store_element_chunks(const kv_store *s, uint64_t bytes) {
+    return chunks_for(&s->chunks, bytes + KV_ELEMENT_HEADER_BYTES);
+}
+
+bool kv_store_can_take(const kv_store *s, uint64_t chunks) {
+    return chunks <= chunk_store_free(&s->chunks);
+}
+
+bool kv_store_can_add_key(const kv_store *s, size_t key_len, uint64_t value_chunks) {
+    return s->keys < s->keys_max &&
+           kv_store_can_take(s, kv_store_chunks_for(s, key_len) + value_chunks);
+}
+
+/* A chain holding exactly the bytes, or CHUNK_NONE for no bytes. */
+static uint32_t store_bytes(kv_store *s, const uint8_t *data, size_t len) {
+    if (len == 0) return CHUNK_NONE;
+    uint32_t head = chunk_chain_alloc(&s->chunks, (uint32_t)kv_store_chunks_for(s, len));
+    chunk_write(&s->chunks, head, 0, data, len);
+    return head;
+}
+
+uint32_t kv_store_add(kv_store *s, const uint8_t *key, size_t key_len, kv_type type) {
+    ST_ASSERT(kv_store_can_add_key(s, key_len, 0));
+    ST_ASSERT(key_len <= UINT32_MAX);
+    kv_record *r = object_pool_create(&s->records);
+    ST_ASSERT(r != NULL);
+    uint32_t id = object_pool_index_of(&s->records, r);
+    *r = (kv_record){
+        .hash = kv_store_hash(s, key, key_len),
+        .expire_at_ms = KV_NO_EXPIRE,
+        .key = store_bytes(s, key, key_len),
+        .key_len = (uint32_t)key_len,
+        .value = CHUNK_NONE,
+        .list_tail = CHUNK_NONE,
+        .type = (uint8_t)type,
+    };
+    table_insert(&s->index, r->hash, id);
+    s->keys++;
+    return id;
+}
+
+static void free_value(kv_store *s, kv_record *r) {
+    if (r->type == KV_TYPE_LIST) {
+        uint32_t e = r->value;
+        while (e != CHUNK_NONE) {
+            uint32_t next = kv_store_element_next(s, e);
+            chunk_chain_free(&s->chunks, e);
+            e = next;
+        }
+    } else {
+        chunk_chain_free(&s->chunks, r->value);
+    }
+    r->value = CHUNK_NONE;
+    r->value_len = 0;
+    r->value_chunks = 0;
+    r->list_tail = CHUNK_NONE;
+}
+
+void kv_store_delete(kv_store *s, uint32_t id) {
+    kv_record *r = kv_store_record(s, id);
+    bool removed = table_remove(&s->index, r->hash, id);
+    ST_ASSERT(removed);
+    free_value(s, r);
+    chunk_chain_free(&s->chunks, r->key);
+    if (r->expire_at_ms != KV_NO_EXPIRE) s->expires--;
+    object_pool_destroy(&s->records, r);
+    s->keys--;
+}
+
+void kv_store_rename(kv_store *s, uint32_t id, const uint8_t *key, size_t key_len) {
+    kv_record *r = kv_store_record(s, id);
+    bool removed = table_remove(&s->index, r->hash, id);
+    ST_ASSERT(removed);
+    chunk_chain_free(&s->chunks, r->key);
+    r->key = store_bytes(s, key, key_len);
+    r->key_len = (uint32_t)key_len;
+    r->hash = kv_store_hash(s, key, key_len);
+    table_insert(&s->index, r->hash, id);
+}
+
+void kv_store_set_expire(kv_store *s, uint32_t id, int64_t expire_at_ms) {
+    kv_record *r = kv_store_record(s, id);
+    if (r->expire_at_ms == KV_NO_EXPIRE && expire_at_ms != KV_NO_EXPIRE) s->expires++;
+    if (r->expire_at_ms != KV_NO_EXPIRE && expire_at_ms == KV_NO_EXPIRE) s->expires--;
+    r->expire_at_ms = expire_at_ms;
+}
+
+void kv_store_flush(kv_store *s) {
+    for (uint64_t i = 0; i < table_slots(&s->index); i++) {
+        uint32_t id = table_slot_id(&s->index, i);
+        if (id == TABLE_ID_NONE) continue;
+        kv_record *r = kv_store_record(s, id);
+        free_value(s, r);
+        chunk_chain_free(&s->chunks, r->key);
+        object_pool_destroy(&s->records, r);
+    }
+    table_clear(&s->index);
+    s->keys = 0;
+    s->expires = 0;
+}
+
+/* ---- strings ---- */
+
+void kv_store_set_string(kv_store *s, uint32_t id, const uint8_t *data, size_t len) {
+    kv_record *r = kv_store_record(s, id);
+    free_value(s, r);
+    r->type = KV_TYPE_STRING;
+    r->value = store_bytes(s, data, len);
+    r->value_len = (uint32_t)len;
+    r->value_chunks = (uint32_t)kv_store_chunks_for(s, len);
+}
+
+/* The last chunk of a non-empty chain. */
+static uint32_t chain_last(const kv_store *s, uint32_t head) {
+    uint32_t id = head;
+    while (chunk_next(&s->chunks, id) != CHUNK_NONE)
+        id = chunk_next(&s->chunks, id);
+    return id;
+}
+
+/* Zeroes chain bytes [from, to). */
+static void zero_range(kv_store *s, uint32_t head, uint64_t from, uint64_t to) {
+    static const uint8_t zeros[256];
+    while (from < to) {
+        uint64_t n = to - from < sizeof zeros ? to - from : sizeof zeros;
+        chunk_write(&s->chunks, head, from, zeros, n);
+        from += n;
+    }
+}
+
+void kv_store_resize_string(kv_store *s, uint32_t id, uint64_t new_len) {
+    kv_record *r = kv_store_record(s, id);
+    ST_ASSERT(r->type == KV_TYPE_STRING);
+    ST_ASSERT(new_len <= UINT32_MAX);
+    uint64_t have = kv_store_chunks_for(s, r->value_len);
+    uint64_t want = kv_store_chunks_for(s, new_len);
+    if (want == 0) {
+        chunk_chain_free(&s->chunks, r->value);
+        r->value = CHUNK_NONE;
+    } else if (have == 0) {
+        r->value = chunk_chain_alloc(&s->chunks, (uint32_t)want);
+    } else if (want > have) {
+        chunk_chain_extend(&s->chunks, chain_last(s, r->value), (uint32_t)(want - have));
+    } else if (want < have) {
+        chunk_chain_truncate(&s->chunks, r->value, want);
+    }
+    uint64_t old_len = r->value_len;
+    r->value_len = (uint32_t)new_len;
+    r->value_chunks = (uint32_t)want;
+    if (new_len > old_len) zero_range(s, r->value, old_len, new_len);
+}
+
+void kv_store_write_string(kv_store *s, uint32_t id, uint64_t offset, const void *data,
+                           uint64_t n) {
+    kv_record *r = kv_store_record(s, id);
+    ST_ASSERT(r->type == KV_TYPE_STRING);
+    ST_ASSERT(offset + n <= r->value_len);
+    chunk_write(&s->chunks, r->value, offset, data, n);
+}
+
+/* ---- list elements ---- */
+
+typedef struct element_header {
+    uint32_t prev;
+    uint32_t next;
+    uint32_t len;
+} element_header;
+
+ST_STATIC_ASSERT(sizeof(element_header) == KV_ELEMENT_HEADER_BYTES);
+
+static element_header *header_of(const kv_store *s, uint32_t element) {
+    return (element_header *)(void *)chunk_bytes(&s->chunks, element);
+}
+
+uint32_t kv_store_element_alloc(kv_store *s, const uint8_t *data, size_t len) {
+    ST_ASSERT(len <= UINT32_MAX);
+    uint32_t n = (uint32_t)kv_store_element_chunks(s, len);
+    uint32_t head = chunk_chain_alloc(&s->chunks, n);
+    *header_of(s, head) =
+        (element_header){.prev = CHUNK_NONE, .next = CHUNK_NONE, .len = (uint32_t)len};
+    chunk_write(&s->chunks, head, KV_ELEMENT_HEADER_BYTES, data, len);
+    return head;
+}
+
+void kv_store_element_free(kv_store *s, uint32_t element) { chunk_chain_free(&s->chunks, element); }
+
+uint32_t kv_store_element_len(const kv_store *s, uint32_t element) {
+    return header_of(s, element)->len;
+}
+
+uint32_t kv_store_element_next(const kv_store *s, uint32_t element) {
+    return header_of(s, element)->next;
+}
+
+uint32_t kv_store_element_prev(const kv_store *s, uint32_t element) {
+    return header_of(s, element)->prev;
+}
+
+uint32_t kv_store_element_data(const kv_store *s, uint32_t element, uint64_t *offset) {
+    (void)s;
+    *offset = KV_ELEMENT_HEADER_BYTES;
+    return element;
+}
+
+bool kv_store_element_equals(const kv_store *s, uint32_t element, const uint8_t *data, size_t len) {
+    return kv_store_element_len(s, element) == len &&
+           chunk_equals(&s->chunks, element, KV_ELEMENT_HEADER_BYTES, data, len);
+}
+
+void kv_store_list_push(kv_store *s, uint32_t id, uint32_t element, bool at_head) {
+    kv_record *r = kv_store_record(s, id);
+    ST_ASSERT(r->type == KV_TYPE_LIST);
+    element_header *e = header_of(s, element);
+    if (r->value == CHUNK_NONE) {
+        r->value = element;
+        r->list_tail = element;
+    } else if (at_head) {
+        e->next = r->value;
+        header_of(s, r->value)->prev = element;
+        r->value = element;
+    } else {
+        e->prev = r->list_tail;
+        header_of(s, r->list_tail)->next = element;
+        r->list_tail = element;
+    }
+    r->value_len++;
+    r->value_chunks += (uint32_t)kv_store_element_chunks(s, e->len);
+}
+
+void kv_store_list_insert(kv_store *s, uint32_t id, uint32_t pivot, uint32_t element, bool before) {
+    kv_record *r = kv_store_record(s, id);
+    element_header *p = header_of(s, pivot);
+    element_header *e = header_of(s, element);
+    if (before) {
+        if (p->prev == CHUNK_NONE) {
+            kv_store_list_push(s, id, element, true);
+            return;
+        }
+        e->prev = p->prev;
+        e->next = pivot;
+        header_of(s, p->prev)->next = element;
+        p->prev = element;
+    } else {
+        if (p->next == CHUNK_NONE) {
+            kv_store_list_push(s, id, element, false);
+            return;
+        }
+        e->next = p->next;
+        e->prev = pivot;
+        header_of(s, p->next)->prev = element;
+        p->next = element;
+    }
+    r->value_len++;
+    r->value_chunks += (uint32_t)kv_store_element_chunks(s, e->len);
+}
+
+void kv_store_list_remove(kv_store *s, uint32_t id, uint32_t element) {
+    kv_record *r = kv_store_record(s, id);
+    ST_ASSERT(r->value_len > 0);
+    element_header *e = header_of(s, element);
+    if (e->prev == CHUNK_NONE) {
+        r->value = e->next;
+    } else {
+        header_of(s, e->prev)->next = e->next;
+    }
+    if (e->next == CHUNK_NONE) {
+        r->list_tail = e->prev;
+    } else {
+        header_of(s, e->next)->prev = e->prev;
+    }
+    r->value_len--;
+    r->value_chunks -= (uint32_t)kv_store_element_chunks(s, e->len);
+    chunk_chain_free(&s->chunks, element);
+}
+
+uint32_t kv_store_list_at(const kv_store *s, uint32_t id, uint64_t index) {
+    const kv_record *r = kv_store_record(s, id);
+    ST_ASSERT(index < r->value_len);
+    if (index <= r->value_len / 2) {
+        uint32_t e = r->value;
+        for (uint64_t i = 0; i < index; i++)
+            e = kv_store_element_next(s, e);
+        return e;
+    }
+    uint32_t e = r->list_tail;
+    for (uint64_t i = r->value_len - 1; i > index; i--)
+        e = kv_store_element_prev(s, e);
+    return e;
+}
+
+/* ---- active expiry ---- */
+
+uint64_t kv_store_expire_cycle(kv_store *s, int64_t now_ms, uint64_t slots) {
+    uint64_t deleted = 0;
+    uint64_t total = table_slots(&s->index);
+    for (uint64_t n = 0; n < slots && s->expires > 0; n++) {
+        uint64_t i = s->expire_cursor;
+        s->expire_cursor = (s->expire_cursor + 1) % total;
+        uint32_t id = table_slot_id(&s->index, i);
+        if (id == TABLE_ID_NONE || !is_expired(kv_store_record(s, id), now_ms)) continue;
+        kv_store_delete(s, id);
+        s->stats.expired_keys++;
+        deleted++;
+    }
+    return deleted;
+}
+
+/* ---- self-checks ---- */
+
+bool kv_store_invariants_hold(const kv_store *s) {
+    table_stats ts = table_get_stats(&s->index);
+    return table_invariants_hold(&s->index) && ts.live == s->keys &&
+           object_pool_live_count(&s->records) == s->keys && s->expires <= s->keys &&
+           s->keys <= s->keys_max && chunk_store_invariants_hold(&s->chunks);
+}
+
+typedef struct full_check {
+    const kv_store *store;
+    uint64_t chunks;
+    uint64_t expires;
+    bool ok;
+} full_check;
+
+static bool list_consistent(const kv_store *s, const kv_record *r, uint64_t *chunks) {
+    uint32_t prev = CHUNK_NONE;
+    uint64_t count = 0;
+    for (uint32_t e = r->value; e != CHUNK_NONE; e = kv_store_element_next(s, e)) {
+        if (kv_store_element_prev(s, e) != prev) return false;
+        uint64_t len = kv_store_element_len(s, e);
+        if (chunk_chain_length(&s->chunks, e) != kv_store_element_chunks(s, len)) return false;
+        *chunks += kv_store_element_chunks(s, len);
+        prev = e;
+        if (++count > r->value_len) return false;
+    }
+    return count == r->value_len && r->list_tail == prev && count > 0;
+}
+
+static void check_record(void *ctx, uint32_t id) {
+    full_check *c = ctx;
+    const kv_store *s = c->store;
+    const kv_record *r = kv_store_record(s, id);
+    uint64_t key_chunks = chunk_chain_length(&s->chunks, r->key);
+    if (key_chunks != kv_store_chunks_for(s, r->key_len)) c->ok = false;
+    c->chunks += key_chunks;
+    if (r->expire_at_ms != KV_NO_EXPIRE) c->expires++;
+    uint64_t before = c->chunks;
+    if (r->type == KV_TYPE_STRING) {
+        uint64_t value_chunks = chunk_chain_length(&s->chunks, r->value);
+        if (value_chunks != kv_store_chunks_for(s, r->value_len)) c->ok = false;
+        c->chunks += value_chunks;
+    } else if (r->type == KV_TYPE_LIST) {
+        if (!list_consistent(s, r, &c->chunks)) c->ok = false;
+    } else {
+        c->ok = false;
+    }
+    if (c->chunks - before != r->value_chunks) c->ok = false;
+}
+
+bool kv_store_invariants_hold_full(const kv_store *s) {
+    if (!kv_store_invariants_hold(s)) return false;
+    full_check c = {.store = s, .ok = true};
+    table_for_each(&s->index, check_record, &c);
+    return c.ok && c.expires == s->expires && c.chunks == chunk_store_used(&s->chunks) &&
+           object_pool_invariants_hold_full(&s->records);
+}

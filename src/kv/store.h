@@ -1,0 +1,185 @@
+#ifndef STASIS_KV_STORE_H
+#define STASIS_KV_STORE_H
+
+/*
+ * The store: keys and their values, in memory carved once at start-up.
+ *
+ *  - records: an object pool of keys_max records (key, type, value, expiry, hash);
+ *  - index:   the hash table (table.h), keyed with SipHash and a start-up seed;
+ *  - chunks:  every key, string value and list element is a chain of chunks (chunks.h).
+ *
+ * A list is a doubly linked list of elements; an element is a chunk chain whose first
+ * chunk starts with a 12-byte header (previous element, next element, length), so an
+ * element of n bytes costs ceil((n + 12) / chunk_size) chunks, at least one.
+ *
+ * The store checks nothing about limits or room: the command layer computes what an
+ * operation needs (kv_store_can_take), answers the limit's error or -OOM if it does not
+ * fit, and only then mutates; so a rejected command changes nothing. Every mutation here
+ * that needs chunks asserts they are free.
+ *
+ * Expiry: a record's expire_at_ms is an absolute Unix time in ms, or KV_NO_EXPIRE. A key
+ * is expired when now > expire_at_ms (Redis's rule). Lookups delete expired keys (lazy
+ * expiry); kv_store_expire_cycle deletes them in bounded steps (active expiry).
+ *
+ * Deleting, overwriting, expiring and popping a list to empty return every chunk and the
+ * record to their pools.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alloc/object_pool.h"
+#include "kv/chunks.h"
+#include "kv/siphash.h"
+#include "kv/table.h"
+
+#define KV_NO_EXPIRE            ((int64_t)-1)
+#define KV_RECORD_NONE          TABLE_ID_NONE
+#define KV_ELEMENT_HEADER_BYTES 12u
+
+typedef enum kv_type {
+    KV_TYPE_STRING = 1,
+    KV_TYPE_LIST = 2,
+} kv_type;
+
+typedef struct kv_record {
+    uint64_t hash;
+    int64_t expire_at_ms;
+    uint32_t key; /* chunk chain, CHUNK_NONE for the empty key */
+    uint32_t key_len;
+    uint32_t value;        /* string: chunk chain; list: first element */
+    uint32_t value_len;    /* string: bytes; list: elements */
+    uint32_t list_tail;    /* list: last element */
+    uint32_t value_chunks; /* chunks the value holds (a list: all its elements') */
+    uint8_t type;          /* kv_type */
+} kv_record;
+
+typedef struct kv_store_params {
+    uint64_t keys_max;
+    uint32_t chunk_count;
+    uint32_t chunk_size;
+} kv_store_params;
+
+typedef struct kv_store_stats {
+    uint64_t expired_keys;
+    uint64_t keyspace_hits;
+    uint64_t keyspace_misses;
+} kv_store_stats;
+
+typedef struct kv_store {
+    table index;
+    object_pool records;
+    chunk_store chunks;
+    siphash_key seed;
+    uint64_t keys_max;
+    uint64_t keys;
+    uint64_t expires; /* keys with an expiry */
+    uint64_t expire_cursor;
+    kv_store_stats stats;
+} kv_store;
+
+/* The regions kv_store_init carves, in bytes, for the reservation table. */
+typedef struct kv_store_layout {
+    size_t table_bytes;
+    size_t records_bytes;
+    size_t chunks_bytes;
+} kv_store_layout;
+
+kv_store_layout kv_store_layout_for(kv_store_params params);
+size_t kv_store_memory_bytes(kv_store_params params);
+
+/* Takes memory (64-byte aligned) of exactly kv_store_memory_bytes(params). */
+void kv_store_init(kv_store *s, void *memory, size_t memory_bytes, kv_store_params params,
+                   siphash_key seed);
+
+/* Forgets everything (FLUSHALL). O(table slots + live records' chunks). */
+void kv_store_flush(kv_store *s);
+
+uint64_t kv_store_hash(const kv_store *s, const uint8_t *key, size_t key_len);
+
+/* The live record of this key, or KV_RECORD_NONE; deletes it first if expired at now_ms.
+ * Counts a keyspace hit or miss. */
+uint32_t kv_store_find(kv_store *s, const uint8_t *key, size_t key_len, int64_t now_ms);
+
+/* Like kv_store_find, without touching the hit/miss counters. */
+uint32_t kv_store_find_quiet(kv_store *s, const uint8_t *key, size_t key_len, int64_t now_ms);
+
+kv_record *kv_store_record(const kv_store *s, uint32_t id);
+
+/* True iff a new key of key_len bytes fits: a free record and its key's chunks, plus
+ * `value_chunks` more. */
+bool kv_store_can_add_key(const kv_store *s, size_t key_len, uint64_t value_chunks);
+
+/* True iff `chunks` chunks are free. */
+bool kv_store_can_take(const kv_store *s, uint64_t chunks);
+
+uint64_t kv_store_chunks_for(const kv_store *s, uint64_t bytes);
+uint64_t kv_store_element_chunks(const kv_store *s, uint64_t bytes);
+
+/* Creates a key with an empty value of `type` (an empty string or an empty list).
+ * Precondition: kv_store_can_add_key(s, key_len, 0) and the key is absent. */
+uint32_t kv_store_add(kv_store *s, const uint8_t *key, size_t key_len, kv_type type);
+
+/* Deletes a key and everything it holds. */
+void kv_store_delete(kv_store *s, uint32_t id);
+
+/* Renames record id to a new key (absent). Precondition: the new key's chunks are free
+ * after the old key's are returned (kv_store_can_take(new - old)). */
+void kv_store_rename(kv_store *s, uint32_t id, const uint8_t *key, size_t key_len);
+
+void kv_store_set_expire(kv_store *s, uint32_t id, int64_t expire_at_ms);
+
+/* ---- strings ---- */
+
+/* Replaces the record's value with a string of len bytes (the old value, string or list,
+ * is freed first). Precondition: enough chunks free counting those freed. */
+void kv_store_set_string(kv_store *s, uint32_t id, const uint8_t *data, size_t len);
+
+/* Grows or shrinks the string to new_len bytes, keeping its first bytes (new bytes are
+ * zeroed). Precondition: room for the growth. */
+void kv_store_resize_string(kv_store *s, uint32_t id, uint64_t new_len);
+
+/* Writes bytes into a string at offset (offset + n <= its length). */
+void kv_store_write_string(kv_store *s, uint32_t id, uint64_t offset, const void *data, uint64_t n);
+
+/* ---- lists ---- */
+
+/* A free-standing element holding data. Precondition: kv_store_element_chunks(len) free. */
+uint32_t kv_store_element_alloc(kv_store *s, const uint8_t *data, size_t len);
+void kv_store_element_free(kv_store *s, uint32_t element);
+uint32_t kv_store_element_len(const kv_store *s, uint32_t element);
+uint32_t kv_store_element_next(const kv_store *s, uint32_t element);
+uint32_t kv_store_element_prev(const kv_store *s, uint32_t element);
+/* The chunk chain and offset where the element's bytes start (for reads and replies). */
+uint32_t kv_store_element_data(const kv_store *s, uint32_t element, uint64_t *offset);
+bool kv_store_element_equals(const kv_store *s, uint32_t element, const uint8_t *data, size_t len);
+
+/* Links a free-standing element at the head or tail of the record's list. */
+void kv_store_list_push(kv_store *s, uint32_t id, uint32_t element, bool at_head);
+
+/* Links `element` before or after `pivot` (an element of the list). */
+void kv_store_list_insert(kv_store *s, uint32_t id, uint32_t pivot, uint32_t element, bool before);
+
+/* Unlinks an element of the list and frees it. Does not delete an emptied key: callers
+ * do (Redis deletes a list key when its last element goes). */
+void kv_store_list_remove(kv_store *s, uint32_t id, uint32_t element);
+
+/* The element at index (0-based from the head; walks from the nearer end). */
+uint32_t kv_store_list_at(const kv_store *s, uint32_t id, uint64_t index);
+
+/* ---- active expiry ---- */
+
+/* Visits up to `slots` table slots from where the last cycle stopped and deletes the
+ * expired keys among them. Returns how many it deleted. */
+uint64_t kv_store_expire_cycle(kv_store *s, int64_t now_ms, uint64_t slots);
+
+/* Counters agree with the table and the pools. O(table slots). */
+bool kv_store_invariants_hold(const kv_store *s);
+
+/* Walks every record: its chains' lengths match what its key and value should cost, list
+ * links are consistent, and the sum equals the chunks in use (nothing leaked).
+ * O(slots + chunks in use): for the end of a fuzz input and tests. */
+bool kv_store_invariants_hold_full(const kv_store *s);
+
+#endif
