@@ -1,0 +1,182 @@
+#include "kv_harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc/reservation.h"
+#include "alloc/stasis_assert.h"
+#include "kv/layout.h"
+#include "kv/resp_parser.h"
+
+#define HARNESS_REPLY_CAP_BYTES ((size_t)8 << 20)
+
+struct kv_harness {
+    kv_config config;
+    kv_layout layout;
+    reservation res;
+    kv_engine engine;
+    kv_session session;
+    resp_parser parser;
+    resp_limits limits;
+    resp_arg *argv;
+    char *name;
+    uint8_t *input;
+    size_t input_len;
+    char *replies;
+    size_t replies_len;
+    uint8_t *scratch;
+    size_t room;
+    uint64_t room_retries;
+    int64_t now_ms;
+    bool closed;
+};
+
+void kv_harness_config(kv_config *c) {
+    kv_config_defaults(c);
+    c->keys_max = 64;
+    c->key_size_max = 64;
+    c->value_size_max = 256;
+    c->list_length_max = 32;
+    c->chunk_size = 16;
+    c->data_budget_bytes = 64 * 1024;
+    c->connections_max = 4;
+    char error[256];
+    bool ok = kv_config_finalize(c, error, sizeof error);
+    ST_ASSERT(ok);
+}
+
+kv_harness *kv_harness_open(const kv_config *config) {
+    kv_harness *h = calloc(1, sizeof *h);
+    ST_ASSERT(h != NULL);
+    h->config = *config;
+    char error[256];
+    bool ok = kv_layout_compute(&h->config, &h->layout, error, sizeof error);
+    if (!ok) fprintf(stderr, "%s\n", error);
+    ST_ASSERT(ok);
+    kv_store_params p = {.keys_max = h->config.keys_max,
+                         .chunk_count = (uint32_t)h->layout.chunk_count,
+                         .chunk_size = (uint32_t)h->config.chunk_size};
+    size_t store_bytes = kv_store_memory_bytes(p);
+    ST_ASSERT(reservation_map(&h->res, store_bytes, 0) == 0);
+    void *store = reservation_carve(&h->res, store_bytes, 64);
+    ST_ASSERT(store != NULL);
+    reservation_seal(&h->res);
+    kv_engine_init(&h->engine, &h->config, store, store_bytes, p.chunk_count,
+                   (siphash_key){.k0 = 1, .k1 = 2});
+    h->name = calloc(1, h->config.client_name_size_max + 1);
+    kv_engine_open_session(&h->engine, &h->session, h->name);
+    h->limits = (resp_limits){.command_args_max = h->config.command_args_max,
+                              .bulk_size_max = h->config.bulk_size_max,
+                              .inline_size_max = h->config.inline_size_max,
+                              .request_size_max = h->config.request_size_max};
+    resp_parser_init(&h->parser, &h->limits);
+    resp_parser_set_authenticated(&h->parser, h->session.authenticated);
+    h->argv = calloc(h->config.command_args_max, sizeof *h->argv);
+    h->replies = malloc(HARNESS_REPLY_CAP_BYTES + 1);
+    h->room = h->config.reply_size_max + KV_REPLY_ROOM_MIN_BYTES;
+    h->scratch = malloc(h->room);
+    h->now_ms = 1700000000000;
+    ST_ASSERT(h->argv != NULL && h->replies != NULL && h->scratch != NULL);
+    return h;
+}
+
+void kv_harness_close(kv_harness *h) {
+    reservation_begin_deinit(&h->res);
+    reservation_unmap(&h->res);
+    free(h->argv);
+    free(h->name);
+    free(h->input);
+    free(h->replies);
+    free(h->scratch);
+    free(h);
+}
+
+static void append_reply(kv_harness *h, const void *bytes, size_t len) {
+    ST_ASSERT(h->replies_len + len <= HARNESS_REPLY_CAP_BYTES);
+    memcpy(h->replies + h->replies_len, bytes, len);
+    h->replies_len += len;
+}
+
+/* Runs one command, giving the engine first the configured room, then (on NEEDS_ROOM) the
+ * full room a large buffer would give, as the server does. */
+static void run(kv_harness *h, const resp_arg *argv, uint32_t argc) {
+    size_t room = h->room;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        resp_writer w;
+        resp_writer_init(&w, h->scratch, room);
+        kv_exec r = kv_engine_execute(&h->engine, &h->session, argv, argc, h->now_ms, &w);
+        if (r == KV_EXEC_DONE) {
+            append_reply(h, w.buf, w.len);
+            return;
+        }
+        ST_ASSERT(w.len == 0); /* NEEDS_ROOM wrote nothing */
+        h->room_retries++;
+        room = h->config.reply_size_max + KV_REPLY_ROOM_MIN_BYTES;
+        if (h->room < room) {
+            free(h->scratch);
+            h->scratch = malloc(room);
+            h->room = room;
+            ST_ASSERT(h->scratch != NULL);
+        }
+    }
+    ST_ASSERT(false); /* the engine asked for room twice */
+}
+
+const char *kv_harness_send_bytes(kv_harness *h, const void *bytes, size_t len, size_t *reply_len,
+                                  bool *closed) {
+    h->replies_len = 0;
+    h->input = realloc(h->input, h->input_len + len + 1);
+    ST_ASSERT(h->input != NULL);
+    memcpy(h->input + h->input_len, bytes, len);
+    h->input_len += len;
+    while (!h->closed) {
+        uint32_t argc = 0;
+        size_t consumed = 0;
+        resp_status s = resp_parse(&h->parser, h->input, h->input_len, h->argv,
+                                   (uint32_t)h->config.command_args_max, &argc, &consumed);
+        if (s == RESP_ERROR) {
+            resp_writer w;
+            char buf[256];
+            resp_writer_init(&w, buf, sizeof buf);
+            resp_write_protocol_error(&w, &h->parser);
+            append_reply(h, buf, w.len);
+            h->closed = true;
+            break;
+        }
+        if (s == RESP_COMMAND) {
+            run(h, h->argv, argc);
+            resp_parser_set_authenticated(&h->parser, h->session.authenticated);
+            if (h->session.close_after_reply || h->session.close_without_reply) h->closed = true;
+        }
+        memmove(h->input, h->input + consumed, h->input_len - consumed);
+        h->input_len -= consumed;
+        if (s == RESP_INCOMPLETE) break;
+    }
+    h->replies[h->replies_len] = '\0';
+    if (reply_len != NULL) *reply_len = h->replies_len;
+    if (closed != NULL) *closed = h->closed;
+    return h->replies;
+}
+
+const char *kv_harness_send(kv_harness *h, const char *text) {
+    return kv_harness_send_bytes(h, text, strlen(text), NULL, NULL);
+}
+
+const char *kv_harness_command(kv_harness *h, size_t argc, const char *const *argv) {
+    resp_arg args[64];
+    ST_ASSERT(argc <= 64);
+    for (size_t i = 0; i < argc; i++) {
+        args[i] = (resp_arg){.ptr = (const uint8_t *)argv[i], .len = strlen(argv[i])};
+    }
+    h->replies_len = 0;
+    run(h, args, (uint32_t)argc);
+    h->replies[h->replies_len] = '\0';
+    return h->replies;
+}
+
+size_t kv_harness_reply_len(const kv_harness *h) { return h->replies_len; }
+void kv_harness_set_time(kv_harness *h, int64_t now_ms) { h->now_ms = now_ms; }
+kv_engine *kv_harness_engine(kv_harness *h) { return &h->engine; }
+void kv_harness_set_room(kv_harness *h, size_t room) { h->room = room; }
+uint64_t kv_harness_room_retries(const kv_harness *h) { return h->room_retries; }
