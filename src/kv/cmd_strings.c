@@ -300,6 +300,12 @@ static void mset_generic(kv_ctx *c, bool nx) {
         }
     }
     if (!can_store_pairs(c)) return;
+    /* Free every old value first, then store: storing a new key before an old value is
+     * freed could need more chunks than the final state, which is what was checked. */
+    for (uint32_t i = 1; i < c->argc; i += 2) {
+        uint32_t id = last_occurrence(c, i) ? kv_lookup(c, i) : KV_RECORD_NONE;
+        if (id != KV_RECORD_NONE) kv_store_set_string(c->store, id, NULL, 0);
+    }
     for (uint32_t i = 1; i < c->argc; i += 2) {
         if (last_occurrence(c, i)) store_string(c, i, kv_lookup(c, i), &c->argv[i + 1], false);
     }
