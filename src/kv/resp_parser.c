@@ -27,7 +27,16 @@ void resp_parser_init(resp_parser *p, const resp_limits *limits) {
     p->authenticated = true;
 }
 
-void resp_parser_reset(resp_parser *p) { resp_parser_init(p, p->limits); }
+void resp_parser_reset(resp_parser *p) {
+    uint8_t *scratch = p->inline_scratch;
+    resp_parser_init(p, p->limits);
+    p->inline_scratch = scratch;
+}
+
+void resp_parser_set_inline_scratch(resp_parser *p, uint8_t *scratch, size_t scratch_bytes) {
+    ST_ASSERT(scratch == NULL || scratch_bytes >= p->limits->inline_size_max);
+    p->inline_scratch = scratch;
+}
 
 void resp_parser_set_authenticated(resp_parser *p, bool authenticated) {
     p->authenticated = authenticated;
@@ -212,7 +221,13 @@ static resp_status parse_inline(resp_parser *p, uint8_t *data, size_t len, resp_
     if (lf == len) return RESP_INCOMPLETE;
     size_t line_len = lf > 0 && data[lf - 1] == '\r' ? lf - 1 : lf;
     *request_len = lf + 1;
-    return split_inline(p, data, line_len, argv, capacity, argc);
+    uint8_t *line = data;
+    if (p->inline_scratch != NULL) {
+        ST_ASSERT(line_len <= p->limits->inline_size_max); /* line_too_long() said so */
+        memcpy(p->inline_scratch, data, line_len);
+        line = p->inline_scratch;
+    }
+    return split_inline(p, line, line_len, argv, capacity, argc);
 }
 
 /* ---- multibulk requests ---- */

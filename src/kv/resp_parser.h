@@ -18,6 +18,10 @@
  * Zero-copy. A command's arguments are slices of `data`. Inline arguments with quotes or
  * escapes are decoded IN PLACE (a decoded argument is never longer than its text), which is
  * why `data` is writable; only bytes of the request being returned are rewritten.
+ * With an inline scratch (resp_parser_set_inline_scratch) an inline line is copied there
+ * and decoded in the copy instead, so `data` is never written: a caller may then save the
+ * parser (a struct copy) before a call and, by restoring it, parse the same bytes again
+ * later with the same outcome (the server does, to run a command again once it has room).
  *
  * Outcomes. RESP_INCOMPLETE: more bytes needed (nothing is wrong). RESP_COMMAND: argv[0..
  * argc) hold one command, argc >= 1. RESP_ERROR: a protocol error; the parser stays in
@@ -106,6 +110,7 @@ typedef struct resp_parser {
     uint8_t error_byte; /* for RESP_ERR_EXPECTED_DOLLAR */
     bool line_has_nul;  /* the current line can never end */
     bool authenticated;
+    uint8_t *inline_scratch; /* NULL: inline lines are decoded in place */
 } resp_parser;
 
 /* A fresh parser (authenticated). `limits` must outlive it. */
@@ -115,6 +120,14 @@ void resp_parser_init(resp_parser *p, const resp_limits *limits);
 void resp_parser_reset(resp_parser *p);
 
 void resp_parser_set_authenticated(resp_parser *p, bool authenticated);
+
+/*
+ * Decode inline lines in `scratch` (at least limits->inline_size_max bytes, which bounds
+ * every inline line the parser accepts) instead of in place; an inline command's arguments
+ * then point into the scratch, valid until the next resp_parse of any parser sharing it.
+ * Several parsers may share one scratch. Kept across resp_parser_reset. NULL: in place.
+ */
+void resp_parser_set_inline_scratch(resp_parser *p, uint8_t *scratch, size_t scratch_bytes);
 
 /*
  * Parses from data[0, len) (see the buffer contract above). argv must have room for
