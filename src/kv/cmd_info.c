@@ -68,6 +68,7 @@ static void section_stats(const kv_ctx *c, const kv_server_info *s, kv_text *t) 
     kv_text_field_u64(t, "total_net_input_bytes", s->net_input_bytes);
     kv_text_field_u64(t, "total_net_output_bytes", s->net_output_bytes);
     kv_text_field_u64(t, "rejected_connections", s->rejected_connections);
+    kv_text_field_u64(t, "accept_errors", s->accept_errors);
     kv_text_field_u64(t, "expired_keys", st->expired_keys);
     kv_text_field_u64(t, "evicted_keys", 0);
     kv_text_field_u64(t, "keyspace_hits", st->keyspace_hits);

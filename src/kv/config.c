@@ -67,9 +67,12 @@ const kv_option kv_options[] = {
     /* server */
     U64_OPTION(connections_max, "maxclients", KV_OPTION_SERVER, 1024, 1, 1024 * 1024, false, NULL,
                "most clients connected at once"),
-    U64_OPTION(connection_buffer_size, NULL, KV_OPTION_SERVER, 4 * KIB, 512, 16 * MIB, true, NULL,
-               "each connection's own receive and send buffer, in bytes"),
-    U64_OPTION(large_buffers_max, NULL, KV_OPTION_SERVER, 4, 1, 4096, false, NULL,
+    /* At least KV_REPLY_ROOM_MIN_BYTES (1 KiB): the room every command may assume. */
+    U64_OPTION(connection_buffer_size, NULL, KV_OPTION_SERVER, 4 * KIB, 1 * KIB, 16 * MIB, true,
+               NULL, "each connection's own receive and send buffer, in bytes"),
+    /* At least 2: one command may need one for its request and one for its reply (ECHO of a
+     * large value); the server keeps the last free one for such a second loan. */
+    U64_OPTION(large_buffers_max, NULL, KV_OPTION_SERVER, 4, 2, 4096, false, NULL,
                "large buffers, lent to one connection at a time for a request or reply "
                "bigger than its own buffers"),
     U64_OPTION(large_buffer_hold_ms_max, NULL, KV_OPTION_SERVER, 5000, 1, 3600 * 1000, false, NULL,

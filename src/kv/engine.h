@@ -49,6 +49,7 @@ typedef struct kv_server_info {
     uint64_t connected_clients;
     uint64_t total_connections_received;
     uint64_t rejected_connections;
+    uint64_t accept_errors; /* accept failures (EMFILE, ENFILE, ...); accepting goes on */
     uint64_t idle_timeouts;
     uint64_t large_buffer_waits;
     uint64_t large_buffers_in_use;

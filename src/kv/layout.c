@@ -103,6 +103,10 @@ bool kv_layout_compute(const kv_config *c, kv_layout *l, char *error, size_t err
         round_up(mul((sized){.value = sizeof(resp_arg)}, c->command_args_max)));
     put(l, "client names", c->connections_max, c->client_name_size_max,
         round_up(mul((sized){.value = c->client_name_size_max}, c->connections_max)));
+    /* Inline requests are decoded in a copy, so a command that must wait for room can be
+     * parsed again from the untouched bytes (resp_parser_set_inline_scratch). */
+    put(l, "inline scratch", 1, c->inline_size_max, round_up((sized){.value = c->inline_size_max}));
+    ST_ASSERT(l->region_count == KV_REGION_COUNT);
     sized total = {0};
     for (size_t i = 0; i < l->region_count; i++)
         total = add(total, l->regions[i].bytes);
