@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "kv/cli.h"
+#include "kv/server.h"
 
 int main(int argc, char **argv) {
     static kv_config config;
@@ -12,6 +13,5 @@ int main(int argc, char **argv) {
     case KV_CLI_PRINT_RESERVATION: return kv_cli_print_reservation(&config, STDOUT_FILENO) ? 0 : 2;
     case KV_CLI_RUN: break;
     }
-    fprintf(stderr, "stasis-kv: the server loop is not built yet\n");
-    return 2;
+    return kv_server_run(&config);
 }

@@ -1,0 +1,145 @@
+/*
+ * The event loop: wait for completions, hand each to its handler, serve the connections
+ * that became ready, and on a 100 ms tick run the timers (idle clients, large-buffer holds,
+ * active expiry, a paused accept). Single-threaded; every kernel operation goes through the
+ * I/O interface (io.h).
+ */
+#include <errno.h>
+#include <time.h>
+
+#include "alloc/stasis_assert.h"
+#include "kv/seal.h"
+#include "kv/server_internal.h"
+
+uint64_t kv_server_tag(const kv_server *s, kv_io_op op, const kv_connection *c) {
+    if (c == NULL) return kv_io_tag_make(op, KV_IO_INDEX_LISTENER, 0);
+    return kv_io_tag_make(op, kv_conn_index(s, c), c->generation);
+}
+
+static int64_t clock_ms(clockid_t id) {
+    struct timespec ts;
+    int r = clock_gettime(id, &ts);
+    ST_ASSERT(r == 0);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void read_clocks(kv_server *s) {
+    s->mono_ms = clock_ms(CLOCK_MONOTONIC);
+    s->real_ms = clock_ms(CLOCK_REALTIME);
+}
+
+/* ---- accept ---- */
+
+static void arm_accept(kv_server *s) {
+    ST_ASSERT(!s->accept_armed);
+    s->accept_armed = true;
+    s->accept_paused = false;
+    s->io.backend->accept(s->io.self, s->listen_fd, kv_server_tag(s, KV_IO_ACCEPT, NULL));
+}
+
+/* Out of descriptors or kernel memory: accepting again at once would fail again at once,
+ * so it waits for the next tick; the clients meanwhile wait in the listen backlog. */
+static bool accept_should_pause(int err) {
+    return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+static void on_accept(kv_server *s, const kv_io_completion *done) {
+    if (done->result >= 0) {
+        kv_conn_accepted(s, done->result);
+    } else if (!s->stopping) {
+        s->info.accept_errors++;
+        if (accept_should_pause(-done->result)) s->accept_paused = true;
+    }
+    if (done->more) return;
+    s->accept_armed = false; /* the multishot accept ended: arm it again */
+    if (!s->accept_paused && !s->stopping) arm_accept(s);
+}
+
+/* ---- the tick ---- */
+
+static void arm_tick(kv_server *s) {
+    s->io.backend->timeout(s->io.self, KV_SERVER_TICK_MS, kv_server_tag(s, KV_IO_TIMEOUT, NULL));
+}
+
+static void on_tick(kv_server *s) {
+    kv_conn_check_idle(s);
+    kv_large_check_holds(s);
+    (void)kv_engine_expire_cycle(&s->engine, s->real_ms, KV_SERVER_EXPIRE_SLOTS_PER_TICK);
+    if (s->accept_paused && !s->accept_armed && !s->stopping) arm_accept(s);
+    arm_tick(s);
+}
+
+/* ---- completions ---- */
+
+static void on_connection(kv_server *s, kv_io_tag tag, int32_t result) {
+    kv_connection *c = kv_conn_at(s, tag.index);
+    /* A slot is reused only after every operation on it completed: no stale completions. */
+    ST_ASSERT(c->generation == tag.generation);
+    ST_ASSERT(c->state != KV_CONN_FREE);
+    switch (tag.op) {
+    case KV_IO_RECV: kv_conn_on_recv(s, c, result); return;
+    case KV_IO_SEND: kv_conn_on_send(s, c, result); return;
+    case KV_IO_CLOSE: kv_conn_on_close(s, c, result); return;
+    case KV_IO_ACCEPT:
+    case KV_IO_TIMEOUT: break;
+    }
+    ST_ASSERT(false);
+}
+
+static void dispatch(kv_server *s, const kv_io_completion *done) {
+    kv_io_tag tag = kv_io_tag_read(done->tag);
+    switch (tag.op) {
+    case KV_IO_ACCEPT: on_accept(s, done); return;
+    case KV_IO_TIMEOUT: on_tick(s); return;
+    case KV_IO_CLOSE:
+        if (tag.index == KV_IO_INDEX_LISTENER) {
+            s->listener_closed = true;
+            return;
+        }
+        break;
+    case KV_IO_RECV:
+    case KV_IO_SEND: break;
+    }
+    on_connection(s, tag, done->result);
+}
+
+/* ---- stopping ---- */
+
+static void begin_stop(kv_server *s) {
+    s->stopping = true;
+    s->stop_deadline_ms = s->mono_ms + KV_SERVER_SHUTDOWN_MS_MAX;
+    s->io.backend->close(s->io.self, s->listen_fd, kv_server_tag(s, KV_IO_CLOSE, NULL));
+    kv_conn_close_all(s);
+}
+
+static bool stopped(const kv_server *s) {
+    bool quiet = s->listener_closed && !s->accept_armed && s->slots_in_use == 0;
+    return quiet || s->mono_ms > s->stop_deadline_ms;
+}
+
+/* ---- the loop ---- */
+
+static void turn(kv_server *s) {
+    /* Connections left with commands to serve (fairness) must not wait for an event. */
+    bool block = s->ready.count == 0;
+    size_t n =
+        s->io.backend->wait(s->io.self, s->completions, KV_SERVER_COMPLETIONS_PER_WAIT, block);
+    read_clocks(s);
+    for (size_t i = 0; i < n; i++)
+        dispatch(s, &s->completions[i]);
+    kv_conn_serve_ready(s);
+    s->info.allocation_calls_after_seal = seal_allocation_calls();
+}
+
+void kv_server_loop(kv_server *s, volatile const int *stop_signal) {
+    read_clocks(s);
+    s->info.started_ms = s->real_ms;
+    arm_accept(s);
+    arm_tick(s);
+    /* The event loop: the one loop that does not end, until a signal asks it to. */
+    for (;;) {
+        turn(s);
+        if (*stop_signal != 0 && !s->stopping) begin_stop(s);
+        if (s->stopping && stopped(s)) return;
+    }
+}

@@ -1,0 +1,167 @@
+#ifndef STASIS_KV_SERVER_INTERNAL_H
+#define STASIS_KV_SERVER_INTERNAL_H
+
+/*
+ * The server's state and the functions its files share (server.c: the loop and its
+ * timers; server_conn.c: one connection's input, commands and output; server_large.c: the
+ * large buffers and their wait queues; server_start.c: start-up, the seal and shutdown).
+ * Internal to src/kv, visible to the tests (o1heap's PRIVATE idea) so the memory carving and
+ * the buffer rules can be checked without sockets.
+ *
+ * Every operation goes through the I/O interface (io.h); nothing here calls liburing.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alloc/reservation.h"
+#include "kv/config.h"
+#include "kv/connection.h"
+#include "kv/engine.h"
+#include "kv/io.h"
+#include "kv/layout.h"
+#include "kv/resp_parser.h"
+
+#define KV_SERVER_TICK_MS               100  /* timers: idle, buffer holds, expiry, accept */
+#define KV_SERVER_COMPLETIONS_PER_WAIT  512  /* completions handled per wait() */
+#define KV_SERVER_EXPIRE_SLOTS_PER_TICK 4096 /* active expiry work per tick */
+#define KV_SERVER_FDS_RESERVED          32   /* stdio, listener, ring, accepts in progress */
+#define KV_SERVER_SHUTDOWN_MS_MAX       2000 /* longest wait for closes at shutdown */
+#define KV_SERVER_LISTEN_BACKLOG        511  /* Redis's tcp-backlog default */
+#define KV_LARGE_BUFFERS_LIMIT          4096 /* large_buffers_max's largest value */
+#define KV_IO_INDEX_LISTENER            KV_IO_INDEX_MAX
+
+/* Intrusive FIFO of connections, linked through one of their uint32_t fields. */
+typedef struct kv_conn_queue {
+    uint32_t head;
+    uint32_t tail;
+    uint32_t count;
+} kv_conn_queue;
+
+typedef struct kv_server {
+    const kv_config *config;
+    kv_layout layout;
+    reservation memory;
+    kv_engine engine;
+    kv_server_info info;
+    resp_limits limits;
+    kv_io io;
+    int listen_fd;
+    /* carved from the reservation, in the layout's order */
+    kv_connection *conns;
+    uint8_t *conn_buffers; /* per connection: receive, then send, connection_buffer_size each */
+    uint8_t *large_buffers;
+    resp_arg *argv;
+    char *client_names;
+    uint8_t *inline_scratch;
+    /* connections */
+    uint32_t free_top;     /* free slots, a stack linked through `next` */
+    uint32_t slots_in_use; /* open or closing */
+    uint32_t lru_head;     /* open connections, least recently active first */
+    uint32_t lru_tail;
+    kv_conn_queue ready; /* to serve this turn, linked through `next` */
+    /* large buffers: a free stack, owners, and who waits (FIFO, linked through next_waiting) */
+    kv_conn_queue wait_first;  /* holding none */
+    kv_conn_queue wait_second; /* holding one already: served first (see server_large.c) */
+    uint32_t large_free_count;
+    uint32_t large_free[KV_LARGE_BUFFERS_LIMIT];
+    uint32_t large_owner[KV_LARGE_BUFFERS_LIMIT]; /* connection index or KV_CONN_NONE */
+    /* time, read once per turn */
+    int64_t mono_ms; /* CLOCK_MONOTONIC: timeouts */
+    int64_t real_ms; /* CLOCK_REALTIME: the engine's clock (expiry) */
+    /* the loop */
+    bool accept_armed;
+    bool accept_paused; /* after EMFILE and the like: armed again at the next tick */
+    bool stopping;
+    bool listener_closed;
+    int64_t stop_deadline_ms;
+    kv_io_completion completions[KV_SERVER_COMPLETIONS_PER_WAIT];
+} kv_server;
+
+/* ---- server_start.c: memory ---- */
+
+/*
+ * Computes the layout, maps ONE reservation of exactly its total (RESERVATION_LOCK if
+ * `lock`), carves every region in the layout's order and initialises the engine, the
+ * connection slots and the large buffers over it. Does not seal. Returns 0, or a negative
+ * errno with the reason in `error` (mmap's ENOMEM, mlock's EPERM/ENOMEM, a layout that
+ * cannot be computed: EOVERFLOW). Afterwards reservation used bytes == layout total.
+ */
+int kv_server_reserve(kv_server *s, const kv_config *config, bool lock, siphash_key seed,
+                      char *error, size_t error_size);
+
+/* Gives the reservation back (tests; the server itself just exits). */
+void kv_server_release(kv_server *s);
+
+/* ---- server.c: the loop ---- */
+
+/* Arms accept and the tick, then turns until a stop was asked for and everything closed. */
+void kv_server_loop(kv_server *s, volatile const int *stop_signal);
+
+/* Asks for one operation, tagged for connection c (or the listener / the tick). */
+uint64_t kv_server_tag(const kv_server *s, kv_io_op op, const kv_connection *c);
+
+/* ---- server_conn.c: connections ---- */
+
+kv_connection *kv_conn_at(const kv_server *s, uint32_t index);
+uint32_t kv_conn_index(const kv_server *s, const kv_connection *c);
+
+/* Every slot free, generation 0. */
+void kv_conn_init_all(kv_server *s);
+
+/* A client was accepted: serve it from a free slot, or answer Redis's max-clients error. */
+void kv_conn_accepted(kv_server *s, int fd);
+
+void kv_conn_on_recv(kv_server *s, kv_connection *c, int32_t result);
+void kv_conn_on_send(kv_server *s, kv_connection *c, int32_t result);
+void kv_conn_on_close(kv_server *s, kv_connection *c, int32_t result);
+
+/* Queues c to be served this turn (once). */
+void kv_conn_ready(kv_server *s, kv_connection *c);
+
+/* Serves the connections queued when it starts, each once (fairness: at most
+ * commands_per_turn_max commands each; the rest wait for the next turn). */
+void kv_conn_serve_ready(kv_server *s);
+
+/* Closes an open connection: its slot is reused once its operations completed. */
+void kv_conn_close(kv_server *s, kv_connection *c);
+
+/* Closes every open connection (shutdown). */
+void kv_conn_close_all(kv_server *s);
+
+/* Tick: closes connections idle longer than idle_timeout_s (counted). */
+void kv_conn_check_idle(kv_server *s);
+
+/* The large-buffer module lends or takes back buffer b: the connection's buffers switch. */
+void kv_conn_lend(kv_server *s, kv_connection *c, kv_large_role role, uint32_t b);
+
+/* ---- server_large.c: large buffers ---- */
+
+void kv_large_init(kv_server *s);
+uint8_t *kv_large_at(const kv_server *s, uint32_t b);
+
+/*
+ * Lends c a large buffer for `role` now (returns true; kv_conn_lend switched its buffers),
+ * or queues c, marked KV_CONN_WAITING, until one is free (returns false; counted in
+ * large_buffer_waits). c then gets it in FIFO order and is queued ready.
+ */
+bool kv_large_acquire(kv_server *s, kv_connection *c, kv_large_role role);
+
+/* Takes buffer b back (the caller already switched the connection off it) and lends it on. */
+void kv_large_give_back(kv_server *s, uint32_t b);
+
+/* Removes a closing connection from the wait queue it is in. */
+void kv_large_forget(kv_server *s, kv_connection *c);
+
+/* Tick: closes connections that held a large buffer longer than large_buffer_hold_ms_max. */
+void kv_large_check_holds(kv_server *s);
+
+/* ---- queues (server_conn.c) ---- */
+
+void kv_queue_init(kv_conn_queue *q);
+void kv_queue_push(kv_server *s, kv_conn_queue *q, kv_connection *c, size_t link_offset);
+kv_connection *kv_queue_pop(kv_server *s, kv_conn_queue *q, size_t link_offset);
+void kv_queue_remove(kv_server *s, kv_conn_queue *q, kv_connection *c, size_t link_offset);
+
+#endif

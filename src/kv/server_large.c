@@ -1,0 +1,125 @@
+/*
+ * The large buffers: large_buffers_max buffers of layout.large_buffer_bytes (the largest
+ * request or reply), lent to one connection at a time, for receiving one big request or
+ * sending big replies. When none can be lent the connection waits in FIFO order (it is not
+ * served nor read from meanwhile): backpressure, not failure.
+ *
+ * Deadlock. One command may need two (a big request whose reply is big too, e.g. ECHO of a
+ * large value). If every buffer were lent to connections each waiting for a second one,
+ * none could progress. So a first loan never takes the last free buffer: a connection
+ * that holds none waits while fewer than two are free, and connections waiting for a second
+ * are served before those waiting for a first. A holder then always progresses, bounded by
+ * large_buffer_hold_ms_max: one that holds a buffer longer (a slow-loris request, a client
+ * that does not read its big reply) is disconnected and counted in large_buffer_timeouts.
+ */
+#include <stddef.h>
+
+#include "alloc/stasis_assert.h"
+#include "kv/server_internal.h"
+
+#define LINK_WAIT offsetof(kv_connection, next_waiting)
+
+void kv_large_init(kv_server *s) {
+    uint32_t n = (uint32_t)s->config->large_buffers_max;
+    ST_ASSERT(n >= 2);
+    ST_ASSERT(n <= KV_LARGE_BUFFERS_LIMIT);
+    s->large_free_count = 0;
+    for (uint32_t b = n; b-- > 0;) {
+        s->large_free[s->large_free_count++] = b; /* buffer 0 on top */
+        s->large_owner[b] = KV_CONN_NONE;
+    }
+    kv_queue_init(&s->wait_first);
+    kv_queue_init(&s->wait_second);
+    s->info.large_buffers_in_use = 0;
+}
+
+uint8_t *kv_large_at(const kv_server *s, uint32_t b) {
+    ST_ASSERT(b < s->config->large_buffers_max);
+    return s->large_buffers + (uint64_t)b * s->layout.large_buffer_bytes;
+}
+
+static bool holds_one(const kv_connection *c) {
+    return c->large_recv != KV_LARGE_NONE || c->large_send != KV_LARGE_NONE;
+}
+
+static void lend(kv_server *s, kv_connection *c, kv_large_role role) {
+    ST_ASSERT(s->large_free_count > 0);
+    uint32_t b = s->large_free[--s->large_free_count];
+    ST_ASSERT(s->large_owner[b] == KV_CONN_NONE);
+    s->large_owner[b] = kv_conn_index(s, c);
+    s->info.large_buffers_in_use++;
+    kv_conn_lend(s, c, role, b);
+}
+
+bool kv_large_acquire(kv_server *s, kv_connection *c, kv_large_role role) {
+    ST_ASSERT((c->flags & KV_CONN_WAITING) == 0);
+    ST_ASSERT(c->state == KV_CONN_OPEN);
+    bool second = holds_one(c);
+    /* Never ahead of someone already waiting with the same or a higher priority. */
+    bool may =
+        second ? s->wait_second.count == 0 && s->large_free_count >= 1
+               : s->wait_second.count == 0 && s->wait_first.count == 0 && s->large_free_count >= 2;
+    if (may) {
+        lend(s, c, role);
+        return true;
+    }
+    c->flags |= KV_CONN_WAITING | (second ? KV_CONN_WAIT_SECOND : 0u);
+    c->wait_role = (uint8_t)role;
+    kv_queue_push(s, second ? &s->wait_second : &s->wait_first, c, LINK_WAIT);
+    s->info.large_buffer_waits++;
+    return false;
+}
+
+/* Lends free buffers to waiters, second loans first, in FIFO order. */
+static void grant(kv_server *s) {
+    for (;;) {
+        kv_conn_queue *q = NULL;
+        if (s->wait_second.count > 0 && s->large_free_count >= 1) {
+            q = &s->wait_second;
+        } else if (s->wait_first.count > 0 && s->large_free_count >= 2) {
+            q = &s->wait_first;
+        } else {
+            return;
+        }
+        kv_connection *c = kv_queue_pop(s, q, LINK_WAIT);
+        ST_ASSERT(c != NULL);
+        ST_ASSERT((c->flags & KV_CONN_WAITING) != 0);
+        c->flags &= ~(uint32_t)(KV_CONN_WAITING | KV_CONN_WAIT_SECOND);
+        lend(s, c, (kv_large_role)c->wait_role);
+        kv_conn_ready(s, c);
+    }
+}
+
+void kv_large_give_back(kv_server *s, uint32_t b) {
+    ST_ASSERT(b < s->config->large_buffers_max);
+    ST_ASSERT(s->large_owner[b] != KV_CONN_NONE);
+    ST_ASSERT(s->large_free_count < s->config->large_buffers_max);
+    s->large_owner[b] = KV_CONN_NONE;
+    s->large_free[s->large_free_count++] = b;
+    ST_ASSERT(s->info.large_buffers_in_use > 0);
+    s->info.large_buffers_in_use--;
+    grant(s);
+}
+
+void kv_large_forget(kv_server *s, kv_connection *c) {
+    ST_ASSERT((c->flags & KV_CONN_WAITING) != 0);
+    bool second = (c->flags & KV_CONN_WAIT_SECOND) != 0;
+    kv_queue_remove(s, second ? &s->wait_second : &s->wait_first, c, LINK_WAIT);
+    c->flags &= ~(uint32_t)(KV_CONN_WAITING | KV_CONN_WAIT_SECOND);
+}
+
+static bool held_too_long(const kv_server *s, const kv_connection *c, uint32_t b) {
+    int64_t max_ms = (int64_t)s->config->large_buffer_hold_ms_max;
+    if (c->large_recv == b && s->mono_ms - c->large_recv_since_ms > max_ms) return true;
+    return c->large_send == b && s->mono_ms - c->large_send_since_ms > max_ms;
+}
+
+void kv_large_check_holds(kv_server *s) {
+    for (uint32_t b = 0; b < s->config->large_buffers_max; b++) {
+        if (s->large_owner[b] == KV_CONN_NONE) continue;
+        kv_connection *c = kv_conn_at(s, s->large_owner[b]);
+        if (c->state != KV_CONN_OPEN || !held_too_long(s, c, b)) continue;
+        s->info.large_buffer_timeouts++;
+        kv_conn_close(s, c); /* its buffers come back once its operations completed */
+    }
+}
