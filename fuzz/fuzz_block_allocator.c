@@ -62,7 +62,7 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
             "block allocator: %" PRIu32 " blocks of %" PRIu32 " bytes, base offset %zu x %zu\n",
             cfg.params.block_count, cfg.params.block_bytes, cfg.offset_steps,
             block_allocator_memory_align(cfg.params));
-    failing_config_describe(out, &cfg.failing);
+    failing_config_describe(out, "interface calls", &cfg.failing);
     for (size_t i = 0; !cursor_empty(&c); i++) {
         harness_op o = harness_decode_op(&c, &limits);
         harness_describe_op(out, i, &o, describe_other);

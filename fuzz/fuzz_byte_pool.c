@@ -122,7 +122,7 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     config cfg = decode_config(&c);
     fprintf(out, "byte pool: %" PRIu32 " slots of %" PRIu32 " bytes, base offset %zu x 16\n",
             cfg.params.slot_count, cfg.params.slot_bytes, cfg.offset_steps);
-    failing_config_describe(out, &cfg.failing);
+    failing_config_describe(out, "interface calls", &cfg.failing);
     for (size_t i = 0; !cursor_empty(&c); i++) {
         harness_op o = harness_decode_op(&c, &limits);
         if (o.kind == HOP_OTHER) {

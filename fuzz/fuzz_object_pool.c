@@ -80,7 +80,7 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     config cfg = decode_config(&c);
     fprintf(out, "object pool: %" PRIu32 " items of %zu bytes, align %zu, base offset %zu\n",
             cfg.params.item_count, cfg.params.item_bytes, cfg.params.item_align, cfg.offset_steps);
-    failing_config_describe(out, &cfg.failing);
+    failing_config_describe(out, "interface calls", &cfg.failing);
     for (size_t i = 0; !cursor_empty(&c); i++) {
         harness_op o = harness_decode_op(&c, &limits);
         if (o.kind == HOP_ALLOC && !o.via_interface) {
