@@ -248,7 +248,7 @@ static void test_contract_violations_abort(void **state) {
     expect_abort(write_never_reserved, NULL, "assertion failed: slot < bp->fresh");
     expect_abort(bytes_of_none, NULL, "assertion failed: slot < bp->fresh");
     expect_abort(interface_free_wrong_length, NULL, "assertion failed: bp->state[slot] == len");
-    expect_abort(interface_free_interior, NULL, "(p - base) % bp->slot_bytes == 0");
+    expect_abort(interface_free_interior, NULL, "divider_divides(&bp->by_slot, p - base)");
     expect_abort(init_misaligned, NULL, "% BYTE_POOL_MEMORY_ALIGN_BYTES == 0");
 }
 

@@ -20,15 +20,17 @@ void arena_init(arena *a, allocator parent, size_t chunk_bytes_min) {
     a->chunk_bytes_min = chunk_bytes_min;
 }
 
-static uint8_t *chunk_data(const arena_chunk *c) {
+static inline uint8_t *chunk_data(const arena_chunk *c) {
     return (uint8_t *)(uintptr_t)c + ARENA_CHUNK_HEADER_BYTES;
 }
 
-static size_t chunk_usable(const arena_chunk *c) { return c->bytes - ARENA_CHUNK_HEADER_BYTES; }
+static inline size_t chunk_usable(const arena_chunk *c) {
+    return c->bytes - ARENA_CHUNK_HEADER_BYTES;
+}
 
 /* The offset of a len-byte block aligned to align placed at `offset` in c, or SIZE_MAX if it
  * does not fit. */
-static size_t fit_in_chunk(const arena_chunk *c, size_t offset, size_t len, size_t align) {
+static inline size_t fit_in_chunk(const arena_chunk *c, size_t offset, size_t len, size_t align) {
     uintptr_t at = (uintptr_t)(chunk_data(c) + offset);
     size_t padding = (size_t)((0u - at) & ((uintptr_t)align - 1u));
     size_t left = chunk_usable(c) - offset;
@@ -37,7 +39,7 @@ static size_t fit_in_chunk(const arena_chunk *c, size_t offset, size_t len, size
 }
 
 /* Hands out [start, start + len) of the current chunk. */
-static void *bump(arena *a, size_t start, size_t len) {
+static inline void *bump(arena *a, size_t start, size_t len) {
     size_t before = a->end_index;
     a->end_index = start + len;
     a->allocated_bytes += a->end_index - before;
@@ -72,7 +74,7 @@ static arena_chunk *new_chunk(arena *a, size_t len, size_t align) {
     return c;
 }
 
-void *arena_alloc(arena *a, size_t len, size_t align) {
+STASIS_FAST_PATH void *arena_alloc(arena *a, size_t len, size_t align) {
     ST_ASSERT(allocator_align_valid(align));
     if (len == 0) return ALLOCATOR_ZERO_LENGTH(align);
     if (a->current != NULL) {
@@ -100,7 +102,7 @@ void *arena_alloc(arena *a, size_t len, size_t align) {
 }
 
 /* True iff [ptr, ptr + len) ends at the current chunk's end index. */
-static bool is_last(const arena *a, const void *ptr, size_t len) {
+static inline bool is_last(const arena *a, const void *ptr, size_t len) {
     return a->current != NULL &&
            (const uint8_t *)ptr + len == chunk_data(a->current) + a->end_index;
 }
@@ -132,7 +134,7 @@ bool arena_resize(arena *a, void *ptr, size_t old_len, size_t new_len, size_t al
     return true;
 }
 
-void arena_free(arena *a, void *ptr, size_t len, size_t align) {
+STASIS_FAST_PATH void arena_free(arena *a, void *ptr, size_t len, size_t align) {
     ST_ASSERT(allocator_align_valid(align));
     ST_ASSERT(len > 0);
     ST_ASSERT(((uintptr_t)ptr & (align - 1u)) == 0u);

@@ -42,6 +42,7 @@ void byte_pool_init(byte_pool *bp, void *memory, size_t memory_bytes, byte_pool_
     bp->slots = memory;
     bp->state = (uint32_t *)(void *)(bp->slots + state_offset(params));
     bp->slot_bytes = params.slot_bytes;
+    bp->by_slot = divider_make(params.slot_bytes);
     bp->slot_count = params.slot_count;
     bp->free_head = FREE_END;
     /* State words need no clearing: only those below `fresh` mean anything, and fresh is 0. */
@@ -53,18 +54,18 @@ bool byte_pool_is_live(const byte_pool *bp, uint32_t slot) {
     return slot < bp->fresh && (bp->state[slot] & FREE_TAG) == 0u;
 }
 
-static uint8_t *slot_address(const byte_pool *bp, uint32_t slot) {
+static inline uint8_t *slot_address(const byte_pool *bp, uint32_t slot) {
     return bp->slots + (size_t)slot * bp->slot_bytes;
 }
 
 /* Asserts slot is live; returns its length. */
-static uint32_t live_length(const byte_pool *bp, uint32_t slot) {
+static inline uint32_t live_length(const byte_pool *bp, uint32_t slot) {
     ST_ASSERT(slot < bp->fresh);                   /* never reserved, or out of range */
     ST_ASSERT((bp->state[slot] & FREE_TAG) == 0u); /* released */
     return bp->state[slot];
 }
 
-static uint32_t take_slot(byte_pool *bp) {
+static inline uint32_t take_slot(byte_pool *bp) {
     if (bp->free_head != FREE_END) {
         uint32_t slot = bp->free_head;
         ST_ASSERT(slot < bp->fresh);
@@ -77,7 +78,7 @@ static uint32_t take_slot(byte_pool *bp) {
     return BYTE_POOL_NONE;
 }
 
-uint32_t byte_pool_reserve(byte_pool *bp) {
+STASIS_FAST_PATH uint32_t byte_pool_reserve(byte_pool *bp) {
     uint32_t slot = take_slot(bp);
     if (slot == BYTE_POOL_NONE) {
         bp->oom_count++;
@@ -135,14 +136,16 @@ bool byte_pool_append(byte_pool *bp, uint32_t slot, const void *data, size_t len
     return true;
 }
 
-uint8_t *byte_pool_bytes(const byte_pool *bp, uint32_t slot) {
+STASIS_FAST_PATH uint8_t *byte_pool_bytes(const byte_pool *bp, uint32_t slot) {
     (void)live_length(bp, slot);
     return slot_address(bp, slot);
 }
 
-uint32_t byte_pool_length(const byte_pool *bp, uint32_t slot) { return live_length(bp, slot); }
+STASIS_FAST_PATH uint32_t byte_pool_length(const byte_pool *bp, uint32_t slot) {
+    return live_length(bp, slot);
+}
 
-void byte_pool_release(byte_pool *bp, uint32_t slot) {
+STASIS_FAST_PATH void byte_pool_release(byte_pool *bp, uint32_t slot) {
     uint32_t len = live_length(bp, slot);
     ST_ASSERT(bp->live_count > 0);
     ST_ASSERT(bp->stored_bytes >= len);
@@ -158,8 +161,8 @@ uint32_t byte_pool_slot_of(const byte_pool *bp, const void *ptr) {
     uintptr_t p = (uintptr_t)ptr;
     uintptr_t base = (uintptr_t)bp->slots;
     ST_ASSERT(p >= base);
-    ST_ASSERT((p - base) % bp->slot_bytes == 0);
-    size_t slot = (p - base) / bp->slot_bytes;
+    ST_ASSERT(divider_divides(&bp->by_slot, p - base));
+    size_t slot = divider_quotient(&bp->by_slot, p - base);
     ST_ASSERT(slot < bp->fresh);
     ST_ASSERT(byte_pool_is_live(bp, (uint32_t)slot));
     return (uint32_t)slot;

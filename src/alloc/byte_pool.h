@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "alloc/allocator.h"
+#include "alloc/divide.h"
 
 /* "No slot": what reserve returns when every slot is live. Never a valid index. */
 #define BYTE_POOL_NONE UINT32_MAX
@@ -60,6 +61,7 @@ typedef struct byte_pool {
     uint8_t *slots;      /* N * S bytes */
     uint32_t *state;     /* per slot: live: its length; free: tag | next free slot */
     uint32_t slot_bytes; /* S */
+    divider by_slot;     /* offset -> slot without a divide instruction */
     uint32_t slot_count; /* N */
     uint32_t fresh;      /* slots [fresh, N) were never reserved since init/reset */
     uint32_t free_head;  /* first released slot, or the end marker */

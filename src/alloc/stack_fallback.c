@@ -11,7 +11,7 @@ void stack_fallback_init(stack_fallback *sf, void *buffer, size_t buffer_bytes,
     sf->fallback = fallback;
 }
 
-bool stack_fallback_owns_primary(const stack_fallback *sf, const void *ptr) {
+STASIS_FAST_PATH bool stack_fallback_owns_primary(const stack_fallback *sf, const void *ptr) {
     return fixed_buffer_owns(&sf->primary, ptr);
 }
 
@@ -24,7 +24,7 @@ static void note_peak(stack_fallback *sf) {
     if (now > sf->peak_bytes) sf->peak_bytes = now;
 }
 
-void *stack_fallback_alloc(stack_fallback *sf, size_t len, size_t align) {
+STASIS_FAST_PATH void *stack_fallback_alloc(stack_fallback *sf, size_t len, size_t align) {
     ST_ASSERT(allocator_align_valid(align));
     if (len == 0) return ALLOCATOR_ZERO_LENGTH(align);
     void *p = fixed_buffer_alloc(&sf->primary, len, align);
@@ -57,7 +57,7 @@ bool stack_fallback_resize(stack_fallback *sf, void *ptr, size_t old_len, size_t
     return true;
 }
 
-void stack_fallback_free(stack_fallback *sf, void *ptr, size_t len, size_t align) {
+STASIS_FAST_PATH void stack_fallback_free(stack_fallback *sf, void *ptr, size_t len, size_t align) {
     if (stack_fallback_owns_primary(sf, ptr)) {
 #ifdef STASIS_CANARY_STACK_FALLBACK_PRIMARY_FREE_LOST
         /* Planted bug: a fixed-buffer block is never given back, not even the last one. */
