@@ -30,7 +30,7 @@
 #define AR_PARENT_BLOCKS_MAX   256u
 #define AR_PARENT_SHIFT_MAX    2u /* blocks of 16 << shift bytes */
 #define AR_CHUNK_MIN_MAX_BYTES 4096u
-#define AR_BACKING_BYTES       ((size_t)AR_PARENT_BLOCKS_MAX * 64u + 128u)
+#define AR_BACKING_BYTES       ((size_t)AR_PARENT_BLOCKS_MAX * 64u + 512u) /* + metadata */
 #define AR_LEN_MAX_BYTES       2048u
 #define AR_ALIGN_LOG2_MAX      8u
 

@@ -24,9 +24,10 @@
 #define BA_BLOCKS_MAX       512u
 #define BA_BLOCK_SHIFT_MAX  7u /* 128-byte blocks */
 #define BA_OFFSET_STEPS_MAX 15u
-#define BA_BACKING_BYTES    ((size_t)BA_BLOCKS_MAX * 128u + 256u + BA_OFFSET_STEPS_MAX * 128u)
-#define BA_LEN_MAX_BYTES    8192u
-#define BA_ALIGN_LOG2_MAX   12u
+/* Blocks, bitmaps, summary tree (16 nodes of 12 bytes at most) and the largest offset. */
+#define BA_BACKING_BYTES  ((size_t)BA_BLOCKS_MAX * 128u + 512u + BA_OFFSET_STEPS_MAX * 128u)
+#define BA_LEN_MAX_BYTES  8192u
+#define BA_ALIGN_LOG2_MAX 12u
 
 static const harness_limits limits = {.len_max = BA_LEN_MAX_BYTES,
                                       .align_log2_max = BA_ALIGN_LOG2_MAX};

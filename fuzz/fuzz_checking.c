@@ -36,7 +36,7 @@
 #define CK_CHILD_SHIFT_MAX  1u
 #define CK_GUARD_MAX_BYTES  32u
 #define CK_BLOCKS_MAX       64u
-#define CK_CHILD_BYTES      ((size_t)CK_CHILD_BLOCKS_MAX * 32u + 64u)
+#define CK_CHILD_BYTES      ((size_t)CK_CHILD_BLOCKS_MAX * 32u + 512u) /* + metadata */
 #define CK_TABLE_BYTES      ((size_t)128 * sizeof(checking_block))
 #define CK_LEN_MAX_BYTES    1024u
 #define CK_ALIGN_LOG2_MAX   8u

@@ -29,7 +29,7 @@
 #define SF_FALLBACK_BLOCKS_MAX 256u
 #define SF_FALLBACK_SHIFT_MAX  1u
 #define SF_FALLBACK_AT         ((size_t)4096) /* the fallback heap starts here in the backing */
-#define SF_BACKING_BYTES       (SF_FALLBACK_AT + SF_FALLBACK_BLOCKS_MAX * 32u + 64u)
+#define SF_BACKING_BYTES       (SF_FALLBACK_AT + SF_FALLBACK_BLOCKS_MAX * 32u + 512u) /* + metadata */
 #define SF_LEN_MAX_BYTES       1024u
 #define SF_ALIGN_LOG2_MAX      8u
 
