@@ -21,11 +21,12 @@
 #include "cursor.h"
 #include "fuzz_common.h"
 
-#define OP_ITEM_BYTES_MAX       256u
-#define OP_ALIGN_LOG2_MAX       7u
-#define OP_ITEMS_MAX            256u
-#define OP_OFFSET_STEPS_MAX     15u
-#define OP_BACKING_BYTES        ((size_t)OP_ITEMS_MAX * 256u + 64u + OP_OFFSET_STEPS_MAX * 128u)
+#define OP_ITEM_BYTES_MAX   256u
+#define OP_ALIGN_LOG2_MAX   7u
+#define OP_ITEMS_MAX        256u
+#define OP_OFFSET_STEPS_MAX 15u
+/* Items, live bytes and the largest offset. */
+#define OP_BACKING_BYTES        ((size_t)OP_ITEMS_MAX * 256u + OP_ITEMS_MAX + OP_OFFSET_STEPS_MAX * 128u)
 #define OP_ALIGN_LOG2_ASKED_MAX 8u /* requests may ask more than the pool gives */
 
 static const harness_limits limits = {.len_max = OP_ITEM_BYTES_MAX + 64u,
