@@ -19,16 +19,20 @@
  * handed out; blocks where an allocation starts), a summary tree over the first bitmap
  * (free_runs.h: per node, the free blocks at its start and end and its longest free run),
  * and a hint below which every block is handed out.
- *  - align <= B (any block will do): the tree is descended from the root to the lowest run
- *    of free blocks long enough: O(log2(L / 64)) node visits, however fragmented the heap.
+ *  - align <= B (any block will do): if the first free block at or past the hint starts a
+ *    long enough run, that run is the lowest (O(1): a compact heap); otherwise the tree is
+ *    descended from the root to the lowest long enough run: O(log2(L / 64)) node visits,
+ *    however fragmented the heap.
  *  - align > B: the start must also land on the alignment, which the tree does not know; a
  *    word-at-a-time scan starts at the hint and alternates two scans (to the next free
  *    block, then to the next used block within the wanted run). Each round either finds the
  *    run or skips one run of used blocks, and no word is visited twice: O(L / 64 + r) word
  *    operations, r being the runs of live blocks passed (r <= live allocations).
- * Every change to the bitmap updates the tree: the changed leaves and their ancestors, up to
- * the first unchanged level: O(blocks / 64 + log2(L / 64)). So alloc, free, shrink and grow
- * all cost O(blocks / 64 + log2(L / 64)), but the aligned alloc above.
+ * A change to the bitmap records its word for the tree; the next tree search first updates
+ * the recorded words' leaves and ancestors, up to the first unchanged level (at most
+ * FREE_RUNS_PENDING_MAX words wait; a change wider than that is applied at once). So alloc,
+ * free, shrink and grow all cost O(blocks / 64 + log2(L / 64)) amortised, but the aligned
+ * alloc above, and a compact heap never touches the tree.
  * block_allocator_search() reports what the searches cost (the benchmark prints it).
  *
  * Contract checks (ST_ASSERT, every build): free and resize verify in O(blocks / 64) that the
@@ -163,7 +167,8 @@ bool block_allocator_invariants_hold(const block_allocator *ba);
 
 /*
  * Everything invariants_hold checks, plus a walk of the whole heap: the bitmaps agree with
- * the counters, every allocation start is a used block, every block below the hint is used,
+ * the counters and the summary tree with the bitmap (but for words with a change still
+ * pending), every allocation start is a used block, every block below the hint is used,
  * none at or past the high water is, and under ASan every whole granule of a free block is
  * poisoned. O(L / 64), O(L * B / 8) under ASan: for tests and the end of a fuzz input.
  */
