@@ -31,7 +31,9 @@ static const compat_setting compat[] = {
 static const char *entry_name(size_t i) {
     if (i < 2 * kv_option_count) {
         const kv_option *o = &kv_options[i / 2];
-        return i % 2 == 0 ? o->name : o->redis_name;
+        if (i % 2 == 0) return o->name;
+        /* A Redis name equal to stasis's (port, bind...) is the same entry. */
+        return o->redis_name != NULL && strcmp(o->redis_name, o->name) != 0 ? o->redis_name : NULL;
     }
     return compat[i - 2 * kv_option_count].name;
 }
