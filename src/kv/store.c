@@ -203,6 +203,10 @@ void kv_store_flush(kv_store *s) {
 
 void kv_store_set_string(kv_store *s, uint32_t id, const uint8_t *data, size_t len) {
     kv_record *r = kv_store_record(s, id);
+#ifdef STASIS_CANARY_OVERWRITE_LEAK
+    /* Planted bug (the seed design's): an overwrite forgets the old string's chunks. */
+    if (r->type == KV_TYPE_STRING) r->value = CHUNK_NONE;
+#endif
     free_value(s, r);
     r->type = KV_TYPE_STRING;
     r->value = store_bytes(s, data, len);
