@@ -26,9 +26,11 @@
 #if defined(__clang__)
 #define FUZZ_NO_COVERAGE __attribute__((no_sanitize("coverage")))
 /* The same for every function between BEGIN and END (whole harness files: models). */
+// clang-format off (_Pragma needs one string literal)
 #define FUZZ_NO_COVERAGE_BEGIN                                                                     \
     _Pragma("clang attribute push(__attribute__((no_sanitize(\"coverage\"))), apply_to = "         \
             "function)")
+// clang-format on
 #define FUZZ_NO_COVERAGE_END _Pragma("clang attribute pop")
 #else
 #define FUZZ_NO_COVERAGE
