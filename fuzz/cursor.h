@@ -26,10 +26,10 @@
 #if defined(__clang__)
 #define FUZZ_NO_COVERAGE __attribute__((no_sanitize("coverage")))
 /* The same for every function between BEGIN and END (whole harness files: models). */
-// clang-format off (_Pragma needs one string literal)
-#define FUZZ_NO_COVERAGE_BEGIN                                                                     \
-    _Pragma("clang attribute push(__attribute__((no_sanitize(\"coverage\"))), apply_to = "         \
-            "function)")
+/* _Pragma needs its string literal whole: */
+// clang-format off
+#define FUZZ_NO_COVERAGE_BEGIN \
+    _Pragma("clang attribute push(__attribute__((no_sanitize(\"coverage\"))), apply_to = function)")
 // clang-format on
 #define FUZZ_NO_COVERAGE_END _Pragma("clang attribute pop")
 #else
