@@ -71,6 +71,7 @@ static bool name_is(const char *name, const resp_arg *a) {
 static void cmd_config_get(kv_ctx *c) {
     ST_ASSERT(ENTRY_COUNT <= ENTRIES_MAX);
     bool matched[ENTRIES_MAX] = {false};
+    uint32_t named_by[ENTRIES_MAX] = {0}; /* an exact name is echoed as the client sent it */
     size_t count = 0;
     for (uint32_t a = 2; a < c->argc; a++) {
         const resp_arg *arg = &c->argv[a];
@@ -83,6 +84,7 @@ static void cmd_config_get(kv_ctx *c) {
                            : name_is(name, arg);
             if (hit) {
                 matched[i] = true;
+                named_by[i] = pattern ? 0 : a;
                 count++;
             }
         }
@@ -91,7 +93,11 @@ static void cmd_config_get(kv_ctx *c) {
     char value[KV_REQUIREPASS_SIZE_MAX + 8];
     for (size_t i = 0; i < ENTRY_COUNT; i++) {
         if (!matched[i]) continue;
-        kv_reply_bulk_cstr(c, entry_name(i));
+        if (named_by[i] != 0) {
+            kv_reply_bulk(c, c->argv[named_by[i]].ptr, c->argv[named_by[i]].len);
+        } else {
+            kv_reply_bulk_cstr(c, entry_name(i));
+        }
         size_t n = entry_value(c, i, value, sizeof value);
         kv_reply_bulk(c, value, n);
     }
