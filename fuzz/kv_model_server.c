@@ -33,7 +33,7 @@ static void m_select(kvm_ctx *c) {
     int64_t db = 0;
     if (!kvm_arg_int(c, 1, &db)) return;
     if (db < INT32_MIN || db > INT32_MAX) {
-        kvm_error(c, "ERR value is not an integer or out of range");
+        kvm_error(c, "ERR value is out of range, value must between -2147483648 and 2147483647");
     } else if (db != 0) {
         kvm_error(c, "ERR DB index is out of range");
     } else {

@@ -136,7 +136,8 @@ static void test_hello(void **state) {
         KV_CMD(h, "HELLO", "2", "SETNAME", "a b"),
         "-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
     const char *r = KV_CMD(h, "HELLO", "2", "SETNAME", "me");
-    assert_non_null(strstr(r, "*14\r\n$6\r\nserver\r\n$6\r\nstasis\r\n$7\r\nversion\r\n"));
+    assert_non_null(
+        strstr(r, "*14\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n"));
     assert_non_null(strstr(r, "$5\r\nproto\r\n:2\r\n$2\r\nid\r\n:"));
     assert_non_null(strstr(r, "$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$"
                               "7\r\nmodules\r\n*0\r\n"));
