@@ -41,7 +41,8 @@ static void test_ping_echo_select_dbsize(void **state) {
     assert_string_equal(KV_CMD(h, "SELECT", "x"),
                         "-ERR value is not an integer or out of range\r\n");
     assert_string_equal(KV_CMD(h, "SELECT", "2147483648"),
-                        "-ERR value is not an integer or out of range\r\n");
+                        "-ERR value is out of range, value must between -2147483648 and "
+                        "2147483647\r\n");
     assert_string_equal(KV_CMD(h, "SET", "a", "1"), "+OK\r\n");
     assert_string_equal(KV_CMD(h, "DBSIZE"), ":1\r\n");
     assert_string_equal(KV_CMD(h, "FLUSHALL", "bogus"), "-ERR syntax error\r\n");
