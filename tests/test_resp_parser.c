@@ -264,6 +264,69 @@ static void test_one_byte_feeding_stays_linear(void **state) {
     free(req);
 }
 
+static void test_inline_decoding_touches_only_its_request(void **state) {
+    (void)state;
+    resp_parser p;
+    resp_parser_init(&p, &small);
+    uint8_t buf[] = "ECHO \"a\\x41\"\r\nECHO \"b\\x42\"\r\n";
+    uint8_t copy[sizeof buf];
+    memcpy(copy, buf, sizeof buf);
+    resp_arg argv[4];
+    uint32_t argc = 0;
+    size_t consumed = 0;
+    assert_int_equal(resp_parse(&p, buf, sizeof buf - 1, argv, 4, &argc, &consumed), RESP_COMMAND);
+    assert_int_equal(argc, 2);
+    assert_memory_equal(argv[1].ptr, "aA", 2);
+    /* The second request's bytes are exactly as they arrived. */
+    assert_memory_equal(buf + consumed, copy + consumed, sizeof buf - 1 - consumed);
+}
+
+static void test_many_arguments(void **state) {
+    (void)state;
+    /* protocol.tcl's "test large number of args": MSET with 20003 arguments. */
+    enum { ARGS = 20003 };
+    static resp_arg argv[ARGS];
+    resp_limits limits = {.command_args_max = ARGS,
+                          .bulk_size_max = 16,
+                          .inline_size_max = 64,
+                          .request_size_max = 1 << 20};
+    size_t cap = 16 + (size_t)ARGS * 16;
+    uint8_t *req = malloc(cap);
+    assert_non_null(req);
+    size_t n = (size_t)snprintf((char *)req, cap, "*%d\r\n$4\r\nMSET\r\n", ARGS);
+    for (int i = 0; i < 10000; i++)
+        n += (size_t)snprintf((char *)req + n, cap - n, "$1\r\nk\r\n$1\r\nv\r\n");
+    n += (size_t)snprintf((char *)req + n, cap - n, "$4\r\n{k}2\r\n$2\r\nv2\r\n");
+    resp_parser p;
+    resp_parser_init(&p, &limits);
+    uint32_t argc = 0;
+    size_t consumed = 0;
+    assert_int_equal(resp_parse(&p, req, n, argv, ARGS, &argc, &consumed), RESP_COMMAND);
+    assert_int_equal(argc, ARGS);
+    assert_int_equal(consumed, n);
+    assert_memory_equal(argv[ARGS - 1].ptr, "v2", 2);
+    free(req);
+}
+
+static void test_every_error_reply_is_short(void **state) {
+    (void)state;
+    static const char *const inputs[] = {
+        "*x\r\n",
+        "*1\r\nfoo\r\n",
+        "*1\r\n$-1\r\n",
+        "ECHO \"a\r\n",
+        "*9\r\n",
+        "*1\r\n$17\r\n",
+        "ECHO 0123456789abcdefghij\n",
+        "*00000000000000000000001\r\n",
+    };
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        const char *out = resp_feed(inputs[i], strlen(inputs[i]), 0, &small, true);
+        assert_int_equal(strncmp(out, "-ERR Protocol error: ", 21), 0);
+        assert_true(strlen(out) < 128);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_multibulk_and_inline),
@@ -281,6 +344,9 @@ int main(void) {
         cmocka_unit_test(test_errors_are_sticky),
         cmocka_unit_test(test_state_survives_moving_the_buffer),
         cmocka_unit_test(test_one_byte_feeding_stays_linear),
+        cmocka_unit_test(test_inline_decoding_touches_only_its_request),
+        cmocka_unit_test(test_many_arguments),
+        cmocka_unit_test(test_every_error_reply_is_short),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
