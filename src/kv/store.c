@@ -486,6 +486,29 @@ void kv_store_list_pop(kv_store *s, uint32_t id, bool at_head) {
     kv_store_list_remove(s, id, element);
 }
 
+#ifdef STASIS_CANARY_LSET_ALLOC_BEFORE_FREE
+/* Planted bug: LSET builds the new element beside the old one, then relinks and frees the
+ * old: for a moment both exist, so it needs the whole new size free, not only the growth. */
+static void list_set_by_copy(kv_store *s, kv_record *r, uint32_t element, const uint8_t *data,
+                             size_t len) {
+    element_header old = *header_of(s, element);
+    uint32_t fresh = kv_store_element_alloc(s, data, len);
+    header_of(s, fresh)->prev = old.prev;
+    header_of(s, fresh)->next = old.next;
+    if (old.prev == CHUNK_NONE) {
+        r->value = fresh;
+    } else {
+        header_of(s, old.prev)->next = fresh;
+    }
+    if (old.next == CHUNK_NONE) {
+        r->list_tail = fresh;
+    } else {
+        header_of(s, old.next)->prev = fresh;
+    }
+    chunk_chain_free(&s->chunks, element);
+}
+#endif
+
 void kv_store_list_set(kv_store *s, uint32_t id, uint32_t element, const uint8_t *data,
                        size_t len) {
     kv_record *r = kv_store_record(s, id);
@@ -495,6 +518,11 @@ void kv_store_list_set(kv_store *s, uint32_t id, uint32_t element, const uint8_t
     uint64_t want = kv_store_element_chunks(s, len);
     ST_ASSERT(have >= 1 && want >= 1); /* the header alone takes a chunk */
     ST_ASSERT(r->value_chunks >= have);
+#ifdef STASIS_CANARY_LSET_ALLOC_BEFORE_FREE
+    list_set_by_copy(s, r, element, data, len);
+    r->value_chunks = (uint32_t)(r->value_chunks - have + want);
+    return;
+#endif
     if (want < have) {
         /* Free first: in the guaranteed policy the pool has room for the final state only. */
         chunk_chain_truncate(&s->chunks, element, want);
