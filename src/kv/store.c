@@ -467,3 +467,74 @@ bool kv_store_invariants_hold_full(const kv_store *s) {
     return c.ok && c.expires == s->expires && c.chunks == chunk_store_used(&s->chunks) &&
            object_pool_invariants_hold_full(&s->records);
 }
+
+/* ---- lists (more) ---- */
+
+void kv_store_list_pop(kv_store *s, uint32_t id, bool at_head) {
+    kv_record *r = kv_store_record(s, id);
+    ST_ASSERT(r->type == KV_TYPE_LIST);
+    ST_ASSERT(r->value_len > 0);
+    uint32_t element = at_head ? r->value : r->list_tail;
+    ST_ASSERT(element != CHUNK_NONE);
+#ifdef STASIS_CANARY_LIST_POP_LAST_LEAKS
+    /* Planted bug: a "fast path" for the last element that empties the record but never
+     * returns the element's chunks to the pool. */
+    if (r->value_len == 1) {
+        r->value = CHUNK_NONE;
+        r->list_tail = CHUNK_NONE;
+        r->value_len = 0;
+        r->value_chunks = 0;
+        return;
+    }
+#endif
+    kv_store_list_remove(s, id, element);
+}
+
+#ifdef STASIS_CANARY_LSET_ALLOC_BEFORE_FREE
+/* Planted bug: LSET builds the new element beside the old one, then relinks and frees the
+ * old: for a moment both exist, so it needs the whole new size free, not only the growth. */
+static void list_set_by_copy(kv_store *s, kv_record *r, uint32_t element, const uint8_t *data,
+                             size_t len) {
+    element_header old = *header_of(s, element);
+    uint32_t fresh = kv_store_element_alloc(s, data, len);
+    header_of(s, fresh)->prev = old.prev;
+    header_of(s, fresh)->next = old.next;
+    if (old.prev == CHUNK_NONE) {
+        r->value = fresh;
+    } else {
+        header_of(s, old.prev)->next = fresh;
+    }
+    if (old.next == CHUNK_NONE) {
+        r->list_tail = fresh;
+    } else {
+        header_of(s, old.next)->prev = fresh;
+    }
+    chunk_chain_free(&s->chunks, element);
+}
+#endif
+
+void kv_store_list_set(kv_store *s, uint32_t id, uint32_t element, const uint8_t *data,
+                       size_t len) {
+    kv_record *r = kv_store_record(s, id);
+    ST_ASSERT(r->type == KV_TYPE_LIST);
+    ST_ASSERT(len <= UINT32_MAX);
+    uint64_t have = kv_store_element_chunks(s, kv_store_element_len(s, element));
+    uint64_t want = kv_store_element_chunks(s, len);
+    ST_ASSERT(have >= 1 && want >= 1); /* the header alone takes a chunk */
+    ST_ASSERT(r->value_chunks >= have);
+#ifdef STASIS_CANARY_LSET_ALLOC_BEFORE_FREE
+    list_set_by_copy(s, r, element, data, len);
+    r->value_chunks = (uint32_t)(r->value_chunks - have + want);
+    return;
+#endif
+    if (want < have) {
+        /* Free first: in the guaranteed policy the pool has room for the final state only. */
+        chunk_chain_truncate(&s->chunks, element, want);
+    } else if (want > have) {
+        ST_ASSERT(kv_store_can_take(s, want - have));
+        chunk_chain_extend(&s->chunks, chain_last(s, element), (uint32_t)(want - have));
+    }
+    header_of(s, element)->len = (uint32_t)len;
+    chunk_write(&s->chunks, element, KV_ELEMENT_HEADER_BYTES, data, len);
+    r->value_chunks = (uint32_t)(r->value_chunks - have + want);
+}

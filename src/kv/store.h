@@ -182,4 +182,21 @@ bool kv_store_invariants_hold(const kv_store *s);
  * O(slots + chunks in use): for the end of a fuzz input and tests. */
 bool kv_store_invariants_hold_full(const kv_store *s);
 
+/* ---- lists (more) ---- */
+
+/*
+ * Removes the head (at_head) or tail element of record id's list (not empty) and frees its
+ * chunks. Like kv_store_list_remove, it does not delete an emptied key. O(element chunks).
+ */
+void kv_store_list_pop(kv_store *s, uint32_t id, bool at_head);
+
+/*
+ * Replaces the bytes of `element`, an element of record id's list, with data[0, len). The
+ * element keeps its id and its place: its chain is truncated or extended, so the chunks it
+ * no longer needs are freed and only the growth is taken (never the whole new size before
+ * the old one is freed). Precondition: the growth is free,
+ * kv_store_can_take(element_chunks(len) - element_chunks(its length)). O(new chunks).
+ */
+void kv_store_list_set(kv_store *s, uint32_t id, uint32_t element, const uint8_t *data, size_t len);
+
 #endif
