@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "alloc/stasis_assert.h"
+#include "kv/glob.h"
 
 /* ---- layout ---- */
 
@@ -462,4 +463,64 @@ bool kv_store_invariants_hold_full(const kv_store *s) {
     table_for_each(&s->index, check_record, &c);
     return c.ok && c.expires == s->expires && c.chunks == chunk_store_used(&s->chunks) &&
            object_pool_invariants_hold_full(&s->records);
+}
+
+/* ---- keyspace (more) ---- */
+
+bool kv_store_is_expired(const kv_store *s, uint32_t id, int64_t now_ms) {
+    return is_expired(kv_store_record(s, id), now_ms);
+}
+
+void kv_store_delete_expired(kv_store *s, uint32_t id, int64_t now_ms) {
+    ST_ASSERT(kv_store_is_expired(s, id, now_ms));
+    kv_store_delete(s, id);
+    s->stats.expired_keys++;
+}
+
+/*
+ * Reads a key's bytes for glob_match_by without copying them: keeps the chunk of the last
+ * byte read and the chunk of the last restart behind it. glob.h promises that restarts only
+ * move forward, so every access walks forward from one of the two and a whole match walks
+ * the chain O(key / chunk_size + restarts) steps; a restart behind both (which that promise
+ * excludes) still works, from the head.
+ */
+typedef struct key_reader {
+    const chunk_store *chunks;
+    uint32_t head;
+    uint32_t at;          /* chunk of the last byte read */
+    uint64_t at_offset;   /* key offset of that chunk's first byte */
+    uint32_t back;        /* chunk of the last restart behind `at` */
+    uint64_t back_offset; /* key offset of that chunk's first byte */
+} key_reader;
+
+static char key_byte(void *ctx, size_t i) {
+    key_reader *r = ctx;
+    bool restart = i < r->at_offset;
+    if (restart) {
+        bool from_back = i >= r->back_offset;
+        r->at = from_back ? r->back : r->head;
+        r->at_offset = from_back ? r->back_offset : 0;
+    }
+    uint32_t within = 0;
+    r->at = chunk_seek(r->chunks, r->at, i - r->at_offset, &within);
+    r->at_offset = i - within;
+    if (restart) {
+        r->back = r->at;
+        r->back_offset = r->at_offset;
+    }
+    return (char)chunk_bytes(r->chunks, r->at)[within];
+}
+
+bool kv_store_key_matches(const kv_store *s, uint32_t id, const uint8_t *pattern,
+                          size_t pattern_len) {
+    const kv_record *r = kv_store_record(s, id);
+    /* Redis's stringmatchlen never matches an empty string against a non-empty pattern
+     * (not even "**"); glob_match would. KEYS and SCAN handle "*" before matching. */
+    if (r->key_len == 0) return pattern_len == 0;
+    key_reader reader = {.chunks = &s->chunks, .head = r->key, .at = r->key, .back = r->key};
+    return glob_match_by((const char *)pattern, pattern_len, key_byte, &reader, r->key_len, false);
+}
+
+uint64_t kv_store_key_chunks(const kv_store *s, uint32_t id) {
+    return kv_store_chunks_for(s, kv_store_record(s, id)->key_len);
 }

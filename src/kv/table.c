@@ -237,3 +237,10 @@ bool table_invariants_hold(const table *t) {
     return live == t->stats.live && tombstones == t->stats.tombstones && empty > 0 &&
            live <= t->live_max && tombstones <= (t->mask + 1) / 4;
 }
+
+/* ---- keyspace (more) ---- */
+
+bool table_slot_is_tombstone(const table *t, uint64_t i) {
+    ST_ASSERT(i <= t->mask);
+    return t->slots[i].id == TABLE_TOMBSTONE;
+}
