@@ -50,8 +50,16 @@ void kvm_simple(kvm_ctx *c, const char *text) {
 
 void kvm_error(kvm_ctx *c, const char *text) {
     out(c, "-", 1);
-    for (const char *p = text; *p != '\0'; p++)
-        out(c, *p == '\r' || *p == '\n' ? " " : p, 1);
+    /* Runs without CR or LF go out whole; each CR or LF becomes a space. */
+    for (const char *p = text; *p != '\0';) {
+        size_t run = strcspn(p, "\r\n");
+        out(c, p, run);
+        p += run;
+        if (*p != '\0') {
+            out(c, " ", 1);
+            p++;
+        }
+    }
     out(c, "\r\n", 2);
 }
 

@@ -241,3 +241,10 @@ bool table_invariants_hold(const table *t) {
     return live == t->stats.live && tombstones == t->stats.tombstones && live <= t->live_max &&
            tombstones <= slots / 4;
 }
+
+/* ---- keyspace (more) ---- */
+
+bool table_slot_is_tombstone(const table *t, uint64_t i) {
+    ST_ASSERT(i <= t->mask);
+    return t->slots[i].id == TABLE_TOMBSTONE;
+}
