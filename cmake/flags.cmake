@@ -51,6 +51,13 @@ endif()
 
 if(CMAKE_BUILD_TYPE STREQUAL "Release")
   list(APPEND STASIS_COMPILE_OPTS -O2)
+  # Plain release builds link with LTO: an allocator's fast path is a few instructions, and a
+  # call into another translation unit (the server, the benchmark) costs as much again.
+  if(STASIS_FUZZ_ENGINE STREQUAL "none" AND NOT STASIS_SANITIZE AND NOT STASIS_COVERAGE)
+    include(CheckIPOSupported)
+    check_ipo_supported(RESULT stasis_ipo_supported LANGUAGES C)
+    set(CMAKE_INTERPROCEDURAL_OPTIMIZATION ${stasis_ipo_supported})
+  endif()
 elseif(STASIS_SANITIZE OR NOT STASIS_FUZZ_ENGINE STREQUAL "none")
   list(APPEND STASIS_COMPILE_OPTS -O1)
 endif()

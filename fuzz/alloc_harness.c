@@ -85,9 +85,17 @@ FUZZ_NO_COVERAGE static allocator interface_for(route r) {
     return r == ROUTE_FAILING ? failing_allocator_iface(&h.failing) : h.subject->iface();
 }
 
-/* True iff this call must be refused by the failing wrapper (the model's word). */
+/* True iff this call must be refused by the failing wrapper (the model's word). Checked
+ * against what the wrapper did right away, before the call's result is judged, so a bug in
+ * the wrapper is reported as one. */
 FUZZ_NO_COVERAGE static bool refused_by_failing(route r, bool is_resize) {
-    return r == ROUTE_FAILING && failing_model_call(&h.failing_model, is_resize);
+    if (r != ROUTE_FAILING) return false;
+    bool refuse = failing_model_call(&h.failing_model, is_resize);
+    uint64_t induced = failing_get_counters(&h.failing).induced_failures;
+    FUZZ_CHECK(induced == h.failing_model.induced,
+               "failing wrapper induced %" PRIu64 " failures, model %" PRIu64, induced,
+               h.failing_model.induced);
+    return refuse;
 }
 
 FUZZ_NO_COVERAGE void harness_alloc(const harness_op *o) {

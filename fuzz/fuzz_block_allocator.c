@@ -24,9 +24,10 @@
 #define BA_BLOCKS_MAX       512u
 #define BA_BLOCK_SHIFT_MAX  7u /* 128-byte blocks */
 #define BA_OFFSET_STEPS_MAX 15u
-#define BA_BACKING_BYTES    ((size_t)BA_BLOCKS_MAX * 128u + 256u + BA_OFFSET_STEPS_MAX * 128u)
-#define BA_LEN_MAX_BYTES    8192u
-#define BA_ALIGN_LOG2_MAX   12u
+/* Blocks, bitmaps, summary tree (16 nodes of 12 bytes at most) and the largest offset. */
+#define BA_BACKING_BYTES  ((size_t)BA_BLOCKS_MAX * 128u + 512u + BA_OFFSET_STEPS_MAX * 128u)
+#define BA_LEN_MAX_BYTES  8192u
+#define BA_ALIGN_LOG2_MAX 12u
 
 static const harness_limits limits = {.len_max = BA_LEN_MAX_BYTES,
                                       .align_log2_max = BA_ALIGN_LOG2_MAX};
@@ -62,7 +63,7 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
             "block allocator: %" PRIu32 " blocks of %" PRIu32 " bytes, base offset %zu x %zu\n",
             cfg.params.block_count, cfg.params.block_bytes, cfg.offset_steps,
             block_allocator_memory_align(cfg.params));
-    failing_config_describe(out, &cfg.failing);
+    failing_config_describe(out, "interface calls", &cfg.failing);
     for (size_t i = 0; !cursor_empty(&c); i++) {
         harness_op o = harness_decode_op(&c, &limits);
         harness_describe_op(out, i, &o, describe_other);

@@ -21,11 +21,12 @@
 #include "cursor.h"
 #include "fuzz_common.h"
 
-#define OP_ITEM_BYTES_MAX       256u
-#define OP_ALIGN_LOG2_MAX       7u
-#define OP_ITEMS_MAX            256u
-#define OP_OFFSET_STEPS_MAX     15u
-#define OP_BACKING_BYTES        ((size_t)OP_ITEMS_MAX * 256u + 64u + OP_OFFSET_STEPS_MAX * 128u)
+#define OP_ITEM_BYTES_MAX   256u
+#define OP_ALIGN_LOG2_MAX   7u
+#define OP_ITEMS_MAX        256u
+#define OP_OFFSET_STEPS_MAX 15u
+/* Items, live bytes and the largest offset. */
+#define OP_BACKING_BYTES        ((size_t)OP_ITEMS_MAX * 256u + OP_ITEMS_MAX + OP_OFFSET_STEPS_MAX * 128u)
 #define OP_ALIGN_LOG2_ASKED_MAX 8u /* requests may ask more than the pool gives */
 
 static const harness_limits limits = {.len_max = OP_ITEM_BYTES_MAX + 64u,
@@ -80,7 +81,7 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     config cfg = decode_config(&c);
     fprintf(out, "object pool: %" PRIu32 " items of %zu bytes, align %zu, base offset %zu\n",
             cfg.params.item_count, cfg.params.item_bytes, cfg.params.item_align, cfg.offset_steps);
-    failing_config_describe(out, &cfg.failing);
+    failing_config_describe(out, "interface calls", &cfg.failing);
     for (size_t i = 0; !cursor_empty(&c); i++) {
         harness_op o = harness_decode_op(&c, &limits);
         if (o.kind == HOP_ALLOC && !o.via_interface) {

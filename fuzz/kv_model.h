@@ -146,4 +146,8 @@ bool kvm_commit(kvm_ctx *c);
 /* The accounting rule, from scratch. */
 uint64_t kvm_chunks_used(const kv_model *m);
 
+/* Whether the entry's key matches a glob pattern, by the model's own matcher (Redis's
+ * stringmatchlen rules, kv_model_keys.c): for harness checks of KEYS and SCAN. */
+bool kvm_key_matches(const kvm_entry *e, const uint8_t *pattern, size_t pattern_len);
+
 #endif

@@ -48,14 +48,16 @@ FUZZ_NO_COVERAGE static inline failing_config failing_config_decode(cursor *c) {
     return cfg;
 }
 
-FUZZ_NO_COVERAGE static inline void failing_config_describe(FILE *out, const failing_config *cfg) {
+/* One line: `side` says where the wrapper sits ("interface calls", "parent calls"). */
+FUZZ_NO_COVERAGE static inline void failing_config_describe(FILE *out, const char *side,
+                                                            const failing_config *cfg) {
     static const char *const kinds[] = {"alloc", "resize", "alloc+resize"};
     if (!cfg->enabled) {
-        fprintf(out, "interface ops go straight to the allocator\n");
+        fprintf(out, "%s: no failing wrapper\n", side);
     } else if (cfg->mode == FAILING_OFF) {
-        fprintf(out, "interface ops go through a failing wrapper, disarmed\n");
+        fprintf(out, "%s: through a failing wrapper, disarmed\n", side);
     } else {
-        fprintf(out, "interface ops go through a failing wrapper: %s %s call #%u%s fails\n",
+        fprintf(out, "%s: through a failing wrapper: %s %s call #%u%s fails\n", side,
                 cfg->mode == FAILING_PERSISTENT ? "every" : "the", kinds[cfg->kind], cfg->nth,
                 cfg->mode == FAILING_PERSISTENT ? " on" : "");
     }

@@ -116,3 +116,13 @@ FUZZ_NO_COVERAGE size_t shadow_heap_live_bytes(const shadow_heap *h) {
         sum += h->blocks[i].len;
     return sum;
 }
+
+FUZZ_NO_COVERAGE void shadow_heap_forget_range(shadow_heap *h, const void *from, const void *to) {
+    size_t kept = 0;
+    for (size_t i = 0; i < h->count; i++) {
+        uintptr_t p = (uintptr_t)h->blocks[i].ptr;
+        if (p >= (uintptr_t)from && p < (uintptr_t)to) continue;
+        h->blocks[kept++] = h->blocks[i];
+    }
+    h->count = kept;
+}

@@ -58,6 +58,10 @@ void shadow_heap_verify_all(const shadow_heap *h);
 /* Forgets every block without touching memory (after an allocator reset). */
 static inline void shadow_heap_clear(shadow_heap *h) { h->count = 0; }
 
+/* Forgets the blocks that start in [from, to) without touching memory (after an allocator
+ * reset that released only those). O(n). */
+void shadow_heap_forget_range(shadow_heap *h, const void *from, const void *to);
+
 /* The index of the block starting at ptr, or SIZE_MAX. */
 size_t shadow_heap_find(const shadow_heap *h, const void *ptr);
 

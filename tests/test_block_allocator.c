@@ -30,16 +30,24 @@ static size_t used_blocks(void) {
 
 /* ---- sizing ---- */
 
-static void test_memory_bytes_is_blocks_then_two_bitmaps(void **state) {
+static void test_memory_bytes_is_blocks_then_bitmaps_then_tree(void **state) {
     (void)state;
-    /* 8 x 4 = 32 bytes of blocks, then two one-word bitmaps. */
-    assert_int_equal(block_allocator_memory_bytes((block_allocator_params){8, 4}), 32 + 16);
-    /* 100 x 16 = 1600, then two bitmaps of two words each. */
-    assert_int_equal(block_allocator_memory_bytes((block_allocator_params){100, 16}), 1600 + 32);
+    size_t node = sizeof(free_runs_node);
+    assert_int_equal(node, 12);
+    /* 8 x 4 = 32 bytes of blocks, two one-word bitmaps, a tree of one leaf (2 entries). */
+    assert_int_equal(block_allocator_memory_bytes((block_allocator_params){8, 4}),
+                     32 + 16 + 2 * node);
+    /* 100 x 16 = 1600, two bitmaps of two words, a tree of two leaves (4 entries). */
+    assert_int_equal(block_allocator_memory_bytes((block_allocator_params){100, 16}),
+                     1600 + 32 + 4 * node);
     /* 3 one-byte blocks: the bitmaps start 8-aligned, at 8. */
-    assert_int_equal(block_allocator_memory_bytes((block_allocator_params){3, 1}), 8 + 16);
-    assert_int_equal(block_allocator_memory_bytes((block_allocator_params){64, 64}), 4096 + 16);
-    assert_int_equal(block_allocator_memory_bytes((block_allocator_params){65, 64}), 4160 + 32);
+    assert_int_equal(block_allocator_memory_bytes((block_allocator_params){3, 1}),
+                     8 + 16 + 2 * node);
+    assert_int_equal(block_allocator_memory_bytes((block_allocator_params){64, 64}),
+                     4096 + 16 + 2 * node);
+    /* 5 words of bitmap: 8 leaves. */
+    assert_int_equal(block_allocator_memory_bytes((block_allocator_params){257, 16}),
+                     4112 + 80 + 16 * node);
 }
 
 static void test_memory_align_is_block_size_clamped(void **state) {
@@ -247,10 +255,66 @@ static void test_free_lowers_the_hint(void **state) {
 static void test_aligned_request_does_not_hide_the_holes_it_skips(void **state) {
     (void)state;
     /* A 64-aligned request from an empty-but-misaligned start skips blocks 1-3; a one-block
-     * request afterwards must still find block 1 (canary block_allocator_hint_skips). */
+     * request afterwards must still find block 1. */
     assert_non_null(block_allocator_alloc(&ba, 16, 1));
     assert_ptr_equal(block_allocator_alloc(&ba, 16, 64), memory + 64);
     assert_ptr_equal(block_allocator_alloc(&ba, 16, 1), memory + 16);
+    assert_true(block_allocator_invariants_hold_full(&ba));
+}
+
+static void test_search_stats_count_tree_levels_and_scan_rounds(void **state) {
+    (void)state;
+    void *p[5];
+    for (size_t i = 0; i < 5; i++)
+        p[i] = block_allocator_alloc(&ba, 16, 1); /* 64 blocks: a one-leaf tree, one level */
+    block_allocator_search_stats s = block_allocator_search(&ba);
+    assert_int_equal(s.searches, 5);
+    assert_int_equal(s.rounds, 5);
+    block_allocator_free(&ba, p[1], 16, 1);
+    block_allocator_free(&ba, p[3], 16, 1);
+    /* Two blocks: the tree skips the one-block holes at 1 and 3 in one visit. */
+    assert_ptr_equal(block_allocator_alloc(&ba, 32, 1), memory + 5 * 16);
+    assert_int_equal(block_allocator_search(&ba).rounds, 6);
+    /* 64-aligned (4 blocks) takes the word scan from the hint (block 1): round one passes the
+     * run at 4-6, round two finds block 8. */
+    assert_ptr_equal(block_allocator_alloc(&ba, 16, 64), memory + 8 * 16);
+    s = block_allocator_search(&ba);
+    assert_int_equal(s.searches, 7);
+    assert_int_equal(s.rounds, 6 + 2);
+    assert_true(s.words >= 7);
+    assert_null(block_allocator_alloc(&ba, 65 * 16, 1)); /* larger than the heap: no search */
+    assert_int_equal(block_allocator_search(&ba).searches, 7);
+    /* 1024 blocks: 16 words, 16 leaves. A compact heap is served from the hint in one round;
+     * a hole too small at the hint sends the search down the tree: five levels. */
+    init_with(1024, 16);
+    void *a = block_allocator_alloc(&ba, 16, 1);
+    assert_non_null(block_allocator_alloc(&ba, 16, 1));
+    assert_int_equal(block_allocator_search(&ba).rounds, 2);
+    block_allocator_free(&ba, a, 16, 1);
+    assert_ptr_equal(block_allocator_alloc(&ba, 32, 1), memory + 2 * 16);
+    assert_int_equal(block_allocator_search(&ba).rounds, 2 + 5);
+}
+
+static void test_tree_finds_the_lowest_fit_across_words(void **state) {
+    (void)state;
+    init_with(1024, 16);
+    /* Live: 0-59, 60-69, 70-119, 120-139, 140-149; then 60-69 and 120-139 are freed: holes
+     * of 10 blocks (in word 0) and 20 (across words 1 and 2) below the free tail at 150. */
+    uint8_t *p = block_allocator_alloc(&ba, 200 * 16, 1);
+    assert_true(block_allocator_resize(&ba, p, 200 * 16, 60 * 16, 1));
+    assert_ptr_equal(block_allocator_alloc(&ba, 10 * 16, 1), memory + 60 * 16);
+    uint8_t *q = block_allocator_alloc(&ba, 50 * 16, 1); /* 70-119 */
+    uint8_t *r = block_allocator_alloc(&ba, 20 * 16, 1); /* 120-139 */
+    uint8_t *s = block_allocator_alloc(&ba, 10 * 16, 1); /* 140-149 */
+    block_allocator_free(&ba, memory + 60 * 16, 10 * 16, 1);
+    block_allocator_free(&ba, r, 20 * 16, 1);
+    assert_ptr_equal(block_allocator_alloc(&ba, 15 * 16, 1), memory + 120 * 16);
+    assert_ptr_equal(block_allocator_alloc(&ba, 10 * 16, 1), memory + 60 * 16);
+    assert_ptr_equal(block_allocator_alloc(&ba, 6 * 16, 1), memory + 150 * 16);
+    assert_ptr_equal(block_allocator_alloc(&ba, 5 * 16, 1), memory + 135 * 16);
+    assert_ptr_equal(block_allocator_alloc(&ba, 800 * 16, 1), memory + 156 * 16);
+    (void)q;
+    (void)s;
     assert_true(block_allocator_invariants_hold_full(&ba));
 }
 
@@ -421,7 +485,7 @@ static void test_contract_violations_abort(void **state) {
 int main(void) {
 #define T(fn) cmocka_unit_test_setup(fn, init_fixture)
     const struct CMUnitTest tests[] = {
-        T(test_memory_bytes_is_blocks_then_two_bitmaps),
+        T(test_memory_bytes_is_blocks_then_bitmaps_then_tree),
         T(test_memory_align_is_block_size_clamped),
         T(test_params_valid_rejects_out_of_range),
         T(test_alloc_takes_first_fit_in_whole_blocks),
@@ -437,6 +501,8 @@ int main(void) {
         T(test_shrink_always_succeeds_and_frees_the_tail),
         T(test_free_lowers_the_hint),
         T(test_aligned_request_does_not_hide_the_holes_it_skips),
+        T(test_search_stats_count_tree_levels_and_scan_rounds),
+        T(test_tree_finds_the_lowest_fit_across_words),
         T(test_reset_frees_everything_keeps_oom_count),
         T(test_peak_follows_the_most_blocks_at_once),
         T(test_allocator_interface_routes_to_the_blocks),

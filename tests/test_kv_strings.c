@@ -40,7 +40,8 @@ static void test_set_options(void **state) {
     assert_string_equal(KV_CMD(h, "SET", "k", "v", "EX", "x"),
                         "-ERR value is not an integer or out of range\r\n");
     assert_string_equal(KV_CMD(h, "SET", "k", "v", "EX"), "-ERR syntax error\r\n");
-    assert_string_equal(KV_CMD(h, "SET", "k", "v", "PX", "100", "KEEPTTL"), "-ERR syntax error\r\n");
+    assert_string_equal(KV_CMD(h, "SET", "k", "v", "PX", "100", "KEEPTTL"),
+                        "-ERR syntax error\r\n");
 }
 
 static void test_expiry_is_lazy_and_exact(void **state) {
@@ -90,7 +91,8 @@ static void test_mset_mget(void **state) {
     assert_string_equal(KV_CMD(h, "MSET", "a", "1", "b", "2", "a", "3"), "+OK\r\n");
     assert_string_equal(KV_CMD(h, "MGET", "a", "b", "c"), "*3\r\n$1\r\n3\r\n$1\r\n2\r\n$-1\r\n");
     assert_string_equal(KV_CMD(h, "MSETNX", "c", "1", "a", "2"), ":0\r\n");
-    assert_string_equal(KV_CMD(h, "MSET", "a"), "-ERR wrong number of arguments for 'mset' command\r\n");
+    assert_string_equal(KV_CMD(h, "MSET", "a"),
+                        "-ERR wrong number of arguments for 'mset' command\r\n");
     assert_string_equal(KV_CMD(h, "MSET", "a", "1", "b"),
                         "-ERR wrong number of arguments for 'mset' command\r\n");
 }
@@ -100,7 +102,8 @@ static void test_limits_answer_their_names(void **state) {
     char big[300];
     memset(big, 'v', sizeof big - 1);
     big[sizeof big - 1] = '\0';
-    assert_string_equal(KV_CMD(h, "SET", "a", big), "-ERR value exceeds value_size_max (256 bytes)\r\n");
+    assert_string_equal(KV_CMD(h, "SET", "a", big),
+                        "-ERR value exceeds value_size_max (256 bytes)\r\n");
     assert_string_equal(KV_CMD(h, "GET", "a"), "$-1\r\n");
     big[70] = '\0';
     assert_string_equal(KV_CMD(h, "SET", big, "v"), "-ERR key exceeds key_size_max (64 bytes)\r\n");
@@ -109,8 +112,12 @@ static void test_limits_answer_their_names(void **state) {
 int main(void) {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, open_harness, close_harness)
     const struct CMUnitTest tests[] = {
-        T(test_set_get_overwrite), T(test_set_options), T(test_expiry_is_lazy_and_exact),
-        T(test_incr_family),       T(test_ranges),      T(test_mset_mget),
+        T(test_set_get_overwrite),
+        T(test_set_options),
+        T(test_expiry_is_lazy_and_exact),
+        T(test_incr_family),
+        T(test_ranges),
+        T(test_mset_mget),
         T(test_limits_answer_their_names),
     };
 #undef T

@@ -40,11 +40,11 @@ static void test_stride_holds_a_link_and_keeps_alignment(void **state) {
     assert_int_equal(object_pool_item_align((object_pool_params){1, 64, 1}), 64);
 }
 
-static void test_memory_bytes_is_items_then_live_bitmap(void **state) {
+static void test_memory_bytes_is_items_then_live_bytes(void **state) {
     (void)state;
-    assert_int_equal(object_pool_memory_bytes((object_pool_params){24, 8, 16}), 16 * 24 + 8);
-    assert_int_equal(object_pool_memory_bytes((object_pool_params){1, 1, 65}), 65 * 8 + 16);
-    assert_int_equal(object_pool_memory_bytes((object_pool_params){100, 64, 64}), 64 * 128 + 8);
+    assert_int_equal(object_pool_memory_bytes((object_pool_params){24, 8, 16}), 16 * 24 + 16);
+    assert_int_equal(object_pool_memory_bytes((object_pool_params){1, 1, 65}), 65 * 8 + 65);
+    assert_int_equal(object_pool_memory_bytes((object_pool_params){100, 64, 64}), 64 * 128 + 64);
 }
 
 static void test_params_valid_rejects_out_of_range(void **state) {
@@ -128,7 +128,7 @@ static void test_is_live_only_for_live_item_starts(void **state) {
     assert_false(object_pool_is_live(&pool, item(5))); /* never created */
     assert_false(object_pool_is_live(&pool, other));   /* foreign */
     assert_true(object_pool_owns(&pool, item(15) + 23));
-    assert_false(object_pool_owns(&pool, item(16))); /* the bitmap */
+    assert_false(object_pool_owns(&pool, item(16))); /* the live bytes */
 }
 
 static void test_reset_frees_every_item_keeps_oom_count(void **state) {
@@ -270,11 +270,12 @@ static void init_misaligned(void *arg) {
 
 static void test_contract_violations_abort(void **state) {
     (void)state;
-    expect_abort(destroy_twice, NULL, "assertion failed: bits_test(pool->live, i)");
+    expect_abort(destroy_twice, NULL, "assertion failed: pool->live[i] != 0");
     expect_abort(destroy_foreign, NULL, "assertion failed: object_pool_owns(pool, ptr)");
-    expect_abort(destroy_interior, NULL, "assertion failed: offset % pool->stride == 0");
+    expect_abort(destroy_interior, NULL,
+                 "assertion failed: divider_divides(&pool->by_stride, offset)");
     expect_abort(destroy_never_created, NULL, "assertion failed: i < pool->fresh");
-    expect_abort(at_a_free_index, NULL, "assertion failed: bits_test(pool->live, index)");
+    expect_abort(at_a_free_index, NULL, "assertion failed: pool->live[index] != 0");
     expect_abort(interface_free_too_long, NULL, "assertion failed: request_fits(pool, len, align)");
     expect_abort(init_with_wrong_size, NULL,
                  "assertion failed: memory_bytes == object_pool_memory_bytes(params)");
@@ -285,7 +286,7 @@ int main(void) {
 #define T(fn) cmocka_unit_test_setup(fn, init_fixture)
     const struct CMUnitTest tests[] = {
         T(test_stride_holds_a_link_and_keeps_alignment),
-        T(test_memory_bytes_is_items_then_live_bitmap),
+        T(test_memory_bytes_is_items_then_live_bytes),
         T(test_params_valid_rejects_out_of_range),
         T(test_create_takes_items_in_address_order_until_exhausted),
         T(test_destroyed_items_come_back_last_in_first_out),

@@ -70,6 +70,9 @@ typedef struct loop_script {
     size_t count;                        /* 1 ..= LOOP_SCRIPT_BLOCKS_MAX */
     size_t align;
     size_t grow_to; /* then resize the last block to this length in place (0: no resize) */
+    /* If set, the script allocates through `via` (an allocator built over the failing
+     * wrapper) instead of through the wrapper itself. */
+    allocator via;
     /* The allocator whose state a failed run must not change, and how to read it. */
     void *subject;
     allocator_diagnostics (*diagnostics)(void *subject);
@@ -93,6 +96,7 @@ static inline bool loop_script_unchanged(void *ctx) {
 
 static inline bool loop_script_run(void *ctx, allocator a) {
     loop_script *s = ctx;
+    if (s->via.vtable != NULL) a = s->via;
     size_t made = 0;
     for (; made < s->count; made++) {
         s->held_lens[made] = s->lens[made];
@@ -114,6 +118,7 @@ static inline bool loop_script_run(void *ctx, allocator a) {
 
 /* Frees what a successful run kept. */
 static inline void loop_script_release(loop_script *s, allocator a) {
+    if (s->via.vtable != NULL) a = s->via;
     for (size_t i = s->count; i-- > 0;)
         allocator_free(a, s->held[i], s->held_lens[i], s->align);
 }
@@ -146,6 +151,31 @@ static inline void assert_failure_loop_clean(loop_script *s, allocator child) {
         assert_int_equal(failing_live_bytes(&f), 0);
         assert_true(failing_invariants_hold(&f));
     }
+}
+
+/*
+ * The same loop when the failing wrapper sits beneath the allocator under test (its parent or
+ * fallback): s->via is that allocator, f the wrapper it was built over. The number of calls
+ * reaching f depends on the allocator, so only the verdict is asserted; returns the number of
+ * failed runs (each one judged unchanged and leak-free).
+ */
+static inline uint32_t assert_failure_loop_clean_under(loop_script *s, failing_allocator *f) {
+    static const failing_mode modes[2] = {FAILING_TRANSIENT, FAILING_PERSISTENT};
+    uint32_t failed = 0;
+    for (size_t m = 0; m < 2; m++) {
+        failing_loop_case c = {.ctx = s,
+                               .run = loop_script_run,
+                               .snapshot = loop_script_snapshot,
+                               .unchanged = loop_script_unchanged};
+        failing_loop_result r = failing_loop_run(f, &c, modes[m], 64);
+        if (r.verdict != FAILING_LOOP_OK) {
+            fail_msg("failure loop (%s): %s at run %u", m == 0 ? "transient" : "persistent",
+                     failing_loop_verdict_name(r.verdict), r.runs);
+        }
+        failed += r.failed_runs;
+        loop_script_release(s, failing_allocator_iface(f));
+    }
+    return failed;
 }
 
 #endif

@@ -129,6 +129,19 @@ static void test_clear_forgets_entries_but_keeps_history(void **state) {
     assert_int_equal(find(3, 3), TABLE_ID_NONE);
 }
 
+static void test_invariants_catch_corruption(void **state) {
+    (void)state;
+    table_insert(&t, 5, 1);
+    table_insert(&t, 5, 2); /* slot 6, home 5 */
+    assert_true(table_invariants_hold(&t));
+    t.slots[5].id = UINT32_MAX; /* an empty slot on entry 2's probe path */
+    assert_false(table_invariants_hold(&t));
+    t.slots[5].id = 1;
+    assert_true(table_invariants_hold(&t));
+    t.stats.tombstones++; /* a count that disagrees with the slots */
+    assert_false(table_invariants_hold(&t));
+}
+
 static void insert_past_live_max(void *arg) {
     (void)arg;
     for (uint32_t id = 0; id <= TEST_LIVE_MAX; id++)
@@ -150,6 +163,7 @@ int main(void) {
         T(test_scan_reports_each_present_record_once_across_rehashes),
         T(test_replace_id_keeps_the_slot),
         T(test_clear_forgets_entries_but_keeps_history),
+        T(test_invariants_catch_corruption),
         T(test_insert_past_live_max_aborts),
     };
 #undef T

@@ -31,6 +31,21 @@
 
 #include "alloc/stasis_assert.h"
 
+/*
+ * Marks the external definition of an allocator's fast path (alloc, free, create, destroy).
+ * The header declares the function plainly, so the definition stays an ordinary external one
+ * (C11 6.7.4p7), but GCC's inliner then treats it as declared inline and, under LTO (release
+ * builds), inlines it into callers in other translation units: a call costs as much as the
+ * allocation. GCC only: clang's -Wpedantic flags static helpers used from any `inline`
+ * function with external linkage, external definition or not, and the clang builds are the
+ * instrumented ones, where cross-unit inlining does not matter.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#define STASIS_FAST_PATH inline
+#else
+#define STASIS_FAST_PATH
+#endif
+
 /* The largest alignment any allocator of the set serves: one page. */
 #define ALLOCATOR_ALIGN_MAX_BYTES ((size_t)4096)
 

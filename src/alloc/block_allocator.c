@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "alloc/bits.h"
+#include "alloc/free_runs.h"
 #include "alloc/poison.h"
 
 /* Returned by find_run when no run fits. */
@@ -27,7 +28,8 @@ static size_t bitmap_offset(block_allocator_params params) {
 size_t block_allocator_memory_bytes(block_allocator_params params) {
     ST_ASSERT(block_allocator_params_valid(params));
     size_t words = bits_word_count(params.block_count);
-    return bitmap_offset(params) + 2u * words * sizeof(uint64_t);
+    return bitmap_offset(params) + 2u * words * sizeof(uint64_t) +
+           free_runs_node_count(words) * sizeof(free_runs_node);
 }
 
 size_t block_allocator_memory_align(block_allocator_params params) {
@@ -49,31 +51,34 @@ void block_allocator_init(block_allocator *ba, void *memory, size_t memory_bytes
     ba->blocks = memory;
     ba->used = (uint64_t *)(void *)(ba->blocks + bitmap_offset(params));
     ba->starts = ba->used + words;
+    free_runs_node *nodes = (free_runs_node *)(void *)(ba->starts + words);
     ba->block_bytes = params.block_bytes;
     ba->block_shift = (uint32_t)__builtin_ctzll(params.block_bytes);
     ba->block_count = params.block_count;
-    /* The memory is ours now: whatever an earlier owner poisoned, the bitmaps are written. */
-    mem_unpoison(ba->used, 2u * words * sizeof(uint64_t));
+    /* The memory is ours now: whatever an earlier owner poisoned, the metadata is written. */
+    size_t metadata = 2u * words * sizeof(uint64_t) + free_runs_node_count(words) * sizeof *nodes;
+    mem_unpoison(ba->used, metadata);
     memset(ba->used, 0, 2u * words * sizeof(uint64_t));
+    free_runs_init(&ba->runs, nodes, ba->used, params.block_count);
     mem_poison(ba->blocks, (size_t)params.block_count << ba->block_shift);
 }
 
-size_t block_allocator_blocks_for(const block_allocator *ba, size_t len) {
+STASIS_FAST_PATH size_t block_allocator_blocks_for(const block_allocator *ba, size_t len) {
     return (len >> ba->block_shift) + ((len & (ba->block_bytes - 1u)) != 0u);
 }
 
-bool block_allocator_owns(const block_allocator *ba, const void *ptr) {
+STASIS_FAST_PATH bool block_allocator_owns(const block_allocator *ba, const void *ptr) {
     uintptr_t p = (uintptr_t)ptr;
     uintptr_t base = (uintptr_t)ba->blocks;
     return p >= base && p - base < ((size_t)ba->block_count << ba->block_shift);
 }
 
-static uint8_t *block_address(const block_allocator *ba, size_t index) {
+static inline uint8_t *block_address(const block_allocator *ba, size_t index) {
     return ba->blocks + (index << ba->block_shift);
 }
 
 /* The index of the block ptr starts; asserts ptr is a block boundary inside the heap. */
-static size_t block_index_of(const block_allocator *ba, const void *ptr) {
+static inline size_t block_index_of(const block_allocator *ba, const void *ptr) {
     ST_ASSERT(block_allocator_owns(ba, ptr));
     size_t offset = (size_t)((const uint8_t *)ptr - ba->blocks);
     ST_ASSERT((offset & (ba->block_bytes - 1u)) == 0u);
@@ -88,7 +93,7 @@ typedef struct run_alignment {
     size_t phase;
 } run_alignment;
 
-static run_alignment alignment_in_blocks(const block_allocator *ba, size_t align) {
+static inline run_alignment alignment_in_blocks(const block_allocator *ba, size_t align) {
     if (align <= ba->block_bytes) return (run_alignment){.step = 1, .phase = 0};
     /* align > B, so B < page size and the blocks start B-aligned (memory alignment). */
     size_t step = align >> ba->block_shift;
@@ -96,24 +101,57 @@ static run_alignment alignment_in_blocks(const block_allocator *ba, size_t align
     return (run_alignment){.step = step, .phase = (0u - base_blocks) & (step - 1u)};
 }
 
+/* Bitmap words a scan of bits [from, to] touches (to inclusive, clamped by the caller). */
+static uint64_t words_spanned(size_t from, size_t to) {
+    return to < from ? 1u : (uint64_t)(to / BITS_PER_WORD - from / BITS_PER_WORD + 1u);
+}
+
 /* The first run of n free blocks at an aligned index, or BLOCK_NONE. *first_free gets the
  * first free block at or after the hint (for the hint update). */
-static size_t find_run(const block_allocator *ba, size_t n, run_alignment a, size_t *first_free) {
+static size_t find_run(block_allocator *ba, size_t n, run_alignment a, size_t *first_free) {
     size_t count = ba->block_count;
     size_t i = bits_find_clear(ba->used, ba->first_free_hint, count);
+    ba->search_words += words_spanned(ba->first_free_hint, i);
     *first_free = i;
     for (;;) {
+        ba->search_rounds++;
         i += (a.phase - i) & (a.step - 1u);
         if (i >= count || n > count - i) return BLOCK_NONE;
         size_t used = bits_find_set(ba->used, i, i + n);
+        ba->search_words += words_spanned(i, used < i + n ? used : i + n - 1u);
         if (used == i + n) return i;
+#ifdef STASIS_CANARY_BLOCK_ALLOCATOR_SCAN_SKIPS_BLOCK
+        /* Planted bug: the scan resumes one block too far past a used run. */
+        i = bits_find_clear(ba->used, used + 2u < count ? used + 2u : count, count);
+#else
         i = bits_find_clear(ba->used, used + 1u, count);
+#endif
+        ba->search_words += words_spanned(used + 1u, i);
     }
 }
 
+/* The lowest run of n free blocks (any start will do: align <= B). Every block below the
+ * first free one at or past the hint is used, so if a run of n starts there, it is the
+ * lowest: O(1) in a compact heap. Otherwise the summary tree finds it. */
+static inline size_t find_run_in_tree(block_allocator *ba, size_t n) {
+    size_t count = ba->block_count;
+    size_t f = bits_find_clear(ba->used, ba->first_free_hint, count);
+    ba->search_words += words_spanned(ba->first_free_hint, f);
+    if (f < count && n <= count - f && bits_find_set(ba->used, f, f + n) == f + n) {
+        ba->search_rounds++;
+        return f;
+    }
+    uint32_t levels = 0;
+    size_t i = free_runs_find(&ba->runs, n, &levels);
+    ba->search_rounds += levels;
+    ba->search_words += 1u; /* the leaf's word, looked at once */
+    return i == SIZE_MAX ? BLOCK_NONE : i;
+}
+
 /* Marks blocks [from, to) used and keeps the hint and high water true. */
-static void take_blocks(block_allocator *ba, size_t from, size_t to) {
+static inline void take_blocks(block_allocator *ba, size_t from, size_t to) {
     bits_assign_range(ba->used, from, to, true);
+    free_runs_changed(&ba->runs, from / BITS_PER_WORD, (to - 1u) / BITS_PER_WORD);
     ba->used_blocks += (uint32_t)(to - from);
     if (ba->used_blocks > ba->peak_blocks) ba->peak_blocks = ba->used_blocks;
     if (to > ba->high_water) ba->high_water = (uint32_t)to;
@@ -121,34 +159,35 @@ static void take_blocks(block_allocator *ba, size_t from, size_t to) {
 }
 
 /* Marks blocks [from, to) free. */
-static void give_back_blocks(block_allocator *ba, size_t from, size_t to) {
+static inline void give_back_blocks(block_allocator *ba, size_t from, size_t to) {
     ST_ASSERT(ba->used_blocks >= to - from);
     bits_assign_range(ba->used, from, to, false);
+    free_runs_changed(&ba->runs, from / BITS_PER_WORD, (to - 1u) / BITS_PER_WORD);
     ba->used_blocks -= (uint32_t)(to - from);
     if (from < ba->first_free_hint) ba->first_free_hint = (uint32_t)from;
     mem_poison(block_address(ba, from), (to - from) << ba->block_shift);
 }
 
-void *block_allocator_alloc(block_allocator *ba, size_t len, size_t align) {
+STASIS_FAST_PATH void *block_allocator_alloc(block_allocator *ba, size_t len, size_t align) {
     ST_ASSERT(allocator_align_valid(align));
     if (len == 0) return ALLOCATOR_ZERO_LENGTH(align);
     size_t n = block_allocator_blocks_for(ba, len);
-    size_t first_free = 0;
-    size_t i = n <= ba->block_count ? find_run(ba, n, alignment_in_blocks(ba, align), &first_free)
-                                    : BLOCK_NONE;
+    run_alignment a = alignment_in_blocks(ba, align);
+    size_t first_free = SIZE_MAX;
+    size_t i = BLOCK_NONE;
+    if (n <= ba->block_count) {
+        ba->searches++;
+        i = a.step == 1u ? find_run_in_tree(ba, n) : find_run(ba, n, a, &first_free);
+    }
     if (i == BLOCK_NONE) {
         ba->oom_count++;
         return NULL;
     }
-    take_blocks(ba, i, i + n);
-#ifdef STASIS_CANARY_BLOCK_ALLOCATOR_HINT_SKIPS
-    /* Planted bug: the hint jumps past free blocks that an aligned request skipped. */
-    ba->first_free_hint = (uint32_t)(i + n);
-#else
-    /* Blocks below the first free one stay used; if the run starts there, so is the run. */
-    if (first_free == i) ba->first_free_hint = (uint32_t)(i + n);
-    if (first_free < i) ba->first_free_hint = (uint32_t)first_free;
-#endif
+    take_blocks(ba, i, i + n); /* moves the hint past the run if the run starts at it */
+    if (first_free != SIZE_MAX) {
+        /* The word scan passed free blocks below the run it took: the hint may drop there. */
+        if (first_free < i) ba->first_free_hint = (uint32_t)first_free;
+    }
     bits_set(ba->starts, i);
     ba->live_count++;
     uint8_t *block = block_address(ba, i);
@@ -159,7 +198,7 @@ void *block_allocator_alloc(block_allocator *ba, size_t len, size_t align) {
 }
 
 /* Asserts that an allocation of exactly n blocks starts at block i. O(n / 64). */
-static void assert_live_run(const block_allocator *ba, size_t i, size_t n) {
+static inline void assert_live_run(const block_allocator *ba, size_t i, size_t n) {
     ST_ASSERT(n >= 1);
     ST_ASSERT(n <= ba->block_count - i);
     ST_ASSERT(bits_test(ba->starts, i));                          /* not a double free */
@@ -206,7 +245,8 @@ bool block_allocator_resize(block_allocator *ba, void *ptr, size_t old_len, size
     return true;
 }
 
-void block_allocator_free(block_allocator *ba, void *ptr, size_t len, size_t align) {
+STASIS_FAST_PATH void block_allocator_free(block_allocator *ba, void *ptr, size_t len,
+                                           size_t align) {
     ST_ASSERT(allocator_align_valid(align));
     ST_ASSERT(len > 0);
     ST_ASSERT(((uintptr_t)ptr & (align - 1u)) == 0u);
@@ -223,6 +263,9 @@ void block_allocator_reset(block_allocator *ba) {
     size_t words = bits_word_count(ba->high_water);
     memset(ba->used, 0, words * sizeof(uint64_t));
     memset(ba->starts, 0, words * sizeof(uint64_t));
+    /* Every pending word is below the high water: the range update covers them all. */
+    ba->runs.pending_count = 0;
+    if (words != 0) free_runs_update(&ba->runs, 0, words - 1u);
     mem_poison(ba->blocks, (size_t)ba->high_water << ba->block_shift);
     ba->used_blocks = 0;
     ba->peak_blocks = 0;
@@ -238,6 +281,11 @@ bool block_allocator_is_oom(const block_allocator *ba) {
 bool block_allocator_is_empty(const block_allocator *ba) { return ba->used_blocks == 0; }
 
 uint32_t block_allocator_live_count(const block_allocator *ba) { return ba->live_count; }
+
+block_allocator_search_stats block_allocator_search(const block_allocator *ba) {
+    return (block_allocator_search_stats){
+        .searches = ba->searches, .rounds = ba->search_rounds, .words = ba->search_words};
+}
 
 allocator_diagnostics block_allocator_diagnostics(const block_allocator *ba) {
     return (allocator_diagnostics){
@@ -317,5 +365,6 @@ bool block_allocator_invariants_hold_full(const block_allocator *ba) {
     if (ba->used_blocks != 0 && !bits_test(ba->starts, bits_find_set(ba->used, 0, count))) {
         return false; /* the lowest used block begins an allocation */
     }
+    if (!free_runs_hold(&ba->runs)) return false;
     return free_blocks_poisoned(ba);
 }

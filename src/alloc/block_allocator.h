@@ -16,14 +16,24 @@
  *    is_empty: no block is handed out (a request for all L * B bytes, B-aligned, succeeds).
  *
  * How the first fit is found, and what it costs. State is two bitmaps of L bits (blocks
- * handed out; blocks where an allocation starts) and a hint below which every block is
- * handed out. A search starts at the hint and alternates two word-at-a-time scans: to the
- * next free block, then, from there, to the next used block within the wanted run. Each
- * round either finds the run or skips one whole run of used blocks, and the scans never
- * revisit a word, so an allocation costs O(L / 64 + r) word operations, r being the number
- * of runs of live blocks it passes (r <= live allocations). With the heap compacted at the
- * bottom (the common case) the hint makes it O(1). Free and shrink are O(blocks / 64); grow
- * is O(new blocks / 64).
+ * handed out; blocks where an allocation starts), a summary tree over the first bitmap
+ * (free_runs.h: per node, the free blocks at its start and end and its longest free run),
+ * and a hint below which every block is handed out.
+ *  - align <= B (any block will do): if the first free block at or past the hint starts a
+ *    long enough run, that run is the lowest (O(1): a compact heap); otherwise the tree is
+ *    descended from the root to the lowest long enough run: O(log2(L / 64)) node visits,
+ *    however fragmented the heap.
+ *  - align > B: the start must also land on the alignment, which the tree does not know; a
+ *    word-at-a-time scan starts at the hint and alternates two scans (to the next free
+ *    block, then to the next used block within the wanted run). Each round either finds the
+ *    run or skips one run of used blocks, and no word is visited twice: O(L / 64 + r) word
+ *    operations, r being the runs of live blocks passed (r <= live allocations).
+ * A change to the bitmap records its word for the tree; the next tree search first updates
+ * the recorded words' leaves and ancestors, up to the first unchanged level (at most
+ * FREE_RUNS_PENDING_MAX words wait; a change wider than that is applied at once). So alloc,
+ * free, shrink and grow all cost O(blocks / 64 + log2(L / 64)) amortised, but the aligned
+ * alloc above, and a compact heap never touches the tree.
+ * block_allocator_search() reports what the searches cost (the benchmark prints it).
  *
  * Contract checks (ST_ASSERT, every build): free and resize verify in O(blocks / 64) that the
  * pointer is the start of a live allocation of exactly the blocks its length implies, so a
@@ -42,6 +52,7 @@
 #include <stdint.h>
 
 #include "alloc/allocator.h"
+#include "alloc/free_runs.h"
 
 /* Limits of the parameters. The product L * B must also fit in size_t. */
 #define BLOCK_ALLOCATOR_BLOCK_COUNT_MAX ((uint32_t)1 << 30)
@@ -56,6 +67,7 @@ typedef struct block_allocator {
     uint8_t *blocks;      /* L * B bytes */
     uint64_t *used;       /* bit i: block i is handed out */
     uint64_t *starts;     /* bit i: a live allocation starts at block i */
+    free_runs runs;       /* summary tree over `used`: the lowest run that fits */
     size_t block_bytes;   /* B */
     uint32_t block_shift; /* log2(B) */
     uint32_t block_count; /* L */
@@ -65,14 +77,27 @@ typedef struct block_allocator {
     uint32_t first_free_hint; /* every block below it is handed out */
     uint32_t high_water;      /* no block at or past it was handed out since init/reset */
     uint64_t oom_count;
+    uint64_t searches;      /* first-fit searches since init */
+    uint64_t search_rounds; /* their rounds */
+    uint64_t search_words;  /* bitmap words those rounds looked at */
 } block_allocator;
+
+/* What the first-fit searches cost since init: rounds (for the tree, the levels visited;
+ * for the aligned word scan, one per run of used blocks passed, plus the last) and bitmap
+ * words looked at (about). For benchmarks; the counting is two additions per search. */
+typedef struct block_allocator_search_stats {
+    uint64_t searches; /* allocations that searched (non-zero length, not larger than the heap) */
+    uint64_t rounds;
+    uint64_t words;
+} block_allocator_search_stats;
 
 /* True iff the parameters are within the limits above. */
 bool block_allocator_params_valid(block_allocator_params params);
 
 /*
  * The exact number of bytes block_allocator_init needs for these parameters: the L * B
- * bytes of blocks, then (8-aligned) the two bitmaps of ceil(L / 64) words each.
+ * bytes of blocks, then (8-aligned) the two bitmaps of ceil(L / 64) words each, then the
+ * summary tree: 2 * P nodes of 12 bytes, P the next power of two >= ceil(L / 64).
  * Precondition: params valid. Pure, O(1).
  */
 size_t block_allocator_memory_bytes(block_allocator_params params);
@@ -86,7 +111,7 @@ size_t block_allocator_memory_align(block_allocator_params params);
 /*
  * Takes memory[0, memory_bytes) for an empty heap. Preconditions: params valid, memory_bytes
  * == block_allocator_memory_bytes(params), memory aligned to block_allocator_memory_align.
- * O(L / 64) (clearing the bitmaps); O(L * B) under ASan (poisoning).
+ * O(L / 64) (clearing the bitmaps, building the tree); O(L * B) under ASan (poisoning).
  */
 void block_allocator_init(block_allocator *ba, void *memory, size_t memory_bytes,
                           block_allocator_params params);
@@ -127,6 +152,8 @@ bool block_allocator_owns(const block_allocator *ba, const void *ptr);
 /* The number of live allocations. */
 uint32_t block_allocator_live_count(const block_allocator *ba);
 
+block_allocator_search_stats block_allocator_search(const block_allocator *ba);
+
 /* The number of blocks a request of len bytes takes: ceil(len / B). */
 size_t block_allocator_blocks_for(const block_allocator *ba, size_t len);
 
@@ -140,7 +167,8 @@ bool block_allocator_invariants_hold(const block_allocator *ba);
 
 /*
  * Everything invariants_hold checks, plus a walk of the whole heap: the bitmaps agree with
- * the counters, every allocation start is a used block, every block below the hint is used,
+ * the counters and the summary tree with the bitmap (but for words with a change still
+ * pending), every allocation start is a used block, every block below the hint is used,
  * none at or past the high water is, and under ASan every whole granule of a free block is
  * poisoned. O(L / 64), O(L * B / 8) under ASan: for tests and the end of a fuzz input.
  */

@@ -40,7 +40,12 @@ static bool trigger_tick(failing_trigger *t) {
         t->countdown--;
         return false;
     }
+#ifdef STASIS_CANARY_FAILING_PERSISTENT_ONCE
+    /* Planted bug: a persistent trigger stops after its first failure, as a transient one. */
+    t->mode = FAILING_OFF;
+#else
     if (t->mode == FAILING_TRANSIENT) t->mode = FAILING_OFF;
+#endif
     return true;
 }
 

@@ -13,17 +13,17 @@ void fixed_buffer_init(fixed_buffer *fb, void *buffer, size_t capacity_bytes) {
     mem_poison(buffer, capacity_bytes);
 }
 
-bool fixed_buffer_owns(const fixed_buffer *fb, const void *ptr) {
+STASIS_FAST_PATH bool fixed_buffer_owns(const fixed_buffer *fb, const void *ptr) {
     uintptr_t p = (uintptr_t)ptr;
     uintptr_t base = (uintptr_t)fb->buffer;
     return p >= base && p - base < fb->capacity_bytes;
 }
 
-bool fixed_buffer_is_last(const fixed_buffer *fb, const void *ptr, size_t len) {
+STASIS_FAST_PATH bool fixed_buffer_is_last(const fixed_buffer *fb, const void *ptr, size_t len) {
     return (const uint8_t *)ptr + len == fb->buffer + fb->end_index;
 }
 
-void *fixed_buffer_alloc(fixed_buffer *fb, size_t len, size_t align) {
+STASIS_FAST_PATH void *fixed_buffer_alloc(fixed_buffer *fb, size_t len, size_t align) {
     ST_ASSERT(allocator_align_valid(align));
     if (len == 0) return ALLOCATOR_ZERO_LENGTH(align);
     uintptr_t at = (uintptr_t)(fb->buffer + fb->end_index);
@@ -42,8 +42,8 @@ void *fixed_buffer_alloc(fixed_buffer *fb, size_t len, size_t align) {
     return block;
 }
 
-bool fixed_buffer_resize(fixed_buffer *fb, void *ptr, size_t old_len, size_t new_len,
-                         size_t align) {
+STASIS_FAST_PATH bool fixed_buffer_resize(fixed_buffer *fb, void *ptr, size_t old_len,
+                                          size_t new_len, size_t align) {
     ST_ASSERT(allocator_align_valid(align));
     ST_ASSERT(new_len > 0);
     ST_ASSERT(fixed_buffer_owns(fb, ptr));
@@ -68,11 +68,11 @@ bool fixed_buffer_resize(fixed_buffer *fb, void *ptr, size_t old_len, size_t new
     return true;
 }
 
-void fixed_buffer_free(fixed_buffer *fb, void *ptr, size_t len, size_t align) {
+STASIS_FAST_PATH void fixed_buffer_free(fixed_buffer *fb, void *ptr, size_t len, size_t align) {
     ST_ASSERT(allocator_align_valid(align));
     ST_ASSERT(len > 0);
     ST_ASSERT(fixed_buffer_owns(fb, ptr));
-    ST_ASSERT((uintptr_t)ptr % align == 0);
+    ST_ASSERT(((uintptr_t)ptr & (align - 1u)) == 0u);
     mem_poison(ptr, len);
 #ifdef STASIS_CANARY_FIXED_BUFFER_FREE_ANY
     /* Planted bug: any free moves the end index back, not only the last block's. */

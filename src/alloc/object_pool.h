@@ -11,8 +11,9 @@
  *  - Items never handed out since init or reset are not on the free list: they are taken in
  *    address order after the free list is empty. That keeps init and reset O(1).
  *  - destroy of a pointer that is not a live item of this pool (foreign, interior, never
- *    created, or already destroyed) stops the process (ST_ASSERT, every build): a bitmap of
- *    live items makes that check O(1).
+ *    created, or already destroyed) stops the process (ST_ASSERT, every build): a live byte
+ *    per item makes that check O(1). (A byte, not a bit: neighbouring items' create and
+ *    destroy then never wait on one another's read-modify-write of a shared word.)
  *  - Items are addressed by a stable index as well, for compact u32 references:
  *    object_pool_index_of / object_pool_at.
  *
@@ -34,6 +35,7 @@
 #include <stdint.h>
 
 #include "alloc/allocator.h"
+#include "alloc/divide.h"
 
 /* Returned by object_pool_index_of for nothing; never a valid index. */
 #define OBJECT_POOL_NONE UINT32_MAX
@@ -49,15 +51,16 @@ typedef struct object_pool_params {
 
 typedef struct object_pool {
     uint8_t *items;
-    uint64_t *live;    /* bit i: item i is handed out */
-    void *free_head;   /* intrusive LIFO list of destroyed items */
-    size_t stride;     /* bytes from one item to the next */
-    size_t item_bytes; /* what the caller asked for */
-    size_t item_align; /* what every item is aligned to */
+    uint8_t *live;      /* live[i] != 0: item i is handed out (meaningful below fresh) */
+    void *free_head;    /* intrusive LIFO list of destroyed items */
+    size_t stride;      /* bytes from one item to the next */
+    size_t items_bytes; /* item_count * stride */
+    divider by_stride;  /* offset -> index without a divide instruction */
+    size_t item_bytes;  /* what the caller asked for */
+    size_t item_align;  /* what every item is aligned to */
     uint32_t item_count;
     uint32_t fresh; /* items [fresh, count) were never handed out since init/reset */
     uint32_t live_count;
-    uint32_t free_count; /* items on the free list */
     uint32_t peak_live;
     uint64_t oom_count;
 } object_pool;
@@ -76,8 +79,8 @@ size_t object_pool_item_align(object_pool_params params);
 size_t object_pool_stride_bytes(object_pool_params params);
 
 /*
- * The exact bytes object_pool_init needs: item_count strides, then the live bitmap
- * (ceil(item_count / 64) words). Precondition: params valid. Pure, O(1).
+ * The exact bytes object_pool_init needs: item_count strides, then item_count live bytes.
+ * Precondition: params valid. Pure, O(1).
  */
 size_t object_pool_memory_bytes(object_pool_params params);
 
@@ -120,13 +123,14 @@ allocator_diagnostics object_pool_diagnostics(const object_pool *pool);
 
 allocator object_pool_allocator(object_pool *pool);
 
-/* Counters consistent (live + free list + never used = count; peak >= live) and the free
+/* Counters consistent (live <= fresh <= count, peak >= live, a free list iff fresh > live)
+ * and the free
  * list's head a free item. O(1). */
 bool object_pool_invariants_hold(const object_pool *pool);
 
 /*
  * invariants_hold, plus a walk of the free list (every node a distinct free item below
- * fresh, as many as free_count), the live bitmap agreeing with live_count, and under ASan
+ * fresh, fresh - live_count of them), the live bytes agreeing with live_count, and under ASan
  * every free item and every live item's padding poisoned. O(item_count): for tests and the
  * end of a fuzz input.
  */

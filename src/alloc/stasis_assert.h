@@ -12,8 +12,9 @@
  * aborts. Never use it for anything a client can cause: those are errors, not bugs.
  */
 
+/* Cold: the compiler keeps every failure path out of the hot code around an assertion. */
 _Noreturn void stasis_assert_fail(const char *expr, const char *file, int line,
-                                  const char *function);
+                                  const char *function) __attribute__((cold));
 
 #define ST_ASSERT(cond)                                                                            \
     (__builtin_expect(!!(cond), 1) ? (void)0                                                       \

@@ -31,7 +31,9 @@ static const compat_setting compat[] = {
 static const char *entry_name(size_t i) {
     if (i < 2 * kv_option_count) {
         const kv_option *o = &kv_options[i / 2];
-        return i % 2 == 0 ? o->name : o->redis_name;
+        if (i % 2 == 0) return o->name;
+        /* A Redis name equal to stasis's (port, bind...) is the same entry. */
+        return o->redis_name != NULL && strcmp(o->redis_name, o->name) != 0 ? o->redis_name : NULL;
     }
     return compat[i - 2 * kv_option_count].name;
 }
@@ -69,6 +71,7 @@ static bool name_is(const char *name, const resp_arg *a) {
 static void cmd_config_get(kv_ctx *c) {
     ST_ASSERT(ENTRY_COUNT <= ENTRIES_MAX);
     bool matched[ENTRIES_MAX] = {false};
+    uint32_t named_by[ENTRIES_MAX] = {0}; /* an exact name is echoed as the client sent it */
     size_t count = 0;
     for (uint32_t a = 2; a < c->argc; a++) {
         const resp_arg *arg = &c->argv[a];
@@ -81,6 +84,7 @@ static void cmd_config_get(kv_ctx *c) {
                            : name_is(name, arg);
             if (hit) {
                 matched[i] = true;
+                named_by[i] = pattern ? 0 : a;
                 count++;
             }
         }
@@ -89,7 +93,11 @@ static void cmd_config_get(kv_ctx *c) {
     char value[KV_REQUIREPASS_SIZE_MAX + 8];
     for (size_t i = 0; i < ENTRY_COUNT; i++) {
         if (!matched[i]) continue;
-        kv_reply_bulk_cstr(c, entry_name(i));
+        if (named_by[i] != 0) {
+            kv_reply_bulk(c, c->argv[named_by[i]].ptr, c->argv[named_by[i]].len);
+        } else {
+            kv_reply_bulk_cstr(c, entry_name(i));
+        }
         size_t n = entry_value(c, i, value, sizeof value);
         kv_reply_bulk(c, value, n);
     }

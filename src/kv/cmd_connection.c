@@ -73,8 +73,10 @@ static bool client_name_valid(const resp_arg *name) {
 
 static void reply_hello(kv_ctx *c) {
     kv_reply_array(c, 14);
+    /* Clients read these to pick features: answer as the Redis stasis follows (INFO adds
+     * stasis_version). */
     kv_reply_bulk_cstr(c, "server");
-    kv_reply_bulk_cstr(c, "stasis");
+    kv_reply_bulk_cstr(c, "redis");
     kv_reply_bulk_cstr(c, "version");
     kv_reply_bulk_cstr(c, KV_REDIS_COMPAT_VERSION);
     kv_reply_bulk_cstr(c, "proto");
@@ -160,7 +162,8 @@ static void cmd_select(kv_ctx *c) {
     int64_t db = 0;
     if (!kv_arg_int64(c, 1, &db, NULL)) return;
     if (db < INT32_MIN || db > INT32_MAX) {
-        kv_reply_error(c, KV_ERR_NOT_INTEGER);
+        kv_reply_error(c,
+                       "ERR value is out of range, value must between -2147483648 and 2147483647");
     } else if (db != 0) {
         kv_reply_error(c, "ERR DB index is out of range");
     } else {

@@ -1,7 +1,18 @@
-/* List commands: LPUSH RPUSH LLEN LRANGE (the rest of the family follows the same pattern:
- * limits and chunks checked for the final state, then the change). */
+/*
+ * List commands: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX LSET LREM LTRIM
+ * LINSERT LPOS, with Redis 7.0's semantics and error texts (t_list.c).
+ *
+ * Order of answers: argument errors and the key's type first, in Redis's order for each
+ * command; then outcomes that store nothing (LPUSHX on a missing key, LINSERT without its
+ * pivot, LSET out of range) answer as Redis does, without looking at the data limits;
+ * only a command that would store something checks them, in the documented order (value
+ * size, list length, keys_max, chunks), and a rejection changes nothing. Writes free
+ * before they allocate, so the guaranteed policy's pool, sized for the final state, is
+ * always enough. Redis deletes a list key when its last element goes: so do these.
+ */
 #include "alloc/stasis_assert.h"
 #include "kv/command.h"
+#include "kv/resp_writer.h"
 
 /* Checks that `count` elements argv[first..] can join key argv[1]'s list (id: its record
  * or none): element sizes, list_length_max, keys_max and chunks. */
@@ -67,6 +78,348 @@ static void cmd_lrange(kv_ctx *c) {
     }
 }
 
+static void cmd_lpushx(kv_ctx *c) { push(c, true, true); }
+static void cmd_rpushx(kv_ctx *c) { push(c, false, true); }
+
+/* ---- shared steps ---- */
+
+static uint64_t list_length(const kv_ctx *c, uint32_t id) {
+    return kv_store_record(c->store, id)->value_len;
+}
+
+/* The head (at_head) or tail element. */
+static uint32_t list_end(const kv_ctx *c, uint32_t id, bool at_head) {
+    const kv_record *r = kv_store_record(c->store, id);
+    ST_ASSERT(r->type == KV_TYPE_LIST);
+    return at_head ? r->value : r->list_tail;
+}
+
+/* The element after e walking from the head (toward_tail) or from the tail. */
+static uint32_t list_step(const kv_ctx *c, uint32_t e, bool toward_tail) {
+    return toward_tail ? kv_store_element_next(c->store, e) : kv_store_element_prev(c->store, e);
+}
+
+/* The position `index` names in a list of len elements, as LINDEX and LSET resolve it
+ * (negative counts from the tail: -1 is the last). True iff it is inside the list. */
+static bool resolve_index(int64_t index, uint64_t len, uint64_t *at) {
+    if (index >= 0) {
+        *at = (uint64_t)index;
+        return *at < len;
+    }
+    uint64_t back = (uint64_t)(-(index + 1)) + 1u; /* |index|, INT64_MIN's included */
+    if (back > len) return false;
+    *at = len - back;
+    return true;
+}
+
+/* An argument that must be an integer >= 0. Redis's getPositiveLongFromObjectOrReply
+ * answers one message for both a non-integer and a negative number. */
+static bool arg_non_negative(kv_ctx *c, uint32_t i, int64_t *out, const char *error) {
+    if (!kv_arg_int64(c, i, out, error)) return false;
+    if (*out >= 0) return true;
+    kv_reply_error(c, error);
+    return false;
+}
+
+/* ---- LPOP, RPOP ---- */
+
+/* Bytes of the bulks for the n elements at one end. */
+static uint64_t end_bulk_bytes(const kv_ctx *c, uint32_t id, bool at_head, uint64_t n) {
+    uint64_t bytes = 0;
+    uint32_t e = list_end(c, id, at_head);
+    for (uint64_t i = 0; i < n; i++) {
+        ST_ASSERT(e != CHUNK_NONE);
+        bytes += kv_bulk_reply_bytes(kv_store_element_len(c->store, e));
+        e = list_step(c, e, at_head);
+    }
+    return bytes;
+}
+
+/* Pops n >= 1 elements from one end, replying them (one bulk, or an array when the
+ * command had a count), and deletes the key if that emptied it. The reply's size depends
+ * on the data, so its room is secured before anything is popped. */
+static void pop_and_reply(kv_ctx *c, uint32_t id, bool at_head, uint64_t n, bool as_array) {
+    ST_ASSERT(n >= 1 && n <= list_length(c, id));
+    ST_ASSERT(as_array || n == 1);
+    uint64_t bytes = end_bulk_bytes(c, id, at_head, n);
+    if (as_array) bytes += resp_array_header_size(n);
+    if (!kv_reply_room(c, bytes)) return;
+    if (as_array) kv_reply_array(c, n);
+    for (uint64_t i = 0; i < n; i++) {
+        kv_reply_element(c, list_end(c, id, at_head));
+        kv_store_list_pop(c->store, id, at_head);
+    }
+    ST_ASSERT(!resp_writer_overflowed(c->out));
+    kv_delete_if_empty_list(c, id);
+}
+
+/* LPOP/RPOP key [count]: without a count, one bulk or $-1; with one, an array, *-1 for a
+ * missing key, and an empty array for a count of 0 (after the key's type is checked). */
+static void pop(kv_ctx *c, bool at_head) {
+    if (c->argc > 3) {
+        kv_reply_errorf(c, "ERR wrong number of arguments for '%s' command",
+                        at_head ? "lpop" : "rpop");
+        return;
+    }
+    bool has_count = c->argc == 3;
+    int64_t count = 1;
+    if (has_count && !arg_non_negative(c, 2, &count, KV_ERR_OUT_OF_RANGE_POSITIVE)) return;
+    uint32_t id = kv_lookup_typed(c, 1, KV_TYPE_LIST);
+    if (id == KV_LOOKUP_WRONGTYPE) return;
+    if (id == KV_RECORD_NONE) {
+        if (has_count) {
+            kv_reply_null_array(c);
+        } else {
+            kv_reply_null(c);
+        }
+        return;
+    }
+    if (count == 0) {
+        kv_reply_array(c, 0);
+        return;
+    }
+    uint64_t len = list_length(c, id);
+    uint64_t n = (uint64_t)count < len ? (uint64_t)count : len;
+    pop_and_reply(c, id, at_head, n, has_count);
+}
+
+static void cmd_lpop(kv_ctx *c) { pop(c, true); }
+static void cmd_rpop(kv_ctx *c) { pop(c, false); }
+
+/* ---- LINDEX, LSET ---- */
+
+/* LINDEX key index: the key is looked up before the index is parsed, as in Redis. */
+static void cmd_lindex(kv_ctx *c) {
+    uint32_t id = kv_lookup_typed(c, 1, KV_TYPE_LIST);
+    if (id == KV_LOOKUP_WRONGTYPE) return;
+    if (id == KV_RECORD_NONE) {
+        kv_reply_null(c);
+        return;
+    }
+    int64_t index = 0;
+    if (!kv_arg_int64(c, 2, &index, NULL)) return;
+    uint64_t at = 0;
+    if (!resolve_index(index, list_length(c, id), &at)) {
+        kv_reply_null(c);
+        return;
+    }
+    kv_reply_element(c, kv_store_list_at(c->store, id, at));
+}
+
+/* LSET key index element: the element is resized in place, freeing before taking, so only
+ * its growth must be free. */
+static void cmd_lset(kv_ctx *c) {
+    uint32_t id = kv_lookup_typed(c, 1, KV_TYPE_LIST);
+    if (id == KV_LOOKUP_WRONGTYPE) return;
+    if (id == KV_RECORD_NONE) {
+        kv_reply_error(c, KV_ERR_NO_SUCH_KEY);
+        return;
+    }
+    int64_t index = 0;
+    if (!kv_arg_int64(c, 2, &index, NULL)) return;
+    uint64_t at = 0;
+    if (!resolve_index(index, list_length(c, id), &at)) {
+        kv_reply_error(c, KV_ERR_INDEX_OUT_OF_RANGE);
+        return;
+    }
+    const resp_arg *value = &c->argv[3];
+    if (!kv_check_value_size(c, value->len)) return;
+    uint32_t e = kv_store_list_at(c->store, id, at);
+    uint64_t have = kv_store_element_chunks(c->store, kv_store_element_len(c->store, e));
+    uint64_t want = kv_store_element_chunks(c->store, value->len);
+    if (!kv_check_chunks(c, want > have ? want - have : 0)) return;
+    kv_store_list_set(c->store, id, e, value->ptr, value->len);
+    kv_reply_ok(c);
+}
+
+/* ---- LREM, LTRIM ---- */
+
+/* LREM key count element: count > 0 removes that many from the head, < 0 from the tail,
+ * 0 every match. */
+static void cmd_lrem(kv_ctx *c) {
+    int64_t count = 0;
+    if (!kv_arg_int64(c, 2, &count, NULL)) return;
+    uint32_t id = kv_lookup_typed(c, 1, KV_TYPE_LIST);
+    if (id == KV_LOOKUP_WRONGTYPE) return;
+    if (id == KV_RECORD_NONE) {
+        kv_reply_integer(c, 0);
+        return;
+    }
+    bool from_head = count >= 0;
+    /* |count| (0: no limit); INT64_MIN's 2^63 is never reached, which is Redis's outcome. */
+    uint64_t limit = from_head ? (uint64_t)count : (uint64_t)(-(count + 1)) + 1u;
+    const resp_arg *target = &c->argv[3];
+    uint64_t removed = 0;
+    uint32_t e = list_end(c, id, from_head);
+    while (e != CHUNK_NONE && (limit == 0 || removed < limit)) {
+        uint32_t following = list_step(c, e, from_head); /* read before e is freed */
+        if (kv_store_element_equals(c->store, e, target->ptr, target->len)) {
+            kv_store_list_remove(c->store, id, e);
+            removed++;
+        }
+        e = following;
+    }
+    kv_delete_if_empty_list(c, id);
+    kv_reply_integer(c, (int64_t)removed);
+}
+
+/* LTRIM key start stop: Redis's range arithmetic, then pops from both ends. */
+static void cmd_ltrim(kv_ctx *c) {
+    int64_t start = 0;
+    int64_t end = 0;
+    if (!kv_arg_int64(c, 2, &start, NULL) || !kv_arg_int64(c, 3, &end, NULL)) return;
+    uint32_t id = kv_lookup_typed(c, 1, KV_TYPE_LIST);
+    if (id == KV_LOOKUP_WRONGTYPE) return;
+    if (id == KV_RECORD_NONE) {
+        kv_reply_ok(c);
+        return;
+    }
+    int64_t len = (int64_t)list_length(c, id);
+    if (start < 0) start = len + start;
+    if (end < 0) end = len + end;
+    if (start < 0) start = 0;
+    int64_t drop_head = len; /* an empty range empties the list */
+    int64_t drop_tail = 0;
+    if (start <= end && start < len) {
+        if (end >= len) end = len - 1;
+        drop_head = start;
+        drop_tail = len - end - 1;
+    }
+    ST_ASSERT(drop_head >= 0 && drop_tail >= 0 && drop_head + drop_tail <= len);
+    for (int64_t i = 0; i < drop_head; i++)
+        kv_store_list_pop(c->store, id, true);
+    for (int64_t i = 0; i < drop_tail; i++)
+        kv_store_list_pop(c->store, id, false);
+    kv_delete_if_empty_list(c, id);
+    kv_reply_ok(c);
+}
+
+/* ---- LINSERT ---- */
+
+/* The first element (from the head) equal to argv[arg], or CHUNK_NONE. */
+static uint32_t find_first(const kv_ctx *c, uint32_t id, uint32_t arg) {
+    const resp_arg *target = &c->argv[arg];
+    uint32_t e = list_end(c, id, true);
+    while (e != CHUNK_NONE && !kv_store_element_equals(c->store, e, target->ptr, target->len))
+        e = kv_store_element_next(c->store, e);
+    return e;
+}
+
+/* LINSERT key BEFORE|AFTER pivot element: 0 for a missing key, -1 without the pivot
+ * (neither checks the limits: nothing is stored), else the new length. */
+static void cmd_linsert(kv_ctx *c) {
+    bool before = kv_arg_is(c, 2, "before");
+    if (!before && !kv_arg_is(c, 2, "after")) {
+        kv_reply_error(c, KV_ERR_SYNTAX);
+        return;
+    }
+    uint32_t id = kv_lookup_typed(c, 1, KV_TYPE_LIST);
+    if (id == KV_LOOKUP_WRONGTYPE) return;
+    if (id == KV_RECORD_NONE) {
+        kv_reply_integer(c, 0);
+        return;
+    }
+    uint32_t pivot = find_first(c, id, 3);
+    if (pivot == CHUNK_NONE) {
+        kv_reply_integer(c, -1);
+        return;
+    }
+    const resp_arg *value = &c->argv[4];
+    if (!kv_check_value_size(c, value->len)) return;
+    if (!kv_check_list_length(c, list_length(c, id) + 1)) return;
+    if (!kv_check_chunks(c, kv_store_element_chunks(c->store, value->len))) return;
+    uint32_t e = kv_store_element_alloc(c->store, value->ptr, value->len);
+    kv_store_list_insert(c->store, id, pivot, e, before);
+    kv_reply_integer(c, (int64_t)list_length(c, id));
+}
+
+/* ---- LPOS ---- */
+
+#define LPOS_ERR_RANK_ZERO                                                                         \
+    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use "   \
+    "negative to start from the end of the list"
+
+typedef struct lpos_query {
+    int64_t rank;   /* never 0; negative: from the tail */
+    int64_t count;  /* -1: no COUNT (one index or $-1); 0: every match */
+    int64_t maxlen; /* elements to compare at most; 0: all */
+} lpos_query;
+
+/* RANK, COUNT and MAXLEN, each any number of times (the last wins), each with its value. */
+static bool parse_lpos(kv_ctx *c, lpos_query *q) {
+    *q = (lpos_query){.rank = 1, .count = -1, .maxlen = 0};
+    for (uint32_t j = 3; j < c->argc; j++) {
+        bool has_value = j + 1 < c->argc;
+        if (kv_arg_is(c, j, "rank") && has_value) {
+            if (!kv_arg_int64(c, ++j, &q->rank, NULL)) return false;
+            if (q->rank == 0) {
+                kv_reply_error(c, LPOS_ERR_RANK_ZERO);
+                return false;
+            }
+        } else if (kv_arg_is(c, j, "count") && has_value) {
+            if (!arg_non_negative(c, ++j, &q->count, "ERR COUNT can't be negative")) return false;
+        } else if (kv_arg_is(c, j, "maxlen") && has_value) {
+            if (!arg_non_negative(c, ++j, &q->maxlen, "ERR MAXLEN can't be negative")) return false;
+        } else {
+            kv_reply_error(c, KV_ERR_SYNTAX);
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Walks the list for LPOS and returns how many indexes it reports (writing each as an
+ * integer iff `write`). Redis 7.0 negates a negative RANK with wrap-around, so RANK
+ * -9223372036854775808 stays negative: the search runs from the tail, every match
+ * qualifies, and COUNT never ends it (MAXLEN and the list's end still do). Measured on
+ * redis-server 7.0.15; Redis 7.2 rejects that rank instead.
+ */
+static uint64_t lpos_scan(kv_ctx *c, uint32_t id, const lpos_query *q, bool write) {
+    const resp_arg *target = &c->argv[2];
+    bool from_tail = q->rank < 0;
+    bool wraps = q->rank == INT64_MIN;
+    uint64_t rank = wraps ? 1 : (uint64_t)(from_tail ? -q->rank : q->rank);
+    uint64_t wanted = q->count < 0 ? 1 : wraps ? 0 : (uint64_t)q->count; /* 0: no end */
+    uint64_t len = list_length(c, id);
+    uint64_t maxlen = (uint64_t)q->maxlen;
+    uint64_t matches = 0;
+    uint64_t found = 0;
+    uint32_t e = list_end(c, id, !from_tail);
+    for (uint64_t i = 0; e != CHUNK_NONE && (maxlen == 0 || i < maxlen); i++) {
+        if (kv_store_element_equals(c->store, e, target->ptr, target->len) && ++matches >= rank) {
+            if (write) kv_reply_integer(c, (int64_t)(from_tail ? len - 1 - i : i));
+            if (++found == wanted) break;
+        }
+        e = list_step(c, e, !from_tail);
+    }
+    return found;
+}
+
+/* LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]. Without COUNT: the index
+ * or $-1; with it, an array (empty for a missing key). The array's length is counted by a
+ * first walk, since RESP2 writes it first. */
+static void cmd_lpos(kv_ctx *c) {
+    lpos_query q;
+    if (!parse_lpos(c, &q)) return;
+    uint32_t id = kv_lookup_typed(c, 1, KV_TYPE_LIST);
+    if (id == KV_LOOKUP_WRONGTYPE) return;
+    if (id == KV_RECORD_NONE) {
+        if (q.count >= 0) {
+            kv_reply_array(c, 0);
+        } else {
+            kv_reply_null(c);
+        }
+        return;
+    }
+    if (q.count < 0) {
+        if (lpos_scan(c, id, &q, true) == 0) kv_reply_null(c);
+        return;
+    }
+    kv_reply_array(c, lpos_scan(c, id, &q, false));
+    lpos_scan(c, id, &q, true);
+}
+
 #define W (KV_CMD_WRITE)
 #define R (KV_CMD_READONLY)
 #define F (KV_CMD_FAST)
@@ -75,7 +428,21 @@ static const kv_command commands[] = {
     {"lpush", -3, W | F, cmd_lpush, 1, 1, 1, NULL, 0, "Prepend one or multiple elements to a list"},
     {"rpush", -3, W | F, cmd_rpush, 1, 1, 1, NULL, 0, "Append one or multiple elements to a list"},
     {"llen", 2, R | F, cmd_llen, 1, 1, 1, NULL, 0, "Get the length of a list"},
+    {"lpushx", -3, W | F, cmd_lpushx, 1, 1, 1, NULL, 0,
+     "Prepend an element to a list, only if the list exists"},
+    {"rpushx", -3, W | F, cmd_rpushx, 1, 1, 1, NULL, 0,
+     "Append an element to a list, only if the list exists"},
+    {"lpop", -2, W | F, cmd_lpop, 1, 1, 1, NULL, 0, "Remove and get the first elements in a list"},
+    {"rpop", -2, W | F, cmd_rpop, 1, 1, 1, NULL, 0, "Remove and get the last elements in a list"},
     {"lrange", 4, R, cmd_lrange, 1, 1, 1, NULL, 0, "Get a range of elements from a list"},
+    {"lindex", 3, R, cmd_lindex, 1, 1, 1, NULL, 0, "Get an element from a list by its index"},
+    {"lset", 4, W, cmd_lset, 1, 1, 1, NULL, 0,
+     "Set the value of an element in a list by its index"},
+    {"lrem", 4, W, cmd_lrem, 1, 1, 1, NULL, 0, "Remove elements from a list"},
+    {"ltrim", 4, W, cmd_ltrim, 1, 1, 1, NULL, 0, "Trim a list to the specified range"},
+    {"linsert", 5, W, cmd_linsert, 1, 1, 1, NULL, 0,
+     "Insert an element before or after another element in a list"},
+    {"lpos", -3, R, cmd_lpos, 1, 1, 1, NULL, 0, "Return the index of matching elements on a list"},
 };
 
 const kv_command_family kv_list_family = {

@@ -70,8 +70,10 @@ void kv_reply_element(kv_ctx *c, uint32_t element) {
 uint64_t kv_bulk_reply_bytes(uint64_t len) { return resp_bulk_size(len); }
 
 bool kv_reply_room(kv_ctx *c, uint64_t bytes) {
-    if (bytes <= resp_writer_room(c->out)) return true;
+    /* The limit first: a writer may have more room than reply_size_max (a large buffer is
+     * at least that big), and a reply past the limit must not depend on where it lands. */
     uint64_t limit = c->engine->config->reply_size_max;
+    if (bytes <= limit && bytes <= resp_writer_room(c->out)) return true;
     if (bytes > limit) {
         c->engine->stats.limit_rejections++;
         kv_reply_errorf(c, "ERR reply exceeds reply_size_max (%llu bytes)",

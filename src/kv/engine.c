@@ -31,24 +31,39 @@ static bool name_equals(const char *lower_name, const uint8_t *name, size_t len)
     return true;
 }
 
-static void register_command(kv_engine *e, const kv_command *cmd) {
+/* The registry is the same for every engine: built once, on the first kv_engine_init (at
+ * start-up, before the seal), then only read. */
+static const kv_command *registry[KV_COMMAND_SLOTS];
+static bool registry_built;
+
+static void register_command(const kv_command *cmd) {
     size_t len = strlen(cmd->name);
     uint32_t i = name_hash((const uint8_t *)cmd->name, len) % KV_COMMAND_SLOTS;
     for (uint32_t probes = 0; probes < KV_COMMAND_SLOTS; probes++) {
-        if (e->commands[i] == NULL) {
-            e->commands[i] = cmd;
+        if (registry[i] == NULL) {
+            registry[i] = cmd;
             return;
         }
-        ST_ASSERT(strcmp(e->commands[i]->name, cmd->name) != 0); /* no duplicates */
+        ST_ASSERT(strcmp(registry[i]->name, cmd->name) != 0); /* no duplicates */
         i = (i + 1) % KV_COMMAND_SLOTS;
     }
     ST_ASSERT(false); /* more commands than KV_COMMAND_SLOTS */
 }
 
+static void build_registry(void) {
+    if (registry_built) return;
+    for (size_t f = 0; kv_families[f] != NULL; f++) {
+        for (size_t i = 0; i < kv_families[f]->count; i++)
+            register_command(&kv_families[f]->commands[i]);
+    }
+    registry_built = true;
+}
+
 const kv_command *kv_engine_command(const kv_engine *e, const uint8_t *name, size_t len) {
+    (void)e;
     uint32_t i = name_hash(name, len) % KV_COMMAND_SLOTS;
     for (uint32_t probes = 0; probes < KV_COMMAND_SLOTS; probes++) {
-        const kv_command *cmd = e->commands[i];
+        const kv_command *cmd = registry[i];
         if (cmd == NULL) return NULL;
         if (name_equals(cmd->name, name, len)) return cmd;
         i = (i + 1) % KV_COMMAND_SLOTS;
@@ -67,11 +82,7 @@ void kv_engine_init(kv_engine *e, const kv_config *config, void *store_memory,
         .chunk_size = (uint32_t)config->chunk_size,
     };
     kv_store_init(&e->store, store_memory, store_memory_bytes, params, seed);
-    for (size_t f = 0; kv_families[f] != NULL; f++) {
-        for (size_t i = 0; i < kv_families[f]->count; i++) {
-            register_command(e, &kv_families[f]->commands[i]);
-        }
-    }
+    build_registry();
     e->next_session_id = 1;
 }
 
@@ -202,9 +213,14 @@ kv_exec kv_engine_execute(kv_engine *e, kv_session *session, const resp_arg *arg
     }
     size_t mark = resp_writer_mark(out);
     size_t room = resp_writer_room(out);
+    kv_store_stats stats_before = e->store.stats;
     cmd->handler(&c);
     if (c.result == KV_EXEC_NEEDS_ROOM || resp_writer_overflowed(out)) {
         resp_writer_rollback(out, mark);
+        /* The retry will look the keys up again: count its hits and misses once. Keys
+         * expired by the lookups stay expired (a lookup deletes them, as Redis's does). */
+        e->store.stats.keyspace_hits = stats_before.keyspace_hits;
+        e->store.stats.keyspace_misses = stats_before.keyspace_misses;
         if (c.result != KV_EXEC_NEEDS_ROOM && room >= e->config->reply_size_max) {
             /* A read-only reply that overflowed all the room a reply may have. */
             e->stats.limit_rejections++;

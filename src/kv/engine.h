@@ -84,8 +84,7 @@ typedef struct kv_engine {
     const kv_config *config;
     kv_store store;
     kv_engine_stats stats;
-    const kv_server_info *server;                        /* may be NULL */
-    const struct kv_command *commands[KV_COMMAND_SLOTS]; /* by name hash, linear probing */
+    const kv_server_info *server; /* may be NULL */
     uint64_t next_session_id;
     char info_scratch[KV_INFO_SIZE_MAX];
 } kv_engine;

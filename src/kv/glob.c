@@ -1,5 +1,7 @@
 #include "kv/glob.h"
 
+#include <stdint.h>
+
 #include "alloc/stasis_assert.h"
 
 static int lower(int c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
@@ -76,8 +78,14 @@ static bool token_matches(const char *p, size_t len, char c, bool nocase, size_t
     }
 }
 
-bool glob_match(const char *pattern, size_t pattern_len, const char *string, size_t string_len,
-                bool nocase) {
+/*
+ * The matcher proper, over a string read one byte at a time: s only ever advances by one or
+ * restarts just after where the last '*' absorbs up to (star_s + 1), and those restart
+ * positions only grow, so a reader over non-contiguous storage serves every access by
+ * walking forward (see glob_match_by).
+ */
+static bool match_by(const char *pattern, size_t pattern_len, glob_byte_fn byte_at, void *ctx,
+                     size_t string_len, bool nocase) {
     size_t p = 0;
     size_t s = 0;
     bool have_star = false;
@@ -95,7 +103,7 @@ bool glob_match(const char *pattern, size_t pattern_len, const char *string, siz
         }
         size_t width = 0;
         if (p < pattern_len &&
-            token_matches(pattern + p, pattern_len - p, string[s], nocase, &width)) {
+            token_matches(pattern + p, pattern_len - p, byte_at(ctx, s), nocase, &width)) {
             p += width;
             s++;
             continue;
@@ -109,4 +117,19 @@ bool glob_match(const char *pattern, size_t pattern_len, const char *string, siz
     while (p < pattern_len && pattern[p] == '*')
         p++;
     return p == pattern_len;
+}
+
+static char contiguous_byte(void *ctx, size_t i) { return ((const char *)ctx)[i]; }
+
+bool glob_match(const char *pattern, size_t pattern_len, const char *string, size_t string_len,
+                bool nocase) {
+    ST_ASSERT(string != NULL || string_len == 0);
+    return match_by(pattern, pattern_len, contiguous_byte, (void *)(uintptr_t)string, string_len,
+                    nocase);
+}
+
+bool glob_match_by(const char *pattern, size_t pattern_len, glob_byte_fn byte_at, void *ctx,
+                   size_t string_len, bool nocase) {
+    ST_ASSERT(byte_at != NULL);
+    return match_by(pattern, pattern_len, byte_at, ctx, string_len, nocase);
 }

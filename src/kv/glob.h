@@ -19,4 +19,15 @@
 bool glob_match(const char *pattern, size_t pattern_len, const char *string, size_t string_len,
                 bool nocase);
 
+/*
+ * The same match over a string that is not contiguous (a key stored as a chain of chunks):
+ * byte_at(ctx, i) returns byte i (i < string_len). The matcher reads i = 0, 1, 2, ... and,
+ * after a mismatch past a '*', restarts at a position larger than every earlier restart
+ * position, so a reader that keeps its current position and its last restart position only
+ * ever walks forward from one of the two.
+ */
+typedef char (*glob_byte_fn)(void *ctx, size_t i);
+bool glob_match_by(const char *pattern, size_t pattern_len, glob_byte_fn byte_at, void *ctx,
+                   size_t string_len, bool nocase);
+
 #endif

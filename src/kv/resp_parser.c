@@ -44,13 +44,20 @@ void resp_parser_set_authenticated(resp_parser *p, bool authenticated) {
 
 resp_error resp_parser_error(const resp_parser *p) { return (resp_error)p->error; }
 
+uint64_t resp_parser_last_request_bytes(const resp_parser *p) { return p->last_bytes; }
+
+bool resp_parser_last_request_inline(const resp_parser *p) { return p->last_inline; }
+
 bool resp_parser_in_request(const resp_parser *p) {
     return p->state != STATE_START && p->state != STATE_ERROR;
 }
 
-uint64_t resp_parser_bytes_needed(const resp_parser *p) {
-    if (p->state == STATE_BULK_PAYLOAD) return p->pos + p->bulk_len + 2;
-    return p->scan + 1;
+uint64_t resp_parser_bytes_needed(const resp_parser *p) { return p->need; }
+
+/* Records what an INCOMPLETE return waits for. */
+static resp_status wait_for(resp_parser *p, uint64_t bytes) {
+    p->need = bytes;
+    return RESP_INCOMPLETE;
 }
 
 static resp_status fail(resp_parser *p, resp_error error) {
@@ -68,6 +75,7 @@ static void begin_request(resp_parser *p) {
     p->args_total = 0;
     p->args_read = 0;
     p->line_has_nul = false;
+    p->need = 1;
 }
 
 /*
@@ -75,13 +83,18 @@ static void begin_request(resp_parser *p) {
  * with strchr). Returns its offset, or len if it is not there (yet, or ever: NUL).
  */
 static size_t find_terminator(resp_parser *p, const uint8_t *data, size_t len, uint8_t term) {
-    if (p->line_has_nul || p->scan >= len) return len;
+    if (p->line_has_nul) {
+        p->scan = len;
+        return len;
+    }
+    if (p->scan >= len) return len;
     const uint8_t *from = data + p->scan;
     size_t span = len - (size_t)p->scan;
     const uint8_t *hit = memchr(from, term, span);
     size_t upto = hit != NULL ? (size_t)(hit - from) : span;
     if (memchr(from, '\0', upto) != NULL) {
         p->line_has_nul = true;
+        p->scan = len;
         return len;
     }
     if (hit == NULL) {
@@ -98,7 +111,14 @@ static size_t find_terminator(resp_parser *p, const uint8_t *data, size_t len, u
  * its terminator; a line holding a NUL never ends, so it is too long once more than that
  * many bytes are buffered from its start.
  */
-static bool line_too_long(const resp_parser *p, size_t start, size_t end) {
+static bool line_too_long(const resp_parser *p, size_t start, size_t end, size_t len) {
+#ifdef STASIS_CANARY_RESP_LIMIT_CUT_DEPENDENT
+    /* Planted bug: Redis's own rule, checked only while no terminator is buffered, so the
+     * outcome depends on how the bytes were cut. */
+    if (end != len) return false;
+#else
+    (void)len;
+#endif
     return end - start > p->limits->inline_size_max;
 }
 
@@ -217,8 +237,8 @@ static resp_status split_inline(resp_parser *p, uint8_t *line, size_t len, resp_
 static resp_status parse_inline(resp_parser *p, uint8_t *data, size_t len, resp_arg *argv,
                                 uint32_t capacity, uint32_t *argc, size_t *request_len) {
     size_t lf = find_terminator(p, data, len, '\n');
-    if (line_too_long(p, 0, lf)) return fail(p, RESP_ERR_TOO_BIG_INLINE);
-    if (lf == len) return RESP_INCOMPLETE;
+    if (line_too_long(p, 0, lf, len)) return fail(p, RESP_ERR_TOO_BIG_INLINE);
+    if (lf == len) return wait_for(p, len + 1);
     size_t line_len = lf > 0 && data[lf - 1] == '\r' ? lf - 1 : lf;
     *request_len = lf + 1;
     uint8_t *line = data;
@@ -239,12 +259,16 @@ static bool line_number(const uint8_t *data, size_t start, size_t cr, int64_t *o
 
 static resp_status parse_count(resp_parser *p, const uint8_t *data, size_t len) {
     size_t cr = find_terminator(p, data, len, '\r');
-    if (line_too_long(p, 0, cr)) return fail(p, RESP_ERR_TOO_BIG_MBULK_COUNT);
-    if (cr + 1 >= len) return RESP_INCOMPLETE; /* the byte after '\r' is needed too */
+    if (line_too_long(p, 0, cr, len)) return fail(p, RESP_ERR_TOO_BIG_MBULK_COUNT);
+    if (cr == len) return wait_for(p, len + 1);
+    if (cr + 1 >= len) return wait_for(p, cr + 2); /* the byte after '\r' is needed too */
     int64_t count = 0;
     bool ok = line_number(data, 0, cr, &count);
-    if (!ok || count > (int64_t)COUNT_HARD_MAX ||
-        (count > 0 && (uint64_t)count > p->limits->command_args_max)) {
+    bool over_limit = count > 0 && (uint64_t)count > p->limits->command_args_max;
+#ifdef STASIS_CANARY_RESP_ARGS_UNCHECKED
+    over_limit = false; /* Planted bug: command_args_max is not enforced. */
+#endif
+    if (!ok || count > (int64_t)COUNT_HARD_MAX || over_limit) {
         return fail(p, RESP_ERR_INVALID_MULTIBULK_LENGTH);
     }
     if (!p->authenticated && count > (int64_t)RESP_UNAUTH_ARGS_MAX) {
@@ -262,8 +286,9 @@ static uint8_t shown_byte(uint8_t c) { return c == '\r' || c == '\n' ? ' ' : c; 
 static resp_status parse_bulk_header(resp_parser *p, const uint8_t *data, size_t len) {
     size_t start = (size_t)p->pos;
     size_t cr = find_terminator(p, data, len, '\r');
-    if (line_too_long(p, start, cr)) return fail(p, RESP_ERR_TOO_BIG_BULK_COUNT);
-    if (cr + 1 >= len) return RESP_INCOMPLETE;
+    if (line_too_long(p, start, cr, len)) return fail(p, RESP_ERR_TOO_BIG_BULK_COUNT);
+    if (cr == len) return wait_for(p, len + 1);
+    if (cr + 1 >= len) return wait_for(p, cr + 2);
     if (data[start] != '$') {
         p->error_byte = shown_byte(data[start]);
         return fail(p, RESP_ERR_EXPECTED_DOLLAR);
@@ -316,7 +341,7 @@ static resp_status parse_multibulk(resp_parser *p, uint8_t *data, size_t len, re
             resp_status s = parse_bulk_header(p, data, len);
             if (s != RESP_COMMAND) return s;
         }
-        if (p->pos + p->bulk_len + 2 > len) return RESP_INCOMPLETE;
+        if (p->pos + p->bulk_len + 2 > len) return wait_for(p, p->pos + p->bulk_len + 2);
         p->pos += p->bulk_len + 2; /* the two bytes after the payload are not checked */
         p->scan = p->pos;
         p->args_read++;
@@ -340,7 +365,7 @@ resp_status resp_parse(resp_parser *p, uint8_t *data, size_t len, resp_arg *argv
         uint8_t *request = data + *consumed;
         size_t have = len - *consumed;
         if (p->state == STATE_START) {
-            if (have == 0) return RESP_INCOMPLETE;
+            if (have == 0) return wait_for(p, 1);
             p->state = request[0] == '*' ? STATE_COUNT : STATE_INLINE;
         }
         size_t request_len = 0;
@@ -352,8 +377,11 @@ resp_status resp_parse(resp_parser *p, uint8_t *data, size_t len, resp_arg *argv
         if (s != RESP_COMMAND) return s;
         ST_ASSERT(request_len <= have);
         *consumed += request_len;
+        bool was_inline = p->state == STATE_INLINE;
         begin_request(p);
         if (n > 0) {
+            p->last_inline = was_inline;
+            p->last_bytes = request_len;
             *argc = n;
             return RESP_COMMAND;
         }

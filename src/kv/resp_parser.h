@@ -102,6 +102,7 @@ typedef struct resp_parser {
     const resp_limits *limits;
     uint64_t pos;      /* request bytes fully parsed */
     uint64_t scan;     /* how far the current line has been searched */
+    uint64_t need;     /* bytes the request needs before the next step can run */
     uint64_t bulk_len; /* the bulk being read */
     uint32_t args_total;
     uint32_t args_read;
@@ -111,6 +112,8 @@ typedef struct resp_parser {
     bool line_has_nul;  /* the current line can never end */
     bool authenticated;
     uint8_t *inline_scratch; /* NULL: inline lines are decoded in place */
+    bool last_inline;    /* the last command returned was an inline request */
+    uint64_t last_bytes; /* ...of this many bytes (the end of *consumed) */
 } resp_parser;
 
 /* A fresh parser (authenticated). `limits` must outlive it. */
@@ -137,14 +140,20 @@ void resp_parser_set_inline_scratch(resp_parser *p, uint8_t *scratch, size_t scr
 resp_status resp_parse(resp_parser *p, uint8_t *data, size_t len, resp_arg *argv,
                        uint32_t argv_capacity, uint32_t *argc, size_t *consumed);
 
+/* The last command returned: its request's size (the last *bytes of *consumed) and
+ * whether it was an inline request. For checks and statistics. */
+uint64_t resp_parser_last_request_bytes(const resp_parser *p);
+bool resp_parser_last_request_inline(const resp_parser *p);
+
 /* The sticky error (RESP_ERR_NONE if none). */
 resp_error resp_parser_error(const resp_parser *p);
 
 /* True iff the parser is in the middle of a request (some of it buffered). */
 bool resp_parser_in_request(const resp_parser *p);
 
-/* The fewest bytes the current request needs in the buffer, counted from data[0], before
- * it can complete (so the server can move a large request to a large buffer early). */
+/* After RESP_INCOMPLETE: the fewest bytes, counted from data[0], the buffer must hold
+ * before the parser can make progress (always more than it holds now). When it exceeds
+ * the buffer's capacity the server moves the request to a large buffer. */
 uint64_t resp_parser_bytes_needed(const resp_parser *p);
 
 /* Writes "-ERR Protocol error: ...\r\n" for the parser's error. Precondition: in error. */

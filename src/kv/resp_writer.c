@@ -70,14 +70,22 @@ bool resp_write_simple(resp_writer *w, const char *text, size_t len) {
     return true;
 }
 
+/* CR and LF become spaces (found with memchr: error texts are long, newlines rare). */
+static void blank_newlines(uint8_t *text, size_t len) {
+    for (uint8_t *p = memchr(text, '\r', len); p != NULL;
+         p = memchr(p, '\r', len - (size_t)(p - text)))
+        *p = ' ';
+    for (uint8_t *p = memchr(text, '\n', len); p != NULL;
+         p = memchr(p, '\n', len - (size_t)(p - text)))
+        *p = ' ';
+}
+
 bool resp_write_error(resp_writer *w, const char *text, size_t len) {
     uint8_t *at = claim(w, len + 3);
     if (at == NULL) return false;
     at[0] = '-';
-    for (size_t i = 0; i < len; i++) {
-        char ch = text[i];
-        at[1 + i] = (uint8_t)(ch == '\r' || ch == '\n' ? ' ' : ch);
-    }
+    memcpy(at + 1, text, len);
+    blank_newlines(at + 1, len);
     memcpy(at + 1 + len, "\r\n", 2);
     return true;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "alloc/stasis_assert.h"
+#include "kv/glob.h"
 
 /* ---- layout ---- */
 
@@ -171,7 +172,9 @@ void kv_store_rename(kv_store *s, uint32_t id, const uint8_t *key, size_t key_le
     kv_record *r = kv_store_record(s, id);
     bool removed = table_remove(&s->index, r->hash, id);
     ST_ASSERT(removed);
+#ifndef STASIS_CANARY_RENAME_LEAKS_OLD_KEY
     chunk_chain_free(&s->chunks, r->key);
+#endif /* else a planted bug: the old name's chunks are never given back */
     r->key = store_bytes(s, key, key_len);
     r->key_len = (uint32_t)key_len;
     r->hash = kv_store_hash(s, key, key_len);
@@ -203,6 +206,10 @@ void kv_store_flush(kv_store *s) {
 
 void kv_store_set_string(kv_store *s, uint32_t id, const uint8_t *data, size_t len) {
     kv_record *r = kv_store_record(s, id);
+#ifdef STASIS_CANARY_OVERWRITE_LEAK
+    /* Planted bug (the seed design's): an overwrite forgets the old string's chunks. */
+    if (r->type == KV_TYPE_STRING) r->value = CHUNK_NONE;
+#endif
     free_value(s, r);
     r->type = KV_TYPE_STRING;
     r->value = store_bytes(s, data, len);
@@ -462,4 +469,135 @@ bool kv_store_invariants_hold_full(const kv_store *s) {
     table_for_each(&s->index, check_record, &c);
     return c.ok && c.expires == s->expires && c.chunks == chunk_store_used(&s->chunks) &&
            object_pool_invariants_hold_full(&s->records);
+}
+
+/* ---- lists (more) ---- */
+
+void kv_store_list_pop(kv_store *s, uint32_t id, bool at_head) {
+    kv_record *r = kv_store_record(s, id);
+    ST_ASSERT(r->type == KV_TYPE_LIST);
+    ST_ASSERT(r->value_len > 0);
+    uint32_t element = at_head ? r->value : r->list_tail;
+    ST_ASSERT(element != CHUNK_NONE);
+#ifdef STASIS_CANARY_LIST_POP_LAST_LEAKS
+    /* Planted bug: a "fast path" for the last element that empties the record but never
+     * returns the element's chunks to the pool. */
+    if (r->value_len == 1) {
+        r->value = CHUNK_NONE;
+        r->list_tail = CHUNK_NONE;
+        r->value_len = 0;
+        r->value_chunks = 0;
+        return;
+    }
+#endif
+    kv_store_list_remove(s, id, element);
+}
+
+#ifdef STASIS_CANARY_LSET_ALLOC_BEFORE_FREE
+/* Planted bug: LSET builds the new element beside the old one, then relinks and frees the
+ * old: for a moment both exist, so it needs the whole new size free, not only the growth. */
+static void list_set_by_copy(kv_store *s, kv_record *r, uint32_t element, const uint8_t *data,
+                             size_t len) {
+    element_header old = *header_of(s, element);
+    uint32_t fresh = kv_store_element_alloc(s, data, len);
+    header_of(s, fresh)->prev = old.prev;
+    header_of(s, fresh)->next = old.next;
+    if (old.prev == CHUNK_NONE) {
+        r->value = fresh;
+    } else {
+        header_of(s, old.prev)->next = fresh;
+    }
+    if (old.next == CHUNK_NONE) {
+        r->list_tail = fresh;
+    } else {
+        header_of(s, old.next)->prev = fresh;
+    }
+    chunk_chain_free(&s->chunks, element);
+}
+#endif
+
+void kv_store_list_set(kv_store *s, uint32_t id, uint32_t element, const uint8_t *data,
+                       size_t len) {
+    kv_record *r = kv_store_record(s, id);
+    ST_ASSERT(r->type == KV_TYPE_LIST);
+    ST_ASSERT(len <= UINT32_MAX);
+    uint64_t have = kv_store_element_chunks(s, kv_store_element_len(s, element));
+    uint64_t want = kv_store_element_chunks(s, len);
+    ST_ASSERT(have >= 1 && want >= 1); /* the header alone takes a chunk */
+    ST_ASSERT(r->value_chunks >= have);
+#ifdef STASIS_CANARY_LSET_ALLOC_BEFORE_FREE
+    list_set_by_copy(s, r, element, data, len);
+    r->value_chunks = (uint32_t)(r->value_chunks - have + want);
+    return;
+#endif
+    if (want < have) {
+        /* Free first: in the guaranteed policy the pool has room for the final state only. */
+        chunk_chain_truncate(&s->chunks, element, want);
+    } else if (want > have) {
+        ST_ASSERT(kv_store_can_take(s, want - have));
+        chunk_chain_extend(&s->chunks, chain_last(s, element), (uint32_t)(want - have));
+    }
+    header_of(s, element)->len = (uint32_t)len;
+    chunk_write(&s->chunks, element, KV_ELEMENT_HEADER_BYTES, data, len);
+    r->value_chunks = (uint32_t)(r->value_chunks - have + want);
+}
+
+/* ---- keyspace (more) ---- */
+
+bool kv_store_is_expired(const kv_store *s, uint32_t id, int64_t now_ms) {
+    return is_expired(kv_store_record(s, id), now_ms);
+}
+
+void kv_store_delete_expired(kv_store *s, uint32_t id, int64_t now_ms) {
+    ST_ASSERT(kv_store_is_expired(s, id, now_ms));
+    kv_store_delete(s, id);
+    s->stats.expired_keys++;
+}
+
+/*
+ * Reads a key's bytes for glob_match_by without copying them: keeps the chunk of the last
+ * byte read and the chunk of the last restart behind it. glob.h promises that restarts only
+ * move forward, so every access walks forward from one of the two and a whole match walks
+ * the chain O(key / chunk_size + restarts) steps; a restart behind both (which that promise
+ * excludes) still works, from the head.
+ */
+typedef struct key_reader {
+    const chunk_store *chunks;
+    uint32_t head;
+    uint32_t at;          /* chunk of the last byte read */
+    uint64_t at_offset;   /* key offset of that chunk's first byte */
+    uint32_t back;        /* chunk of the last restart behind `at` */
+    uint64_t back_offset; /* key offset of that chunk's first byte */
+} key_reader;
+
+static char key_byte(void *ctx, size_t i) {
+    key_reader *r = ctx;
+    bool restart = i < r->at_offset;
+    if (restart) {
+        bool from_back = i >= r->back_offset;
+        r->at = from_back ? r->back : r->head;
+        r->at_offset = from_back ? r->back_offset : 0;
+    }
+    uint32_t within = 0;
+    r->at = chunk_seek(r->chunks, r->at, i - r->at_offset, &within);
+    r->at_offset = i - within;
+    if (restart) {
+        r->back = r->at;
+        r->back_offset = r->at_offset;
+    }
+    return (char)chunk_bytes(r->chunks, r->at)[within];
+}
+
+bool kv_store_key_matches(const kv_store *s, uint32_t id, const uint8_t *pattern,
+                          size_t pattern_len) {
+    const kv_record *r = kv_store_record(s, id);
+    /* Redis's stringmatchlen never matches an empty string against a non-empty pattern
+     * (not even "**"); glob_match would. KEYS and SCAN handle "*" before matching. */
+    if (r->key_len == 0) return pattern_len == 0;
+    key_reader reader = {.chunks = &s->chunks, .head = r->key, .at = r->key, .back = r->key};
+    return glob_match_by((const char *)pattern, pattern_len, key_byte, &reader, r->key_len, false);
+}
+
+uint64_t kv_store_key_chunks(const kv_store *s, uint32_t id) {
+    return kv_store_chunks_for(s, kv_store_record(s, id)->key_len);
 }

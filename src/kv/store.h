@@ -182,4 +182,43 @@ bool kv_store_invariants_hold(const kv_store *s);
  * O(slots + chunks in use): for the end of a fuzz input and tests. */
 bool kv_store_invariants_hold_full(const kv_store *s);
 
+/* ---- lists (more) ---- */
+
+/*
+ * Removes the head (at_head) or tail element of record id's list (not empty) and frees its
+ * chunks. Like kv_store_list_remove, it does not delete an emptied key. O(element chunks).
+ */
+void kv_store_list_pop(kv_store *s, uint32_t id, bool at_head);
+
+/*
+ * Replaces the bytes of `element`, an element of record id's list, with data[0, len). The
+ * element keeps its id and its place: its chain is truncated or extended, so the chunks it
+ * no longer needs are freed and only the growth is taken (never the whole new size before
+ * the old one is freed). Precondition: the growth is free,
+ * kv_store_can_take(element_chunks(len) - element_chunks(its length)). O(new chunks).
+ */
+void kv_store_list_set(kv_store *s, uint32_t id, uint32_t element, const uint8_t *data, size_t len);
+
+/* ---- keyspace (more) ---- */
+
+/* True iff the record has an expiry and now_ms is past it (now > expire_at, Redis's rule).
+ * Reads only: for walks (KEYS, SCAN) that must not change the table while they run. */
+bool kv_store_is_expired(const kv_store *s, uint32_t id, int64_t now_ms);
+
+/* Deletes a record found expired (kv_store_is_expired) and counts it as an expired key,
+ * as a lookup that expires it does. */
+void kv_store_delete_expired(kv_store *s, uint32_t id, int64_t now_ms);
+
+/*
+ * True iff the record's key matches a glob pattern as Redis's stringmatchlen decides
+ * (glob.h rules, case-sensitive; and an empty key matches only the empty pattern), matched
+ * in place over the key's chunk chain: no copy, so a key of any length up to key_size_max
+ * needs no scratch buffer. O(pattern x key) in the worst case, as glob_match.
+ */
+bool kv_store_key_matches(const kv_store *s, uint32_t id, const uint8_t *pattern,
+                          size_t pattern_len);
+
+/* Chunks the record's key holds (what renaming it gives back). */
+uint64_t kv_store_key_chunks(const kv_store *s, uint32_t id);
+
 #endif

@@ -206,34 +206,45 @@ uint64_t table_probe_length(const table *t, uint64_t hash) {
     return probes;
 }
 
-/* True iff the entry in slot `at` is reachable from its home without an empty slot. */
-static bool reachable(const table *t, uint64_t at) {
-    uint64_t i = t->slots[at].hash & t->mask;
-    while (i != at) {
-        if (t->slots[i].id == TABLE_EMPTY) return false;
-        i = (i + 1) & t->mask;
-    }
-    return true;
-}
-
+/*
+ * One pass from an empty slot around the table: every live entry must be reachable from
+ * its home without crossing an empty slot, i.e. its home lies in the run of non-empty
+ * slots that contains it. O(slots).
+ */
 bool table_invariants_hold(const table *t) {
+    uint64_t slots = t->mask + 1;
+    uint64_t start = 0;
+    while (start < slots && t->slots[start].id != TABLE_EMPTY) start++;
+    if (start == slots) return false; /* an empty slot always exists */
     uint64_t live = 0;
     uint64_t tombstones = 0;
-    uint64_t empty = 0;
-    for (uint64_t i = 0; i <= t->mask; i++) {
+    uint64_t run_length = 0; /* non-empty slots since the last empty one */
+    for (uint64_t n = 1; n <= slots; n++) {
+        uint64_t i = (start + n) & t->mask;
         uint32_t id = t->slots[i].id;
         if (id == TABLE_EMPTY) {
-            empty++;
-        } else if (id == TABLE_TOMBSTONE) {
-            tombstones++;
-        } else {
-            if (!is_live_id(id)) return false; /* a pending bit outside a rehash */
-            if (!reachable(t, i)) return false;
-            live++;
+            run_length = 0;
+            continue;
         }
+        run_length++;
+        if (id == TABLE_TOMBSTONE) {
+            tombstones++;
+            continue;
+        }
+        if (!is_live_id(id)) return false; /* a pending bit outside a rehash */
+        uint64_t distance = (i - (t->slots[i].hash & t->mask)) & t->mask;
+        if (distance >= run_length) return false; /* an empty slot lies on its probe path */
+        live++;
     }
     /* Tombstones are rehashed away once they pass a quarter of the slots; live entries
      * never pass half: at least a quarter of the slots stay empty, so probes stay short. */
-    return live == t->stats.live && tombstones == t->stats.tombstones && empty > 0 &&
-           live <= t->live_max && tombstones <= (t->mask + 1) / 4;
+    return live == t->stats.live && tombstones == t->stats.tombstones && live <= t->live_max &&
+           tombstones <= slots / 4;
+}
+
+/* ---- keyspace (more) ---- */
+
+bool table_slot_is_tombstone(const table *t, uint64_t i) {
+    ST_ASSERT(i <= t->mask);
+    return t->slots[i].id == TABLE_TOMBSTONE;
 }

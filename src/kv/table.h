@@ -102,4 +102,10 @@ uint64_t table_probe_length(const table *t, uint64_t hash);
  * crossing an empty slot, an empty slot exists. O(slots x probe). */
 bool table_invariants_hold(const table *t);
 
+/* ---- keyspace (more) ---- */
+
+/* True iff slot i holds a tombstone (not empty, not live): lets checks tell the two kinds of
+ * free slot apart, e.g. to predict the tombstone count after an insert. */
+bool table_slot_is_tombstone(const table *t, uint64_t i);
+
 #endif
