@@ -82,6 +82,7 @@ void __real_free(void *ptr);
 void *__real_aligned_alloc(size_t align, size_t size);
 int __real_posix_memalign(void **out, size_t align, size_t size);
 void *__real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+void *__real_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 int __real_munmap(void *addr, size_t len);
 void *__real_mremap(void *old, size_t old_len, size_t new_len, int flags, ...);
 int __real_brk(void *addr);
@@ -94,6 +95,7 @@ void __wrap_free(void *ptr);
 void *__wrap_aligned_alloc(size_t align, size_t size);
 int __wrap_posix_memalign(void **out, size_t align, size_t size);
 void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+void *__wrap_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 int __wrap_munmap(void *addr, size_t len);
 void *__wrap_mremap(void *old, size_t old_len, size_t new_len, int flags, ...);
 int __wrap_brk(void *addr);
@@ -132,6 +134,12 @@ int __wrap_posix_memalign(void **out, size_t align, size_t size) {
 void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
     count_call();
     return __real_mmap(addr, len, prot, flags, fd, off);
+}
+
+/* What a translation unit built with _FILE_OFFSET_BITS=64 calls (hiredis's flags add it). */
+void *__wrap_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
+    count_call();
+    return __real_mmap64(addr, len, prot, flags, fd, off);
 }
 
 int __wrap_munmap(void *addr, size_t len) {
