@@ -65,3 +65,12 @@ void fuzz_print_escaped(FILE *out, const uint8_t *bytes, size_t len, size_t max_
     fputc('"', out);
     if (n < len) fprintf(out, "... (%zu more bytes)", len - n);
 }
+
+void fuzz_print_replies(const uint8_t *engine, size_t engine_len, const uint8_t *model,
+                        size_t model_len) {
+    fprintf(stderr, "engine: ");
+    fuzz_print_escaped(stderr, engine, engine_len, 400);
+    fprintf(stderr, "\nmodel:  ");
+    fuzz_print_escaped(stderr, model, model_len, 400);
+    fprintf(stderr, "\n");
+}

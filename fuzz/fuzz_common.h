@@ -46,4 +46,8 @@ _Noreturn void fuzz_fail(const char *check, const char *file, int line, const ch
 /* Prints bytes as a C-style escaped string ("a\r\n\x00"), at most max_len of them. */
 void fuzz_print_escaped(FILE *out, const uint8_t *bytes, size_t len, size_t max_len);
 
+/* Prints the engine's reply and the model's, escaped, one a line (for a failure message). */
+void fuzz_print_replies(const uint8_t *engine, size_t engine_len, const uint8_t *model,
+                        size_t model_len);
+
 #endif

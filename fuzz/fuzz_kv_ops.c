@@ -37,6 +37,7 @@
 #include "fuzz_common.h"
 #include "kv/command.h"
 #include "kv/engine.h"
+#include "kv_fuzz_engine.h"
 #include "alloc/reservation.h"
 #include "kv/layout.h"
 #include "kv_model.h"
@@ -263,13 +264,9 @@ const fuzz_target_info fuzz_target = {.name = "kv_ops", .describe = describe};
 
 /* ---- the run ---- */
 
-static reservation res;
-static bool mapped;
+static kv_fuzz_engine fe = {.map_bytes = STORE_MEMORY_MAX_BYTES};
 static uint8_t reply[KVM_REPLY_MAX];
-static char session_name[64];
-static kv_engine engine;
 static kv_model model;
-static kv_session session;
 static int64_t now_ms;
 
 /* Runs one command on the engine like the server would: least room first, then room for
@@ -279,15 +276,15 @@ FUZZ_NO_COVERAGE static size_t run_engine(const op *o) {
     for (int attempt = 0; attempt < 2; attempt++) {
         resp_writer w;
         resp_writer_init(&w, reply, room);
-        uint64_t chunks_before = chunk_store_used(&engine.store.chunks);
-        uint64_t keys_before = engine.store.keys;
-        kv_exec r = kv_engine_execute(&engine, &session, o->argv, o->argc, now_ms, &w);
+        uint64_t chunks_before = chunk_store_used(&fe.engine.store.chunks);
+        uint64_t keys_before = fe.engine.store.keys;
+        kv_exec r = kv_engine_execute(&fe.engine, &fe.session, o->argv, o->argc, now_ms, &w);
         if (r == KV_EXEC_DONE) return w.len;
         FUZZ_CHECK(w.len == 0, "NEEDS_ROOM left %zu bytes in the writer", w.len);
-        FUZZ_CHECK(chunk_store_used(&engine.store.chunks) == chunks_before &&
-                       engine.store.keys == keys_before,
+        FUZZ_CHECK(chunk_store_used(&fe.engine.store.chunks) == chunks_before &&
+                       fe.engine.store.keys == keys_before,
                    "NEEDS_ROOM changed the store");
-        room = engine.config->reply_size_max + KV_REPLY_ROOM_MIN_BYTES;
+        room = fe.engine.config->reply_size_max + KV_REPLY_ROOM_MIN_BYTES;
         FUZZ_CHECK(room <= sizeof reply, "reply_size_max too large for the harness");
     }
     FUZZ_CHECK(false, "the engine asked for room twice");
@@ -296,20 +293,16 @@ FUZZ_NO_COVERAGE static size_t run_engine(const op *o) {
 
 FUZZ_NO_COVERAGE static void compare_reply(size_t len) {
     if (len == model.out_len && memcmp(reply, model.out, len) == 0) return;
-    fprintf(stderr, "engine: ");
-    fuzz_print_escaped(stderr, reply, len, 400);
-    fprintf(stderr, "\nmodel:  ");
-    fuzz_print_escaped(stderr, model.out, model.out_len, 400);
-    fprintf(stderr, "\n");
+    fuzz_print_replies(reply, len, model.out, model.out_len);
     FUZZ_CHECK(false, "the engine's reply differs from the model's (both above)");
 }
 
 FUZZ_NO_COVERAGE static void check_state(void) {
-    FUZZ_CHECK(kv_engine_invariants_hold(&engine), "kv_engine_invariants_hold() is false");
-    FUZZ_CHECK(engine.store.keys == kvm_live_keys(&model),
-               "keys: engine %" PRIu64 ", model %" PRIu64, engine.store.keys,
+    FUZZ_CHECK(kv_engine_invariants_hold(&fe.engine), "kv_engine_invariants_hold() is false");
+    FUZZ_CHECK(fe.engine.store.keys == kvm_live_keys(&model),
+               "keys: engine %" PRIu64 ", model %" PRIu64, fe.engine.store.keys,
                kvm_live_keys(&model));
-    uint64_t used = chunk_store_used(&engine.store.chunks);
+    uint64_t used = chunk_store_used(&fe.engine.store.chunks);
     FUZZ_CHECK(used == kvm_chunks_used(&model), "chunks used: engine %" PRIu64 ", model %" PRIu64,
                used, kvm_chunks_used(&model));
 }
@@ -385,11 +378,7 @@ FUZZ_NO_COVERAGE static bool same_multiset(const bulk_list *a, const bulk_list *
 }
 
 FUZZ_NO_COVERAGE _Noreturn static void fail_set_compare(size_t len, const char *why) {
-    fprintf(stderr, "engine: ");
-    fuzz_print_escaped(stderr, reply, len, 400);
-    fprintf(stderr, "\nmodel:  ");
-    fuzz_print_escaped(stderr, model.out, model.out_len, 400);
-    fprintf(stderr, "\n");
+    fuzz_print_replies(reply, len, model.out, model.out_len);
     fuzz_fail("set comparison", __FILE__, __LINE__, "%s (both replies above)", why);
 }
 
@@ -442,7 +431,7 @@ FUZZ_NO_COVERAGE static bool compare_scan_reply(size_t len, uint64_t cursor_sent
     if (!parse_scan_reply(reply, len, got)) fail_set_compare(len, "not a SCAN reply");
     static scan_reply want;
     FUZZ_CHECK(parse_scan_reply(model.out, model.out_len, &want), "model SCAN reply");
-    uint64_t slots = table_slots(&engine.store.index);
+    uint64_t slots = table_slots(&fe.engine.store.index);
     bool forward = got->cursor > cursor_sent && got->cursor < slots;
     if (got->cursor != 0 && !forward) fail_set_compare(len, "SCAN: the cursor did not move on");
     for (uint32_t k = 0; k < got->keys.n; k++) {
@@ -477,7 +466,7 @@ FUZZ_NO_COVERAGE static void mirror_scan_deletions(const resp_arg *pattern) {
     for (size_t i = 0; i < KVM_ENTRIES_MAX; i++) {
         kvm_entry *e = &model.entries[i];
         if (!e->live || e->expire_at_ms == KVM_NO_EXPIRE || now_ms <= e->expire_at_ms) continue;
-        if (kv_store_find_quiet(&engine.store, e->key.b, e->key.len, INT64_MIN) != KV_RECORD_NONE) {
+        if (kv_store_find_quiet(&fe.engine.store, e->key.b, e->key.len, INT64_MIN) != KV_RECORD_NONE) {
             continue;
         }
         FUZZ_CHECK(pattern == NULL || kvm_key_matches(e, pattern->ptr, pattern->len),
@@ -584,7 +573,7 @@ FUZZ_NO_COVERAGE static void finish_iteration(void) {
 
 /* One call of the running iteration, checked as one SCAN, then against the iteration. */
 FUZZ_NO_COVERAGE static void scan_step(void) {
-    FUZZ_CHECK(iter.calls++ <= table_slots(&engine.store.index), "SCAN never got back to 0");
+    FUZZ_CHECK(iter.calls++ <= table_slots(&fe.engine.store.index), "SCAN never got back to 0");
     snprintf(iter.cursor_text, sizeof iter.cursor_text, "%" PRIu64, iter.cursor);
     iter.call.argv[1] = text_arg(iter.cursor_text);
     size_t len = run_engine(&iter.call);
@@ -644,31 +633,31 @@ FUZZ_NO_COVERAGE static void run_command(const op *o) {
 
 /* End of input: every model key exists in the engine with the same type, value, expiry. */
 FUZZ_NO_COVERAGE static void compare_everything(void) {
-    FUZZ_CHECK(kv_store_invariants_hold_full(&engine.store),
+    FUZZ_CHECK(kv_store_invariants_hold_full(&fe.engine.store),
                "kv_store_invariants_hold_full() is false");
     for (size_t i = 0; i < KVM_ENTRIES_MAX; i++) {
         const kvm_entry *e = &model.entries[i];
         if (!e->live) continue;
         /* No expiry may happen here: look at the records as they are. */
-        uint32_t id = kv_store_find_quiet(&engine.store, e->key.b, e->key.len, INT64_MIN);
+        uint32_t id = kv_store_find_quiet(&fe.engine.store, e->key.b, e->key.len, INT64_MIN);
         FUZZ_CHECK(id != KV_RECORD_NONE, "a model key is missing from the engine");
-        const kv_record *r = kv_store_record(&engine.store, id);
+        const kv_record *r = kv_store_record(&fe.engine.store, id);
         FUZZ_CHECK(r->expire_at_ms == e->expire_at_ms, "expiry: engine %" PRId64 ", model %" PRId64,
                    r->expire_at_ms, e->expire_at_ms);
         FUZZ_CHECK(r->type == (e->type == KVM_STRING ? KV_TYPE_STRING : KV_TYPE_LIST),
                    "type differs");
         if (e->type == KVM_STRING) {
             FUZZ_CHECK(r->value_len == e->str.len &&
-                           chunk_equals(&engine.store.chunks, r->value, 0, e->str.b, e->str.len),
+                           chunk_equals(&fe.engine.store.chunks, r->value, 0, e->str.b, e->str.len),
                        "string value differs");
             continue;
         }
         FUZZ_CHECK(r->value_len == e->list_len, "list length differs");
         uint32_t el = r->value;
         for (uint32_t k = 0; k < e->list_len; k++) {
-            FUZZ_CHECK(kv_store_element_equals(&engine.store, el, e->list[k].b, e->list[k].len),
+            FUZZ_CHECK(kv_store_element_equals(&fe.engine.store, el, e->list[k].b, e->list[k].len),
                        "list element %u differs", k);
-            el = kv_store_element_next(&engine.store, el);
+            el = kv_store_element_next(&fe.engine.store, el);
         }
     }
 }
@@ -679,21 +668,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     header h = decode_header(&c);
     static kv_config config;
     config = h.config;
-    kv_store_params p = {.keys_max = config.keys_max,
-                         .chunk_count = (uint32_t)h.chunks,
-                         .chunk_size = (uint32_t)config.chunk_size};
-    size_t store_bytes = kv_store_memory_bytes(p);
-    /* One mapping for every input; carving re-poisons only what the last input used. */
-    if (!mapped) {
-        FUZZ_CHECK(reservation_map(&res, STORE_MEMORY_MAX_BYTES, 0) == 0, "cannot map");
-        mapped = true;
-    }
-    reservation_reset_for_testing(&res);
-    void *store_memory = reservation_carve(&res, store_bytes, 64);
-    FUZZ_CHECK(store_memory != NULL, "store needs %zu bytes", store_bytes);
-    kv_engine_init(&engine, &config, store_memory, store_bytes, p.chunk_count,
-                   (siphash_key){.k0 = 0x0123456789abcdefu, .k1 = 0xfedcba9876543210u});
-    kv_engine_open_session(&engine, &session, session_name);
+    kv_fuzz_engine_open(&fe, &config, (uint32_t)h.chunks);
     kvm_init(&model, &config, h.chunks);
     now_ms = START_MS;
     iter.active = false;
@@ -704,7 +679,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (o.kind == OP_CLOCK) {
             now_ms += o.clock_step_ms;
         } else if (o.kind == OP_EXPIRE_CYCLE) {
-            kv_engine_expire_cycle(&engine, now_ms, table_slots(&engine.store.index));
+            kv_engine_expire_cycle(&fe.engine, now_ms, table_slots(&fe.engine.store.index));
             kvm_expire_all(&model, now_ms);
         } else if (o.kind == OP_SCAN_STEPS) {
             run_scan_steps(&o);

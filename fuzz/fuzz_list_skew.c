@@ -30,6 +30,7 @@
 #include "fuzz_common.h"
 #include "kv/command.h"
 #include "kv/engine.h"
+#include "kv_fuzz_engine.h"
 #include "kv/layout.h"
 
 #define NAMES_MAX              7 /* keys_max + 1 names: keys_max's error is reachable */
@@ -513,12 +514,8 @@ FUZZ_NO_COVERAGE static void model_run(const op *o) {
 
 /* ---- the engine side ---- */
 
-static reservation res;
-static bool mapped;
+static kv_fuzz_engine fe = {.map_bytes = STORE_MEMORY_MAX_BYTES};
 static kv_config config;
-static kv_engine engine;
-static kv_session session;
-static char session_name[64];
 static uint8_t reply[REPLY_MAX_BYTES];
 static size_t reply_len;
 static uint32_t names_used; /* the input's keys_max + 1: the others are never touched */
@@ -606,16 +603,16 @@ FUZZ_NO_COVERAGE static void run_engine(void) {
     for (int attempt = 0; attempt < 2; attempt++) {
         resp_writer w;
         resp_writer_init(&w, reply, room);
-        uint32_t used_before = chunk_store_used(&engine.store.chunks);
-        uint64_t keys_before = engine.store.keys;
-        kv_exec r = kv_engine_execute(&engine, &session, argv, argc, 0, &w);
+        uint32_t used_before = chunk_store_used(&fe.engine.store.chunks);
+        uint64_t keys_before = fe.engine.store.keys;
+        kv_exec r = kv_engine_execute(&fe.engine, &fe.session, argv, argc, 0, &w);
         if (r == KV_EXEC_DONE) {
             reply_len = w.len;
             return;
         }
         FUZZ_CHECK(w.len == 0, "NEEDS_ROOM left %zu bytes in the writer", w.len);
-        FUZZ_CHECK(chunk_store_used(&engine.store.chunks) == used_before &&
-                       engine.store.keys == keys_before,
+        FUZZ_CHECK(chunk_store_used(&fe.engine.store.chunks) == used_before &&
+                       fe.engine.store.keys == keys_before,
                    "NEEDS_ROOM changed the store");
         room = config.reply_size_max + KV_REPLY_ROOM_MIN_BYTES;
         FUZZ_CHECK(room <= sizeof reply, "reply_size_max too large for the harness");
@@ -634,14 +631,10 @@ FUZZ_NO_COVERAGE static void compare_reply(void) {
         FUZZ_CHECK(engine_oom == model_oom,
                    "-OOM: the engine %s, the model %s; engine chunks free %u, model %" PRIu64,
                    engine_oom ? "answered it" : "did not", model_oom ? "did" : "did not",
-                   chunk_store_free(&engine.store.chunks), m.budget - model_used());
+                   chunk_store_free(&fe.engine.store.chunks), m.budget - model_used());
     }
     if (reply_len == m.reply_len && memcmp(reply, m.reply, reply_len) == 0) return;
-    fprintf(stderr, "engine: ");
-    fuzz_print_escaped(stderr, reply, reply_len, 300);
-    fprintf(stderr, "\nmodel:  ");
-    fuzz_print_escaped(stderr, m.reply, m.reply_len, 300);
-    fprintf(stderr, "\n");
+    fuzz_print_replies(reply, reply_len, m.reply, m.reply_len);
     FUZZ_CHECK(false, "the engine's reply differs from the model's (both above)");
 }
 
@@ -650,12 +643,12 @@ FUZZ_NO_COVERAGE static void compare_reply(void) {
 FUZZ_NO_COVERAGE static bool engine_element_is(uint32_t e, element want) {
     uint8_t bytes[SKEW_VALUE_MAX + 1];
     element_fill(want, bytes);
-    return kv_store_element_equals(&engine.store, e, bytes, want.len);
+    return kv_store_element_equals(&fe.engine.store, e, bytes, want.len);
 }
 
 /* The key's record, or KV_RECORD_NONE (nothing here expires: no TTLs are set). */
 FUZZ_NO_COVERAGE static uint32_t engine_record(uint32_t key) {
-    return kv_store_find_quiet(&engine.store, (const uint8_t *)names[key], KEY_BYTES, 0);
+    return kv_store_find_quiet(&fe.engine.store, (const uint8_t *)names[key], KEY_BYTES, 0);
 }
 
 /* Length, chunk count, head and tail: O(1) per key, so every key is checked every time. */
@@ -665,7 +658,7 @@ FUZZ_NO_COVERAGE static void check_key_cheaply(uint32_t key) {
     FUZZ_CHECK((id != KV_RECORD_NONE) == k->live, "key %s: engine %s, model %s", names[key],
                id != KV_RECORD_NONE ? "has it" : "does not", k->live ? "does" : "does not");
     if (!k->live) return;
-    const kv_record *r = kv_store_record(&engine.store, id);
+    const kv_record *r = kv_store_record(&fe.engine.store, id);
     FUZZ_CHECK(r->type == KV_TYPE_LIST, "key %s is not a list", names[key]);
     FUZZ_CHECK(r->value_len == k->len, "key %s: length %u, model %u", names[key], r->value_len,
                k->len);
@@ -681,16 +674,16 @@ FUZZ_NO_COVERAGE static void check_key_fully(uint32_t key) {
     check_key_cheaply(key);
     const model_key *k = &m.keys[key];
     if (!k->live) return;
-    const kv_record *r = kv_store_record(&engine.store, engine_record(key));
+    const kv_record *r = kv_store_record(&fe.engine.store, engine_record(key));
     uint32_t e = r->value;
     uint32_t prev = CHUNK_NONE;
     for (uint32_t i = 0; i < k->len; i++) {
         FUZZ_CHECK(e != CHUNK_NONE, "key %s ends after %u of %u elements", names[key], i, k->len);
-        FUZZ_CHECK(kv_store_element_prev(&engine.store, e) == prev,
+        FUZZ_CHECK(kv_store_element_prev(&fe.engine.store, e) == prev,
                    "key %s: element %u's back link is wrong", names[key], i);
         FUZZ_CHECK(engine_element_is(e, k->el[i]), "key %s: element %u differs", names[key], i);
         prev = e;
-        e = kv_store_element_next(&engine.store, e);
+        e = kv_store_element_next(&fe.engine.store, e);
     }
     FUZZ_CHECK(e == CHUNK_NONE, "key %s has more than %u elements", names[key], k->len);
     FUZZ_CHECK(r->list_tail == prev, "key %s: the tail is not the last element", names[key]);
@@ -700,19 +693,19 @@ FUZZ_NO_COVERAGE static void check_key_fully(uint32_t key) {
 FUZZ_NO_COVERAGE static void check_end(uint32_t key, bool at_head, uint32_t n) {
     const model_key *k = &m.keys[key];
     if (!k->live) return;
-    const kv_record *r = kv_store_record(&engine.store, engine_record(key));
+    const kv_record *r = kv_store_record(&fe.engine.store, engine_record(key));
     uint32_t e = at_head ? r->value : r->list_tail;
     uint32_t outer = CHUNK_NONE;
     for (uint32_t i = 0; i < n && i < k->len; i++) {
         uint32_t at = at_head ? i : k->len - 1 - i;
         FUZZ_CHECK(e != CHUNK_NONE, "key %s ends after %u of %u elements", names[key], i, k->len);
-        uint32_t back = at_head ? kv_store_element_prev(&engine.store, e)
-                                : kv_store_element_next(&engine.store, e);
+        uint32_t back = at_head ? kv_store_element_prev(&fe.engine.store, e)
+                                : kv_store_element_next(&fe.engine.store, e);
         FUZZ_CHECK(back == outer, "key %s: element %u's outward link is wrong", names[key], at);
         FUZZ_CHECK(engine_element_is(e, k->el[at]), "key %s: element %u differs", names[key], at);
         outer = e;
-        e = at_head ? kv_store_element_next(&engine.store, e)
-                    : kv_store_element_prev(&engine.store, e);
+        e = at_head ? kv_store_element_next(&fe.engine.store, e)
+                    : kv_store_element_prev(&fe.engine.store, e);
     }
 }
 
@@ -723,13 +716,13 @@ FUZZ_NO_COVERAGE static void check_end(uint32_t key, bool at_head, uint32_t n) {
  * edit inside: all of it). Whole lists are compared at the end of the input.
  */
 FUZZ_NO_COVERAGE static void check_after(const op *o) {
-    FUZZ_CHECK(kv_engine_invariants_hold(&engine), "kv_engine_invariants_hold() is false");
-    uint64_t used = chunk_store_used(&engine.store.chunks);
+    FUZZ_CHECK(kv_engine_invariants_hold(&fe.engine), "kv_engine_invariants_hold() is false");
+    uint64_t used = chunk_store_used(&fe.engine.store.chunks);
     FUZZ_CHECK(used == model_used(),
                "chunks used: engine %" PRIu64 ", model %" PRIu64 " (a leak or a double free)", used,
                model_used());
-    FUZZ_CHECK(engine.store.keys == model_live_keys(), "keys: engine %" PRIu64 ", model %" PRIu64,
-               engine.store.keys, model_live_keys());
+    FUZZ_CHECK(fe.engine.store.keys == model_live_keys(), "keys: engine %" PRIu64 ", model %" PRIu64,
+               fe.engine.store.keys, model_live_keys());
     for (uint32_t key = 0; key < names_used; key++)
         check_key_cheaply(key);
     if (o->kind == OP_PUSH) check_end(o->key, o->at_head, o->n);
@@ -790,9 +783,9 @@ FUZZ_NO_COVERAGE static void drain_and_refill(void) {
         op del = {.kind = OP_DEL, .key = key};
         run_op(&del);
     }
-    FUZZ_CHECK(chunk_store_used(&engine.store.chunks) == 0,
+    FUZZ_CHECK(chunk_store_used(&fe.engine.store.chunks) == 0,
                "after deleting every key %u chunks are still in use (leaked)",
-               chunk_store_used(&engine.store.chunks));
+               chunk_store_used(&fe.engine.store.chunks));
     bool shared = config.capacity_policy == KV_POLICY_SHARED;
     element e = {.letter = 0, .len = shared ? 4 : (uint8_t)config.value_size_max};
     uint64_t cost = element_chunks(e.len);
@@ -807,7 +800,7 @@ FUZZ_NO_COVERAGE static void drain_and_refill(void) {
         uint64_t need = (k->live ? 0 : key_chunks()) + cost;
         if (need < cheapest) cheapest = need;
     }
-    uint32_t free = chunk_store_free(&engine.store.chunks);
+    uint32_t free = chunk_store_free(&fe.engine.store.chunks);
     if (shared) {
         FUZZ_CHECK(free < cheapest,
                    "refill: %u chunks free, and a push of %" PRIu64 " was never tried", free,
@@ -825,20 +818,7 @@ FUZZ_NO_COVERAGE static void drain_and_refill(void) {
 
 FUZZ_NO_COVERAGE static void setup(const header *h) {
     config = h->config;
-    kv_store_params p = {
-        .keys_max = config.keys_max, .chunk_count = (uint32_t)h->chunks, .chunk_size = CHUNK_BYTES};
-    size_t store_bytes = kv_store_memory_bytes(p);
-    /* One mapping for every input; carving re-poisons only what the last input used. */
-    if (!mapped) {
-        FUZZ_CHECK(reservation_map(&res, STORE_MEMORY_MAX_BYTES, 0) == 0, "cannot map");
-        mapped = true;
-    }
-    reservation_reset_for_testing(&res);
-    void *store_memory = reservation_carve(&res, store_bytes, 64);
-    FUZZ_CHECK(store_memory != NULL, "the store needs %zu bytes", store_bytes);
-    kv_engine_init(&engine, &config, store_memory, store_bytes, p.chunk_count,
-                   (siphash_key){.k0 = 0x0123456789abcdefu, .k1 = 0xfedcba9876543210u});
-    kv_engine_open_session(&engine, &session, session_name);
+    kv_fuzz_engine_open(&fe, &config, (uint32_t)h->chunks);
     memset(m.keys, 0, sizeof m.keys);
     m.config = &config;
     m.budget = h->chunks;
@@ -859,7 +839,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             run_op(&o);
         }
     }
-    FUZZ_CHECK(kv_store_invariants_hold_full(&engine.store),
+    FUZZ_CHECK(kv_store_invariants_hold_full(&fe.engine.store),
                "kv_store_invariants_hold_full() is false");
     for (uint32_t key = 0; key < names_used; key++)
         check_key_fully(key);

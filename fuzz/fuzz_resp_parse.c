@@ -17,17 +17,15 @@
 #include "cursor.h"
 #include "fuzz_common.h"
 #include "kv/resp_parser.h"
+#include "resp_fuzz_limits.h"
 
 #define INPUT_MAX_BYTES 8192
 #define ARGV_CAPACITY   1024
 
 static const resp_limits limit_sets[4] = {
-    {.command_args_max = 8, .bulk_size_max = 16, .inline_size_max = 24, .request_size_max = 96},
-    {.command_args_max = 3, .bulk_size_max = 4, .inline_size_max = 16, .request_size_max = 24},
-    {.command_args_max = 64,
-     .bulk_size_max = 512,
-     .inline_size_max = 256,
-     .request_size_max = 4096},
+    RESP_FUZZ_LIMITS_SMALL,
+    RESP_FUZZ_LIMITS_TINY,
+    RESP_FUZZ_LIMITS_ROOMY,
     {.command_args_max = 1024,
      .bulk_size_max = 1 << 20,
      .inline_size_max = 65536,

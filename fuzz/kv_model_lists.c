@@ -125,22 +125,35 @@ FUZZ_NO_COVERAGE static void m_llen(kvm_ctx *c) {
     if (!wrong) kvm_int(c, e == NULL ? 0 : e->list_len);
 }
 
+/* LRANGE's and LTRIM's arguments: the indexes, then the list (*e NULL if none). False if
+ * an error was replied. */
+FUZZ_NO_COVERAGE static bool range_args(kvm_ctx *c, int64_t *start, int64_t *end, kvm_entry **e) {
+    if (!kvm_arg_int(c, 2, start) || !kvm_arg_int(c, 3, end)) return false;
+    bool wrong = false;
+    *e = kvm_find_typed(c, 1, KVM_LIST, &wrong);
+    return !wrong;
+}
+
+/* Resolves start..end (negative counts from the end) within a list of len, as LRANGE does;
+ * false if the range holds no element. */
+FUZZ_NO_COVERAGE static bool clamp_range(int64_t *start, int64_t *end, int64_t len) {
+    if (*start < 0) *start += len;
+    if (*end < 0) *end += len;
+    if (*start < 0) *start = 0;
+    if (*start > *end || *start >= len) return false;
+    if (*end >= len) *end = len - 1;
+    return true;
+}
+
 FUZZ_NO_COVERAGE static void m_lrange(kvm_ctx *c) {
     int64_t start = 0;
     int64_t end = 0;
-    if (!kvm_arg_int(c, 2, &start) || !kvm_arg_int(c, 3, &end)) return;
-    bool wrong = false;
-    kvm_entry *e = kvm_find_typed(c, 1, KVM_LIST, &wrong);
-    if (wrong) return;
-    int64_t len = e == NULL ? 0 : e->list_len;
-    if (start < 0) start += len;
-    if (end < 0) end += len;
-    if (start < 0) start = 0;
-    if (start > end || start >= len) {
+    kvm_entry *e = NULL;
+    if (!range_args(c, &start, &end, &e)) return;
+    if (!clamp_range(&start, &end, e == NULL ? 0 : e->list_len)) {
         kvm_array(c, 0);
         return;
     }
-    if (end >= len) end = len - 1;
     kvm_array(c, (uint64_t)(end - start + 1));
     for (int64_t i = start; i <= end; i++)
         reply_element(c, &e->list[i]);
@@ -227,21 +240,16 @@ FUZZ_NO_COVERAGE static void m_lrem(kvm_ctx *c) {
 FUZZ_NO_COVERAGE static void m_ltrim(kvm_ctx *c) {
     int64_t start = 0;
     int64_t end = 0;
-    if (!kvm_arg_int(c, 2, &start) || !kvm_arg_int(c, 3, &end)) return;
-    bool wrong = false;
-    kvm_entry *e = kvm_find_typed(c, 1, KVM_LIST, &wrong);
-    if (wrong) return;
+    kvm_entry *e = NULL;
+    if (!range_args(c, &start, &end, &e)) return;
     if (e != NULL) {
         /* Keep exactly what LRANGE start end would return. */
-        int64_t len = e->list_len;
-        if (start < 0) start += len;
-        if (end < 0) end += len;
-        if (start < 0) start = 0;
-        if (end >= len) end = len - 1;
-        kvm_begin(c);
         uint32_t kept = 0;
-        for (int64_t i = start; i <= end && start < len; i++)
-            e->list[kept++] = e->list[i];
+        kvm_begin(c);
+        if (clamp_range(&start, &end, e->list_len)) {
+            for (int64_t i = start; i <= end; i++)
+                e->list[kept++] = e->list[i];
+        }
         e->list_len = kept;
         drop_if_empty(c, e);
         kvm_commit(c);

@@ -26,6 +26,26 @@ void kv_harness_config(kv_config *config);
 kv_harness *kv_harness_open(const kv_config *config);
 void kv_harness_close(kv_harness *h);
 
+/*
+ * A test file's harness `h` and its cmocka per-test fixtures: open_harness (the default
+ * config of kv_harness_config) and close_harness. A file that needs another config writes
+ * its own setup that assigns `h` and shares close_harness.
+ */
+#define KV_HARNESS_FIXTURES                                                                       \
+    static kv_harness *h;                                                                         \
+    static int open_harness(void **state) {                                                       \
+        (void)state;                                                                              \
+        kv_config c;                                                                              \
+        kv_harness_config(&c);                                                                    \
+        h = kv_harness_open(&c);                                                                  \
+        return 0;                                                                                 \
+    }                                                                                             \
+    static int close_harness(void **state) {                                                      \
+        (void)state;                                                                              \
+        kv_harness_close(h);                                                                      \
+        return 0;                                                                                 \
+    }
+
 /* Sends raw bytes (one or more requests), returns every reply (NUL-terminated; valid until
  * the next call) and sets *closed iff the connection would be closed. */
 const char *kv_harness_send_bytes(kv_harness *h, const void *bytes, size_t len, size_t *reply_len,

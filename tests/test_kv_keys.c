@@ -8,20 +8,12 @@
 
 #define T0_MS INT64_C(1700000000000)
 
-static kv_harness *h;
+KV_HARNESS_FIXTURES
 
-static int open_harness(void **state) {
-    (void)state;
-    kv_config c;
-    kv_harness_config(&c);
-    h = kv_harness_open(&c);
+/* The default harness with its clock at T0_MS. */
+static int open_at_t0(void **state) {
+    open_harness(state);
     kv_harness_set_time(h, T0_MS);
-    return 0;
-}
-
-static int close_harness(void **state) {
-    (void)state;
-    kv_harness_close(h);
     return 0;
 }
 
@@ -628,7 +620,7 @@ static void test_keyspace_hits_and_misses(void **state) {
 }
 
 int main(void) {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, open_harness, close_harness)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, open_at_t0, close_harness)
     const struct CMUnitTest tests[] = {
         T(test_del_exists_type),
         T(test_rename_moves_value_and_ttl),

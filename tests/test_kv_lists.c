@@ -13,21 +13,7 @@
 #define POSITIVE  "-ERR value is out of range, must be positive\r\n"
 #define SYNTAX    "-ERR syntax error\r\n"
 
-static kv_harness *h;
-
-static int open_harness(void **state) {
-    (void)state;
-    kv_config c;
-    kv_harness_config(&c);
-    h = kv_harness_open(&c);
-    return 0;
-}
-
-static int close_harness(void **state) {
-    (void)state;
-    kv_harness_close(h);
-    return 0;
-}
+KV_HARNESS_FIXTURES
 
 /* A harness over a config the test adjusts (policy, budget, limits), finalized here. */
 static kv_harness *open_with(void (*adjust)(kv_config *)) {

@@ -4,15 +4,7 @@
 
 #include "kv_harness.h"
 
-static kv_harness *h;
-
-static int open_default(void **state) {
-    (void)state;
-    kv_config c;
-    kv_harness_config(&c);
-    h = kv_harness_open(&c);
-    return 0;
-}
+KV_HARNESS_FIXTURES
 
 static int open_with_password(void **state) {
     (void)state;
@@ -20,12 +12,6 @@ static int open_with_password(void **state) {
     kv_harness_config(&c);
     snprintf(c.requirepass, sizeof c.requirepass, "%s", "s3cret");
     h = kv_harness_open(&c);
-    return 0;
-}
-
-static int close_harness(void **state) {
-    (void)state;
-    kv_harness_close(h);
     return 0;
 }
 
@@ -239,7 +225,7 @@ static void test_time(void **state) {
 }
 
 int main(void) {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, open_default, close_harness)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, open_harness, close_harness)
 #define P(fn) cmocka_unit_test_setup_teardown(fn, open_with_password, close_harness)
     const struct CMUnitTest tests[] = {
         T(test_ping_echo_select_dbsize),

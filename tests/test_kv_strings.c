@@ -3,21 +3,7 @@
 
 #include "kv_harness.h"
 
-static kv_harness *h;
-
-static int open_harness(void **state) {
-    (void)state;
-    kv_config c;
-    kv_harness_config(&c);
-    h = kv_harness_open(&c);
-    return 0;
-}
-
-static int close_harness(void **state) {
-    (void)state;
-    kv_harness_close(h);
-    return 0;
-}
+KV_HARNESS_FIXTURES
 
 static void test_set_get_overwrite(void **state) {
     (void)state;
