@@ -20,6 +20,7 @@
 #   ci/bench server [--rounds N] [--requests-p1 N] [--requests-p16 N]
 set -euo pipefail
 source "$(dirname "$0")/../ci/lib.sh"
+source "$(dirname "$0")/../tests/server_lib.sh"
 
 rounds=5
 requests_p1=200000
@@ -82,18 +83,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-status_kb() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
 
-"$stasis_bin" --port 0 "${stasis_flags[@]}" >"$work/stasis.out" 2>&1 &
-stasis_pid=$!
-stasis_port=""
-for _ in $(seq 300); do
-  stasis_port=$(sed -n 's/.*ready on 127\.0\.0\.1:\([0-9][0-9]*\),.*/\1/p' "$work/stasis.out")
-  [ -n "$stasis_port" ] && break
-  kill -0 "$stasis_pid" 2>/dev/null || break
-  sleep 0.1
-done
-[ -n "$stasis_port" ] || { cat "$work/stasis.out" >&2; die "stasis-kv did not start"; }
+if ! stasis_start "$work/stasis.out" "$stasis_bin" "${stasis_flags[@]}"; then
+  kill -KILL "$server_pid" 2>/dev/null
+  die "stasis-kv did not start"
+fi
+stasis_pid=$server_pid
+stasis_port=$port
 
 port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 redis_port=""

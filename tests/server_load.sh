@@ -16,20 +16,7 @@ keyspace=10000 # -r: SET/GET touch key:000000000000 .. key:000000009999
 value_size=64  # -d
 known_keys=2000
 
-failures=0
-ok() { printf 'ok   %s\n' "$1"; }
-fail() { # fail NAME DETAIL...
-  printf 'FAIL %s\n' "$1"
-  shift
-  [ $# -eq 0 ] || printf '%s\n' "$@" | sed 's/^/     /'
-  failures=$((failures + 1))
-}
-check() { # check NAME CONDITION-COMMAND... ; DETAIL from $detail
-  local name=$1
-  shift
-  if "$@"; then ok "$name"; else fail "$name" "${detail:-}"; fi
-  detail=""
-}
+source "$(dirname "$0")/server_lib.sh"
 
 work=$(mktemp -d)
 server_pid=""
@@ -46,27 +33,14 @@ trap cleanup EXIT
 # The benchmark's LPUSH grows one list ("mylist") by every request before LPOP empties it, so
 # the list limit covers all of them; the shared budget holds that list, the SET keyspace and
 # the known keys several times over.
-"$bin" --port 0 --seal="$seal" --capacity-policy shared --data-budget-bytes 134217728 \
-  --keys-max 65536 --list-length-max 100000 --connections-max 256 >"$work/server.out" 2>&1 &
-server_pid=$!
-port=""
-for _ in $(seq 100); do # up to 10 s for the "ready on" line
-  port=$(sed -n 's/.*ready on 127\.0\.0\.1:\([0-9][0-9]*\),.*/\1/p' "$work/server.out")
-  [ -n "$port" ] && break
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.1
-done
-if [ -z "$port" ]; then
-  fail start "no 'ready on' line; server output:" "$(cat "$work/server.out")"
-  exit 1
-fi
+stasis_start "$work/server.out" "$bin" --seal="$seal" --capacity-policy shared --data-budget-bytes 134217728 \
+  --keys-max 65536 --list-length-max 100000 --connections-max 256 || exit 1
 ok "start (port $port, seal $seal, pid $server_pid)"
 
 cli() { redis-cli -p "$port" "$@"; }
-status_kb() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$server_pid/status"; }
 
-vmsize_before=$(status_kb VmSize)
-rss_before=$(status_kb VmRSS)
+vmsize_before=$(status_kb "$server_pid" VmSize)
+rss_before=$(status_kb "$server_pid" VmRSS)
 printf '     before: VmSize %s kB, VmRSS %s kB\n' "$vmsize_before" "$rss_before"
 
 # One VmSize sample every 0.2 s until killed; the test reads them all at the end.
@@ -147,8 +121,8 @@ check "known keys: a sample of GETs" [ "$bad" -eq 0 ]
 
 # ---- memory --------------------------------------------------------------------------------
 
-vmsize_after=$(status_kb VmSize)
-rss_after=$(status_kb VmRSS)
+vmsize_after=$(status_kb "$server_pid" VmSize)
+rss_after=$(status_kb "$server_pid" VmRSS)
 printf '     after:  VmSize %s kB, VmRSS %s kB\n' "$vmsize_after" "$rss_after"
 kill "$sampler_pid" 2>/dev/null
 wait "$sampler_pid" 2>/dev/null

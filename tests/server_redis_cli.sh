@@ -12,14 +12,7 @@ bin=${1:?usage: server_redis_cli.sh STASIS_KV SEAL_MODE}
 seal=${2:?usage: server_redis_cli.sh STASIS_KV SEAL_MODE}
 command -v redis-cli >/dev/null || { echo "skip: redis-cli not installed"; exit 77; }
 
-failures=0
-ok() { printf 'ok   %s\n' "$1"; }
-fail() { # fail NAME DETAIL...
-  printf 'FAIL %s\n' "$1"
-  shift
-  [ $# -eq 0 ] || printf '%s\n' "$@" | sed 's/^/     /'
-  failures=$((failures + 1))
-}
+source "$(dirname "$0")/server_lib.sh"
 
 work=$(mktemp -d)
 server_pid=""
@@ -31,19 +24,7 @@ trap cleanup EXIT
 
 # ---- start-up ------------------------------------------------------------------------------
 
-"$bin" --port 0 --seal="$seal" --hash-seed 12345 >"$work/server.out" 2>&1 &
-server_pid=$!
-port=""
-for _ in $(seq 100); do # up to 10 s for the "ready on" line
-  port=$(sed -n 's/.*ready on 127\.0\.0\.1:\([0-9][0-9]*\),.*/\1/p' "$work/server.out")
-  [ -n "$port" ] && break
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.1
-done
-if [ -z "$port" ]; then
-  fail start "no 'ready on' line; server output:" "$(cat "$work/server.out")"
-  exit 1
-fi
+stasis_start "$work/server.out" "$bin" --seal="$seal" --hash-seed 12345 || exit 1
 ok "start (port $port, seal $seal)"
 
 cli() { redis-cli -p "$port" "$@"; }
