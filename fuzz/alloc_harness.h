@@ -55,6 +55,28 @@ typedef struct harness_subject {
 } harness_subject;
 
 /*
+ * Defines `subject` for an allocator whose own API is PREFIX_alloc / _resize / _free /
+ * _allocator over the static object OBJECT (the Zig-style signatures of allocator.h).
+ */
+#define HARNESS_DIRECT_SUBJECT(PREFIX, OBJECT)                                                    \
+    static void *subject_alloc(size_t len, size_t align) {                                        \
+        return PREFIX##_alloc(&(OBJECT), len, align);                                             \
+    }                                                                                             \
+    static bool subject_resize(void *ptr, size_t old_len, size_t new_len, size_t align) {         \
+        return PREFIX##_resize(&(OBJECT), ptr, old_len, new_len, align);                          \
+    }                                                                                             \
+    static void subject_free(void *ptr, size_t len, size_t align) {                               \
+        PREFIX##_free(&(OBJECT), ptr, len, align);                                                \
+    }                                                                                             \
+    static allocator subject_iface(void) { return PREFIX##_allocator(&(OBJECT)); }                \
+    static const harness_subject subject = {                                                      \
+        .alloc = subject_alloc,                                                                   \
+        .resize = subject_resize,                                                                 \
+        .free = subject_free,                                                                     \
+        .iface = subject_iface,                                                                   \
+    }
+
+/*
  * The model. Each callback predicts and applies one operation that reaches the allocator
  * (refused ones never get here): alloc returns the exact address expected, or NULL; resize
  * returns whether it must succeed (and applies it if so); free applies.

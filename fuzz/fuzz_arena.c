@@ -128,22 +128,7 @@ const fuzz_target_info fuzz_target = {.name = "arena", .describe = describe};
 
 /* ---- the subject ---- */
 
-static void *subject_alloc(size_t len, size_t align) { return arena_alloc(&ar, len, align); }
-
-static bool subject_resize(void *ptr, size_t old_len, size_t new_len, size_t align) {
-    return arena_resize(&ar, ptr, old_len, new_len, align);
-}
-
-static void subject_free(void *ptr, size_t len, size_t align) { arena_free(&ar, ptr, len, align); }
-
-static allocator subject_iface(void) { return arena_allocator(&ar); }
-
-static const harness_subject subject = {
-    .alloc = subject_alloc,
-    .resize = subject_resize,
-    .free = subject_free,
-    .iface = subject_iface,
-};
+HARNESS_DIRECT_SUBJECT(arena, ar);
 
 /* ---- the model ---- */
 

@@ -74,26 +74,7 @@ const fuzz_target_info fuzz_target = {.name = "block_allocator", .describe = des
 
 /* ---- the subject ---- */
 
-static void *subject_alloc(size_t len, size_t align) {
-    return block_allocator_alloc(&ba, len, align);
-}
-
-static bool subject_resize(void *ptr, size_t old_len, size_t new_len, size_t align) {
-    return block_allocator_resize(&ba, ptr, old_len, new_len, align);
-}
-
-static void subject_free(void *ptr, size_t len, size_t align) {
-    block_allocator_free(&ba, ptr, len, align);
-}
-
-static allocator subject_iface(void) { return block_allocator_allocator(&ba); }
-
-static const harness_subject subject = {
-    .alloc = subject_alloc,
-    .resize = subject_resize,
-    .free = subject_free,
-    .iface = subject_iface,
-};
+HARNESS_DIRECT_SUBJECT(block_allocator, ba);
 
 /* ---- the model ---- */
 

@@ -97,26 +97,7 @@ const fuzz_target_info fuzz_target = {.name = "stack_fallback", .describe = desc
 
 /* ---- the subject ---- */
 
-static void *subject_alloc(size_t len, size_t align) {
-    return stack_fallback_alloc(&sf, len, align);
-}
-
-static bool subject_resize(void *ptr, size_t old_len, size_t new_len, size_t align) {
-    return stack_fallback_resize(&sf, ptr, old_len, new_len, align);
-}
-
-static void subject_free(void *ptr, size_t len, size_t align) {
-    stack_fallback_free(&sf, ptr, len, align);
-}
-
-static allocator subject_iface(void) { return stack_fallback_allocator(&sf); }
-
-static const harness_subject subject = {
-    .alloc = subject_alloc,
-    .resize = subject_resize,
-    .free = subject_free,
-    .iface = subject_iface,
-};
+HARNESS_DIRECT_SUBJECT(stack_fallback, sf);
 
 /* ---- the model ---- */
 
