@@ -249,19 +249,6 @@ bool arena_invariants_hold(const arena *a) {
     return true;
 }
 
-/* Under ASan: every whole granule of [from, to) is poisoned. */
-static bool granules_poisoned(const uint8_t *from, const uint8_t *to) {
-#if STASIS_ASAN
-    for (uintptr_t g = align_forward((uintptr_t)from, 8); g + 8u <= (uintptr_t)to; g += 8u) {
-        if (!mem_is_poisoned((const void *)g)) return false;
-    }
-#else
-    (void)from;
-    (void)to;
-#endif
-    return true;
-}
-
 bool arena_invariants_hold_full(const arena *a) {
     if (!arena_invariants_hold(a)) return false;
     size_t count = 0;
@@ -275,7 +262,7 @@ bool arena_invariants_hold_full(const arena *a) {
         held += chunk_usable(c);
         const uint8_t *unused = past_current ? chunk_data(c) : chunk_data(c) + a->end_index;
         if ((past_current || c == a->current) &&
-            !granules_poisoned(unused, chunk_data(c) + chunk_usable(c))) {
+            !mem_granules_poisoned(unused, chunk_data(c) + chunk_usable(c))) {
             return false;
         }
         if (c == a->current) past_current = true;

@@ -256,19 +256,6 @@ bool byte_pool_invariants_hold(const byte_pool *bp) {
     return true;
 }
 
-/* Under ASan: every whole granule of [from, to) is poisoned. */
-static bool granules_poisoned(const uint8_t *from, const uint8_t *to) {
-#if STASIS_ASAN
-    for (uintptr_t g = align_forward((uintptr_t)from, 8); g + 8u <= (uintptr_t)to; g += 8u) {
-        if (!mem_is_poisoned((const void *)g)) return false;
-    }
-#else
-    (void)from;
-    (void)to;
-#endif
-    return true;
-}
-
 /* Every free list node a free slot below fresh, exactly free_count of them (a cycle makes
  * the walk longer than that and is caught). */
 static bool free_list_holds(const byte_pool *bp) {
@@ -290,11 +277,11 @@ bool byte_pool_invariants_hold_full(const byte_pool *bp) {
         uint32_t state = bp->state[slot];
         uint32_t len = (state & FREE_TAG) != 0u ? 0 : state;
         if (len > bp->slot_bytes) return false;
-        if (!granules_poisoned(bytes + len, bytes + bp->slot_bytes)) return false;
+        if (!mem_granules_poisoned(bytes + len, bytes + bp->slot_bytes)) return false;
         stored += len;
         live += (state & FREE_TAG) == 0u;
     }
     if (live != bp->live_count || stored != bp->stored_bytes) return false;
     const uint8_t *never_used = slot_address(bp, bp->fresh);
-    return granules_poisoned(never_used, slot_address(bp, bp->slot_count));
+    return mem_granules_poisoned(never_used, slot_address(bp, bp->slot_count));
 }

@@ -237,19 +237,6 @@ bool object_pool_invariants_hold(const object_pool *pool) {
     return true;
 }
 
-/* Under ASan: every whole granule of [from, to) is poisoned. */
-static bool granules_poisoned(const uint8_t *from, const uint8_t *to) {
-#if STASIS_ASAN
-    for (uintptr_t g = align_forward((uintptr_t)from, 8); g + 8u <= (uintptr_t)to; g += 8u) {
-        if (!mem_is_poisoned((const void *)g)) return false;
-    }
-#else
-    (void)from;
-    (void)to;
-#endif
-    return true;
-}
-
 /* Walks the free list: free items below fresh, exactly fresh - live_count of them. A node met
  * twice means a cycle, which the bound on the walk's length catches: no scratch memory. */
 static bool free_list_holds(const object_pool *pool) {
@@ -261,7 +248,7 @@ static bool free_list_holds(const object_pool *pool) {
         size_t offset = (size_t)(node - pool->items);
         if (offset % pool->stride != 0 || offset / pool->stride >= pool->fresh) return false;
         if (pool->live[offset / pool->stride] != 0) return false;
-        if (!granules_poisoned(node, node + pool->stride)) return false;
+        if (!mem_granules_poisoned(node, node + pool->stride)) return false;
     }
     return n == free_count;
 }
@@ -276,10 +263,10 @@ bool object_pool_invariants_hold_full(const object_pool *pool) {
     for (size_t i = 0; i < pool->fresh; i++) {
         const uint8_t *item = pool->items + i * pool->stride;
         if (pool->live[i] != 0 &&
-            !granules_poisoned(item + pool->item_bytes, item + pool->stride)) {
+            !mem_granules_poisoned(item + pool->item_bytes, item + pool->stride)) {
             return false;
         }
     }
     const uint8_t *never_used = pool->items + (size_t)pool->fresh * pool->stride;
-    return granules_poisoned(never_used, pool->items + pool->items_bytes);
+    return mem_granules_poisoned(never_used, pool->items + pool->items_bytes);
 }
