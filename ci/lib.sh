@@ -21,20 +21,19 @@ build_preset() {
   fi
 }
 
-# Every fuzz target's name, from fuzz/fuzz_<name>.c.
+# Every fuzz target's name, from fuzz/targets/fuzz_<name>.c.
 all_targets() {
   local f
-  for f in fuzz/fuzz_*.c; do
-    f=${f#fuzz/fuzz_}
-    [ "$f" = "common.c" ] && continue
+  for f in fuzz/targets/fuzz_*.c; do
+    f=${f#fuzz/targets/fuzz_}
     printf '%s\n' "${f%.c}"
   done
 }
 
-# libFuzzer flags from fuzz/fuzz_<target>.options ([libfuzzer] section, key = value),
+# libFuzzer flags from fuzz/targets/fuzz_<target>.options ([libfuzzer] section, key = value),
 # plus the target's dictionary if it has one.
 libfuzzer_flags() {
-  local target=$1 options="fuzz/fuzz_$1.options" section="" line key value
+  local target=$1 options="fuzz/targets/fuzz_$1.options" section="" line key value
   if [ -f "$options" ]; then
     while IFS= read -r line || [ -n "$line" ]; do
       line=${line%%#*}

@@ -1,6 +1,6 @@
 # Fuzz targets and canaries.
 #
-# Every fuzz/fuzz_<name>.c defines LLVMFuzzerTestOneInput and a fuzz_target_info. Each
+# Every fuzz/targets/fuzz_<name>.c defines LLVMFuzzerTestOneInput and a fuzz_target_info. Each
 # becomes, depending on STASIS_FUZZ_ENGINE:
 #   replay_<name>   plain main that runs files and folders (every configuration)
 #   fuzz_<name>     libFuzzer binary (libfuzzer) or AFL++ persistent binary (afl)
@@ -18,10 +18,10 @@ endfunction()
 # stasis_fuzz_common links before the core: its models and harness call the allocators, and
 # it cannot depend on one core itself (a canary binary must get its canary core).
 function(stasis_add_fuzz_binaries name core suffix)
-  set(src ${PROJECT_SOURCE_DIR}/fuzz/fuzz_${name}.c)
+  set(src ${PROJECT_SOURCE_DIR}/fuzz/targets/fuzz_${name}.c)
   get_property(extra GLOBAL PROPERTY STASIS_FUZZ_LIBS_${name})
 
-  add_executable(replay_${name}${suffix} ${src} ${PROJECT_SOURCE_DIR}/fuzz/driver_replay.c)
+  add_executable(replay_${name}${suffix} ${src} ${PROJECT_SOURCE_DIR}/fuzz/drivers/driver_replay.c)
   stasis_target_flags(replay_${name}${suffix})
   target_link_libraries(replay_${name}${suffix} PRIVATE stasis_fuzz_common ${core} ${extra})
 
@@ -31,11 +31,11 @@ function(stasis_add_fuzz_binaries name core suffix)
     target_link_options(fuzz_${name}${suffix} PRIVATE -fsanitize=fuzzer)
     target_link_libraries(fuzz_${name}${suffix} PRIVATE stasis_fuzz_common ${core} ${extra})
   elseif(STASIS_FUZZ_ENGINE STREQUAL "afl")
-    add_executable(fuzz_${name}${suffix} ${src} ${PROJECT_SOURCE_DIR}/fuzz/driver_afl.c)
+    add_executable(fuzz_${name}${suffix} ${src} ${PROJECT_SOURCE_DIR}/fuzz/drivers/driver_afl.c)
     stasis_target_flags(fuzz_${name}${suffix})
     # The __AFL_* macros expand to code that trips -Wpedantic and friends; they are
     # AFL++'s, so only the driver file gets the warnings relaxed.
-    set_source_files_properties(${PROJECT_SOURCE_DIR}/fuzz/driver_afl.c PROPERTIES
+    set_source_files_properties(${PROJECT_SOURCE_DIR}/fuzz/drivers/driver_afl.c PROPERTIES
         COMPILE_OPTIONS "-Wno-error;-Wno-pedantic;-Wno-conversion;-Wno-sign-conversion;-Wno-missing-prototypes;-Wno-cast-qual;-Wno-strict-prototypes")
     target_link_libraries(fuzz_${name}${suffix} PRIVATE stasis_fuzz_common ${core} ${extra})
   endif()

@@ -2,7 +2,7 @@
  * nothing is ever read past the end. */
 #include "test_support.h"
 
-#include "cursor.h"
+#include "harness/cursor.h"
 
 static void test_reads_little_endian_then_zero_past_end(void **state) {
     (void)state;

@@ -1,0 +1,187 @@
+/*
+ * Replay driver: runs files and folders through a fuzz target without a fuzzing engine.
+ *
+ *   replay_<target> [--describe] [--quiet] PATH...
+ *
+ * Each PATH is a file or a folder (its regular files, sorted by name, dotfiles skipped;
+ * not recursive). Every input is copied into a buffer of exactly its size, so ASan
+ * reports any read past its end, as under libFuzzer. A failed check aborts the process;
+ * the driver then names the input it was running. Exit status: 0 iff every input ran.
+ * --describe prints each input's decoded operations instead of running it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc/poison.h"
+#include "drivers/fuzz_target.h"
+
+#if STASIS_SANITIZED
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+/* Inputs longer than this are refused: a corpus file is never this big by accident. */
+#define REPLAY_INPUT_SIZE_MAX_BYTES  ((size_t)64 << 20)
+#define REPLAY_PATH_LENGTH_MAX_BYTES 4096
+
+static char current_path[REPLAY_PATH_LENGTH_MAX_BYTES];
+static bool describe_only;
+static bool quiet;
+static size_t inputs_run;
+
+static void say_current_input(void) {
+    if (current_path[0] == '\0') return;
+    static const char prefix[] = "replay: failing input: ";
+    ssize_t ignored = write(STDERR_FILENO, prefix, sizeof prefix - 1);
+    ignored = write(STDERR_FILENO, current_path, strlen(current_path));
+    ignored = write(STDERR_FILENO, "\n", 1);
+    (void)ignored;
+}
+
+static void on_fatal_signal(int sig) {
+    say_current_input();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static int read_file(const char *path, uint8_t **out, size_t *out_len) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return -errno;
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || st.st_size < 0 ||
+        (size_t)st.st_size > REPLAY_INPUT_SIZE_MAX_BYTES) {
+        fclose(f);
+        return -EFBIG;
+    }
+    size_t len = (size_t)st.st_size;
+    uint8_t *buf = malloc(len == 0 ? 1 : len);
+    if (buf == NULL) {
+        fclose(f);
+        return -ENOMEM;
+    }
+    size_t got = fread(buf, 1, len, f);
+    fclose(f);
+    if (got != len) {
+        free(buf);
+        return -EIO;
+    }
+    *out = buf;
+    *out_len = len;
+    return 0;
+}
+
+static int run_file(const char *path) {
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int rc = read_file(path, &data, &len);
+    if (rc != 0) {
+        fprintf(stderr, "replay: cannot read %s: %s\n", path, strerror(-rc));
+        return 1;
+    }
+    snprintf(current_path, sizeof current_path, "%s", path);
+    if (describe_only) {
+        printf("== %s (%zu bytes)\n", path, len);
+        fuzz_target.describe(data, len, stdout);
+    } else {
+        if (!quiet) fprintf(stderr, "replay: %s (%zu bytes)\n", path, len);
+        LLVMFuzzerTestOneInput(len == 0 ? NULL : data, len);
+    }
+    current_path[0] = '\0';
+    free(data);
+    inputs_run++;
+    return 0;
+}
+
+static int compare_names(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int run_folder(const char *path) {
+    DIR *dir = opendir(path);
+    if (dir == NULL) {
+        fprintf(stderr, "replay: cannot open %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    char **names = NULL;
+    size_t count = 0;
+    size_t cap = 0;
+    struct dirent *entry;
+    while ((entry = readdir(dir)) != NULL) {
+        if (entry->d_name[0] == '.') continue;
+        if (count == cap) {
+            cap = cap == 0 ? 64 : cap * 2;
+            char **grown = realloc(names, cap * sizeof *names);
+            if (grown == NULL) abort();
+            names = grown;
+        }
+        names[count] = strdup(entry->d_name);
+        if (names[count] == NULL) abort();
+        count++;
+    }
+    closedir(dir);
+    if (count > 1) qsort(names, count, sizeof *names, compare_names);
+    int failures = 0;
+    char child[REPLAY_PATH_LENGTH_MAX_BYTES];
+    for (size_t i = 0; i < count; i++) {
+        snprintf(child, sizeof child, "%s/%s", path, names[i]);
+        struct stat st;
+        if (stat(child, &st) == 0 && S_ISREG(st.st_mode)) failures += run_file(child);
+        free(names[i]);
+    }
+    free(names);
+    return failures;
+}
+
+static void usage(const char *argv0) {
+    fprintf(stderr,
+            "usage: %s [--describe] [--quiet] PATH...\n"
+            "Runs each file, and each regular file of each folder, through fuzz target '%s'.\n"
+            "  --describe  print each input's decoded operations instead of running it\n"
+            "  --quiet     do not name each input as it runs\n",
+            argv0, fuzz_target.name);
+}
+
+int main(int argc, char **argv) {
+    signal(SIGABRT, on_fatal_signal);
+    signal(SIGSEGV, on_fatal_signal);
+    signal(SIGBUS, on_fatal_signal);
+#if STASIS_SANITIZED
+    __sanitizer_set_death_callback(say_current_input);
+#endif
+    int first = 1;
+    for (; first < argc && argv[first][0] == '-'; first++) {
+        if (strcmp(argv[first], "--describe") == 0) {
+            describe_only = true;
+        } else if (strcmp(argv[first], "--quiet") == 0) {
+            quiet = true;
+        } else {
+            usage(argv[0]);
+            return 2;
+        }
+    }
+    if (first == argc) {
+        usage(argv[0]);
+        return 2;
+    }
+    int failures = 0;
+    for (int i = first; i < argc; i++) {
+        struct stat st;
+        if (stat(argv[i], &st) != 0) {
+            fprintf(stderr, "replay: %s: %s\n", argv[i], strerror(errno));
+            failures++;
+        } else if (S_ISDIR(st.st_mode)) {
+            failures += run_folder(argv[i]);
+        } else {
+            failures += run_file(argv[i]);
+        }
+    }
+    fflush(stdout);
+    fprintf(stderr, "replay: %s: %zu input(s) %s, %d unreadable path(s)\n", fuzz_target.name,
+            inputs_run, describe_only ? "described" : "ran", failures);
+    return failures == 0 ? 0 : 1;
+}

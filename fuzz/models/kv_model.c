@@ -1,0 +1,339 @@
+/* The reference model's core: dispatch, replies, keys, limits and the write protocol. */
+#include "models/kv_model.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc/stasis_assert.h"
+#include "harness/cursor.h"
+
+/* The model is the harness, not the code under test: no coverage feedback from it. */
+FUZZ_NO_COVERAGE_BEGIN
+
+static const kvm_family *const families[] = {&kvm_string_family, &kvm_key_family, &kvm_list_family,
+                                             &kvm_server_family};
+
+static kvm_entry snapshot[KVM_ENTRIES_MAX];
+static bool snapshot_taken;
+
+void kvm_init(kv_model *m, const kv_config *config, uint64_t chunk_budget) {
+    memset(m->entries, 0, sizeof m->entries);
+    m->config = *config;
+    m->chunk_budget = chunk_budget;
+    m->now_ms = 0;
+    m->authenticated = config->requirepass[0] == '\0';
+    m->out_len = 0;
+    m->expired_keys = 0;
+}
+
+/* ---- replies ---- */
+
+static void out(kvm_ctx *c, const void *bytes, size_t len) {
+    kv_model *m = c->m;
+    ST_ASSERT(m->out_len + len <= sizeof m->out);
+    memcpy(m->out + m->out_len, bytes, len);
+    m->out_len += len;
+}
+
+/* "<prefix><decimal>\r\n" */
+static void out_number(kvm_ctx *c, char prefix, long long v) {
+    char text[64];
+    int n = snprintf(text, sizeof text, "%c%lld\r\n", prefix, v);
+    out(c, text, (size_t)n);
+}
+
+void kvm_simple(kvm_ctx *c, const char *text) {
+    out(c, "+", 1);
+    out(c, text, strlen(text));
+    out(c, "\r\n", 2);
+}
+
+void kvm_error(kvm_ctx *c, const char *text) {
+    out(c, "-", 1);
+    /* Runs without CR or LF go out whole; each CR or LF becomes a space. */
+    for (const char *p = text; *p != '\0';) {
+        size_t run = strcspn(p, "\r\n");
+        out(c, p, run);
+        p += run;
+        if (*p != '\0') {
+            out(c, " ", 1);
+            p++;
+        }
+    }
+    out(c, "\r\n", 2);
+}
+
+void kvm_int(kvm_ctx *c, int64_t v) { out_number(c, ':', (long long)v); }
+
+void kvm_bulk(kvm_ctx *c, const void *bytes, size_t len) {
+    out_number(c, '$', (long long)len);
+    out(c, bytes, len);
+    out(c, "\r\n", 2);
+}
+
+void kvm_null(kvm_ctx *c) { out(c, "$-1\r\n", 5); }
+void kvm_null_array(kvm_ctx *c) { out(c, "*-1\r\n", 5); }
+void kvm_array(kvm_ctx *c, uint64_t n) { out_number(c, '*', (long long)n); }
+
+/* ---- arguments ---- */
+
+bool kvm_arg_is(const kvm_ctx *c, uint32_t i, const char *word) {
+    size_t n = strlen(word);
+    if (c->argv[i].len != n) return false;
+    for (size_t k = 0; k < n; k++) {
+        int a = c->argv[i].ptr[k];
+        if (a >= 'A' && a <= 'Z') a += 'a' - 'A';
+        if (a != word[k]) return false;
+    }
+    return true;
+}
+
+/* Redis's rules, restated: 1 to 20 bytes; "0", or an optional '-' then a digit 1-9 then
+ * digits; the value within int64. */
+bool kvm_parse_int(const uint8_t *s, size_t len, int64_t *out) {
+    if (len == 0 || len > 20) return false;
+    if (len == 1 && s[0] == '0') {
+        *out = 0;
+        return true;
+    }
+    bool neg = s[0] == '-';
+    size_t i = neg ? 1 : 0;
+    if (i >= len || s[i] < '1' || s[i] > '9') return false;
+    int64_t v = 0; /* accumulated negatively: INT64_MIN has no positive twin */
+    for (; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        if (__builtin_mul_overflow(v, 10, &v) || __builtin_sub_overflow(v, s[i] - '0', &v)) {
+            return false;
+        }
+    }
+    if (!neg && v == INT64_MIN) return false;
+    *out = neg ? v : -v;
+    return true;
+}
+
+bool kvm_arg_int(kvm_ctx *c, uint32_t i, int64_t *out) {
+    if (kvm_parse_int(c->argv[i].ptr, c->argv[i].len, out)) return true;
+    kvm_error(c, "ERR value is not an integer or out of range");
+    return false;
+}
+
+/* ---- keys ---- */
+
+static bool same_key(const kvm_entry *e, const uint8_t *key, size_t len) {
+    return e->live && e->key.len == len && memcmp(e->key.b, key, len) == 0;
+}
+
+kvm_entry *kvm_find_bytes(kv_model *m, const uint8_t *key, size_t len) {
+    for (size_t i = 0; i < KVM_ENTRIES_MAX; i++) {
+        kvm_entry *e = &m->entries[i];
+        if (!same_key(e, key, len)) continue;
+        if (e->expire_at_ms != KVM_NO_EXPIRE && m->now_ms > e->expire_at_ms) {
+            /* An expired key is gone for good, even if the command is then rejected: the
+             * engine deletes it when it looks it up, as Redis does. */
+            kvm_delete(m, e);
+            if (snapshot_taken) snapshot[i].live = false;
+            m->expired_keys++;
+            return NULL;
+        }
+        return e;
+    }
+    return NULL;
+}
+
+kvm_entry *kvm_find(kvm_ctx *c, uint32_t key_arg) {
+    return kvm_find_bytes(c->m, c->argv[key_arg].ptr, c->argv[key_arg].len);
+}
+
+kvm_entry *kvm_find_typed(kvm_ctx *c, uint32_t key_arg, kvm_type type, bool *wrongtype) {
+    kvm_entry *e = kvm_find(c, key_arg);
+    *wrongtype = e != NULL && e->type != type;
+    if (*wrongtype) {
+        kvm_error(c, "WRONGTYPE Operation against a key holding the wrong kind of value");
+        return NULL;
+    }
+    return e;
+}
+
+void kvm_set_bytes(kvm_bytes *dst, const uint8_t *src, size_t len) {
+    ST_ASSERT(len <= KVM_BYTES_MAX);
+    dst->len = (uint32_t)len;
+    if (len > 0) memcpy(dst->b, src, len);
+}
+
+kvm_entry *kvm_add(kvm_ctx *c, uint32_t key_arg, kvm_type type) {
+    for (size_t i = 0; i < KVM_ENTRIES_MAX; i++) {
+        kvm_entry *e = &c->m->entries[i];
+        if (e->live) continue;
+        memset(e, 0, sizeof *e);
+        e->live = true;
+        e->type = (uint8_t)type;
+        e->expire_at_ms = KVM_NO_EXPIRE;
+        kvm_set_bytes(&e->key, c->argv[key_arg].ptr, c->argv[key_arg].len);
+        return e;
+    }
+    return NULL;
+}
+
+void kvm_delete(kv_model *m, kvm_entry *e) {
+    (void)m;
+    e->live = false;
+}
+
+void kvm_expire_all(kv_model *m, int64_t now_ms) {
+    for (size_t i = 0; i < KVM_ENTRIES_MAX; i++) {
+        kvm_entry *e = &m->entries[i];
+        if (e->live && e->expire_at_ms != KVM_NO_EXPIRE && now_ms > e->expire_at_ms) {
+            kvm_delete(m, e);
+            m->expired_keys++;
+        }
+    }
+}
+
+uint64_t kvm_live_keys(const kv_model *m) {
+    uint64_t n = 0;
+    for (size_t i = 0; i < KVM_ENTRIES_MAX; i++)
+        n += m->entries[i].live;
+    return n;
+}
+
+/* ---- limits ---- */
+
+static void limit_error(kvm_ctx *c, const char *what, const char *name, uint64_t v,
+                        const char *unit) {
+    char text[160];
+    snprintf(text, sizeof text, "ERR %s exceeds %s (%llu %s)", what, name, (unsigned long long)v,
+             unit);
+    kvm_error(c, text);
+}
+
+bool kvm_check_key_size(kvm_ctx *c, uint32_t key_arg) {
+    if (c->argv[key_arg].len <= c->m->config.key_size_max) return true;
+    limit_error(c, "key", "key_size_max", c->m->config.key_size_max, "bytes");
+    return false;
+}
+
+bool kvm_check_value_size(kvm_ctx *c, uint64_t len) {
+    if (len <= c->m->config.value_size_max) return true;
+    limit_error(c, "value", "value_size_max", c->m->config.value_size_max, "bytes");
+    return false;
+}
+
+bool kvm_check_list_length(kvm_ctx *c, uint64_t len) {
+    if (len <= c->m->config.list_length_max) return true;
+    limit_error(c, "list", "list_length_max", c->m->config.list_length_max, "elements");
+    return false;
+}
+
+static uint64_t ceil_chunks(const kv_model *m, uint64_t bytes) {
+    return (bytes + m->config.chunk_size - 1) / m->config.chunk_size;
+}
+
+uint64_t kvm_chunks_used(const kv_model *m) {
+    uint64_t used = 0;
+    for (size_t i = 0; i < KVM_ENTRIES_MAX; i++) {
+        const kvm_entry *e = &m->entries[i];
+        if (!e->live) continue;
+        used += ceil_chunks(m, e->key.len);
+        if (e->type == KVM_STRING) used += ceil_chunks(m, e->str.len);
+        for (uint32_t k = 0; e->type == KVM_LIST && k < e->list_len; k++) {
+            used += ceil_chunks(m, e->list[k].len + 12);
+        }
+    }
+    return used;
+}
+
+void kvm_begin(kvm_ctx *c) {
+    memcpy(snapshot, c->m->entries, sizeof snapshot);
+    snapshot_taken = true;
+}
+
+static void restore(kvm_ctx *c) { memcpy(c->m->entries, snapshot, sizeof snapshot); }
+
+bool kvm_commit(kvm_ctx *c) {
+    kv_model *m = c->m;
+    snapshot_taken = false;
+    for (size_t i = 0; i < KVM_ENTRIES_MAX; i++) {
+        const kvm_entry *e = &m->entries[i];
+        if (e->live && e->type == KVM_LIST && e->list_len > m->config.list_length_max) {
+            restore(c);
+            limit_error(c, "list", "list_length_max", m->config.list_length_max, "elements");
+            return false;
+        }
+    }
+    if (kvm_live_keys(m) > m->config.keys_max) {
+        restore(c);
+        limit_error(c, "key count", "keys_max", m->config.keys_max, "keys");
+        return false;
+    }
+    if (kvm_chunks_used(m) > m->chunk_budget) {
+        ST_ASSERT(m->config.capacity_policy == KV_POLICY_SHARED);
+        restore(c);
+        kvm_error(c, "OOM command not allowed when used memory > 'maxmemory'.");
+        return false;
+    }
+    return true;
+}
+
+/* ---- dispatch ---- */
+
+static const kvm_command *lookup(const resp_arg *name) {
+    for (size_t f = 0; f < sizeof families / sizeof families[0]; f++) {
+        for (size_t i = 0; i < families[f]->count; i++) {
+            const kvm_command *cmd = &families[f]->commands[i];
+            size_t n = strlen(cmd->name);
+            if (n != name->len) continue;
+            bool same = true;
+            for (size_t k = 0; k < n && same; k++) {
+                int a = name->ptr[k];
+                if (a >= 'A' && a <= 'Z') a += 'a' - 'A';
+                same = a == cmd->name[k];
+            }
+            if (same) return cmd;
+        }
+    }
+    return NULL;
+}
+
+/* Redis's text, rebuilt: the name and each argument quoted, cut at 128 bytes and at NULs. */
+static void unknown_command(kvm_ctx *c) {
+    char text[1024];
+    size_t n = 0;
+    n += (size_t)snprintf(
+        text + n, sizeof text - n, "ERR unknown command '%.*s', with args beginning with: ",
+        (int)(c->argv[0].len > 128 ? 128 : c->argv[0].len), (const char *)c->argv[0].ptr);
+    /* %.*s stops at a NUL, as Redis's does */
+    char args[600];
+    size_t a = 0;
+    for (uint32_t i = 1; i < c->argc && a < 128; i++) {
+        int room = (int)(128 - a);
+        int take = (int)c->argv[i].len < room ? (int)c->argv[i].len : room;
+        a += (size_t)snprintf(args + a, sizeof args - a, "'%.*s' ", take,
+                              (const char *)c->argv[i].ptr);
+    }
+    args[a] = '\0';
+    snprintf(text + n, sizeof text - n, "%s", args);
+    kvm_error(c, text);
+}
+
+void kvm_execute(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_ms) {
+    ST_ASSERT(argc >= 1);
+    m->now_ms = now_ms;
+    m->out_len = 0;
+    snapshot_taken = false;
+    kvm_ctx c = {.m = m, .argv = argv, .argc = argc};
+    const kvm_command *cmd = lookup(&argv[0]);
+    if (cmd == NULL) {
+        unknown_command(&c);
+        return;
+    }
+    bool arity_ok = cmd->arity > 0 ? argc == (uint32_t)cmd->arity : argc >= (uint32_t)(-cmd->arity);
+    if (!arity_ok) {
+        char text[128];
+        snprintf(text, sizeof text, "ERR wrong number of arguments for '%s' command", cmd->name);
+        kvm_error(&c, text);
+        return;
+    }
+    cmd->handler(&c);
+}
+
+FUZZ_NO_COVERAGE_END

@@ -1,0 +1,363 @@
+/*
+ * The model's list commands: a list is an array of byte strings, index 0 the head. Written
+ * from Redis 7.0's documented behaviour (and its t_list.c), the obvious way: every write
+ * builds the new array, then kvm_commit checks the limits on the result.
+ *
+ * The order of answers the engine promises (cmd_lists.c): argument errors and the key's
+ * type as Redis orders them; outcomes that store nothing answer without looking at the
+ * data limits; then value size, list length, keys_max, chunks.
+ */
+#include <string.h>
+
+#include "harness/cursor.h" /* FUZZ_NO_COVERAGE: the model is harness code */
+#include "models/kv_model.h"
+#include "harness/cursor.h"
+
+/* The model is the harness, not the code under test: no coverage feedback from it. */
+FUZZ_NO_COVERAGE_BEGIN
+
+#define ERR_WRONG_ARGS_LPOP "ERR wrong number of arguments for 'lpop' command"
+#define ERR_WRONG_ARGS_RPOP "ERR wrong number of arguments for 'rpop' command"
+#define ERR_POSITIVE        "ERR value is out of range, must be positive"
+#define ERR_RANK_ZERO                                                                              \
+    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use "   \
+    "negative to start from the end of the list"
+
+FUZZ_NO_COVERAGE static bool element_is(const kvm_bytes *b, const resp_arg *a) {
+    return b->len == a->len && (a->len == 0 || memcmp(b->b, a->ptr, a->len) == 0);
+}
+
+FUZZ_NO_COVERAGE static void reply_element(kvm_ctx *c, const kvm_bytes *b) {
+    kvm_bulk(c, b->b, b->len);
+}
+
+/* Redis deletes a list when its last element goes. */
+FUZZ_NO_COVERAGE static void drop_if_empty(kvm_ctx *c, kvm_entry *e) {
+    if (e->list_len == 0) kvm_delete(c->m, e);
+}
+
+/* Removes element i, shifting the rest down. */
+FUZZ_NO_COVERAGE static void remove_at(kvm_entry *e, uint32_t i) {
+    for (uint32_t k = i; k + 1 < e->list_len; k++)
+        e->list[k] = e->list[k + 1];
+    e->list_len--;
+}
+
+/* Inserts at position i (0..len), shifting the rest up. The caller checked the length. */
+FUZZ_NO_COVERAGE static void insert_at(kvm_entry *e, uint32_t i, const resp_arg *a) {
+    for (uint32_t k = e->list_len; k > i; k--)
+        e->list[k] = e->list[k - 1];
+    kvm_set_bytes(&e->list[i], a->ptr, a->len);
+    e->list_len++;
+}
+
+/* ---- pushes ---- */
+
+FUZZ_NO_COVERAGE static void push(kvm_ctx *c, bool head, bool only_existing) {
+    bool wrong = false;
+    kvm_entry *e = kvm_find_typed(c, 1, KVM_LIST, &wrong);
+    if (wrong) return;
+    if (e == NULL && only_existing) {
+        kvm_int(c, 0);
+        return;
+    }
+    if (e == NULL && !kvm_check_key_size(c, 1)) return;
+    for (uint32_t i = 2; i < c->argc; i++) {
+        if (!kvm_check_value_size(c, c->argv[i].len)) return;
+    }
+    if (!kvm_check_list_length(c, (e == NULL ? 0 : e->list_len) + (c->argc - 2))) return;
+    kvm_begin(c);
+    if (e == NULL) e = kvm_add(c, 1, KVM_LIST);
+    for (uint32_t i = 2; i < c->argc; i++)
+        insert_at(e, head ? 0 : e->list_len, &c->argv[i]);
+    if (kvm_commit(c)) kvm_int(c, e->list_len);
+}
+
+FUZZ_NO_COVERAGE static void m_lpush(kvm_ctx *c) { push(c, true, false); }
+FUZZ_NO_COVERAGE static void m_rpush(kvm_ctx *c) { push(c, false, false); }
+FUZZ_NO_COVERAGE static void m_lpushx(kvm_ctx *c) { push(c, true, true); }
+FUZZ_NO_COVERAGE static void m_rpushx(kvm_ctx *c) { push(c, false, true); }
+
+/* ---- pops ---- */
+
+FUZZ_NO_COVERAGE static void pop(kvm_ctx *c, bool head) {
+    if (c->argc > 3) {
+        kvm_error(c, head ? ERR_WRONG_ARGS_LPOP : ERR_WRONG_ARGS_RPOP);
+        return;
+    }
+    bool with_count = c->argc == 3;
+    int64_t count = 1;
+    if (with_count && (!kvm_parse_int(c->argv[2].ptr, c->argv[2].len, &count) || count < 0)) {
+        kvm_error(c, ERR_POSITIVE);
+        return;
+    }
+    bool wrong = false;
+    kvm_entry *e = kvm_find_typed(c, 1, KVM_LIST, &wrong);
+    if (wrong) return;
+    if (e == NULL) {
+        if (with_count) {
+            kvm_null_array(c);
+        } else {
+            kvm_null(c);
+        }
+        return;
+    }
+    uint32_t n = count < (int64_t)e->list_len ? (uint32_t)count : e->list_len;
+    if (with_count) kvm_array(c, n);
+    kvm_begin(c);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t at = head ? 0 : e->list_len - 1;
+        reply_element(c, &e->list[at]);
+        remove_at(e, at);
+    }
+    drop_if_empty(c, e);
+    kvm_commit(c); /* nothing grew: it holds */
+}
+
+FUZZ_NO_COVERAGE static void m_lpop(kvm_ctx *c) { pop(c, true); }
+FUZZ_NO_COVERAGE static void m_rpop(kvm_ctx *c) { pop(c, false); }
+
+/* ---- reads ---- */
+
+FUZZ_NO_COVERAGE static void m_llen(kvm_ctx *c) {
+    bool wrong = false;
+    kvm_entry *e = kvm_find_typed(c, 1, KVM_LIST, &wrong);
+    if (!wrong) kvm_int(c, e == NULL ? 0 : e->list_len);
+}
+
+/* LRANGE's and LTRIM's arguments: the indexes, then the list (*e NULL if none). False if
+ * an error was replied. */
+FUZZ_NO_COVERAGE static bool range_args(kvm_ctx *c, int64_t *start, int64_t *end, kvm_entry **e) {
+    if (!kvm_arg_int(c, 2, start) || !kvm_arg_int(c, 3, end)) return false;
+    bool wrong = false;
+    *e = kvm_find_typed(c, 1, KVM_LIST, &wrong);
+    return !wrong;
+}
+
+/* Resolves start..end (negative counts from the end) within a list of len, as LRANGE does;
+ * false if the range holds no element. */
+FUZZ_NO_COVERAGE static bool clamp_range(int64_t *start, int64_t *end, int64_t len) {
+    if (*start < 0) *start += len;
+    if (*end < 0) *end += len;
+    if (*start < 0) *start = 0;
+    if (*start > *end || *start >= len) return false;
+    if (*end >= len) *end = len - 1;
+    return true;
+}
+
+FUZZ_NO_COVERAGE static void m_lrange(kvm_ctx *c) {
+    int64_t start = 0;
+    int64_t end = 0;
+    kvm_entry *e = NULL;
+    if (!range_args(c, &start, &end, &e)) return;
+    if (!clamp_range(&start, &end, e == NULL ? 0 : e->list_len)) {
+        kvm_array(c, 0);
+        return;
+    }
+    kvm_array(c, (uint64_t)(end - start + 1));
+    for (int64_t i = start; i <= end; i++)
+        reply_element(c, &e->list[i]);
+}
+
+/* Position of a LINDEX/LSET index in a list of len, or -1 if outside. */
+FUZZ_NO_COVERAGE static int64_t position(int64_t index, int64_t len) {
+    int64_t i = index < 0 ? index + len : index;
+    return i >= 0 && i < len ? i : -1;
+}
+
+FUZZ_NO_COVERAGE static void m_lindex(kvm_ctx *c) {
+    bool wrong = false;
+    kvm_entry *e = kvm_find_typed(c, 1, KVM_LIST, &wrong);
+    if (wrong) return;
+    if (e == NULL) {
+        kvm_null(c);
+        return;
+    }
+    int64_t index = 0;
+    if (!kvm_arg_int(c, 2, &index)) return;
+    int64_t i = position(index, e->list_len);
+    if (i < 0) {
+        kvm_null(c);
+    } else {
+        reply_element(c, &e->list[i]);
+    }
+}
+
+/* ---- LSET, LREM, LTRIM, LINSERT ---- */
+
+FUZZ_NO_COVERAGE static void m_lset(kvm_ctx *c) {
+    bool wrong = false;
+    kvm_entry *e = kvm_find_typed(c, 1, KVM_LIST, &wrong);
+    if (wrong) return;
+    if (e == NULL) {
+        kvm_error(c, "ERR no such key");
+        return;
+    }
+    int64_t index = 0;
+    if (!kvm_arg_int(c, 2, &index)) return;
+    int64_t i = position(index, e->list_len);
+    if (i < 0) {
+        kvm_error(c, "ERR index out of range");
+        return;
+    }
+    if (!kvm_check_value_size(c, c->argv[3].len)) return;
+    kvm_begin(c);
+    kvm_set_bytes(&e->list[i], c->argv[3].ptr, c->argv[3].len);
+    if (kvm_commit(c)) kvm_simple(c, "OK");
+}
+
+FUZZ_NO_COVERAGE static void m_lrem(kvm_ctx *c) {
+    int64_t count = 0;
+    if (!kvm_arg_int(c, 2, &count)) return;
+    bool wrong = false;
+    kvm_entry *e = kvm_find_typed(c, 1, KVM_LIST, &wrong);
+    if (wrong) return;
+    if (e == NULL) {
+        kvm_int(c, 0);
+        return;
+    }
+    /* Mark the doomed elements walking from the chosen end, then keep the others. */
+    bool doomed[KVM_LIST_MAX] = {false};
+    int64_t removed = 0;
+    for (uint32_t k = 0; k < e->list_len; k++) {
+        uint32_t i = count < 0 ? e->list_len - 1 - k : k;
+        /* |count| written as -(count + 1) + 1 would overflow for INT64_MIN */
+        bool room = count == 0 || (count > 0 ? removed < count : removed <= -(count + 1));
+        if (room && element_is(&e->list[i], &c->argv[3])) {
+            doomed[i] = true;
+            removed++;
+        }
+    }
+    kvm_begin(c);
+    for (uint32_t i = e->list_len; i-- > 0;) {
+        if (doomed[i]) remove_at(e, i);
+    }
+    drop_if_empty(c, e);
+    kvm_commit(c);
+    kvm_int(c, removed);
+}
+
+FUZZ_NO_COVERAGE static void m_ltrim(kvm_ctx *c) {
+    int64_t start = 0;
+    int64_t end = 0;
+    kvm_entry *e = NULL;
+    if (!range_args(c, &start, &end, &e)) return;
+    if (e != NULL) {
+        /* Keep exactly what LRANGE start end would return. */
+        uint32_t kept = 0;
+        kvm_begin(c);
+        if (clamp_range(&start, &end, e->list_len)) {
+            for (int64_t i = start; i <= end; i++)
+                e->list[kept++] = e->list[i];
+        }
+        e->list_len = kept;
+        drop_if_empty(c, e);
+        kvm_commit(c);
+    }
+    kvm_simple(c, "OK");
+}
+
+FUZZ_NO_COVERAGE static void m_linsert(kvm_ctx *c) {
+    bool after = kvm_arg_is(c, 2, "after");
+    if (!after && !kvm_arg_is(c, 2, "before")) {
+        kvm_error(c, "ERR syntax error");
+        return;
+    }
+    bool wrong = false;
+    kvm_entry *e = kvm_find_typed(c, 1, KVM_LIST, &wrong);
+    if (wrong) return;
+    if (e == NULL) {
+        kvm_int(c, 0);
+        return;
+    }
+    uint32_t pivot = 0;
+    while (pivot < e->list_len && !element_is(&e->list[pivot], &c->argv[3]))
+        pivot++;
+    if (pivot == e->list_len) {
+        kvm_int(c, -1);
+        return;
+    }
+    if (!kvm_check_value_size(c, c->argv[4].len)) return;
+    if (!kvm_check_list_length(c, e->list_len + 1)) return;
+    kvm_begin(c);
+    insert_at(e, after ? pivot + 1 : pivot, &c->argv[4]);
+    if (kvm_commit(c)) kvm_int(c, e->list_len);
+}
+
+/* ---- LPOS ---- */
+
+/* A COUNT or MAXLEN value: an integer >= 0, else the option's own message. */
+FUZZ_NO_COVERAGE static bool lpos_amount(kvm_ctx *c, uint32_t i, int64_t *out, const char *error) {
+    if (kvm_parse_int(c->argv[i].ptr, c->argv[i].len, out) && *out >= 0) return true;
+    kvm_error(c, error);
+    return false;
+}
+
+FUZZ_NO_COVERAGE static bool lpos_options(kvm_ctx *c, int64_t *rank, int64_t *count,
+                                          int64_t *maxlen) {
+    for (uint32_t j = 3; j < c->argc; j++) {
+        bool last = j + 1 == c->argc;
+        if (kvm_arg_is(c, j, "rank") && !last) {
+            if (!kvm_arg_int(c, ++j, rank)) return false;
+            if (*rank == 0) {
+                kvm_error(c, ERR_RANK_ZERO);
+                return false;
+            }
+        } else if (kvm_arg_is(c, j, "count") && !last) {
+            if (!lpos_amount(c, ++j, count, "ERR COUNT can't be negative")) return false;
+        } else if (kvm_arg_is(c, j, "maxlen") && !last) {
+            if (!lpos_amount(c, ++j, maxlen, "ERR MAXLEN can't be negative")) return false;
+        } else {
+            kvm_error(c, "ERR syntax error");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Every match's index, in the order of the search (from the tail for a negative rank),
+ * among the first maxlen elements searched; then the rank-th onwards, count of them. */
+FUZZ_NO_COVERAGE static void m_lpos(kvm_ctx *c) {
+    int64_t rank = 1, count = -1, maxlen = 0; /* count -1: no COUNT option */
+    if (!lpos_options(c, &rank, &count, &maxlen)) return;
+    bool wrong = false;
+    kvm_entry *e = kvm_find_typed(c, 1, KVM_LIST, &wrong);
+    if (wrong) return;
+    int64_t hits[KVM_LIST_MAX];
+    int64_t n = 0;
+    int64_t len = e == NULL ? 0 : e->list_len;
+    for (int64_t k = 0; k < len && (maxlen == 0 || k < maxlen); k++) {
+        int64_t i = rank < 0 ? len - 1 - k : k;
+        if (element_is(&e->list[i], &c->argv[2])) hits[n++] = i;
+    }
+    /* Redis 7.0 turns RANK -2^63 into itself when it negates it: still negative, so every
+     * match is past the rank and COUNT never stops the walk. */
+    int64_t skip = rank == INT64_MIN ? 0 : (rank < 0 ? -rank : rank) - 1;
+    int64_t take = count == -1 ? 1 : (count == 0 || rank == INT64_MIN) ? n : count;
+    int64_t first = skip < n ? skip : n;
+    int64_t got = n - first < take ? n - first : take;
+    if (count == -1) {
+        if (got == 0) {
+            kvm_null(c);
+        } else {
+            kvm_int(c, hits[first]);
+        }
+        return;
+    }
+    kvm_array(c, (uint64_t)got);
+    for (int64_t k = 0; k < got; k++)
+        kvm_int(c, hits[first + k]);
+}
+
+static const kvm_command commands[] = {
+    {"lpush", -3, m_lpush},    {"rpush", -3, m_rpush},  {"lpushx", -3, m_lpushx},
+    {"rpushx", -3, m_rpushx},  {"lpop", -2, m_lpop},    {"rpop", -2, m_rpop},
+    {"llen", 2, m_llen},       {"lrange", 4, m_lrange}, {"lindex", 3, m_lindex},
+    {"lset", 4, m_lset},       {"lrem", 4, m_lrem},     {"ltrim", 4, m_ltrim},
+    {"linsert", 5, m_linsert}, {"lpos", -3, m_lpos},
+};
+
+const kvm_family kvm_list_family = {.commands = commands,
+                                    .count = sizeof commands / sizeof commands[0]};
+
+FUZZ_NO_COVERAGE_END

@@ -1,0 +1,326 @@
+/* The model's string commands: Redis 7.0 semantics over a byte array per key. */
+#include <stdio.h>
+#include <string.h>
+
+#include "models/kv_model.h"
+#include "harness/cursor.h"
+
+/* The model is the harness, not the code under test: no coverage feedback from it. */
+FUZZ_NO_COVERAGE_BEGIN
+
+static void reply_value(kvm_ctx *c, const kvm_entry *e) {
+    if (e == NULL) {
+        kvm_null(c);
+    } else {
+        kvm_bulk(c, e->str.b, e->str.len);
+    }
+}
+
+/* Sets a string value (a new key if absent); the TTL goes unless kept. */
+static kvm_entry *put_string(kvm_ctx *c, uint32_t key, kvm_entry *e, const uint8_t *v, size_t len,
+                             bool keep_ttl) {
+    if (e == NULL) {
+        e = kvm_add(c, key, KVM_STRING);
+    } else if (!keep_ttl) {
+        e->expire_at_ms = KVM_NO_EXPIRE;
+    }
+    e->type = KVM_STRING;
+    e->list_len = 0;
+    kvm_set_bytes(&e->str, v, len);
+    return e;
+}
+
+static void m_get(kvm_ctx *c) {
+    bool wrong = false;
+    kvm_entry *e = kvm_find_typed(c, 1, KVM_STRING, &wrong);
+    if (!wrong) reply_value(c, e);
+}
+
+static void m_getdel(kvm_ctx *c) {
+    bool wrong = false;
+    kvm_entry *e = kvm_find_typed(c, 1, KVM_STRING, &wrong);
+    if (wrong) return;
+    reply_value(c, e);
+    if (e != NULL) kvm_delete(c->m, e);
+}
+
+static void m_strlen(kvm_ctx *c) {
+    bool wrong = false;
+    kvm_entry *e = kvm_find_typed(c, 1, KVM_STRING, &wrong);
+    if (!wrong) kvm_int(c, e == NULL ? 0 : e->str.len);
+}
+
+static void m_getrange(kvm_ctx *c) {
+    int64_t start = 0;
+    int64_t end = 0;
+    if (!kvm_arg_int(c, 2, &start) || !kvm_arg_int(c, 3, &end)) return;
+    bool wrong = false;
+    kvm_entry *e = kvm_find_typed(c, 1, KVM_STRING, &wrong);
+    if (wrong) return;
+    int64_t len = e == NULL ? 0 : e->str.len;
+    if (start < 0 && end < 0 && start > end) {
+        kvm_bulk(c, "", 0);
+        return;
+    }
+    if (start < 0) start += len;
+    if (end < 0) end += len;
+    if (start < 0) start = 0;
+    if (end < 0) end = 0;
+    if (end >= len) end = len - 1;
+    if (start > end || len == 0) {
+        kvm_bulk(c, "", 0);
+    } else {
+        kvm_bulk(c, e->str.b + start, (size_t)(end - start + 1));
+    }
+}
+
+static void m_mget(kvm_ctx *c) {
+    kvm_array(c, c->argc - 1);
+    for (uint32_t i = 1; i < c->argc; i++) {
+        kvm_entry *e = kvm_find(c, i);
+        reply_value(c, e != NULL && e->type == KVM_STRING ? e : NULL);
+    }
+}
+
+/* The kind of expiry option at argv[j]: 1 EX, 2 PX, 3 EXAT, 4 PXAT, 0 none. */
+static int expiry_kind(const kvm_ctx *c, uint32_t j) {
+    static const char *const words[] = {"ex", "px", "exat", "pxat"};
+    for (int k = 0; k < 4; k++) {
+        if (kvm_arg_is(c, j, words[k])) return k + 1;
+    }
+    return 0;
+}
+
+/* SET's options, in plain words: NX and XX exclude each other; one kind of expiry (the
+ * same kind may repeat: the last wins), each followed by its time, not with KEEPTTL. */
+static bool parse_set(kvm_ctx *c, bool *nx, bool *xx, bool *get, bool *keepttl, int *unit,
+                      uint32_t *time_arg) {
+    for (uint32_t j = 3; j < c->argc; j++) {
+        bool next = j + 1 < c->argc;
+        int kind = expiry_kind(c, j);
+        if (kvm_arg_is(c, j, "nx") && !*xx) {
+            *nx = true;
+        } else if (kvm_arg_is(c, j, "xx") && !*nx) {
+            *xx = true;
+        } else if (kvm_arg_is(c, j, "get")) {
+            *get = true;
+        } else if (kvm_arg_is(c, j, "keepttl") && *unit == 0) {
+            *keepttl = true;
+        } else if (kind != 0 && next && !*keepttl && (*unit == 0 || *unit == kind)) {
+            *unit = kind;
+            *time_arg = ++j;
+        } else {
+            kvm_error(c, "ERR syntax error");
+            return false;
+        }
+    }
+    return true;
+}
+
+static void m_set(kvm_ctx *c) {
+    bool nx = false, xx = false, get = false, keepttl = false;
+    int unit = 0;
+    uint32_t time_arg = 0;
+    if (!parse_set(c, &nx, &xx, &get, &keepttl, &unit, &time_arg)) return;
+    int64_t at = KVM_NO_EXPIRE;
+    if (time_arg != 0) {
+        int64_t t = 0;
+        if (!kvm_arg_int(c, time_arg, &t)) return;
+        int64_t ms = t;
+        bool seconds = unit == 1 || unit == 3;
+        bool relative = unit == 1 || unit == 2;
+        bool bad = t <= 0 || (seconds && __builtin_mul_overflow(ms, 1000, &ms)) ||
+                   (relative && __builtin_add_overflow(ms, c->m->now_ms, &ms));
+        if (bad || ms <= 0) {
+            kvm_error(c, "ERR invalid expire time in 'set' command");
+            return;
+        }
+        at = ms;
+    }
+    if (!kvm_check_key_size(c, 1) || !kvm_check_value_size(c, c->argv[2].len)) return;
+    bool wrong = false;
+    kvm_entry *e = get ? kvm_find_typed(c, 1, KVM_STRING, &wrong) : kvm_find(c, 1);
+    if (wrong) return;
+    if ((nx && e != NULL) || (xx && e == NULL)) {
+        if (get) {
+            reply_value(c, e);
+        } else {
+            kvm_null(c);
+        }
+        return;
+    }
+    kvm_bytes old = e != NULL ? e->str : (kvm_bytes){0};
+    bool had = e != NULL;
+    kvm_begin(c);
+    e = put_string(c, 1, e, c->argv[2].ptr, c->argv[2].len, keepttl);
+    if (at != KVM_NO_EXPIRE) e->expire_at_ms = at;
+    if (!kvm_commit(c)) return;
+    if (get) {
+        if (had) {
+            kvm_bulk(c, old.b, old.len);
+        } else {
+            kvm_null(c);
+        }
+    } else {
+        kvm_simple(c, "OK");
+    }
+}
+
+static void m_setnx(kvm_ctx *c) {
+    if (!kvm_check_key_size(c, 1) || !kvm_check_value_size(c, c->argv[2].len)) return;
+    if (kvm_find(c, 1) != NULL) {
+        kvm_int(c, 0);
+        return;
+    }
+    kvm_begin(c);
+    put_string(c, 1, NULL, c->argv[2].ptr, c->argv[2].len, false);
+    if (kvm_commit(c)) kvm_int(c, 1);
+}
+
+static void m_getset(kvm_ctx *c) {
+    if (!kvm_check_key_size(c, 1) || !kvm_check_value_size(c, c->argv[2].len)) return;
+    bool wrong = false;
+    kvm_entry *e = kvm_find_typed(c, 1, KVM_STRING, &wrong);
+    if (wrong) return;
+    kvm_bytes old = e != NULL ? e->str : (kvm_bytes){0};
+    bool had = e != NULL;
+    kvm_begin(c);
+    put_string(c, 1, e, c->argv[2].ptr, c->argv[2].len, false);
+    if (!kvm_commit(c)) return;
+    if (had) {
+        kvm_bulk(c, old.b, old.len);
+    } else {
+        kvm_null(c);
+    }
+}
+
+static void mset(kvm_ctx *c, bool nx) {
+    if (c->argc % 2 == 0) {
+        kvm_error(c, nx ? "ERR wrong number of arguments for 'msetnx' command"
+                        : "ERR wrong number of arguments for 'mset' command");
+        return;
+    }
+    if (nx) {
+        for (uint32_t i = 1; i < c->argc; i += 2) {
+            if (kvm_find(c, i) != NULL) {
+                kvm_int(c, 0);
+                return;
+            }
+        }
+    }
+    for (uint32_t i = 1; i < c->argc; i += 2) {
+        if (!kvm_check_key_size(c, i) || !kvm_check_value_size(c, c->argv[i + 1].len)) return;
+    }
+    kvm_begin(c);
+    for (uint32_t i = 1; i < c->argc; i += 2) {
+        put_string(c, i, kvm_find(c, i), c->argv[i + 1].ptr, c->argv[i + 1].len, false);
+    }
+    if (!kvm_commit(c)) return;
+    if (nx) {
+        kvm_int(c, 1);
+    } else {
+        kvm_simple(c, "OK");
+    }
+}
+
+static void m_mset(kvm_ctx *c) { mset(c, false); }
+static void m_msetnx(kvm_ctx *c) { mset(c, true); }
+
+/* Writes bytes at offset, growing with zeros; creates the key; keeps the TTL. */
+static bool write_at(kvm_ctx *c, kvm_entry *e, uint64_t offset, const resp_arg *v, uint64_t *len) {
+    if (e == NULL && !kvm_check_key_size(c, 1)) return false;
+    uint64_t old = e == NULL ? 0 : e->str.len;
+    uint64_t end = offset + v->len;
+    uint64_t new_len = end > old ? end : old;
+    if (!kvm_check_value_size(c, new_len)) return false;
+    kvm_begin(c);
+    if (e == NULL) e = put_string(c, 1, NULL, (const uint8_t *)"", 0, false);
+    for (uint64_t i = e->str.len; i < new_len; i++)
+        e->str.b[i] = 0;
+    memcpy(e->str.b + offset, v->ptr, v->len);
+    e->str.len = (uint32_t)new_len;
+    if (!kvm_commit(c)) return false;
+    *len = new_len;
+    return true;
+}
+
+static void m_append(kvm_ctx *c) {
+    bool wrong = false;
+    kvm_entry *e = kvm_find_typed(c, 1, KVM_STRING, &wrong);
+    if (wrong) return;
+    uint64_t len = 0;
+    if (write_at(c, e, e == NULL ? 0 : e->str.len, &c->argv[2], &len)) kvm_int(c, (int64_t)len);
+}
+
+static void m_setrange(kvm_ctx *c) {
+    int64_t offset = 0;
+    if (!kvm_arg_int(c, 2, &offset)) return;
+    if (offset < 0) {
+        kvm_error(c, "ERR offset is out of range");
+        return;
+    }
+    bool wrong = false;
+    kvm_entry *e = kvm_find_typed(c, 1, KVM_STRING, &wrong);
+    if (wrong) return;
+    if (c->argv[3].len == 0) {
+        kvm_int(c, e == NULL ? 0 : e->str.len);
+        return;
+    }
+    uint64_t len = 0;
+    if (write_at(c, e, (uint64_t)offset, &c->argv[3], &len)) kvm_int(c, (int64_t)len);
+}
+
+static void incr(kvm_ctx *c, int64_t by) {
+    bool wrong = false;
+    kvm_entry *e = kvm_find_typed(c, 1, KVM_STRING, &wrong);
+    if (wrong) return;
+    int64_t v = 0;
+    if (e != NULL && !kvm_parse_int(e->str.b, e->str.len, &v)) {
+        kvm_error(c, "ERR value is not an integer or out of range");
+        return;
+    }
+    int64_t sum = 0;
+    if (__builtin_add_overflow(v, by, &sum)) {
+        kvm_error(c, "ERR increment or decrement would overflow");
+        return;
+    }
+    char text[32];
+    int n = snprintf(text, sizeof text, "%lld", (long long)sum);
+    if (e == NULL && !kvm_check_key_size(c, 1)) return;
+    if (!kvm_check_value_size(c, (uint64_t)n)) return;
+    kvm_begin(c);
+    put_string(c, 1, e, (const uint8_t *)text, (size_t)n, true);
+    if (kvm_commit(c)) kvm_int(c, (int64_t)sum);
+}
+
+static void m_incr(kvm_ctx *c) { incr(c, 1); }
+static void m_decr(kvm_ctx *c) { incr(c, -1); }
+
+static void m_incrby(kvm_ctx *c) {
+    int64_t by = 0;
+    if (kvm_arg_int(c, 2, &by)) incr(c, by);
+}
+
+static void m_decrby(kvm_ctx *c) {
+    int64_t by = 0;
+    if (!kvm_arg_int(c, 2, &by)) return;
+    if (by == INT64_MIN) {
+        kvm_error(c, "ERR decrement would overflow");
+        return;
+    }
+    incr(c, -by);
+}
+
+static const kvm_command commands[] = {
+    {"get", 2, m_get},       {"set", -3, m_set},          {"setnx", 3, m_setnx},
+    {"getset", 3, m_getset}, {"getdel", 2, m_getdel},     {"mget", -2, m_mget},
+    {"mset", -3, m_mset},    {"msetnx", -3, m_msetnx},    {"append", 3, m_append},
+    {"strlen", 2, m_strlen}, {"getrange", 4, m_getrange}, {"setrange", 4, m_setrange},
+    {"incr", 2, m_incr},     {"decr", 2, m_decr},         {"incrby", 3, m_incrby},
+    {"decrby", 3, m_decrby},
+};
+
+const kvm_family kvm_string_family = {.commands = commands,
+                                      .count = sizeof commands / sizeof commands[0]};
+
+FUZZ_NO_COVERAGE_END

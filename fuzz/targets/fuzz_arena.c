@@ -1,0 +1,334 @@
+/*
+ * fuzz_arena: random alloc / resize / free / reset sequences on an arena whose chunks come
+ * from a block allocator (optionally through a failing wrapper, so the parent refuses chunks),
+ * through the arena's own API or its allocator interface (optionally behind another failing
+ * wrapper). Checked after every operation against a model of the arena's chunk list and of the
+ * parent's first-fit heap (fuzz/model_block.h): the exact address of every allocation (or that
+ * the parent refuses its chunk), which resizes succeed, what each reset mode keeps and returns
+ * to the parent, the arena's and the parent's diagnostics, chunk count, invariants_hold();
+ * blocks inside, aligned, disjoint and intact (shadow heap). At the end, both allocators'
+ * full invariants.
+ *
+ * Input: u8 parent block count - 1, u8 log2(parent block bytes / 16) (0..2), u16 minimum chunk
+ * bytes (0..AR_CHUNK_MIN_MAX_BYTES), two bytes for the parent-side failing wrapper, two for the
+ * interface-side one (fuzz/model_failing.h), then operations (fuzz/alloc_harness.h). "other":
+ * arg % 4 = reset free_all, reset retain_capacity, reset retain_with_limit (u16 limit follows),
+ * capacity query.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "alloc/arena.h"
+#include "alloc/block_allocator.h"
+#include "alloc/failing.h"
+#include "harness/alloc_harness.h"
+#include "harness/cursor.h"
+#include "drivers/fuzz_target.h"
+#include "models/model_block.h"
+#include "models/model_failing.h"
+
+#define AR_PARENT_BLOCKS_MAX   256u
+#define AR_PARENT_SHIFT_MAX    2u /* blocks of 16 << shift bytes */
+#define AR_CHUNK_MIN_MAX_BYTES 4096u
+#define AR_BACKING_BYTES       ((size_t)AR_PARENT_BLOCKS_MAX * 64u + 512u) /* + metadata */
+#define AR_LEN_MAX_BYTES       2048u
+#define AR_ALIGN_LOG2_MAX      8u
+
+static const harness_limits limits = {.len_max = AR_LEN_MAX_BYTES,
+                                      .align_log2_max = AR_ALIGN_LOG2_MAX};
+
+typedef struct config {
+    block_allocator_params parent;
+    size_t chunk_bytes_min;
+    failing_config parent_failing;
+    failing_config failing;
+} config;
+
+typedef struct other_op {
+    uint8_t kind; /* 0 free_all, 1 retain_capacity, 2 retain_with_limit, 3 capacity query */
+    uint16_t limit;
+} other_op;
+
+static uint8_t backing[AR_BACKING_BYTES] __attribute__((aligned(4096)));
+static block_allocator parent;
+static failing_allocator parent_failing;
+static arena ar;
+
+typedef struct model_chunk {
+    uint8_t *addr;
+    size_t bytes;
+} model_chunk;
+
+/* The model: the chunk list in order, the bump position, and the parent's heap. */
+static struct {
+    model_chunk chunks[AR_PARENT_BLOCKS_MAX];
+    size_t count;
+    size_t current; /* SIZE_MAX: no chunk */
+    size_t end;
+    size_t chunk_bytes_min;
+    size_t held;
+    size_t allocated;
+    size_t peak;
+    uint64_t oom;
+    block_model parent;
+    failing_model parent_failing;
+} m;
+
+FUZZ_NO_COVERAGE static config decode_config(cursor *c) {
+    config cfg;
+    cfg.parent.block_count = cursor_range(c, 1, AR_PARENT_BLOCKS_MAX);
+    cfg.parent.block_bytes = (uint32_t)16 << cursor_range(c, 0, AR_PARENT_SHIFT_MAX);
+    cfg.chunk_bytes_min = cursor_range(c, 0, AR_CHUNK_MIN_MAX_BYTES);
+    cfg.parent_failing = failing_config_decode(c);
+    cfg.failing = failing_config_decode(c);
+    return cfg;
+}
+
+FUZZ_NO_COVERAGE static other_op decode_other(cursor *c, uint8_t arg) {
+    other_op o = {.kind = arg % 4u};
+    if (o.kind == 2) o.limit = cursor_u16(c);
+    return o;
+}
+
+FUZZ_NO_COVERAGE static void describe_other(FILE *out, const other_op *o) {
+    static const char *const names[] = {"reset free_all", "reset retain_capacity",
+                                        "reset retain_with_limit", "capacity query"};
+    fprintf(out, "%s", names[o->kind]);
+    if (o->kind == 2) fprintf(out, " %u bytes", o->limit);
+    fprintf(out, "\n");
+}
+
+FUZZ_NO_COVERAGE static void describe_nothing(FILE *out, uint8_t arg) {
+    (void)out;
+    (void)arg;
+}
+
+FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
+    cursor c = cursor_make(data, size);
+    config cfg = decode_config(&c);
+    fprintf(out,
+            "arena: chunks of at least %zu bytes from a block allocator of %" PRIu32
+            " blocks of %" PRIu32 " bytes\n",
+            cfg.chunk_bytes_min, cfg.parent.block_count, cfg.parent.block_bytes);
+    failing_config_describe(out, "parent calls", &cfg.parent_failing);
+    failing_config_describe(out, "interface calls", &cfg.failing);
+    for (size_t i = 0; !cursor_empty(&c); i++) {
+        harness_op o = harness_decode_op(&c, &limits);
+        if (o.kind == HOP_OTHER) {
+            other_op oo = decode_other(&c, o.arg);
+            fprintf(out, "#%zu ", i);
+            describe_other(out, &oo);
+        } else {
+            harness_describe_op(out, i, &o, describe_nothing);
+        }
+    }
+}
+
+const fuzz_target_info fuzz_target = {.name = "arena", .describe = describe};
+
+/* ---- the subject ---- */
+
+HARNESS_DIRECT_SUBJECT(arena, ar);
+
+/* ---- the model ---- */
+
+FUZZ_NO_COVERAGE static uint8_t *model_data(size_t k) {
+    return m.chunks[k].addr + ARENA_CHUNK_HEADER_BYTES;
+}
+
+FUZZ_NO_COVERAGE static size_t model_usable(size_t k) {
+    return m.chunks[k].bytes - ARENA_CHUNK_HEADER_BYTES;
+}
+
+/* Where a block would start in chunk k at offset, or SIZE_MAX. */
+FUZZ_NO_COVERAGE static size_t model_fit(size_t k, size_t offset, size_t len, size_t align) {
+    size_t at = (size_t)(uintptr_t)(model_data(k) + offset);
+    size_t start = offset + (align - at % align) % align;
+    return start + len <= model_usable(k) ? start : SIZE_MAX;
+}
+
+FUZZ_NO_COVERAGE static uint8_t *model_bump(size_t k, size_t start, size_t len) {
+    size_t before = k == m.current ? m.end : 0;
+    m.current = k;
+    m.end = start + len;
+    m.allocated += m.end - before;
+    if (m.allocated > m.peak) m.peak = m.allocated;
+    return model_data(k) + start;
+}
+
+/* The parent's answer to a chunk request (through its failing wrapper, if any). */
+FUZZ_NO_COVERAGE static uint8_t *model_parent_alloc(size_t bytes) {
+    if (failing_model_call(&m.parent_failing, false)) return NULL;
+    size_t i = block_model_alloc(&m.parent, bytes, ARENA_CHUNK_ALIGN_BYTES);
+    return i == BLOCK_MODEL_NONE ? NULL : block_model_address(&m.parent, i);
+}
+
+FUZZ_NO_COVERAGE static uint8_t *model_alloc(size_t len, size_t align, bool via_interface) {
+    (void)via_interface;
+    if (m.current != SIZE_MAX) {
+        for (size_t k = m.current; k < m.count; k++) {
+            size_t start = model_fit(k, k == m.current ? m.end : 0, len, align);
+            if (start != SIZE_MAX) return model_bump(k, start, len);
+        }
+    }
+    size_t slack = align > ARENA_CHUNK_ALIGN_BYTES ? align - ARENA_CHUNK_ALIGN_BYTES : 0;
+    size_t bytes = ARENA_CHUNK_HEADER_BYTES + slack + len;
+    if (bytes < m.chunk_bytes_min) bytes = m.chunk_bytes_min;
+    uint8_t *addr = model_parent_alloc(bytes);
+    if (addr == NULL) {
+        m.oom++;
+        return NULL;
+    }
+    m.chunks[m.count] = (model_chunk){.addr = addr, .bytes = bytes};
+    m.held += bytes - ARENA_CHUNK_HEADER_BYTES;
+    size_t k = m.count++;
+    return model_bump(k, model_fit(k, 0, len, align), len);
+}
+
+FUZZ_NO_COVERAGE static bool model_is_last(const shadow_block *b) {
+    return m.current != SIZE_MAX && b->ptr + b->len == model_data(m.current) + m.end;
+}
+
+FUZZ_NO_COVERAGE static bool model_resize(const shadow_block *b, size_t new_len,
+                                          bool via_interface) {
+    (void)via_interface;
+    if (!model_is_last(b)) return new_len <= b->len;
+    size_t start = (size_t)(b->ptr - model_data(m.current));
+    if (start + new_len > model_usable(m.current)) {
+        m.oom++;
+        return false;
+    }
+    m.allocated = m.allocated - b->len + new_len;
+    if (m.allocated > m.peak) m.peak = m.allocated;
+    m.end = start + new_len;
+    return true;
+}
+
+FUZZ_NO_COVERAGE static void model_free(const shadow_block *b, bool via_interface) {
+    (void)via_interface;
+    if (!model_is_last(b)) return;
+    m.end -= b->len;
+    m.allocated -= b->len;
+}
+
+FUZZ_NO_COVERAGE static void model_reset(uint8_t kind, size_t limit) {
+    size_t budget = kind == 0 ? 0 : kind == 1 ? SIZE_MAX : limit;
+    size_t kept = 0;
+    size_t n = 0;
+    for (size_t k = 0; k < m.count; k++) {
+        size_t usable = model_usable(k);
+        if (usable <= budget - kept) {
+            kept += usable;
+            m.chunks[n++] = m.chunks[k];
+        } else {
+            block_model_free(&m.parent, block_model_index_of(&m.parent, m.chunks[k].addr),
+                             m.chunks[k].bytes);
+        }
+    }
+    m.count = n;
+    m.held = kept;
+    m.current = n > 0 ? 0 : SIZE_MAX;
+    m.end = 0;
+    m.allocated = 0;
+    m.peak = 0;
+}
+
+FUZZ_NO_COVERAGE static void model_check(void) {
+    allocator_diagnostics d = arena_diagnostics(&ar);
+    FUZZ_CHECK(d.capacity_bytes == m.held, "capacity %zu, model %zu", d.capacity_bytes, m.held);
+    FUZZ_CHECK(d.allocated_bytes == m.allocated, "allocated %zu, model %zu", d.allocated_bytes,
+               m.allocated);
+    FUZZ_CHECK(d.peak_allocated_bytes == m.peak, "peak %zu, model %zu", d.peak_allocated_bytes,
+               m.peak);
+    FUZZ_CHECK(d.oom_count == m.oom, "oom_count %" PRIu64 ", model %" PRIu64, d.oom_count, m.oom);
+    FUZZ_CHECK(arena_chunk_count(&ar) == m.count, "chunks %zu, model %zu", arena_chunk_count(&ar),
+               m.count);
+    allocator_diagnostics pd = block_allocator_diagnostics(&parent);
+    size_t pb = m.parent.block_bytes;
+    FUZZ_CHECK(pd.allocated_bytes == m.parent.used_blocks * pb, "parent allocated %zu, model %zu",
+               pd.allocated_bytes, m.parent.used_blocks * pb);
+    FUZZ_CHECK(pd.oom_count == m.parent.oom, "parent oom_count %" PRIu64 ", model %" PRIu64,
+               pd.oom_count, m.parent.oom);
+    FUZZ_CHECK(arena_invariants_hold(&ar), "arena_invariants_hold() is false");
+    FUZZ_CHECK(block_allocator_invariants_hold(&parent), "parent invariants_hold() is false");
+}
+
+FUZZ_NO_COVERAGE static void model_check_full(void) {
+    FUZZ_CHECK(arena_invariants_hold_full(&ar), "arena_invariants_hold_full() is false");
+    FUZZ_CHECK(block_allocator_invariants_hold_full(&parent),
+               "parent invariants_hold_full() is false");
+    FUZZ_CHECK(parent_failing.counters.induced_failures == m.parent_failing.induced,
+               "parent-side failing wrapper induced %" PRIu64 ", model %" PRIu64,
+               parent_failing.counters.induced_failures, m.parent_failing.induced);
+}
+
+static const harness_model model_ops = {
+    .alloc = model_alloc,
+    .resize = model_resize,
+    .free = model_free,
+    .check = model_check,
+    .check_full = model_check_full,
+};
+
+FUZZ_NO_COVERAGE static void run_other(const other_op *o) {
+    if (o->kind == 3) {
+        FUZZ_CHECK(arena_capacity_bytes(&ar) == m.held, "capacity query %zu, model %zu",
+                   arena_capacity_bytes(&ar), m.held);
+        return;
+    }
+    static const arena_reset_mode modes[3] = {ARENA_FREE_ALL, ARENA_RETAIN_CAPACITY,
+                                              ARENA_RETAIN_WITH_LIMIT};
+    arena_reset(&ar, modes[o->kind], o->limit);
+    model_reset(o->kind, o->limit);
+    harness_forget_all();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    fuzz_begin(data, size);
+    cursor c = cursor_make(data, size);
+    config cfg = decode_config(&c);
+    size_t memory_bytes = block_allocator_memory_bytes(cfg.parent);
+    FUZZ_CHECK(memory_bytes <= sizeof backing, "backing too small");
+    block_allocator_init(&parent, backing, memory_bytes, cfg.parent);
+    allocator parent_iface = block_allocator_allocator(&parent);
+    if (cfg.parent_failing.enabled) {
+        failing_init(&parent_failing, parent_iface);
+        failing_config_arm(&parent_failing, &cfg.parent_failing);
+        parent_iface = failing_allocator_iface(&parent_failing);
+    } else {
+        failing_init(&parent_failing, parent_iface); /* unused: counters stay zero */
+    }
+    arena_init(&ar, parent_iface, cfg.chunk_bytes_min);
+    m.count = 0;
+    m.current = SIZE_MAX;
+    m.end = 0;
+    m.chunk_bytes_min = cfg.chunk_bytes_min;
+    m.held = 0;
+    m.allocated = 0;
+    m.peak = 0;
+    m.oom = 0;
+    block_model_init(&m.parent, backing, cfg.parent.block_count, cfg.parent.block_bytes);
+    m.parent_failing = failing_model_make(&cfg.parent_failing);
+    size_t region = (size_t)cfg.parent.block_count * cfg.parent.block_bytes;
+    harness_begin(&subject, &model_ops, &cfg.failing, backing, region);
+    harness_check();
+    for (size_t i = 0; !cursor_empty(&c); i++) {
+        fuzz_set_op(i);
+        harness_op o = harness_decode_op(&c, &limits);
+        switch (o.kind) {
+        case HOP_ALLOC: harness_alloc(&o); break;
+        case HOP_RESIZE: harness_resize(&o); break;
+        case HOP_FREE: harness_free(&o); break;
+        case HOP_OTHER: {
+            other_op oo = decode_other(&c, o.arg);
+            run_other(&oo);
+            break;
+        }
+        }
+        harness_check();
+    }
+    harness_end();
+    arena_reset(&ar, ARENA_FREE_ALL, 0);
+    FUZZ_CHECK(block_allocator_is_empty(&parent), "free_all left blocks in the parent");
+    return 0;
+}

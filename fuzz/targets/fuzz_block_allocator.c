@@ -1,0 +1,163 @@
+/*
+ * fuzz_block_allocator: random alloc / resize / free / reset sequences on a block allocator
+ * (stalloc semantics), through its own API or its allocator interface, optionally behind a
+ * failing wrapper. Checked after every operation against a first-fit model
+ * (fuzz/model_block.h): the exact block every allocation must get (or that none fits),
+ * whether each resize succeeds in place, diagnostics, is_oom / is_empty, the live count and
+ * invariants_hold(); blocks inside, aligned, disjoint and intact (shadow heap). At the end of
+ * an input, invariants_hold_full() and every block's contents.
+ *
+ * Input: u16 block count (1..BA_BLOCKS_MAX), u8 log2 block size (0..BA_BLOCK_SHIFT_MAX),
+ * u8 base offset (in units of the memory alignment, 0..15), two failing-layer bytes
+ * (fuzz/model_failing.h), then operations (fuzz/alloc_harness.h; "other" = reset).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "alloc/block_allocator.h"
+#include "alloc/poison.h"
+#include "harness/alloc_harness.h"
+#include "harness/cursor.h"
+#include "drivers/fuzz_target.h"
+#include "models/model_block.h"
+
+#define BA_BLOCKS_MAX       512u
+#define BA_BLOCK_SHIFT_MAX  7u /* 128-byte blocks */
+#define BA_OFFSET_STEPS_MAX 15u
+/* Blocks, bitmaps, summary tree (16 nodes of 12 bytes at most) and the largest offset. */
+#define BA_BACKING_BYTES  ((size_t)BA_BLOCKS_MAX * 128u + 512u + BA_OFFSET_STEPS_MAX * 128u)
+#define BA_LEN_MAX_BYTES  8192u
+#define BA_ALIGN_LOG2_MAX 12u
+
+static const harness_limits limits = {.len_max = BA_LEN_MAX_BYTES,
+                                      .align_log2_max = BA_ALIGN_LOG2_MAX};
+
+typedef struct config {
+    block_allocator_params params;
+    size_t offset_steps;
+    failing_config failing;
+} config;
+
+static uint8_t backing[BA_BACKING_BYTES] __attribute__((aligned(4096)));
+static block_allocator ba;
+static block_model model;
+
+FUZZ_NO_COVERAGE static config decode_config(cursor *c) {
+    config cfg;
+    cfg.params.block_count = cursor_range(c, 1, BA_BLOCKS_MAX);
+    cfg.params.block_bytes = (uint32_t)1 << cursor_range(c, 0, BA_BLOCK_SHIFT_MAX);
+    cfg.offset_steps = cursor_range(c, 0, BA_OFFSET_STEPS_MAX);
+    cfg.failing = failing_config_decode(c);
+    return cfg;
+}
+
+FUZZ_NO_COVERAGE static void describe_other(FILE *out, uint8_t arg) {
+    (void)arg;
+    fprintf(out, "reset\n");
+}
+
+FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
+    cursor c = cursor_make(data, size);
+    config cfg = decode_config(&c);
+    fprintf(out,
+            "block allocator: %" PRIu32 " blocks of %" PRIu32 " bytes, base offset %zu x %zu\n",
+            cfg.params.block_count, cfg.params.block_bytes, cfg.offset_steps,
+            block_allocator_memory_align(cfg.params));
+    failing_config_describe(out, "interface calls", &cfg.failing);
+    for (size_t i = 0; !cursor_empty(&c); i++) {
+        harness_op o = harness_decode_op(&c, &limits);
+        harness_describe_op(out, i, &o, describe_other);
+    }
+}
+
+const fuzz_target_info fuzz_target = {.name = "block_allocator", .describe = describe};
+
+/* ---- the subject ---- */
+
+HARNESS_DIRECT_SUBJECT(block_allocator, ba);
+
+/* ---- the model ---- */
+
+FUZZ_NO_COVERAGE static uint8_t *model_alloc(size_t len, size_t align, bool via_interface) {
+    (void)via_interface;
+    size_t i = block_model_alloc(&model, len, align);
+    return i == BLOCK_MODEL_NONE ? NULL : block_model_address(&model, i);
+}
+
+FUZZ_NO_COVERAGE static bool model_resize(const shadow_block *b, size_t new_len,
+                                          bool via_interface) {
+    (void)via_interface;
+    return block_model_resize(&model, block_model_index_of(&model, b->ptr), b->len, new_len);
+}
+
+FUZZ_NO_COVERAGE static void model_free(const shadow_block *b, bool via_interface) {
+    (void)via_interface;
+    block_model_free(&model, block_model_index_of(&model, b->ptr), b->len);
+}
+
+FUZZ_NO_COVERAGE static void model_check(void) {
+    allocator_diagnostics d = block_allocator_diagnostics(&ba);
+    size_t bb = model.block_bytes;
+    FUZZ_CHECK(d.capacity_bytes == model.block_count * bb, "capacity %zu, model %zu",
+               d.capacity_bytes, model.block_count * bb);
+    FUZZ_CHECK(d.allocated_bytes == model.used_blocks * bb, "allocated %zu, model %zu",
+               d.allocated_bytes, model.used_blocks * bb);
+    FUZZ_CHECK(d.peak_allocated_bytes == model.peak_blocks * bb, "peak %zu, model %zu",
+               d.peak_allocated_bytes, model.peak_blocks * bb);
+    FUZZ_CHECK(d.oom_count == model.oom, "oom_count %" PRIu64 ", model %" PRIu64, d.oom_count,
+               model.oom);
+    FUZZ_CHECK(block_allocator_is_oom(&ba) == (model.used_blocks == model.block_count),
+               "is_oom %d with %zu of %zu blocks used", block_allocator_is_oom(&ba),
+               model.used_blocks, model.block_count);
+    FUZZ_CHECK(block_allocator_is_empty(&ba) == (model.used_blocks == 0),
+               "is_empty %d with %zu blocks used", block_allocator_is_empty(&ba),
+               model.used_blocks);
+    FUZZ_CHECK(block_allocator_live_count(&ba) == harness_shadow()->count,
+               "live_count %" PRIu32 ", %zu blocks live", block_allocator_live_count(&ba),
+               harness_shadow()->count);
+    FUZZ_CHECK(block_allocator_invariants_hold(&ba), "block_allocator_invariants_hold() is false");
+}
+
+FUZZ_NO_COVERAGE static void model_check_full(void) {
+    FUZZ_CHECK(block_allocator_invariants_hold_full(&ba),
+               "block_allocator_invariants_hold_full() is false");
+}
+
+static const harness_model model_ops = {
+    .alloc = model_alloc,
+    .resize = model_resize,
+    .free = model_free,
+    .check = model_check,
+    .check_full = model_check_full,
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    fuzz_begin(data, size);
+    cursor c = cursor_make(data, size);
+    config cfg = decode_config(&c);
+    size_t memory_bytes = block_allocator_memory_bytes(cfg.params);
+    uint8_t *memory = backing + cfg.offset_steps * block_allocator_memory_align(cfg.params);
+    FUZZ_CHECK(memory + memory_bytes <= backing + sizeof backing, "backing too small");
+    block_allocator_init(&ba, memory, memory_bytes, cfg.params);
+    block_model_init(&model, memory, cfg.params.block_count, cfg.params.block_bytes);
+    harness_begin(&subject, &model_ops, &cfg.failing, memory,
+                  (size_t)cfg.params.block_count * cfg.params.block_bytes);
+    harness_check();
+    for (size_t i = 0; !cursor_empty(&c); i++) {
+        fuzz_set_op(i);
+        harness_op o = harness_decode_op(&c, &limits);
+        switch (o.kind) {
+        case HOP_ALLOC: harness_alloc(&o); break;
+        case HOP_RESIZE: harness_resize(&o); break;
+        case HOP_FREE: harness_free(&o); break;
+        case HOP_OTHER:
+            block_allocator_reset(&ba);
+            block_model_reset(&model);
+            harness_forget_all();
+            break;
+        }
+        harness_check();
+    }
+    harness_end();
+    return 0;
+}

@@ -1,0 +1,348 @@
+/*
+ * fuzz_checking: random alloc / resize / free sequences through a checking wrapper (report
+ * mode) over a block allocator (optionally behind a failing wrapper, so the child refuses),
+ * the checking wrapper's interface itself optionally behind another failing wrapper; mixed
+ * with deliberate misuse: double frees, interior pointers, wrong lengths and alignments,
+ * overwritten guards. Checked after every operation against a model of the wrapper (the
+ * guard layout it asks the child for, its limits, its error rules, the recent-free history)
+ * and the child's first-fit model: the exact address of every block (or the refusal), every
+ * resize, the exact error each misuse must produce with nothing else changed, diagnostics of
+ * both, invariants; blocks inside, aligned, disjoint and intact (shadow heap). At the end,
+ * the leak list against the live blocks, every guard intact, both full invariants.
+ *
+ * Input: u8 child block count - 1, u8 log2(child block bytes / 16) (0..1), u8 guard bytes
+ * (0..CK_GUARD_MAX_BYTES), u8 blocks_max - 1 (..CK_BLOCKS_MAX), u16 limit (0 = none), two
+ * bytes for the child-side failing wrapper, two for the interface-side one, then operations
+ * (fuzz/alloc_harness.h; every call uses the interface). "other": arg % 8 = double free,
+ * interior-pointer free, wrong-length free, wrong-alignment free, overwrite the guard before
+ * then free, overwrite the guard after then free, verify guards, list live blocks; the block
+ * (or the freed pointer) is arg / 8 modulo how many.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc/block_allocator.h"
+#include "alloc/checking.h"
+#include "alloc/failing.h"
+#include "alloc/poison.h"
+#include "harness/alloc_harness.h"
+#include "harness/cursor.h"
+#include "drivers/fuzz_target.h"
+#include "models/model_block.h"
+#include "models/model_failing.h"
+
+#define CK_CHILD_BLOCKS_MAX 256u
+#define CK_CHILD_SHIFT_MAX  1u
+#define CK_GUARD_MAX_BYTES  32u
+#define CK_BLOCKS_MAX       64u
+#define CK_CHILD_BYTES      ((size_t)CK_CHILD_BLOCKS_MAX * 32u + 512u) /* + metadata */
+#define CK_TABLE_BYTES      ((size_t)128 * sizeof(checking_block))
+#define CK_LEN_MAX_BYTES    1024u
+#define CK_ALIGN_LOG2_MAX   8u
+
+static const harness_limits limits = {.len_max = CK_LEN_MAX_BYTES,
+                                      .align_log2_max = CK_ALIGN_LOG2_MAX};
+
+typedef struct config {
+    block_allocator_params child;
+    checking_params params;
+    failing_config child_failing;
+    failing_config failing;
+} config;
+
+static uint8_t child_memory[CK_CHILD_BYTES] __attribute__((aligned(4096)));
+static checking_block table_memory[CK_TABLE_BYTES / sizeof(checking_block)];
+static block_allocator child;
+static failing_allocator child_failing;
+static checking chk;
+
+/* The model of the wrapper, and the child's heap. */
+static struct {
+    block_model child;
+    failing_model child_failing;
+    uint32_t blocks_max;
+    size_t guard;
+    size_t limit;
+    uint32_t live;
+    size_t live_bytes;
+    size_t peak;
+    uint64_t oom;
+    uint64_t errors;
+    checking_error last_error;
+    const uint8_t *freed[CHECKING_FREED_HISTORY];
+    uint32_t freed_next;
+} m;
+
+FUZZ_NO_COVERAGE static config decode_config(cursor *c) {
+    config cfg;
+    cfg.child.block_count = cursor_range(c, 1, CK_CHILD_BLOCKS_MAX);
+    cfg.child.block_bytes = (uint32_t)16 << cursor_range(c, 0, CK_CHILD_SHIFT_MAX);
+    cfg.params.guard_bytes = cursor_range(c, 0, CK_GUARD_MAX_BYTES);
+    cfg.params.blocks_max = cursor_range(c, 1, CK_BLOCKS_MAX);
+    uint16_t limit = cursor_u16(c);
+    cfg.params.limit_bytes = limit == 0 ? CHECKING_NO_LIMIT : limit;
+    cfg.params.on_error = CHECKING_REPORT;
+    cfg.child_failing = failing_config_decode(c);
+    cfg.failing = failing_config_decode(c);
+    return cfg;
+}
+
+FUZZ_NO_COVERAGE static void describe_other(FILE *out, uint8_t arg) {
+    static const char *const names[8] = {"double free of recently freed",
+                                         "interior-pointer free of block",
+                                         "wrong-length free of block",
+                                         "wrong-alignment free of block",
+                                         "overwrite guard before, free",
+                                         "overwrite guard after, free",
+                                         "verify guards",
+                                         "list live blocks"};
+    fprintf(out, "%s [%u %% n]\n", names[arg % 8u], arg / 8u);
+}
+
+FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
+    cursor c = cursor_make(data, size);
+    config cfg = decode_config(&c);
+    fprintf(out,
+            "checking (report mode): %" PRIu32 " guard bytes, %" PRIu32 " blocks max, limit %zu, "
+            "over a block allocator of %" PRIu32 " blocks of %" PRIu32 " bytes\n",
+            cfg.params.guard_bytes, cfg.params.blocks_max, cfg.params.limit_bytes,
+            cfg.child.block_count, cfg.child.block_bytes);
+    failing_config_describe(out, "child calls", &cfg.child_failing);
+    failing_config_describe(out, "interface calls", &cfg.failing);
+    for (size_t i = 0; !cursor_empty(&c); i++) {
+        harness_op o = harness_decode_op(&c, &limits);
+        o.via_interface = true;
+        harness_describe_op(out, i, &o, describe_other);
+    }
+}
+
+const fuzz_target_info fuzz_target = {.name = "checking", .describe = describe};
+
+static allocator subject_iface(void) { return checking_allocator(&chk); }
+
+static const harness_subject subject = {.iface = subject_iface};
+
+/* ---- the model ---- */
+
+FUZZ_NO_COVERAGE static size_t model_lead(size_t align) {
+    return m.guard == 0 ? 0 : (m.guard + align - 1) / align * align;
+}
+
+FUZZ_NO_COVERAGE static size_t model_child_index(const shadow_block *b) {
+    return block_model_index_of(&m.child, b->ptr - model_lead(b->align));
+}
+
+FUZZ_NO_COVERAGE static uint8_t *model_alloc(size_t len, size_t align, bool via_interface) {
+    (void)via_interface;
+    if (m.live == m.blocks_max || len > m.limit - m.live_bytes) {
+        m.oom++;
+        return NULL;
+    }
+    size_t lead = model_lead(align);
+    size_t i = BLOCK_MODEL_NONE;
+    if (!failing_model_call(&m.child_failing, false)) {
+        i = block_model_alloc(&m.child, lead + len + m.guard, align);
+    }
+    if (i == BLOCK_MODEL_NONE) {
+        m.oom++;
+        return NULL;
+    }
+    m.live++;
+    m.live_bytes += len;
+    if (m.live_bytes > m.peak) m.peak = m.live_bytes;
+    return block_model_address(&m.child, i) + lead;
+}
+
+FUZZ_NO_COVERAGE static bool model_resize(const shadow_block *b, size_t new_len,
+                                          bool via_interface) {
+    (void)via_interface;
+    if (new_len > b->len && new_len - b->len > m.limit - m.live_bytes) {
+        m.oom++;
+        return false;
+    }
+    if (failing_model_call(&m.child_failing, true)) return false;
+    size_t lead = model_lead(b->align);
+    if (!block_model_resize(&m.child, model_child_index(b), lead + b->len + m.guard,
+                            lead + new_len + m.guard)) {
+        return false;
+    }
+    m.live_bytes = m.live_bytes - b->len + new_len;
+    if (m.live_bytes > m.peak) m.peak = m.live_bytes;
+    return true;
+}
+
+FUZZ_NO_COVERAGE static void model_free(const shadow_block *b, bool via_interface) {
+    (void)via_interface;
+    block_model_free(&m.child, model_child_index(b), model_lead(b->align) + b->len + m.guard);
+    m.live--;
+    m.live_bytes -= b->len;
+    m.freed[m.freed_next] = b->ptr;
+    m.freed_next = (m.freed_next + 1u) % CHECKING_FREED_HISTORY;
+}
+
+FUZZ_NO_COVERAGE static void model_error(checking_error e) {
+    m.errors++;
+    m.last_error = e;
+}
+
+FUZZ_NO_COVERAGE static void model_check(void) {
+    FUZZ_CHECK(checking_error_count(&chk) == m.errors && checking_last_error(&chk) == m.last_error,
+               "errors %" PRIu64 " (last: %s), model %" PRIu64 " (last: %s)",
+               checking_error_count(&chk), checking_error_name(checking_last_error(&chk)), m.errors,
+               checking_error_name(m.last_error));
+    allocator_diagnostics d = checking_diagnostics(&chk);
+    FUZZ_CHECK(d.capacity_bytes == m.limit, "capacity %zu, model %zu", d.capacity_bytes, m.limit);
+    FUZZ_CHECK(d.allocated_bytes == m.live_bytes, "allocated %zu, model %zu", d.allocated_bytes,
+               m.live_bytes);
+    FUZZ_CHECK(d.peak_allocated_bytes == m.peak, "peak %zu, model %zu", d.peak_allocated_bytes,
+               m.peak);
+    FUZZ_CHECK(d.oom_count == m.oom, "oom_count %" PRIu64 ", model %" PRIu64, d.oom_count, m.oom);
+    FUZZ_CHECK(checking_live_count(&chk) == m.live, "live %" PRIu32 ", model %" PRIu32,
+               checking_live_count(&chk), m.live);
+    size_t cb = m.child.block_bytes;
+    FUZZ_CHECK(block_allocator_diagnostics(&child).allocated_bytes == m.child.used_blocks * cb,
+               "child allocated %zu, model %zu",
+               block_allocator_diagnostics(&child).allocated_bytes, m.child.used_blocks * cb);
+    FUZZ_CHECK(checking_invariants_hold(&chk), "checking_invariants_hold() is false");
+}
+
+/* Every live block listed, and only those, as the shadow heap has them. */
+FUZZ_NO_COVERAGE static void check_live_list(void) {
+    static checking_block listed[CK_BLOCKS_MAX];
+    const shadow_heap *shadow = harness_shadow();
+    size_t n = checking_live_blocks(&chk, listed, CK_BLOCKS_MAX);
+    FUZZ_CHECK(n == shadow->count, "%zu blocks listed, %zu live", n, shadow->count);
+    for (size_t i = 0; i < n; i++) {
+        size_t at = shadow_heap_find(shadow, listed[i].ptr);
+        FUZZ_CHECK(at != SIZE_MAX, "listed block %p is not live", listed[i].ptr);
+        FUZZ_CHECK(
+            shadow->blocks[at].len == listed[i].len && shadow->blocks[at].align == listed[i].align,
+            "listed block %p has len %zu align %zu, live %zu %zu", listed[i].ptr, listed[i].len,
+            listed[i].align, shadow->blocks[at].len, shadow->blocks[at].align);
+    }
+}
+
+FUZZ_NO_COVERAGE static void model_check_full(void) {
+    check_live_list();
+    FUZZ_CHECK(checking_verify_guards(&chk) == 0, "a guard is overwritten");
+    FUZZ_CHECK(checking_invariants_hold_full(&chk), "checking_invariants_hold_full() is false");
+    FUZZ_CHECK(block_allocator_invariants_hold_full(&child),
+               "child invariants_hold_full() is false");
+}
+
+static const harness_model model_ops = {
+    .alloc = model_alloc,
+    .resize = model_resize,
+    .free = model_free,
+    .check = model_check,
+    .check_full = model_check_full,
+};
+
+/* ---- misuse ---- */
+
+/* A bug's write into a guard, which ASan keeps poisoned: uninstrumented on purpose. */
+STASIS_NO_ASAN FUZZ_NO_COVERAGE static void overwrite_byte(uint8_t *p) {
+    *p = (uint8_t)~CHECKING_GUARD_BYTE;
+}
+
+FUZZ_NO_COVERAGE static bool recently_freed(const uint8_t *p) {
+    for (uint32_t i = 0; i < CHECKING_FREED_HISTORY; i++) {
+        if (m.freed[i] == p) return true;
+    }
+    return false;
+}
+
+/* Frees (p, len, align), which is no live block, straight through the checking wrapper: the
+ * failing wrapper in front of it counts bytes and must not see a bogus free. */
+FUZZ_NO_COVERAGE static void bogus_free(const uint8_t *p, size_t len, size_t align,
+                                        checking_error expected) {
+    allocator_free(checking_allocator(&chk), (void *)(uintptr_t)p, len, align);
+    model_error(expected);
+}
+
+FUZZ_NO_COVERAGE static void free_with_overwritten_guard(size_t i, bool before) {
+    shadow_heap *shadow = harness_shadow();
+    const shadow_block *b = &shadow->blocks[i];
+    overwrite_byte(before ? b->ptr - 1 : b->ptr + b->len);
+    model_error(before ? CHECKING_GUARD_BEFORE : CHECKING_GUARD_AFTER);
+    harness_op o = {.kind = HOP_FREE, .via_interface = true, .block = (uint8_t)i};
+    harness_free(&o);
+}
+
+FUZZ_NO_COVERAGE static void run_misuse(uint8_t arg) {
+    shadow_heap *shadow = harness_shadow();
+    size_t k = arg / 8u;
+    const shadow_block *b = shadow->count > 0 ? &shadow->blocks[k % shadow->count] : NULL;
+    switch (arg % 8u) {
+    case 0: {
+        const uint8_t *p = m.freed[k % CHECKING_FREED_HISTORY];
+        if (p != NULL && shadow_heap_find(shadow, p) == SIZE_MAX) {
+            bogus_free(p, 1, 1, CHECKING_DOUBLE_FREE);
+        }
+        break;
+    }
+    case 1:
+        if (b != NULL && b->len >= 2) {
+            bogus_free(b->ptr + 1, 1, 1,
+                       recently_freed(b->ptr + 1) ? CHECKING_DOUBLE_FREE
+                                                  : CHECKING_INVALID_POINTER);
+        }
+        break;
+    case 2:
+        if (b != NULL) bogus_free(b->ptr, b->len + 1, b->align, CHECKING_WRONG_LENGTH);
+        break;
+    case 3:
+        if (b != NULL && b->align < ALLOCATOR_ALIGN_MAX_BYTES) {
+            bogus_free(b->ptr, b->len, b->align * 2, CHECKING_WRONG_ALIGNMENT);
+        }
+        break;
+    case 4:
+    case 5:
+        if (b != NULL && m.guard > 0) free_with_overwritten_guard(k % shadow->count, arg % 8u == 4);
+        break;
+    case 6: FUZZ_CHECK(checking_verify_guards(&chk) == 0, "a guard is overwritten"); break;
+    case 7: check_live_list(); break;
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    fuzz_begin(data, size);
+    cursor c = cursor_make(data, size);
+    config cfg = decode_config(&c);
+    size_t child_bytes = block_allocator_memory_bytes(cfg.child);
+    FUZZ_CHECK(child_bytes <= sizeof child_memory, "child memory too small");
+    block_allocator_init(&child, child_memory, child_bytes, cfg.child);
+    allocator child_iface = block_allocator_allocator(&child);
+    failing_init(&child_failing, child_iface);
+    if (cfg.child_failing.enabled) {
+        failing_config_arm(&child_failing, &cfg.child_failing);
+        child_iface = failing_allocator_iface(&child_failing);
+    }
+    size_t table_bytes = checking_memory_bytes(cfg.params);
+    FUZZ_CHECK(table_bytes <= sizeof table_memory, "table memory too small");
+    checking_init(&chk, child_iface, table_memory, table_bytes, cfg.params);
+    memset(&m, 0, sizeof m);
+    block_model_init(&m.child, child_memory, cfg.child.block_count, cfg.child.block_bytes);
+    m.child_failing = failing_model_make(&cfg.child_failing);
+    m.blocks_max = cfg.params.blocks_max;
+    m.guard = cfg.params.guard_bytes;
+    m.limit = cfg.params.limit_bytes;
+    harness_begin(&subject, &model_ops, &cfg.failing, child_memory,
+                  (size_t)cfg.child.block_count * cfg.child.block_bytes);
+    harness_check();
+    for (size_t i = 0; !cursor_empty(&c); i++) {
+        fuzz_set_op(i);
+        harness_op o = harness_decode_op(&c, &limits);
+        o.via_interface = true;
+        switch (o.kind) {
+        case HOP_ALLOC: harness_alloc(&o); break;
+        case HOP_RESIZE: harness_resize(&o); break;
+        case HOP_FREE: harness_free(&o); break;
+        case HOP_OTHER: run_misuse(o.arg); break;
+        }
+        harness_check();
+    }
+    harness_end();
+    return 0;
+}

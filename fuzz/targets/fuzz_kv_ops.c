@@ -1,0 +1,700 @@
+/*
+ * fuzz_kv_ops: structured command sequences over a small key space, run on the engine and
+ * on the reference model (kv_model.h); every reply is compared byte for byte, and after
+ * every command the engine's invariants, its key count and its chunk use (the shared
+ * budget's accounting) must equal the model's. At the end of an input every key's type,
+ * value and expiry are compared, and the store's full self-check runs.
+ *
+ * Input: a configuration header (policy, limits, budget), then operations: a command
+ * (name from a table, arguments from a small grammar of keys, values, integers and option
+ * words), a clock step, or a full active-expiry cycle. The engine gets the least room a
+ * command may assume, so large replies go through KV_EXEC_NEEDS_ROOM and a retry, as in
+ * the server; a retry must find nothing changed.
+ *
+ * KEYS and SCAN replies have no order Redis fixes, so they are compared as sets:
+ *  - KEYS (from the grammar, or a pattern from a table): the engine's keys and the model's
+ *    are the same multiset;
+ *  - one SCAN call: an error is compared byte for byte; otherwise every key the engine
+ *    returns is one the model's one-call SCAN (every key that passes the filters) returns,
+ *    none twice, and the cursor is 0 or moves forward inside the table. The model's SCAN
+ *    deletes nothing; the engine's deletes the expired keys of its window that match, so
+ *    after a SCAN the model drops the expired keys the engine dropped (only expired ones:
+ *    any other difference shows in the key count);
+ *  - a whole SCAN iteration (scan-step operations, other operations in between): from
+ *    cursor 0 back to 0, every key that passed the filters after every operation of the
+ *    iteration was returned exactly once, and no key was returned twice. An iteration still
+ *    running when the input ends is finished then.
+ * The "keys" and "scan" command tags read one more byte: a quarter of its values keep the
+ * generic grammar, the others decode the dedicated operations above.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "harness/cursor.h"
+#include "drivers/fuzz_target.h"
+#include "kv/command.h"
+#include "kv/engine.h"
+#include "harness/kv_fuzz_engine.h"
+#include "alloc/reservation.h"
+#include "kv/layout.h"
+#include "models/kv_model.h"
+
+#define OPS_ARGS_MAX           16
+#define ARG_BYTES_MAX          64
+#define START_MS               INT64_C(1700000000000)
+#define STORE_MEMORY_MAX_BYTES (256 * 1024)
+
+/* ---- the grammar ---- */
+
+static const char *const command_names[] = {
+    "get",     "set",           "setnx",    "getset",   "getdel",  "mget",   "mset",   "msetnx",
+    "append",  "strlen",        "getrange", "setrange", "incr",    "decr",   "incrby", "decrby",
+    "del",     "unlink",        "exists",   "type",     "rename",  "keys",   "scan",   "expire",
+    "pexpire", "expireat",      "ttl",      "pttl",     "persist", "lpush",  "rpush",  "lpushx",
+    "rpushx",  "lpop",          "rpop",     "llen",     "lrange",  "lindex", "lset",   "lrem",
+    "ltrim",   "linsert",       "lpos",     "ping",     "echo",    "select", "dbsize", "flushall",
+    "flushdb", "nosuchcommand",
+};
+#define COMMAND_COUNT (sizeof command_names / sizeof command_names[0])
+
+static const char *const key_names[] = {
+    "k0", "k1", "k2", "k3", "k4", "k5", "", "key:with:colons", "a-key-longer-than-most-limits-xx",
+};
+#define KEY_COUNT (sizeof key_names / sizeof key_names[0])
+
+static const char *const words[] = {
+    "ex",   "px",    "exat",   "pxat",  "nx",   "xx",    "keepttl", "get",   "gt",   "lt",
+    "sync", "async", "before", "after", "rank", "count", "maxlen",  "match", "type", "EX",
+};
+#define WORD_COUNT (sizeof words / sizeof words[0])
+
+static const char *const integers[] = {
+    "0",
+    "1",
+    "-1",
+    "2",
+    "3",
+    "5",
+    "-2",
+    "10",
+    "100",
+    "-100",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "9223372036854775808",
+    "+1",
+    "01",
+    " 1",
+    "1.5",
+    "",
+    "-0",
+};
+#define INTEGER_COUNT (sizeof integers / sizeof integers[0])
+
+/* Glob patterns for KEYS and SCAN MATCH, over the key names above (Redis's keyspace.tcl
+ * patterns among them). */
+static const char *const patterns[] = {
+    "*",           "k*",     "k?",         "k[0-2]", "k[^0-2]",  "*:*",  "",     "**",
+    "?",           "*[0-9]", "key:with:*", "a-*",    "*x",       "k\\1", "[k]*", "*-*-*",
+    "[a-z]*[0-9]", "[^k]*",  "\\*",        "k[",     "*longer*", "?*",   "*?",   "[k-a]?",
+};
+#define PATTERN_COUNT (sizeof patterns / sizeof patterns[0])
+
+static const char *const scan_counts[] = {"1", "2", "3", "5", "10", "100", "1000"};
+#define SCAN_COUNT_COUNT (sizeof scan_counts / sizeof scan_counts[0])
+
+static const char *const scan_types[] = {"string", "list", "none", "LIST", "hash"};
+#define SCAN_TYPE_COUNT (sizeof scan_types / sizeof scan_types[0])
+
+typedef struct op {
+    enum { OP_COMMAND, OP_CLOCK, OP_EXPIRE_CYCLE, OP_SCAN_STEPS } kind;
+    uint32_t argc;
+    resp_arg argv[OPS_ARGS_MAX]; /* OP_SCAN_STEPS: "scan", a cursor slot, the options */
+    int64_t clock_step_ms;
+    uint32_t scan_steps; /* OP_SCAN_STEPS: SCAN calls to make */
+    bool scan_restart;   /* OP_SCAN_STEPS: start a new iteration even if one is running */
+} op;
+
+typedef struct header {
+    kv_config config;
+    uint64_t chunks;
+} header;
+
+FUZZ_NO_COVERAGE static resp_arg text_arg(const char *s) {
+    return (resp_arg){.ptr = (const uint8_t *)s, .len = strlen(s)};
+}
+
+FUZZ_NO_COVERAGE static resp_arg decode_arg(cursor *c) {
+    const uint8_t *bytes = NULL;
+    switch (cursor_u8(c) % 8) {
+    case 0:
+    case 1:
+    case 2: return text_arg(key_names[cursor_range(c, 0, KEY_COUNT - 1)]);
+    case 3:
+    case 4: {
+        size_t n = cursor_bytes(c, ARG_BYTES_MAX, &bytes);
+        return (resp_arg){.ptr = bytes, .len = n};
+    }
+    case 5: return text_arg(integers[cursor_range(c, 0, INTEGER_COUNT - 1)]);
+    case 6: return text_arg(words[cursor_range(c, 0, WORD_COUNT - 1)]);
+    default: {
+        size_t n = cursor_bytes(c, 4, &bytes);
+        return (resp_arg){.ptr = bytes, .len = n};
+    }
+    }
+}
+
+/* A pattern from the table, or (one value in PATTERN_COUNT + 1) a few raw bytes. */
+FUZZ_NO_COVERAGE static resp_arg decode_pattern(cursor *c) {
+    uint32_t k = cursor_range(c, 0, PATTERN_COUNT);
+    if (k < PATTERN_COUNT) return text_arg(patterns[k]);
+    const uint8_t *bytes = NULL;
+    size_t n = cursor_bytes(c, 8, &bytes);
+    return (resp_arg){.ptr = bytes, .len = n};
+}
+
+/* SCAN steps: how many calls, restart or not, then MATCH, COUNT and TYPE, each optional. */
+FUZZ_NO_COVERAGE static op decode_scan_steps(cursor *c, uint8_t sub) {
+    op o = {.kind = OP_SCAN_STEPS, .argc = 2};
+    o.argv[0] = text_arg("scan");
+    o.scan_restart = (sub & 4u) != 0;
+    o.scan_steps = 1 + ((sub >> 3) & 3u);
+    if (cursor_bool(c)) {
+        o.argv[o.argc++] = text_arg("match");
+        o.argv[o.argc++] = decode_pattern(c);
+    }
+    uint32_t k = cursor_range(c, 0, SCAN_COUNT_COUNT);
+    if (k < SCAN_COUNT_COUNT) {
+        o.argv[o.argc++] = text_arg("COUNT");
+        o.argv[o.argc++] = text_arg(scan_counts[k]);
+    }
+    uint32_t t = cursor_range(c, 0, 2 * SCAN_TYPE_COUNT - 1);
+    if (t < SCAN_TYPE_COUNT) {
+        o.argv[o.argc++] = text_arg("type");
+        o.argv[o.argc++] = text_arg(scan_types[t]);
+    }
+    return o;
+}
+
+FUZZ_NO_COVERAGE static op decode_op(cursor *c) {
+    op o = {.kind = OP_COMMAND};
+    uint8_t tag = cursor_u8(c);
+    if (tag >= 248) {
+        o.kind = tag >= 252 ? OP_CLOCK : OP_EXPIRE_CYCLE;
+        o.clock_step_ms = (int64_t)cursor_range(c, 0, 20000);
+        return o;
+    }
+    o.argv[0] = text_arg(command_names[tag % COMMAND_COUNT]);
+    bool keys = strcmp(command_names[tag % COMMAND_COUNT], "keys") == 0;
+    bool scan = strcmp(command_names[tag % COMMAND_COUNT], "scan") == 0;
+    uint8_t sub = keys || scan ? cursor_u8(c) : 0;
+    if (keys && sub % 4 != 0) {
+        o.argc = 2;
+        o.argv[1] = decode_pattern(c);
+        return o;
+    }
+    if (scan && sub % 4 != 0) return decode_scan_steps(c, sub);
+    o.argc = 1 + cursor_range(c, 0, OPS_ARGS_MAX - 1) % 7;
+    for (uint32_t i = 1; i < o.argc; i++)
+        o.argv[i] = decode_arg(c);
+    return o;
+}
+
+FUZZ_NO_COVERAGE static header decode_header(cursor *c) {
+    header h;
+    kv_config_defaults(&h.config);
+    uint8_t flags = cursor_u8(c);
+    h.config.capacity_policy = (flags & 1u) != 0 ? KV_POLICY_SHARED : KV_POLICY_GUARANTEED;
+    h.config.keys_max = cursor_range(c, 1, 12);
+    h.config.key_size_max = cursor_range(c, 1, 20);
+    h.config.value_size_max = cursor_range(c, 1, KVM_BYTES_MAX);
+    h.config.list_length_max = cursor_range(c, 1, KVM_LIST_MAX);
+    h.config.chunk_size = 16;
+    h.config.data_budget_bytes = 16 * (uint64_t)cursor_range(c, 1, 400);
+    h.config.command_args_max = OPS_ARGS_MAX;
+    char error[256];
+    bool ok = kv_config_finalize(&h.config, error, sizeof error);
+    FUZZ_CHECK(ok, "fuzz configuration rejected: %s", error);
+    h.chunks = kv_layout_chunk_count(&h.config);
+    return h;
+}
+
+FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
+    cursor c = cursor_make(data, size);
+    header h = decode_header(&c);
+    fprintf(out,
+            "policy=%s keys_max=%" PRIu64 " key_size_max=%" PRIu64 " value_size_max=%" PRIu64
+            " list_length_max=%" PRIu64 " chunks=%" PRIu64 " (of 16 bytes)\n",
+            h.config.capacity_policy == KV_POLICY_SHARED ? "shared" : "guaranteed",
+            h.config.keys_max, h.config.key_size_max, h.config.value_size_max,
+            h.config.list_length_max, h.chunks);
+    for (size_t i = 0; !cursor_empty(&c); i++) {
+        op o = decode_op(&c);
+        if (o.kind == OP_CLOCK) {
+            fprintf(out, "#%zu clock +%" PRId64 " ms\n", i, o.clock_step_ms);
+            continue;
+        }
+        if (o.kind == OP_EXPIRE_CYCLE) {
+            fprintf(out, "#%zu active expiry over every slot\n", i);
+            continue;
+        }
+        if (o.kind == OP_SCAN_STEPS) {
+            fprintf(out, "#%zu %u SCAN step(s)%s, options:", i, o.scan_steps,
+                    o.scan_restart ? " of a new iteration" : "");
+            for (uint32_t a = 2; a < o.argc; a++) {
+                fputc(' ', out);
+                fuzz_print_escaped(out, o.argv[a].ptr, o.argv[a].len, 80);
+            }
+            fputc('\n', out);
+            continue;
+        }
+        fprintf(out, "#%zu", i);
+        for (uint32_t a = 0; a < o.argc; a++) {
+            fputc(' ', out);
+            fuzz_print_escaped(out, o.argv[a].ptr, o.argv[a].len, 80);
+        }
+        fputc('\n', out);
+    }
+}
+
+const fuzz_target_info fuzz_target = {.name = "kv_ops", .describe = describe};
+
+/* ---- the run ---- */
+
+static kv_fuzz_engine fe = {.map_bytes = STORE_MEMORY_MAX_BYTES};
+static uint8_t reply[KVM_REPLY_MAX];
+static kv_model model;
+static int64_t now_ms;
+
+/* Runs one command on the engine like the server would: least room first, then room for
+ * the largest reply. Returns the reply length. */
+FUZZ_NO_COVERAGE static size_t run_engine(const op *o) {
+    size_t room = KV_REPLY_ROOM_MIN_BYTES;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        resp_writer w;
+        resp_writer_init(&w, reply, room);
+        uint64_t chunks_before = chunk_store_used(&fe.engine.store.chunks);
+        uint64_t keys_before = fe.engine.store.keys;
+        kv_exec r = kv_engine_execute(&fe.engine, &fe.session, o->argv, o->argc, now_ms, &w);
+        if (r == KV_EXEC_DONE) return w.len;
+        FUZZ_CHECK(w.len == 0, "NEEDS_ROOM left %zu bytes in the writer", w.len);
+        FUZZ_CHECK(chunk_store_used(&fe.engine.store.chunks) == chunks_before &&
+                       fe.engine.store.keys == keys_before,
+                   "NEEDS_ROOM changed the store");
+        room = fe.engine.config->reply_size_max + KV_REPLY_ROOM_MIN_BYTES;
+        FUZZ_CHECK(room <= sizeof reply, "reply_size_max too large for the harness");
+    }
+    FUZZ_CHECK(false, "the engine asked for room twice");
+    return 0;
+}
+
+FUZZ_NO_COVERAGE static void compare_reply(size_t len) {
+    if (len == model.out_len && memcmp(reply, model.out, len) == 0) return;
+    fuzz_print_replies(reply, len, model.out, model.out_len);
+    FUZZ_CHECK(false, "the engine's reply differs from the model's (both above)");
+}
+
+FUZZ_NO_COVERAGE static void check_state(void) {
+    FUZZ_CHECK(kv_engine_invariants_hold(&fe.engine), "kv_engine_invariants_hold() is false");
+    FUZZ_CHECK(fe.engine.store.keys == kvm_live_keys(&model),
+               "keys: engine %" PRIu64 ", model %" PRIu64, fe.engine.store.keys,
+               kvm_live_keys(&model));
+    uint64_t used = chunk_store_used(&fe.engine.store.chunks);
+    FUZZ_CHECK(used == kvm_chunks_used(&model), "chunks used: engine %" PRIu64 ", model %" PRIu64,
+               used, kvm_chunks_used(&model));
+}
+
+/* ---- KEYS and SCAN: replies compared as sets ---- */
+
+#define REPLY_ITEMS_MAX 64
+
+typedef struct bulk_list {
+    uint32_t n;
+    resp_arg items[REPLY_ITEMS_MAX];
+} bulk_list;
+
+/* "<prefix><digits>\r\n" at r[*at]: the number, or false. */
+FUZZ_NO_COVERAGE static bool parse_line_number(const uint8_t *r, size_t len, size_t *at,
+                                               char prefix, uint64_t *v) {
+    size_t i = *at;
+    if (i >= len || r[i] != prefix) return false;
+    *v = 0;
+    size_t digits = 0;
+    for (i++; i < len && r[i] >= '0' && r[i] <= '9'; i++, digits++)
+        *v = *v * 10 + (uint64_t)(r[i] - '0');
+    if (digits == 0 || digits > 19 || i + 2 > len || r[i] != '\r' || r[i + 1] != '\n') return false;
+    *at = i + 2;
+    return true;
+}
+
+FUZZ_NO_COVERAGE static bool parse_bulk(const uint8_t *r, size_t len, size_t *at, resp_arg *out) {
+    uint64_t n = 0;
+    if (!parse_line_number(r, len, at, '$', &n) || n > len - *at || len - *at - n < 2) return false;
+    *out = (resp_arg){.ptr = r + *at, .len = (size_t)n};
+    *at += (size_t)n;
+    if (r[*at] != '\r' || r[*at + 1] != '\n') return false;
+    *at += 2;
+    return true;
+}
+
+/* "*<n>\r\n" and n bulks at r[*at]. */
+FUZZ_NO_COVERAGE static bool parse_bulks(const uint8_t *r, size_t len, size_t *at, bulk_list *out) {
+    uint64_t n = 0;
+    if (!parse_line_number(r, len, at, '*', &n) || n > REPLY_ITEMS_MAX) return false;
+    out->n = (uint32_t)n;
+    for (uint32_t k = 0; k < out->n; k++) {
+        if (!parse_bulk(r, len, at, &out->items[k])) return false;
+    }
+    return true;
+}
+
+FUZZ_NO_COVERAGE static bool same_bytes(const resp_arg *a, const uint8_t *b, size_t n) {
+    return a->len == n && (n == 0 || memcmp(a->ptr, b, n) == 0);
+}
+
+FUZZ_NO_COVERAGE static bool list_has(const bulk_list *l, const resp_arg *x) {
+    for (uint32_t k = 0; k < l->n; k++) {
+        if (same_bytes(&l->items[k], x->ptr, x->len)) return true;
+    }
+    return false;
+}
+
+/* a and b hold the same keys, each as many times (the lists are short: quadratic is fine). */
+FUZZ_NO_COVERAGE static bool same_multiset(const bulk_list *a, const bulk_list *b) {
+    if (a->n != b->n) return false;
+    for (uint32_t k = 0; k < a->n; k++) {
+        uint32_t in_a = 0;
+        uint32_t in_b = 0;
+        for (uint32_t j = 0; j < a->n; j++) {
+            in_a += same_bytes(&a->items[j], a->items[k].ptr, a->items[k].len);
+            in_b += same_bytes(&b->items[j], a->items[k].ptr, a->items[k].len);
+        }
+        if (in_a != in_b) return false;
+    }
+    return true;
+}
+
+FUZZ_NO_COVERAGE _Noreturn static void fail_set_compare(size_t len, const char *why) {
+    fuzz_print_replies(reply, len, model.out, model.out_len);
+    fuzz_fail("set comparison", __FILE__, __LINE__, "%s (both replies above)", why);
+}
+
+/* KEYS: an array is compared as a multiset; anything else (an error) byte for byte. */
+FUZZ_NO_COVERAGE static void compare_keys_reply(size_t len) {
+    if (len == 0 || reply[0] != '*' || model.out_len == 0 || model.out[0] != '*') {
+        compare_reply(len);
+        return;
+    }
+    static bulk_list got, want;
+    size_t at_got = 0, at_want = 0;
+    if (!parse_bulks(reply, len, &at_got, &got) || at_got != len) {
+        fail_set_compare(len, "the engine's KEYS reply is not an array of bulks");
+    }
+    FUZZ_CHECK(parse_bulks(model.out, model.out_len, &at_want, &want), "model KEYS reply");
+    if (!same_multiset(&got, &want)) fail_set_compare(len, "KEYS: different keys");
+}
+
+typedef struct scan_reply {
+    uint64_t cursor;
+    bulk_list keys;
+} scan_reply;
+
+FUZZ_NO_COVERAGE static bool parse_scan_reply(const uint8_t *r, size_t len, scan_reply *out) {
+    size_t at = 0;
+    uint64_t two = 0;
+    resp_arg cursor_text;
+    if (!parse_line_number(r, len, &at, '*', &two) || two != 2) return false;
+    if (!parse_bulk(r, len, &at, &cursor_text)) return false;
+    size_t c_at = 0;
+    char line[32];
+    if (cursor_text.len == 0 || cursor_text.len > 20) return false;
+    int n = snprintf(line, sizeof line, ":%.*s\r\n", (int)cursor_text.len, cursor_text.ptr);
+    if (!parse_line_number((const uint8_t *)line, (size_t)n, &c_at, ':', &out->cursor)) {
+        return false;
+    }
+    return parse_bulks(r, len, &at, &out->keys) && at == len;
+}
+
+/*
+ * One SCAN call: an error byte for byte; otherwise every key the engine returned is one
+ * the model's whole-table answer has, none twice, and the cursor moved forward (or ended).
+ * Returns true with the engine's reply in *got when the call succeeded.
+ */
+FUZZ_NO_COVERAGE static bool compare_scan_reply(size_t len, uint64_t cursor_sent, scan_reply *got) {
+    if (len > 0 && reply[0] == '-') {
+        compare_reply(len);
+        return false;
+    }
+    if (!parse_scan_reply(reply, len, got)) fail_set_compare(len, "not a SCAN reply");
+    static scan_reply want;
+    FUZZ_CHECK(parse_scan_reply(model.out, model.out_len, &want), "model SCAN reply");
+    uint64_t slots = table_slots(&fe.engine.store.index);
+    bool forward = got->cursor > cursor_sent && got->cursor < slots;
+    if (got->cursor != 0 && !forward) fail_set_compare(len, "SCAN: the cursor did not move on");
+    for (uint32_t k = 0; k < got->keys.n; k++) {
+        if (!list_has(&want.keys, &got->keys.items[k])) {
+            fail_set_compare(len, "SCAN returned a key the model does not let through");
+        }
+        for (uint32_t j = 0; j < k; j++) {
+            if (same_bytes(&got->keys.items[j], got->keys.items[k].ptr, got->keys.items[k].len)) {
+                fail_set_compare(len, "SCAN returned a key twice in one reply");
+            }
+        }
+    }
+    return true;
+}
+
+/* The last MATCH pattern of a valid SCAN (Redis keeps the last), NULL for none or "*". */
+FUZZ_NO_COVERAGE static const resp_arg *scan_pattern(const resp_arg *argv, uint32_t argc) {
+    const resp_arg *pattern = NULL;
+    for (uint32_t i = 2; i + 1 < argc; i += 2) {
+        const resp_arg *w = &argv[i];
+        bool match = w->len >= 5 && strncasecmp((const char *)w->ptr, "match", 5) == 0 &&
+                     (w->len == 5 || w->ptr[5] == '\0');
+        if (match) pattern = &argv[i + 1];
+    }
+    if (pattern != NULL && pattern->len == 1 && pattern->ptr[0] == '*') return NULL;
+    return pattern;
+}
+
+/* After a SCAN: the model drops the expired keys the engine's SCAN deleted, each of which
+ * must match the pattern (SCAN leaves keys that do not match alone). */
+FUZZ_NO_COVERAGE static void mirror_scan_deletions(const resp_arg *pattern) {
+    for (size_t i = 0; i < KVM_ENTRIES_MAX; i++) {
+        kvm_entry *e = &model.entries[i];
+        if (!e->live || e->expire_at_ms == KVM_NO_EXPIRE || now_ms <= e->expire_at_ms) continue;
+        if (kv_store_find_quiet(&fe.engine.store, e->key.b, e->key.len, INT64_MIN) != KV_RECORD_NONE) {
+            continue;
+        }
+        FUZZ_CHECK(pattern == NULL || kvm_key_matches(e, pattern->ptr, pattern->len),
+                   "SCAN deleted an expired key its pattern does not match");
+        kvm_delete(&model, e);
+        model.expired_keys++;
+    }
+}
+
+/* ---- whole SCAN iterations ---- */
+
+#define TRACKED_MAX 64
+
+typedef struct tracked {
+    uint8_t key[KVM_BYTES_MAX];
+    uint32_t len;
+    bool throughout; /* passed the filters after every operation since the start */
+    uint32_t returned;
+} tracked;
+
+static struct scan_iteration {
+    bool active;
+    uint64_t cursor;
+    uint64_t calls;
+    op call; /* argv[1] is rewritten with the cursor before each call */
+    char cursor_text[24];
+    const resp_arg *pattern; /* NULL: none or "*" */
+    const resp_arg *type;    /* NULL: none */
+    uint32_t tracked_count;
+    tracked keys[TRACKED_MAX];
+} iter;
+
+FUZZ_NO_COVERAGE static bool type_is(const resp_arg *type, const char *name) {
+    return type->len == strlen(name) && strncasecmp((const char *)type->ptr, name, type->len) == 0;
+}
+
+/* Whether a model entry passes the iteration's filters now (no lazy expiry). */
+FUZZ_NO_COVERAGE static bool passes(const kvm_entry *e) {
+    if (!e->live || (e->expire_at_ms != KVM_NO_EXPIRE && now_ms > e->expire_at_ms)) return false;
+    if (iter.pattern != NULL && !kvm_key_matches(e, iter.pattern->ptr, iter.pattern->len)) {
+        return false;
+    }
+    return iter.type == NULL || type_is(iter.type, e->type == KVM_STRING ? "string" : "list");
+}
+
+FUZZ_NO_COVERAGE static tracked *track(const uint8_t *key, size_t len) {
+    for (uint32_t k = 0; k < iter.tracked_count; k++) {
+        if (iter.keys[k].len == len && memcmp(iter.keys[k].key, key, len) == 0)
+            return &iter.keys[k];
+    }
+    if (iter.tracked_count == TRACKED_MAX || len > KVM_BYTES_MAX) return NULL;
+    tracked *t = &iter.keys[iter.tracked_count++];
+    *t = (tracked){.len = (uint32_t)len};
+    memcpy(t->key, key, len);
+    return t;
+}
+
+/* After every operation: a key that stops passing the filters is no longer owed. */
+FUZZ_NO_COVERAGE static void refresh_iteration(void) {
+    if (!iter.active) return;
+    for (uint32_t k = 0; k < iter.tracked_count; k++) {
+        tracked *t = &iter.keys[k];
+        if (!t->throughout) continue;
+        const kvm_entry *e = NULL;
+        for (size_t i = 0; i < KVM_ENTRIES_MAX && e == NULL; i++) {
+            const kvm_entry *x = &model.entries[i];
+            if (x->live && x->key.len == t->len && memcmp(x->key.b, t->key, t->len) == 0) e = x;
+        }
+        t->throughout = e != NULL && passes(e);
+    }
+}
+
+FUZZ_NO_COVERAGE static void start_iteration(const op *o) {
+    memset(&iter, 0, sizeof iter);
+    iter.active = true;
+    iter.call = *o;
+    for (uint32_t i = 2; i + 1 < o->argc; i += 2) {
+        if (type_is(&iter.call.argv[i], "type")) iter.type = &iter.call.argv[i + 1];
+    }
+    iter.pattern = scan_pattern(iter.call.argv, iter.call.argc);
+    for (size_t i = 0; i < KVM_ENTRIES_MAX; i++) {
+        const kvm_entry *e = &model.entries[i];
+        if (!passes(e)) continue;
+        tracked *t = track(e->key.b, e->key.len);
+        FUZZ_CHECK(t != NULL, "tracking table too small");
+        t->throughout = true;
+    }
+}
+
+/* The end of an iteration: every key owed was returned, exactly once. */
+FUZZ_NO_COVERAGE static void finish_iteration(void) {
+    for (uint32_t k = 0; k < iter.tracked_count; k++) {
+        const tracked *t = &iter.keys[k];
+        if (!t->throughout || t->returned == 1) continue;
+        fprintf(stderr, "key: ");
+        fuzz_print_escaped(stderr, t->key, t->len, 80);
+        fprintf(stderr, "\n");
+        FUZZ_CHECK(!t->throughout || t->returned == 1,
+                   "the key above, present for the whole SCAN iteration, was returned %u times",
+                   t->returned);
+    }
+    iter.active = false;
+}
+
+/* One call of the running iteration, checked as one SCAN, then against the iteration. */
+FUZZ_NO_COVERAGE static void scan_step(void) {
+    FUZZ_CHECK(iter.calls++ <= table_slots(&fe.engine.store.index), "SCAN never got back to 0");
+    snprintf(iter.cursor_text, sizeof iter.cursor_text, "%" PRIu64, iter.cursor);
+    iter.call.argv[1] = text_arg(iter.cursor_text);
+    size_t len = run_engine(&iter.call);
+    kvm_execute(&model, iter.call.argv, iter.call.argc, now_ms);
+    static scan_reply got;
+    FUZZ_CHECK(compare_scan_reply(len, iter.cursor, &got), "a valid SCAN failed");
+    mirror_scan_deletions(iter.pattern);
+    for (uint32_t k = 0; k < got.keys.n; k++) {
+        tracked *t = track(got.keys.items[k].ptr, got.keys.items[k].len);
+        if (t == NULL) continue; /* more distinct keys than tracked: skip the count */
+        t->returned++;
+        if (t->returned > 1) fuzz_print_escaped(stderr, t->key, t->len, 80);
+        FUZZ_CHECK(t->returned <= 1, "SCAN returned the key above twice in one iteration");
+    }
+    iter.cursor = got.cursor;
+    refresh_iteration();
+    if (iter.cursor == 0) finish_iteration();
+}
+
+FUZZ_NO_COVERAGE static void run_scan_steps(const op *o) {
+    if (!iter.active || o->scan_restart) start_iteration(o);
+    for (uint32_t k = 0; k < o->scan_steps && iter.active; k++) {
+        scan_step();
+        check_state();
+    }
+}
+
+/* A command: KEYS and SCAN replies compared as sets, every other reply byte for byte. */
+FUZZ_NO_COVERAGE static void run_command(const op *o) {
+    size_t len = run_engine(o);
+    kvm_execute(&model, o->argv, o->argc, now_ms);
+    bool keys = o->argv[0].len == 4 && memcmp(o->argv[0].ptr, "keys", 4) == 0;
+    bool scan = o->argv[0].len == 4 && memcmp(o->argv[0].ptr, "scan", 4) == 0;
+    if (keys) {
+        compare_keys_reply(len);
+    } else if (scan) {
+        static scan_reply got;
+        uint64_t sent = 0;
+        resp_arg cursor_arg = o->argv[1];
+        /* Only a plain decimal cursor is checked for progress; others (valid for Redis's
+         * strtoul: "", "+1", "-1") may be anything and then the end is 0. */
+        char text[32];
+        bool plain = cursor_arg.len > 0 && cursor_arg.len < 20;
+        for (size_t k = 0; plain && k < cursor_arg.len; k++)
+            plain = cursor_arg.ptr[k] >= '0' && cursor_arg.ptr[k] <= '9';
+        if (plain) {
+            snprintf(text, sizeof text, "%.*s", (int)cursor_arg.len, cursor_arg.ptr);
+            sent = strtoull(text, NULL, 10);
+        }
+        if (compare_scan_reply(len, plain ? sent : 0, &got)) {
+            mirror_scan_deletions(scan_pattern(o->argv, o->argc));
+        }
+    } else {
+        compare_reply(len);
+    }
+}
+
+/* End of input: every model key exists in the engine with the same type, value, expiry. */
+FUZZ_NO_COVERAGE static void compare_everything(void) {
+    FUZZ_CHECK(kv_store_invariants_hold_full(&fe.engine.store),
+               "kv_store_invariants_hold_full() is false");
+    for (size_t i = 0; i < KVM_ENTRIES_MAX; i++) {
+        const kvm_entry *e = &model.entries[i];
+        if (!e->live) continue;
+        /* No expiry may happen here: look at the records as they are. */
+        uint32_t id = kv_store_find_quiet(&fe.engine.store, e->key.b, e->key.len, INT64_MIN);
+        FUZZ_CHECK(id != KV_RECORD_NONE, "a model key is missing from the engine");
+        const kv_record *r = kv_store_record(&fe.engine.store, id);
+        FUZZ_CHECK(r->expire_at_ms == e->expire_at_ms, "expiry: engine %" PRId64 ", model %" PRId64,
+                   r->expire_at_ms, e->expire_at_ms);
+        FUZZ_CHECK(r->type == (e->type == KVM_STRING ? KV_TYPE_STRING : KV_TYPE_LIST),
+                   "type differs");
+        if (e->type == KVM_STRING) {
+            FUZZ_CHECK(r->value_len == e->str.len &&
+                           chunk_equals(&fe.engine.store.chunks, r->value, 0, e->str.b, e->str.len),
+                       "string value differs");
+            continue;
+        }
+        FUZZ_CHECK(r->value_len == e->list_len, "list length differs");
+        uint32_t el = r->value;
+        for (uint32_t k = 0; k < e->list_len; k++) {
+            FUZZ_CHECK(kv_store_element_equals(&fe.engine.store, el, e->list[k].b, e->list[k].len),
+                       "list element %u differs", k);
+            el = kv_store_element_next(&fe.engine.store, el);
+        }
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    fuzz_begin(data, size);
+    cursor c = cursor_make(data, size);
+    header h = decode_header(&c);
+    static kv_config config;
+    config = h.config;
+    kv_fuzz_engine_open(&fe, &config, (uint32_t)h.chunks);
+    kvm_init(&model, &config, h.chunks);
+    now_ms = START_MS;
+    iter.active = false;
+    size_t i = 0;
+    for (; !cursor_empty(&c); i++) {
+        fuzz_set_op(i);
+        op o = decode_op(&c);
+        if (o.kind == OP_CLOCK) {
+            now_ms += o.clock_step_ms;
+        } else if (o.kind == OP_EXPIRE_CYCLE) {
+            kv_engine_expire_cycle(&fe.engine, now_ms, table_slots(&fe.engine.store.index));
+            kvm_expire_all(&model, now_ms);
+        } else if (o.kind == OP_SCAN_STEPS) {
+            run_scan_steps(&o);
+        } else {
+            run_command(&o);
+        }
+        check_state();
+        refresh_iteration();
+    }
+    /* An iteration still running is finished, so every input checks its completeness. */
+    fuzz_set_op(i);
+    while (iter.active) {
+        scan_step();
+        check_state();
+    }
+    compare_everything();
+    return 0;
+}
