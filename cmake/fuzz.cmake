@@ -1,6 +1,7 @@
 # Fuzz targets and canaries.
 #
-# Every fuzz/targets/fuzz_<name>.c defines LLVMFuzzerTestOneInput and a fuzz_target_info. Each
+# Every fuzz/targets/fuzz_<name>.c defines a fuzz_target_info (drivers/fuzz_target.h); the
+# drivers' entry point (drivers/driver_entry.c) checks the version byte and runs it. Each
 # becomes, depending on STASIS_FUZZ_ENGINE:
 #   replay_<name>   plain main that runs files and folders (every configuration)
 #   fuzz_<name>     libFuzzer binary (libfuzzer) or AFL++ persistent binary (afl)
@@ -21,17 +22,18 @@ function(stasis_add_fuzz_binaries name core suffix)
   set(src ${PROJECT_SOURCE_DIR}/fuzz/targets/fuzz_${name}.c)
   get_property(extra GLOBAL PROPERTY STASIS_FUZZ_LIBS_${name})
 
-  add_executable(replay_${name}${suffix} ${src} ${PROJECT_SOURCE_DIR}/fuzz/drivers/driver_replay.c)
+  set(entry ${PROJECT_SOURCE_DIR}/fuzz/drivers/driver_entry.c)
+  add_executable(replay_${name}${suffix} ${src} ${entry} ${PROJECT_SOURCE_DIR}/fuzz/drivers/driver_replay.c)
   stasis_target_flags(replay_${name}${suffix})
   target_link_libraries(replay_${name}${suffix} PRIVATE stasis_fuzz_common ${core} ${extra})
 
   if(STASIS_FUZZ_ENGINE STREQUAL "libfuzzer")
-    add_executable(fuzz_${name}${suffix} ${src})
+    add_executable(fuzz_${name}${suffix} ${src} ${entry})
     stasis_target_flags(fuzz_${name}${suffix})
     target_link_options(fuzz_${name}${suffix} PRIVATE -fsanitize=fuzzer)
     target_link_libraries(fuzz_${name}${suffix} PRIVATE stasis_fuzz_common ${core} ${extra})
   elseif(STASIS_FUZZ_ENGINE STREQUAL "afl")
-    add_executable(fuzz_${name}${suffix} ${src} ${PROJECT_SOURCE_DIR}/fuzz/drivers/driver_afl.c)
+    add_executable(fuzz_${name}${suffix} ${src} ${entry} ${PROJECT_SOURCE_DIR}/fuzz/drivers/driver_afl.c)
     stasis_target_flags(fuzz_${name}${suffix})
     # The __AFL_* macros expand to code that trips -Wpedantic and friends; they are
     # AFL++'s, so only the driver file gets the warnings relaxed.

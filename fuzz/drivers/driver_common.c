@@ -13,6 +13,30 @@ static const uint8_t *current_data;
 static size_t current_size;
 static size_t current_op;
 
+bool fuzz_version_matches(const uint8_t *data, size_t size, FILE *why) {
+    if (size >= 1 && data[0] == fuzz_target.format_version) return true;
+    if (why == NULL) return false;
+    if (size == 0) {
+        fprintf(why, "empty input: target '%s' reads inputs that start with their format version "
+                     "byte (%u); refusing it\n",
+                fuzz_target.name, fuzz_target.format_version);
+    } else {
+        fprintf(why, "input format version %u is not the one target '%s' reads (version %u): "
+                     "its bytes would mean something else today, so it is refused; re-encode "
+                     "it or replay it with the build that wrote it\n",
+                data[0], fuzz_target.name, fuzz_target.format_version);
+    }
+    return false;
+}
+
+bool fuzz_describe_input(const uint8_t *data, size_t size, FILE *out) {
+    if (!fuzz_version_matches(data, size, out)) return false;
+    fprintf(out, "%s input, format version %u, payload %zu bytes\n", fuzz_target.name,
+            fuzz_target.format_version, size - 1);
+    fuzz_target.describe(data + 1, size - 1, out);
+    return true;
+}
+
 void fuzz_begin(const uint8_t *data, size_t size) {
     current_data = data;
     current_size = size;
@@ -32,7 +56,8 @@ _Noreturn void fuzz_fail(const char *check, const char *file, int line, const ch
     vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\n");
     va_end(ap);
-    fprintf(stderr, "input (%zu bytes) decoded:\n", current_size);
+    fprintf(stderr, "input (format version %u, payload %zu bytes) decoded:\n",
+            fuzz_target.format_version, current_size);
     fuzz_target.describe(current_data, current_size, stderr);
     fprintf(stderr, "==== end of report\n");
 #if STASIS_SANITIZED

@@ -3,8 +3,9 @@
  *
  *   replay_<target> [--describe] [--quiet] PATH...
  *
- * Each PATH is a file or a folder (its regular files, sorted by name, dotfiles skipped;
- * not recursive). Every input is copied into a buffer of exactly its size, so ASan
+ * Each PATH is a file or a folder (its regular files, sorted by name, dotfiles and the
+ * decoded texts `*.txt` skipped; not recursive). An input whose format version byte is not
+ * the target's is refused with a message and counts as a failure. Every input is copied into a buffer of exactly its size, so ASan
  * reports any read past its end, as under libFuzzer. A failed check aborts the process;
  * the driver then names the input it was running. Exit status: 0 iff every input ran.
  * --describe prints each input's decoded operations instead of running it.
@@ -84,17 +85,29 @@ static int run_file(const char *path) {
         return 1;
     }
     snprintf(current_path, sizeof current_path, "%s", path);
+    int failed = 0;
     if (describe_only) {
-        printf("== %s (%zu bytes)\n", path, len);
-        fuzz_target.describe(data, len, stdout);
+        if (!quiet) printf("== %s (%zu bytes)\n", path, len);
+        fflush(stdout);
+        if (!fuzz_describe_input(data, len, stdout)) failed = 1;
+    } else if (!fuzz_version_matches(data, len, NULL)) {
+        fprintf(stderr, "replay: %s: ", path);
+        fuzz_version_matches(data, len, stderr);
+        failed = 1;
     } else {
         if (!quiet) fprintf(stderr, "replay: %s (%zu bytes)\n", path, len);
-        LLVMFuzzerTestOneInput(len == 0 ? NULL : data, len);
+        LLVMFuzzerTestOneInput(data, len);
     }
     current_path[0] = '\0';
     free(data);
-    inputs_run++;
-    return 0;
+    if (!failed) inputs_run++;
+    return failed;
+}
+
+/* The decoded text committed beside a regression (NAME.txt) is not an input. */
+static bool is_decoded_text(const char *name) {
+    size_t n = strlen(name);
+    return n > 4 && strcmp(name + n - 4, ".txt") == 0;
 }
 
 static int compare_names(const void *a, const void *b) {
@@ -113,6 +126,7 @@ static int run_folder(const char *path) {
     struct dirent *entry;
     while ((entry = readdir(dir)) != NULL) {
         if (entry->d_name[0] == '.') continue;
+        if (is_decoded_text(entry->d_name)) continue;
         if (count == cap) {
             cap = cap == 0 ? 64 : cap * 2;
             char **grown = realloc(names, cap * sizeof *names);
@@ -142,7 +156,8 @@ static void usage(const char *argv0) {
             "usage: %s [--describe] [--quiet] PATH...\n"
             "Runs each file, and each regular file of each folder, through fuzz target '%s'.\n"
             "  --describe  print each input's decoded operations instead of running it\n"
-            "  --quiet     do not name each input as it runs\n",
+            "  --quiet     do not name each input as it runs (with --describe: no header line,\n"
+            "              which is the text committed beside a regression as NAME.txt)\n",
             argv0, fuzz_target.name);
 }
 
@@ -181,7 +196,7 @@ int main(int argc, char **argv) {
         }
     }
     fflush(stdout);
-    fprintf(stderr, "replay: %s: %zu input(s) %s, %d unreadable path(s)\n", fuzz_target.name,
+    fprintf(stderr, "replay: %s: %zu input(s) %s, %d refused or unreadable\n", fuzz_target.name,
             inputs_run, describe_only ? "described" : "ran", failures);
     return failures == 0 ? 0 : 1;
 }

@@ -4,11 +4,23 @@
 /*
  * What every fuzz target shares with the drivers (libFuzzer, AFL++, replay).
  *
- * A target file fuzz/targets/fuzz_<name>.c defines:
- *  - LLVMFuzzerTestOneInput(), which calls fuzz_begin() first;
- *  - `const fuzz_target_info fuzz_target`, naming the target and giving `describe`, which
- *    decodes an input WITHOUT running it and prints its operations for a human (replay
- *    --describe, ci/repro, and every failure report use it).
+ * Every input starts with one byte, its format version; the rest is the target's payload.
+ * The drivers own that byte (drivers/driver_entry.c defines LLVMFuzzerTestOneInput): an
+ * input whose version is not the target's is never run or described, since its bytes
+ * would mean something else today. libFuzzer is told to drop it (-1); replay and describe
+ * refuse it with a message naming both versions, and fail.
+ *
+ * A target file fuzz/targets/fuzz_<name>.c defines `const fuzz_target_info fuzz_target`:
+ *  - name, the target's name (the file's, without fuzz_ and .c);
+ *  - format_version: bump it whenever the same payload would decode to different
+ *    operations, and in the same commit re-encode every committed seed and regression and
+ *    regenerate their decoded texts (README, "Input formats");
+ *  - run, which runs one payload (the input after its version byte);
+ *  - describe, which decodes a payload WITHOUT running it and prints its operations for a
+ *    human (replay --describe, ci/repro, the committed .txt beside each regression, and
+ *    every failure report use it).
+ * Decoders choose from numbered tables to which entries are only ever appended, so that a
+ * new command or operation does not change what old inputs mean.
  * A check that fails calls fuzz_fail(): it prints the target, the failed check, the
  * operation index and the decoded input, then aborts, so libFuzzer and AFL++ keep the
  * input as a crash and the replay driver exits non-zero.
@@ -21,6 +33,8 @@
 
 typedef struct fuzz_target_info {
     const char *name;
+    uint8_t format_version;
+    int (*run)(const uint8_t *data, size_t size);
     void (*describe)(const uint8_t *data, size_t size, FILE *out);
 } fuzz_target_info;
 
@@ -28,7 +42,18 @@ extern const fuzz_target_info fuzz_target;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Records the input being run (for failure reports) and resets the operation counter. */
+/*
+ * True iff the input carries this target's format version (its first byte). When it does
+ * not and `why` is non-NULL, prints there why the input is refused.
+ */
+bool fuzz_version_matches(const uint8_t *data, size_t size, FILE *why);
+
+/* Prints an input decoded (its version line, then the target's describe), or why not.
+ * Returns false iff the version is not the target's. */
+bool fuzz_describe_input(const uint8_t *data, size_t size, FILE *out);
+
+/* Records the payload being run (for failure reports) and resets the operation counter.
+ * Called by the drivers' entry point, never by a target. */
 void fuzz_begin(const uint8_t *data, size_t size);
 
 /* Sets the index of the operation being run, for failure reports. */

@@ -124,7 +124,6 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     }
 }
 
-const fuzz_target_info fuzz_target = {.name = "arena", .describe = describe};
 
 /* ---- the subject ---- */
 
@@ -283,8 +282,7 @@ FUZZ_NO_COVERAGE static void run_other(const other_op *o) {
     harness_forget_all();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    fuzz_begin(data, size);
+static int run_input(const uint8_t *data, size_t size) {
     cursor c = cursor_make(data, size);
     config cfg = decode_config(&c);
     size_t memory_bytes = block_allocator_memory_bytes(cfg.parent);
@@ -332,3 +330,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(block_allocator_is_empty(&parent), "free_all left blocks in the parent");
     return 0;
 }
+
+const fuzz_target_info fuzz_target = {
+    .name = "arena", .format_version = 1, .run = run_input, .describe = describe};

@@ -70,7 +70,6 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     }
 }
 
-const fuzz_target_info fuzz_target = {.name = "block_allocator", .describe = describe};
 
 /* ---- the subject ---- */
 
@@ -131,8 +130,7 @@ static const harness_model model_ops = {
     .check_full = model_check_full,
 };
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    fuzz_begin(data, size);
+static int run_input(const uint8_t *data, size_t size) {
     cursor c = cursor_make(data, size);
     config cfg = decode_config(&c);
     size_t memory_bytes = block_allocator_memory_bytes(cfg.params);
@@ -161,3 +159,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     harness_end();
     return 0;
 }
+
+const fuzz_target_info fuzz_target = {
+    .name = "block_allocator", .format_version = 1, .run = run_input, .describe = describe};

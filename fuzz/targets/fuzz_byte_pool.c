@@ -135,7 +135,6 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     }
 }
 
-const fuzz_target_info fuzz_target = {.name = "byte_pool", .describe = describe};
 
 /* ---- the subject: everything harness-driven goes through the interface ---- */
 
@@ -325,8 +324,7 @@ FUZZ_NO_COVERAGE static void run_slot_op(const slot_op *o) {
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    fuzz_begin(data, size);
+static int run_input(const uint8_t *data, size_t size) {
     cursor c = cursor_make(data, size);
     config cfg = decode_config(&c);
     size_t memory_bytes = byte_pool_memory_bytes(cfg.params);
@@ -359,3 +357,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     harness_end();
     return 0;
 }
+
+const fuzz_target_info fuzz_target = {
+    .name = "byte_pool", .format_version = 1, .run = run_input, .describe = describe};

@@ -117,7 +117,6 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     }
 }
 
-const fuzz_target_info fuzz_target = {.name = "checking", .describe = describe};
 
 static allocator subject_iface(void) { return checking_allocator(&chk); }
 
@@ -306,8 +305,7 @@ FUZZ_NO_COVERAGE static void run_misuse(uint8_t arg) {
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    fuzz_begin(data, size);
+static int run_input(const uint8_t *data, size_t size) {
     cursor c = cursor_make(data, size);
     config cfg = decode_config(&c);
     size_t child_bytes = block_allocator_memory_bytes(cfg.child);
@@ -346,3 +344,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     harness_end();
     return 0;
 }
+
+const fuzz_target_info fuzz_target = {
+    .name = "checking", .format_version = 1, .run = run_input, .describe = describe};

@@ -90,7 +90,6 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     }
 }
 
-const fuzz_target_info fuzz_target = {.name = "fixed_buffer", .describe = describe};
 
 FUZZ_NO_COVERAGE static void check_against_model(void) {
     allocator_diagnostics d = fixed_buffer_diagnostics(&fb);
@@ -165,8 +164,7 @@ FUZZ_NO_COVERAGE static void run_free(const op *o) {
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    fuzz_begin(data, size);
+static int run_input(const uint8_t *data, size_t size) {
     cursor c = cursor_make(data, size);
     size_t capacity = cursor_range(&c, 0, FB_CAPACITY_MAX_BYTES);
     size_t offset = cursor_range(&c, 0, 15);
@@ -193,3 +191,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     shadow_heap_verify_all(&shadow);
     return 0;
 }
+
+const fuzz_target_info fuzz_target = {
+    .name = "fixed_buffer", .format_version = 1, .run = run_input, .describe = describe};

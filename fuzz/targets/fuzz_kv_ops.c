@@ -260,7 +260,6 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     }
 }
 
-const fuzz_target_info fuzz_target = {.name = "kv_ops", .describe = describe};
 
 /* ---- the run ---- */
 
@@ -662,8 +661,7 @@ FUZZ_NO_COVERAGE static void compare_everything(void) {
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    fuzz_begin(data, size);
+static int run_input(const uint8_t *data, size_t size) {
     cursor c = cursor_make(data, size);
     header h = decode_header(&c);
     static kv_config config;
@@ -698,3 +696,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     compare_everything();
     return 0;
 }
+
+const fuzz_target_info fuzz_target = {
+    .name = "kv_ops", .format_version = 1, .run = run_input, .describe = describe};

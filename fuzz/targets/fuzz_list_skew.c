@@ -228,7 +228,6 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     }
 }
 
-const fuzz_target_info fuzz_target = {.name = "list_skew", .describe = describe};
 
 /* ---- element bytes: a function of (letter, length) ---- */
 
@@ -825,8 +824,7 @@ FUZZ_NO_COVERAGE static void setup(const header *h) {
     names_used = h->names;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    fuzz_begin(data, size);
+static int run_input(const uint8_t *data, size_t size) {
     cursor c = cursor_make(data, size);
     header h = decode_header(&c);
     setup(&h);
@@ -845,3 +843,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         check_key_fully(key);
     return 0;
 }
+
+const fuzz_target_info fuzz_target = {
+    .name = "list_skew", .format_version = 1, .run = run_input, .describe = describe};

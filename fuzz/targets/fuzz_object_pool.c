@@ -94,7 +94,6 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     }
 }
 
-const fuzz_target_info fuzz_target = {.name = "object_pool", .describe = describe};
 
 /* ---- the subject: direct alloc/free are the typed API ---- */
 
@@ -226,8 +225,7 @@ FUZZ_NO_COVERAGE static void run_other(uint8_t arg) {
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    fuzz_begin(data, size);
+static int run_input(const uint8_t *data, size_t size) {
     cursor c = cursor_make(data, size);
     config cfg = decode_config(&c);
     size_t memory_bytes = object_pool_memory_bytes(cfg.params);
@@ -263,3 +261,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     harness_end();
     return 0;
 }
+
+const fuzz_target_info fuzz_target = {
+    .name = "object_pool", .format_version = 1, .run = run_input, .describe = describe};

@@ -139,7 +139,6 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     }
 }
 
-const fuzz_target_info fuzz_target = {.name = "rehash", .describe = describe};
 
 /* ---- the table, the model and the predicted counters ---- */
 
@@ -372,8 +371,7 @@ FUZZ_NO_COVERAGE static void run_op(const op *o) {
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    fuzz_begin(data, size);
+static int run_input(const uint8_t *data, size_t size) {
     cursor c = cursor_make(data, size);
     cfg = decode_header(&c);
     size_t bytes = table_memory_bytes(cfg.live_max);
@@ -396,3 +394,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         scan_step(16);
     return 0;
 }
+
+const fuzz_target_info fuzz_target = {
+    .name = "rehash", .format_version = 1, .run = run_input, .describe = describe};

@@ -79,7 +79,6 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
                  "in STATIC abort by contract and are skipped)\n");
 }
 
-const fuzz_target_info fuzz_target = {.name = "reservation", .describe = describe};
 
 FUZZ_NO_COVERAGE static void check_against_model(void) {
     allocator_diagnostics d = reservation_diagnostics(&res);
@@ -136,8 +135,7 @@ FUZZ_NO_COVERAGE static void run_reset(void) {
     m = (model){.state = RESERVATION_INIT};
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    fuzz_begin(data, size);
+static int run_input(const uint8_t *data, size_t size) {
     if (!mapped) {
         int rc = reservation_map(&res, RES_CAPACITY_BYTES, 0);
         FUZZ_CHECK(rc == 0, "reservation_map failed: %d", rc);
@@ -170,3 +168,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     shadow_heap_verify_all(&shadow);
     return 0;
 }
+
+const fuzz_target_info fuzz_target = {
+    .name = "reservation", .format_version = 1, .run = run_input, .describe = describe};

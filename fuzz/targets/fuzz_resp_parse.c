@@ -47,7 +47,6 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     fputc('\n', out);
 }
 
-const fuzz_target_info fuzz_target = {.name = "resp_parse", .describe = describe};
 
 FUZZ_NO_COVERAGE static void check_command(const resp_parser *p, const uint8_t *data, uint32_t argc,
                                            size_t consumed) {
@@ -80,8 +79,7 @@ FUZZ_NO_COVERAGE static void check_command(const resp_parser *p, const uint8_t *
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    fuzz_begin(data, size);
+static int run_input(const uint8_t *data, size_t size) {
     if (size == 0 || size > INPUT_MAX_BYTES) return 0;
     const resp_limits *limits = &limit_sets[data[0] & 3];
     resp_parser p;
@@ -123,3 +121,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     return 0;
 }
+
+const fuzz_target_info fuzz_target = {
+    .name = "resp_parse", .format_version = 1, .run = run_input, .describe = describe};

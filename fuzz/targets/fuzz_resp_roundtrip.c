@@ -247,10 +247,11 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     walk(data, size, out);
 }
 
-const fuzz_target_info fuzz_target = {.name = "resp_roundtrip", .describe = describe};
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    fuzz_begin(data, size);
+static int run_input(const uint8_t *data, size_t size) {
     walk(data, size, NULL);
     return 0;
 }
+
+const fuzz_target_info fuzz_target = {
+    .name = "resp_roundtrip", .format_version = 1, .run = run_input, .describe = describe};

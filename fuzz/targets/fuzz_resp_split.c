@@ -83,7 +83,6 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     fputc('\n', out);
 }
 
-const fuzz_target_info fuzz_target = {.name = "resp_split", .describe = describe};
 
 FUZZ_NO_COVERAGE static void log_bytes(event_log *log, const void *bytes, size_t n) {
     FUZZ_CHECK(log->len + n <= sizeof log->bytes, "event log full");
@@ -162,8 +161,7 @@ FUZZ_NO_COVERAGE static int compare_sizes(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    fuzz_begin(data, size);
+static int run_input(const uint8_t *data, size_t size) {
     split_input in = decode(data, size);
     size_t all[1] = {in.stream_len};
     run(&in, all, 1, &whole_log);
@@ -179,3 +177,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                whole_log.len, split_log.len);
     return 0;
 }
+
+const fuzz_target_info fuzz_target = {
+    .name = "resp_split", .format_version = 1, .run = run_input, .describe = describe};

@@ -93,7 +93,6 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     }
 }
 
-const fuzz_target_info fuzz_target = {.name = "stack_fallback", .describe = describe};
 
 /* ---- the subject ---- */
 
@@ -224,8 +223,7 @@ FUZZ_NO_COVERAGE static void run_reset(void) {
     m.peak = m.fallback_live;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    fuzz_begin(data, size);
+static int run_input(const uint8_t *data, size_t size) {
     cursor c = cursor_make(data, size);
     config cfg = decode_config(&c);
     uint8_t *heap = backing + SF_FALLBACK_AT;
@@ -271,3 +269,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     harness_end();
     return 0;
 }
+
+const fuzz_target_info fuzz_target = {
+    .name = "stack_fallback", .format_version = 1, .run = run_input, .describe = describe};

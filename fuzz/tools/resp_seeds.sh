@@ -28,7 +28,9 @@ mkdir -p "$parse_dir" "$split_dir"
 seed() {
   local name=$1 config=$2 stream=$3
   local c
-  c=$(printf '\\x%02x' "$config")
+  # Every input starts with its format version byte (fuzz/drivers/fuzz_target.h):
+  # resp_parse and resp_split read format version 1.
+  c='\x01'$(printf '\\x%02x' "$config")
   printf "$c$stream" >"$parse_dir/$name"
   printf "$c"'\x00'"$stream" >"$split_dir/$name-whole"
   printf "$c"'\x05\x01\x00\x02\x00\x03\x00\x05\x00\x08\x00'"$stream" >"$split_dir/$name-cuts"
