@@ -2,6 +2,7 @@
  * nothing is ever read past the end. */
 #include "test_support.h"
 
+#include "harness/choice.h"
 #include "harness/cursor.h"
 
 static void test_reads_little_endian_then_zero_past_end(void **state) {
@@ -67,6 +68,27 @@ static void test_empty_input(void **state) {
     assert_int_equal(cursor_bytes(&c, 4, &s), 0);
 }
 
+static void test_choice_assigned_ids_and_refusal(void **state) {
+    (void)state;
+    static const char *const names[] = {"alloc", "resize", "free"};
+    const choice_table table = CHOICE_TABLE(names, 8);
+    /* 9 % 8 = 1 (resize); 2 (free); 3 is unassigned: refused, and the cursor remembers. */
+    const uint8_t bytes[] = {9, 2, 3, 0};
+    cursor c = cursor_make(bytes, sizeof bytes);
+    assert_int_equal(choice_read(&c, &table), 1);
+    assert_string_equal(choice_name(&table, 1), "resize");
+    assert_int_equal(choice_read(&c, &table), 2);
+    assert_false(c.refused);
+    assert_int_equal(choice_read(&c, &table), CHOICE_REFUSED);
+    assert_true(c.refused);
+    assert_int_equal(c.refused_id, 3);
+    assert_string_equal(choice_name(&table, CHOICE_REFUSED), "unassigned");
+    /* Refusal is sticky; an exhausted cursor chooses entry 0. */
+    assert_int_equal(choice_read(&c, &table), 0);
+    assert_int_equal(choice_read(&c, &table), 0);
+    assert_true(c.refused);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reads_little_endian_then_zero_past_end),
@@ -75,6 +97,7 @@ int main(void) {
         cmocka_unit_test(test_full_range_returns_raw_u32),
         cmocka_unit_test(test_bytes_are_a_clipped_slice),
         cmocka_unit_test(test_empty_input),
+        cmocka_unit_test(test_choice_assigned_ids_and_refusal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

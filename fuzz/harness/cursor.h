@@ -42,11 +42,15 @@ typedef struct cursor {
     const uint8_t *data;
     size_t len;
     size_t pos;
+    /* Set by choice_read (harness/choice.h) when the input names an unassigned table id:
+     * the input is refused as a whole (the target returns -1). */
+    bool refused;
+    uint32_t refused_id;
 } cursor;
 
 FUZZ_NO_COVERAGE static inline cursor cursor_make(const uint8_t *data, size_t len) {
     ST_ASSERT(data != NULL || len == 0);
-    return (cursor){.data = data, .len = len, .pos = 0};
+    return (cursor){.data = data, .len = len, .pos = 0, .refused = false, .refused_id = 0};
 }
 
 FUZZ_NO_COVERAGE static inline bool cursor_empty(const cursor *c) { return c->pos >= c->len; }
