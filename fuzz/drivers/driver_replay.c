@@ -96,7 +96,13 @@ static int run_file(const char *path) {
         failed = 1;
     } else {
         if (!quiet) fprintf(stderr, "replay: %s (%zu bytes)\n", path, len);
-        LLVMFuzzerTestOneInput(data, len);
+        if (LLVMFuzzerTestOneInput(data, len) != 0) {
+            /* -1: the target refused the input (an unassigned choice id, harness/choice.h). */
+            fprintf(stderr, "replay: %s: refused by target '%s': it names a choice id that "
+                            "format version %u does not assign (see --describe)\n",
+                    path, fuzz_target.name, fuzz_target.format_version);
+            failed = 1;
+        }
     }
     current_path[0] = '\0';
     free(data);
