@@ -1,7 +1,7 @@
 # The fuzzing half of ci/nightly (sourced after ci/lib.sh and ci/lib_triage.sh): time
 # shares, the per-target libFuzzer-then-AFL++ pipeline, and the working corpus's merge.
 # Triage, coverage, plots and the report are in ci/lib_nightly_report.sh.
-source "$(dirname "${BASH_SOURCE[0]}")/lib_nightly_report.sh"
+source "$STASIS_ROOT/ci/lib_nightly_report.sh"
 
 # Shortest run an engine is given, whatever the weights say (start-up and calibration).
 NIGHTLY_ENGINE_SECONDS_MIN=5

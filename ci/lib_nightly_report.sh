@@ -140,4 +140,4 @@ promote_candidates() {
   say "review with git status; a regression must pass once its bug is fixed (ctest replays it)"
 }
 
-source "$(dirname "${BASH_SOURCE[0]}")/lib_nightly_coverage.sh"
+source "$STASIS_ROOT/ci/lib_nightly_coverage.sh"

@@ -83,7 +83,7 @@ failure_description() {
 
 # The first sanitizer or check report with its stack, for printing (at most 60 lines).
 failure_report_excerpt() {
-  grep -a -v -E '^(INFO:|MS: |#[0-9]+ |Running: |Executed |base unit|[A-Za-z0-9+/]{40,}=*$)' "$1" \
+  grep -a -v -E '^(INFO:|MS: |#[0-9]+[[:space:]]+(INITED|NEW|REDUCE|pulse|DONE|RELOAD|READ)|Running: |Executed |base unit|[A-Za-z0-9+/]{40,}=*$)' "$1" \
     | awk '/^(check: |==[0-9]+==ERROR|.*runtime error: |.*assertion failed: |==== fuzz target)/ { on = 1 }
            on' | head -n 60
 }

@@ -4,8 +4,6 @@
 # that still fails the same way, report it as new and exit 1; once promoted, the same
 # failures are known and a re-triage exits 0. Tracked files stay as they were.
 source "$(dirname "$0")/support_ci.sh"
-source ci/lib.sh
-source ci/lib_triage.sh
 canary=fixed_buffer_free_any
 t=fixed_buffer
 expect=$(awk -v c="$canary" '$1 == c { $1 = ""; $2 = ""; sub(/^  /, ""); print }' fuzz/canaries.txt)
@@ -27,10 +25,12 @@ cand=$run/candidates/$t/$name
 [ "$(stat -c %s "$cand")" -le "$(stat -c %s "$cand.orig")" ] || fail "the candidate is larger than the original"
 grep -q '^  #0 ' "$cand.txt" || fail "no decoded operations in $cand.txt"
 grep -q "^signature: $sig\$" "$cand.txt" || fail "signature missing from $cand.txt"
-reproduce_once "build/libfuzzer/fuzz/fuzz_${t}_canary_$canary" "$t" "$cand" "$scratch/candidate.log" \
-  && fail "the candidate passes the canary build"
-grep -qF -- "$expect" "$scratch/candidate.log" || fail "the candidate fails otherwise than '$expect'"
-pass "candidate ($(stat -c %s "$cand") of $(stat -c %s "$cand.orig") bytes) fails the canary build the same way"
+run_clean repro-candidate 1 ci/repro --runs 2 --canary "$canary" "$cand"
+grep -q '^== reproduced 2 of 2$' "$scratch/repro-candidate.log" || fail "ci/repro did not reproduce the candidate twice"
+grep -qF -- "$expect" "$scratch/repro-candidate.log" || fail "ci/repro's report lacks '$expect'"
+grep -q "^== signature: $sig\$" "$scratch/repro-candidate.log" || fail "ci/repro gives another signature"
+run_clean repro-normal 0 ci/repro "$t" "$cand"
+pass "candidate ($(stat -c %s "$cand") of $(stat -c %s "$cand.orig") bytes) fails the canary build the same way, passes the normal one"
 
 grep -q "^| $t | .* | \[png\](plots/$t.png) |\$" "$run/report.md" || fail "report.md lacks the target's row"
 [ "$(head -c 4 "$run/plots/$t.png" | od -An -c | tr -d ' ')" = '211PNG' ] || fail "plot is not a PNG"
