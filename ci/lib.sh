@@ -107,3 +107,8 @@ libfuzzer_merge() {
   build/libfuzzer/fuzz/fuzz_"$target" -merge=1 $(libfuzzer_flags "$target" | grep -v -- '^-dict=') \
     "$dest" "$@" >"$log" 2>&1
 }
+
+# Prints a script's leading comment block (its usage), without the '#'.
+usage_of() {
+  awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$STASIS_ROOT/ci/$(basename "$1")"
+}

@@ -3,6 +3,7 @@
 # find it, deduplicate its different inputs into one failure, minimise it into a candidate
 # that still fails the same way, report it as new and exit 1; once promoted, the same
 # failures are known and a re-triage exits 0. Tracked files stay as they were.
+# ctest-label: nightly
 source "$(dirname "$0")/support_ci.sh"
 canary=fixed_buffer_free_any
 t=fixed_buffer

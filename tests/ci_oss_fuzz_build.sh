@@ -4,6 +4,7 @@
 # provides (Docker does not run here), with each target's seed zip, options and dictionary;
 # each binary then runs briefly on its own seed zip (a coverage build runs it once, -runs=0,
 # and must write a profile). STASIS_TEST_SANITIZERS="address" narrows it while developing.
+# ctest-label: nightly
 source "$(dirname "$0")/support_ci.sh"
 source ci/lib.sh
 
