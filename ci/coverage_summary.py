@@ -67,6 +67,8 @@ def main():
     print("|---|---|---|---|---|---|---|")
     for name in sorted(files):
         d = files[name]
+        if d["LF"] == 0 and d["FNF"] == 0:
+            continue  # a header with nothing to run (declarations only)
         print("| %s | %d/%d | %s | %d/%d | %s | %d/%d | %s |" % (
             name, d["LH"], d["LF"], pct(d["LH"], d["LF"]), d["BRH"], d["BRF"],
             pct(d["BRH"], d["BRF"]), d["FNH"], d["FNF"], pct(d["FNH"], d["FNF"])))

@@ -28,7 +28,8 @@ coverage_report() {
 }
 
 # One PNG per target: edges against time, libFuzzer (its cov:, from the status lines) then
-# AFL++ (edges_found, from plot_data), on the target's own timeline.
+# AFL++ (edges_found, from plot_data, which AFL++ 4.04c writes only after its first minute:
+# a shorter phase gives one point), on the target's own timeline.
 plot_target() {
   local t=$1 dir=$run_dir/targets/$1 out=$run_dir/plots
   mkdir -p "$out"
