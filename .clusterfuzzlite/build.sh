@@ -16,15 +16,12 @@ if [ "${SANITIZER:-}" = undefined ]; then
   cflags="$cflags -fno-sanitize=unsigned-integer-overflow"
 fi
 
-targets=()
-for f in "$root"/fuzz/targets/fuzz_*.c; do
-  name=$(basename "$f" .c)
-  targets+=("${name#fuzz_}")
-done
-
 cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER="$CC" -DCMAKE_C_FLAGS="$cflags" \
   -DCMAKE_BUILD_TYPE=None -DSTASIS_FUZZ_ENGINE=external \
   -DSTASIS_LIB_FUZZING_ENGINE="$LIB_FUZZING_ENGINE" -DSTASIS_IO=OFF -DSTASIS_TESTS=OFF
+# The targets this configuration has (fuzz/CMakeLists.txt finds fuzz/targets/fuzz_*.c).
+IFS=';' read -r -a targets <<<"$(sed -n 's/^STASIS_FUZZ_TARGETS:INTERNAL=//p' "$build/CMakeCache.txt")"
+[ ${#targets[@]} -gt 0 ] || { echo "build.sh: CMake found no fuzz targets" >&2; exit 1; }
 cmake --build "$build" -j"$(nproc)" --target $(printf 'fuzz_%s ' "${targets[@]}")
 
 for t in "${targets[@]}"; do

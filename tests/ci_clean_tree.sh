@@ -36,3 +36,7 @@ pass "ci/corpus minimize: $line"
 
 run_clean repro-seed 0 ci/repro "corpus/$t/$(ls "corpus/$t" | head -n 1)"
 run_clean fuzz-bad-option 2 ci/fuzz --seconds x
+run_clean nightly-bad-target 2 ci/nightly --hours 0.01 --targets "$t,nosuch"
+grep -q 'no such target: nosuch' "$scratch/nightly-bad-target.log" || fail "ci/nightly: no message for a bad target"
+run_clean nightly-bad-hours 2 ci/nightly --hours soon
+run_clean repro-no-file 2 ci/repro "$t" "$scratch/no-such-file"
