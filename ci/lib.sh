@@ -2,7 +2,14 @@
 # in the tree and building a preset; nothing here changes tracked files.
 
 STASIS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Where the command was started: relative paths the user gives are resolved against it.
+STASIS_CALLER_DIR=$PWD
 cd "$STASIS_ROOT"
+
+# The working corpus: what the fuzzers grow, outside the tracked tree and kept across runs
+# (each run starts where the last stopped). corpus/<target>/ holds only the reviewed seeds.
+STASIS_CORPUS_DIR=${STASIS_CORPUS_DIR:-$STASIS_ROOT/build/corpus}
+case $STASIS_CORPUS_DIR in /*) ;; *) STASIS_CORPUS_DIR=$(cd "$STASIS_CALLER_DIR" && realpath -m "$STASIS_CORPUS_DIR") ;; esac
 
 # At most two fuzzer processes at once: the reference machine has two cores.
 STASIS_FUZZ_JOBS_MAX=2
@@ -19,6 +26,28 @@ build_preset() {
     cat "$log" >&2
     die "building preset '$preset' failed (log above, also in $log)"
   fi
+}
+
+# A path the user gave, made absolute against the directory the command was started in.
+caller_path() {
+  case $1 in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$STASIS_CALLER_DIR/$1" ;; esac
+}
+
+# The working corpus of a target, created (and seeded from corpus/<target>/ the first time,
+# so AFL++'s -i and a bare folder both start from the seeds).
+working_corpus() {
+  local dir="$STASIS_CORPUS_DIR/$1"
+  if [ ! -d "$dir" ]; then
+    mkdir -p "$dir"
+    [ -d "corpus/$1" ] && find "corpus/$1" -maxdepth 1 -type f -exec cp -t "$dir" {} +
+  fi
+  printf '%s\n' "$dir"
+}
+
+# Number of regular files in a folder (0 if it does not exist).
+count_files() {
+  [ -d "$1" ] || { echo 0; return; }
+  find "$1" -maxdepth 1 -type f | wc -l
 }
 
 # Every fuzz target's name, from fuzz/targets/fuzz_<name>.c.
@@ -57,3 +86,29 @@ all_canaries() {
 
 # Symbolised stacks from the sanitizers.
 export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-$(command -v llvm-symbolizer-14 || command -v llvm-symbolizer || true)}
+
+# Coverage of folders of inputs under the libfuzzer build, as "edges features": each input
+# run once (-runs=0 runs the given corpora and stops), read from libFuzzer's INITED line.
+corpus_coverage() {
+  local target=$1; shift
+  local dirs=() d
+  for d in "$@"; do [ -d "$d" ] && [ -n "$(ls -A "$d")" ] && dirs+=("$d"); done
+  [ ${#dirs[@]} -gt 0 ] || { echo "0 0"; return; }
+  build/libfuzzer/fuzz/fuzz_"$target" -runs=0 $(libfuzzer_flags "$target" | grep -v -- '^-dict=') \
+    "${dirs[@]}" 2>&1 | awk '/INITED|DONE/ {
+      for (i = 1; i < NF; i++) { if ($i == "cov:") c = $(i+1); if ($i == "ft:") f = $(i+1) } }
+      END { print (c == "" ? 0 : c), (f == "" ? 0 : f) }'
+}
+
+# libFuzzer's -merge=1 of folders into DEST (only inputs adding features are copied).
+# The merge needs no per-input timeout beyond the target's own.
+libfuzzer_merge() {
+  local target=$1 dest=$2 log=$3; shift 3
+  build/libfuzzer/fuzz/fuzz_"$target" -merge=1 $(libfuzzer_flags "$target" | grep -v -- '^-dict=') \
+    "$dest" "$@" >"$log" 2>&1
+}
+
+# Prints a script's leading comment block (its usage), without the '#'.
+usage_of() {
+  awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$STASIS_ROOT/ci/$(basename "$1")"
+}

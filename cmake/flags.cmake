@@ -40,8 +40,15 @@ elseif(STASIS_FUZZ_ENGINE STREQUAL "afl")
   # One binary serves `afl-fuzz -c 0`: CMPLOG instrumentation is compiled in. Set through
   # the launcher so that a bare `cmake --build` keeps it, not only a build preset.
   set(CMAKE_C_COMPILER_LAUNCHER env AFL_LLVM_CMPLOG=1 AFL_QUIET=1)
+elseif(STASIS_FUZZ_ENGINE STREQUAL "external")
+  # OSS-Fuzz and ClusterFuzzLite: the environment's CFLAGS (sanitizer, -fsanitize=fuzzer-no-link
+  # or coverage) arrive as CMAKE_C_FLAGS, and the fuzz binaries link $LIB_FUZZING_ENGINE.
+  set(STASIS_LIB_FUZZING_ENGINE "" CACHE STRING "How fuzz binaries link the engine ($LIB_FUZZING_ENGINE)")
+  if(STASIS_LIB_FUZZING_ENGINE STREQUAL "")
+    message(FATAL_ERROR "STASIS_FUZZ_ENGINE=external needs STASIS_LIB_FUZZING_ENGINE")
+  endif()
 elseif(NOT STASIS_FUZZ_ENGINE STREQUAL "none")
-  message(FATAL_ERROR "STASIS_FUZZ_ENGINE must be none, libfuzzer or afl")
+  message(FATAL_ERROR "STASIS_FUZZ_ENGINE must be none, libfuzzer, afl or external")
 endif()
 
 if(STASIS_COVERAGE)

@@ -4,7 +4,8 @@
 # drivers' entry point (drivers/driver_entry.c) checks the version byte and runs it. Each
 # becomes, depending on STASIS_FUZZ_ENGINE:
 #   replay_<name>   plain main that runs files and folders (every configuration)
-#   fuzz_<name>     libFuzzer binary (libfuzzer) or AFL++ persistent binary (afl)
+#   fuzz_<name>     libFuzzer binary (libfuzzer), AFL++ persistent binary (afl), or a binary
+#                   linked with OSS-Fuzz's $LIB_FUZZING_ENGINE (external)
 # Canaries (fuzz/canaries.txt) are the core library rebuilt with one planted bug, plus the
 # replay (and, under libfuzzer, fuzz) binary of the target that must find it.
 
@@ -40,6 +41,11 @@ function(stasis_add_fuzz_binaries name core suffix)
     set_source_files_properties(${PROJECT_SOURCE_DIR}/fuzz/drivers/driver_afl.c PROPERTIES
         COMPILE_OPTIONS "-Wno-error;-Wno-pedantic;-Wno-conversion;-Wno-sign-conversion;-Wno-missing-prototypes;-Wno-cast-qual;-Wno-strict-prototypes")
     target_link_libraries(fuzz_${name}${suffix} PRIVATE stasis_fuzz_common ${core} ${extra})
+  elseif(STASIS_FUZZ_ENGINE STREQUAL "external")
+    add_executable(fuzz_${name}${suffix} ${src})
+    stasis_target_flags(fuzz_${name}${suffix})
+    separate_arguments(engine UNIX_COMMAND "${STASIS_LIB_FUZZING_ENGINE}")
+    target_link_libraries(fuzz_${name}${suffix} PRIVATE stasis_fuzz_common ${core} ${extra} ${engine})
   endif()
 endfunction()
 

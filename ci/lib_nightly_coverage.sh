@@ -1,0 +1,108 @@
+# Coverage, plots and report.md for ci/nightly (sourced by ci/lib_nightly_report.sh).
+
+# Source-based coverage of src/ reached by every target's corpora (working corpus, seeds,
+# regressions), replayed through the coverage preset's replay binaries: llvm-cov HTML, the
+# per-file summary (lines, branches, functions) and the totals, in $run_dir/coverage/.
+coverage_report() {
+  local cov=$run_dir/coverage t bin objects=()
+  rm -rf "$cov"
+  mkdir -p "$cov/profraw"
+  for t in "${targets[@]}"; do
+    bin=build/coverage/fuzz/replay_$t
+    [ -x "$bin" ] || continue
+    local corpora=("$(nightly_corpus "$t")")
+    [ -d "corpus/$t" ] && corpora+=("corpus/$t")
+    [ -d "corpus/regressions/$t" ] && corpora+=("corpus/regressions/$t")
+    LLVM_PROFILE_FILE=$cov/profraw/$t.profraw "$bin" --quiet "${corpora[@]}" >"$cov/$t.replay.log" 2>&1 \
+      || say "  coverage: an input of $t fails in the plain build (see $cov/$t.replay.log)"
+    [ -f "$cov/profraw/$t.profraw" ] && objects+=(-object "$bin")
+  done
+  [ ${#objects[@]} -gt 0 ] || { say "  coverage: no profile written"; return; }
+  llvm-profdata-14 merge -sparse "$cov"/profraw/*.profraw -o "$cov/merged.profdata"
+  local args=(-instr-profile="$cov/merged.profdata" "${objects[@]:1}")
+  llvm-cov-14 show -format=html -output-dir="$cov/html" -show-branches=count \
+    -show-line-counts-or-regions "${args[@]}" "$STASIS_ROOT/src" >/dev/null
+  llvm-cov-14 report "${args[@]}" "$STASIS_ROOT/src" >"$cov/report.txt"
+  llvm-cov-14 export -format=lcov "${args[@]}" "$STASIS_ROOT/src" >"$cov/coverage.lcov"
+  python3 ci/coverage_summary.py "$cov/coverage.lcov" "$STASIS_ROOT/" >"$cov/summary.md"
+}
+
+# One PNG per target: edges against time, libFuzzer (its cov:, from the status lines) then
+# AFL++ (edges_found, from plot_data, which AFL++ 4.04c writes only after its first minute:
+# a shorter phase gives one point), on the target's own timeline.
+plot_target() {
+  local t=$1 dir=$run_dir/targets/$1 out=$run_dir/plots
+  mkdir -p "$out"
+  local start lf_seconds plots=()
+  start=$(cat "$dir/lf/start" 2>/dev/null || echo 0)
+  lf_seconds=$(cat "$dir/lf/seconds" 2>/dev/null || echo 0)
+  if [ -s "$dir/lf/plot.raw" ]; then
+    awk -v s="$start" '{ printf "%.1f %d\n", $1 - s, $2 }' "$dir/lf/plot.raw" >"$out/$t.libfuzzer.dat"
+    plots+=("'$out/$t.libfuzzer.dat' using 1:2 with steps lw 2 title 'libFuzzer (cov)'")
+  fi
+  local plot_data=$dir/afl/out/s1/plot_data
+  if [ -s "$plot_data" ]; then
+    # relative_time is the first column and edges_found the last (AFL++ 4.x plot_data).
+    awk -F ', *' -v o="$lf_seconds" '!/^#/ { printf "%d %d\n", $1 + o, $NF }' "$plot_data" >"$out/$t.afl.dat"
+    plots+=("'$out/$t.afl.dat' using 1:2 with linespoints lw 2 pt 7 ps 0.6 title 'AFL++ (edges_found)'")
+  fi
+  [ ${#plots[@]} -gt 0 ] || return 0
+  local joined
+  joined=$(printf '%s, ' "${plots[@]}")
+  gnuplot <<EOF
+set terminal pngcairo size 800,400 noenhanced
+set output '$out/$t.png'
+set title '$t: edges over time (each engine counts its own instrumentation)'
+set xlabel 'seconds'
+set ylabel 'edges'
+set key bottom right
+set grid
+plot ${joined%, }
+EOF
+}
+
+plot_all() {
+  local t
+  for t in "${targets[@]}"; do plot_target "$t" || say "  plot for $t failed"; done
+}
+
+# report.md: the run, per-target figures, failures, coverage.
+write_report() {
+  local t
+  printf '# Nightly fuzzing run %s\n\n' "$(basename "$run_dir")"
+  printf 'Command: `ci/nightly --hours %s --jobs %s%s`; targets: %s.\n\n' "$hours" "$jobs" \
+    "${canary:+ --canary $canary}" "${targets[*]}"
+  printf '## Targets\n\n'
+  printf '| target | weight | libFuzzer s | runs | exec/s | edges | AFL++ s | execs | exec/s | edges | working corpus start / merged / minimised | failure inputs | unique | plot |\n'
+  printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+  for t in "${targets[@]}"; do
+    local dir=$run_dir/targets/$t
+    read -r ls lr lx le <<<"$(lf_stats "$t")"
+    read -r as ar ax ae <<<"$(afl_stats "$t")"
+    local inputs unique plot=-
+    inputs=$(awk -F '\t' -v t="$t" '$1 == t { n += $3 } END { print n + 0 }' "$run_dir/failures.tsv")
+    unique=$(awk -F '\t' -v t="$t" '$1 == t' "$run_dir/failures.tsv" | wc -l)
+    [ -f "$run_dir/plots/$t.png" ] && plot="[png](plots/$t.png)"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s / %s | %s | %s | %s |\n' \
+      "$t" "$(weight_of "$t")" "$ls" "$lr" "$lx" "$le" "$as" "$ar" "$ax" "$ae" \
+      "$(cat "$dir/corpus.start" 2>/dev/null || echo -)" "$(cat "$dir/corpus.merged" 2>/dev/null || echo -)" \
+      "$(cat "$dir/corpus.minimized" 2>/dev/null || echo -)" "$inputs" "$unique" "$plot"
+  done
+  printf '\nEdges are each engine'"'"'s own count (libFuzzer: `cov:` of the libfuzzer build; AFL++:\n'
+  printf '`edges_found` of the afl build): compare a target with itself over time, not the engines.\n\n'
+  printf '## Failures\n\n'
+  if [ ! -s "$run_dir/failures.tsv" ]; then
+    printf 'None.\n\n'
+  else
+    printf '| target | candidate | inputs | status | engines | description |\n|---|---|---|---|---|---|\n'
+    awk -F '\t' '{ printf "| %s | [%s](candidates/%s/%s.txt) | %s | %s | %s | `%s` |\n",
+                   $1, $2, $1, $2, $3, $4, $5, $7 }' "$run_dir/failures.tsv"
+    printf '\nEach candidate is minimised (the original is kept as `.orig`); its `.txt` has the\n'
+    printf 'signature, the decoded operations and the report. `ci/nightly --promote %s` copies\n' "$run_dir"
+    printf 'them into corpus/regressions/ and records their signatures as known.\n\n'
+  fi
+  printf '## Coverage\n\n'
+  printf 'Every target'"'"'s working corpus, seeds and regressions replayed in the `coverage` build:\n'
+  printf '[HTML](coverage/html/index.html), [llvm-cov report](coverage/report.txt).\n\n'
+  if [ -f "$run_dir/coverage/summary.md" ]; then cat "$run_dir/coverage/summary.md"; else printf 'Not produced.\n'; fi
+}
