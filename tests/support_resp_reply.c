@@ -9,10 +9,10 @@
 #include "alloc/stasis_assert.h"
 
 /* Deeper than any reply the engine writes (COMMAND INFO nests five arrays). */
-#define REPLY_DEPTH_MAX 8u
+#define REPLY_DEPTH_MAX       8u
 #define REPLY_SHOWN_MAX_BYTES 512u
 
-static bool say(char *why, const char *fmt, ...) {
+__attribute__((format(printf, 2, 3))) static bool say(char *why, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(why, RESP_REPLY_WHY_MAX, fmt, ap);
@@ -31,7 +31,8 @@ static bool expect_text(const char *b, size_t len, size_t *at, const char *text,
     return true;
 }
 
-static bool expect_line(const char *b, size_t len, size_t *at, char type, const char *fmt, ...) {
+__attribute__((format(printf, 5, 6))) static bool expect_line(const char *b, size_t len, size_t *at,
+                                                              char type, const char *fmt, ...) {
     char line[64];
     line[0] = type;
     va_list ap;
@@ -61,9 +62,7 @@ static bool match(const redisReply *r, const char *b, size_t len, size_t *at, un
              expect_text(b, len, at, r->str, r->len, why) &&
              expect_text(b, len, at, "\r\n", 2, why);
         break;
-    case REDIS_REPLY_INTEGER:
-        ok = expect_line(b, len, at, ':', "%lld\r\n", r->integer);
-        break;
+    case REDIS_REPLY_INTEGER: ok = expect_line(b, len, at, ':', "%lld\r\n", r->integer); break;
     case REDIS_REPLY_NIL: /* hiredis reads both null forms as NIL */
         ok = expect_line(b, len, at, '$', "-1\r\n") || expect_line(b, len, at, '*', "-1\r\n");
         break;
@@ -77,8 +76,7 @@ static bool match(const redisReply *r, const char *b, size_t len, size_t *at, un
         for (size_t i = 0; ok && i < r->elements; i++)
             ok = match(r->element[i], b, len, at, depth + 1, why);
         return ok;
-    default:
-        return say(why, "reply type %d is not RESP2", r->type);
+    default: return say(why, "reply type %d is not RESP2", r->type);
     }
     if (!ok && why[0] == '\0') say(why, "value at offset %zu is not in canonical form", start);
     return ok;

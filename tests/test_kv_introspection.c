@@ -15,13 +15,13 @@ KV_HARNESS_FIXTURES
 /* The commands stasis offers, in table order (COMMAND LIST's order). */
 #define COMMAND_COUNT 57u
 static const char *const command_names[COMMAND_COUNT] = {
-    "get",    "set",      "setnx",    "getset",   "getdel",    "mget",     "mset",   "msetnx",
-    "append", "strlen",   "getrange", "setrange", "incr",      "decr",     "incrby", "decrby",
-    "del",    "unlink",   "exists",   "type",     "rename",    "keys",     "scan",   "expire",
-    "pexpire", "expireat", "pexpireat", "ttl",    "pttl",      "persist",  "lpush",  "rpush",
-    "llen",   "lpushx",   "rpushx",   "lpop",     "rpop",      "lrange",   "lindex", "lset",
-    "lrem",   "ltrim",    "linsert",  "lpos",     "ping",      "echo",     "quit",   "auth",
-    "hello",  "select",   "dbsize",   "flushall", "flushdb",   "time",     "info",   "config",
+    "get",     "set",      "setnx",     "getset",   "getdel",  "mget",    "mset",   "msetnx",
+    "append",  "strlen",   "getrange",  "setrange", "incr",    "decr",    "incrby", "decrby",
+    "del",     "unlink",   "exists",    "type",     "rename",  "keys",    "scan",   "expire",
+    "pexpire", "expireat", "pexpireat", "ttl",      "pttl",    "persist", "lpush",  "rpush",
+    "llen",    "lpushx",   "rpushx",    "lpop",     "rpop",    "lrange",  "lindex", "lset",
+    "lrem",    "ltrim",    "linsert",   "lpos",     "ping",    "echo",    "quit",   "auth",
+    "hello",   "select",   "dbsize",    "flushall", "flushdb", "time",    "info",   "config",
     "command",
 };
 
@@ -49,7 +49,8 @@ static void assert_array(const redisReply *r, size_t elements) {
 }
 
 static void assert_prefix(const char *reply, const char *prefix) {
-    if (strncmp(reply, prefix, strlen(prefix)) != 0) fail_msg("%s\ndoes not begin with\n%s", reply, prefix);
+    if (strncmp(reply, prefix, strlen(prefix)) != 0)
+        fail_msg("%s\ndoes not begin with\n%s", reply, prefix);
 }
 
 /* The table entry for a top-level command, and its family. */
@@ -277,7 +278,7 @@ static void test_info_limits_section_is_the_configuration(void **state) {
 /* Every line of INFO is a section header, a field:value or the blank line ending a section. */
 static void test_info_sections_in_order(void **state) {
     (void)state;
-    static const char *const sections[] = {"# Server", "# Clients", "# Memory",
+    static const char *const sections[] = {"# Server", "# Clients",  "# Memory",
                                            "# Stats",  "# Keyspace", "# Limits"};
     assert_string_equal(KV_CMD(h, "SET", "k", "v"), "+OK\r\n");
     redisReply *r = tree(KV_CMD(h, "INFO"));
@@ -294,7 +295,8 @@ static void test_info_sections_in_order(void **state) {
             assert_string_equal(line, sections[next++]);
         } else if (n > 1) {
             const char *colon = strchr(line, ':');
-            if (colon == NULL || colon == line || colon[1] == '\0') fail_msg("INFO line '%s'", line);
+            if (colon == NULL || colon == line || colon[1] == '\0')
+                fail_msg("INFO line '%s'", line);
         }
         blank_before = n == 1;
     }

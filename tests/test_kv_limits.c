@@ -300,12 +300,10 @@ static void test_client_name_size_max(void **state) {
 int main(void) {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, open_harness, close_harness)
     const struct CMUnitTest tests[] = {
-        T(test_key_size_max),           T(test_value_size_max),
-        T(test_list_length_max),        T(test_keys_max),
-        T(test_data_budget_bytes),      T(test_reply_size_max),
-        T(test_command_args_max),       T(test_command_args_max_inline),
-        T(test_bulk_size_max),          T(test_inline_size_max),
-        T(test_request_size_max),       T(test_client_name_size_max),
+        T(test_key_size_max),     T(test_value_size_max),          T(test_list_length_max),
+        T(test_keys_max),         T(test_data_budget_bytes),       T(test_reply_size_max),
+        T(test_command_args_max), T(test_command_args_max_inline), T(test_bulk_size_max),
+        T(test_inline_size_max),  T(test_request_size_max),        T(test_client_name_size_max),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,8 @@ static void assert_good(const char *reply) {
 static void assert_bad(const char *reply, const char *reason) {
     char why[RESP_REPLY_WHY_MAX];
     assert_false(resp_reply_is_one_value(reply, strlen(reply), why));
-    if (strstr(why, reason) == NULL) fail_msg("%s: why is \"%s\", wanted \"%s\"", reply, why, reason);
+    if (strstr(why, reason) == NULL)
+        fail_msg("%s: why is \"%s\", wanted \"%s\"", reply, why, reason);
 }
 
 static void test_one_value_of_each_type(void **state) {
