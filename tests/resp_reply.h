@@ -19,13 +19,19 @@
 
 #define RESP_REPLY_WHY_MAX 256
 
+typedef enum resp_reply_verdict {
+    RESP_REPLY_ONE_VALUE = 0, /* exactly one complete value, canonical, nothing after it */
+    RESP_REPLY_INCOMPLETE,    /* a value's beginning, well-formed so far (or nothing) */
+    RESP_REPLY_MALFORMED,     /* anything else */
+} resp_reply_verdict;
+
 /*
- * True iff bytes[0, len) is exactly one complete RESP2 value (nested arrays included) in
- * canonical form, with no byte after it. Otherwise false and the reason in why[0,
- * RESP_REPLY_WHY_MAX): incomplete, a protocol error (hiredis's text), trailing bytes, or the
- * offset where the bytes stop matching the value read. O(len).
+ * Whether bytes[0, len) is exactly one complete RESP2 value (nested arrays included) in
+ * canonical form, with no byte after it. Unless it is, the reason is in why[0,
+ * RESP_REPLY_WHY_MAX): empty or incomplete, a protocol error (hiredis's text), trailing
+ * bytes, or the offset where the bytes stop matching the value read. O(len).
  */
-bool resp_reply_is_one_value(const void *bytes, size_t len, char why[RESP_REPLY_WHY_MAX]);
+resp_reply_verdict resp_reply_check(const void *bytes, size_t len, char why[RESP_REPLY_WHY_MAX]);
 
 /*
  * Aborts (printing why and the start of the reply, escaped) unless bytes[0, len) is exactly

@@ -82,31 +82,36 @@ static bool match(const redisReply *r, const char *b, size_t len, size_t *at, un
     return ok;
 }
 
-bool resp_reply_is_one_value(const void *bytes, size_t len, char why[RESP_REPLY_WHY_MAX]) {
+resp_reply_verdict resp_reply_check(const void *bytes, size_t len, char why[RESP_REPLY_WHY_MAX]) {
     why[0] = '\0';
-    if (len == 0) return say(why, "empty reply");
+    if (len == 0) {
+        say(why, "empty reply");
+        return RESP_REPLY_INCOMPLETE;
+    }
     redisReader *reader = redisReaderCreate();
     ST_ASSERT(reader != NULL);
     ST_ASSERT(redisReaderFeed(reader, bytes, len) == REDIS_OK);
     void *reply = NULL;
-    bool ok = true;
+    resp_reply_verdict verdict = RESP_REPLY_MALFORMED;
     if (redisReaderGetReply(reader, &reply) != REDIS_OK) {
-        ok = say(why, "hiredis: %s", reader->errstr);
+        say(why, "hiredis: %s", reader->errstr);
     } else if (reply == NULL) {
-        ok = say(why, "incomplete: %zu bytes are not one whole value", len);
+        say(why, "incomplete: %zu bytes are not one whole value", len);
+        verdict = RESP_REPLY_INCOMPLETE;
     } else {
         size_t at = 0;
-        ok = match(reply, bytes, len, &at, 0, why);
-        if (ok && at != len) ok = say(why, "%zu trailing bytes after one value", len - at);
+        bool canonical = match(reply, bytes, len, &at, 0, why);
+        if (canonical && at != len) say(why, "%zu trailing bytes after one value", len - at);
+        if (canonical && at == len) verdict = RESP_REPLY_ONE_VALUE;
     }
     if (reply != NULL) freeReplyObject(reply);
     redisReaderFree(reader);
-    return ok;
+    return verdict;
 }
 
 void resp_reply_assert_one_value(const void *bytes, size_t len, const char *what) {
     char why[RESP_REPLY_WHY_MAX];
-    if (resp_reply_is_one_value(bytes, len, why)) return;
+    if (resp_reply_check(bytes, len, why) == RESP_REPLY_ONE_VALUE) return;
     fprintf(stderr, "malformed reply to %s: %s\nreply (%zu bytes): \"", what, why, len);
     const unsigned char *b = bytes;
     for (size_t i = 0; i < len && i < REPLY_SHOWN_MAX_BYTES; i++) {

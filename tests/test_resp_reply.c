@@ -6,14 +6,20 @@
 
 static void assert_good(const char *reply) {
     char why[RESP_REPLY_WHY_MAX];
-    if (!resp_reply_is_one_value(reply, strlen(reply), why)) fail_msg("%s: %s", reply, why);
+    if (resp_reply_check(reply, strlen(reply), why) != RESP_REPLY_ONE_VALUE) {
+        fail_msg("%s: %s", reply, why);
+    }
 }
 
+/* Not one value, for the reason given; a value cut short is told apart from a bad one. */
 static void assert_bad(const char *reply, const char *reason) {
     char why[RESP_REPLY_WHY_MAX];
-    assert_false(resp_reply_is_one_value(reply, strlen(reply), why));
-    if (strstr(why, reason) == NULL)
+    resp_reply_verdict v = resp_reply_check(reply, strlen(reply), why);
+    bool short_of_one = strstr(reason, "incomplete") != NULL || strstr(reason, "empty") != NULL;
+    assert_int_equal(v, short_of_one ? RESP_REPLY_INCOMPLETE : RESP_REPLY_MALFORMED);
+    if (strstr(why, reason) == NULL) {
         fail_msg("%s: why is \"%s\", wanted \"%s\"", reply, why, reason);
+    }
 }
 
 static void test_one_value_of_each_type(void **state) {
