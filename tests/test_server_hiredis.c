@@ -277,6 +277,32 @@ static void test_large_value_both_ways(void **state) {
     server_stop(&s);
 }
 
+/* A reply of exactly reply_size_max bytes ("$1015\r\n" + 1015 bytes + "\r\n") is served,
+ * one byte more is refused and changes nothing, and the server lives on. */
+static void test_reply_of_exactly_reply_size_max(void **state) {
+    (void)state;
+    server_proc s;
+    const char *args[] = {"--reply-size-max=1024", "--value-size-max=2048", NULL};
+    server_start(&s, args);
+    char value[1017];
+    memset(value, 'r', sizeof value);
+    redisContext *c = connect_to(s.port);
+    want_status(c, "OK", "SET at %b", value, (size_t)1015);
+    want_status(c, "OK", "SET past %b", value, (size_t)1016);
+    redisReply *r = run(c, "GETDEL at");
+    assert_int_equal(r->type, REDIS_REPLY_STRING);
+    assert_int_equal(r->len, 1015);
+    freeReplyObject(r);
+    r = run(c, "GETDEL past");
+    assert_int_equal(r->type, REDIS_REPLY_ERROR);
+    assert_string_equal(r->str, "ERR reply exceeds reply_size_max (1024 bytes)");
+    freeReplyObject(r);
+    want_int(c, 0, "EXISTS at");
+    want_int(c, 1016, "STRLEN past");
+    redisFree(c);
+    server_stop(&s);
+}
+
 /* ---- a hang fails in seconds ---- */
 
 static int64_t monotonic_ms(void) {
@@ -322,6 +348,7 @@ int main(void) {
         cmocka_unit_test(test_pipelined_replies_in_order),
         cmocka_unit_test(test_auth_texts),
         cmocka_unit_test(test_large_value_both_ways),
+        cmocka_unit_test(test_reply_of_exactly_reply_size_max),
         cmocka_unit_test(test_a_stopped_server_fails_its_clients_in_seconds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
