@@ -16,30 +16,6 @@
 #include "alloc/reservation.h"
 #include "alloc/stack_fallback.h"
 
-/* Sets `lvalue` to `bad`: `check` must now fail. Puts it back: `check` must hold again. */
-#define ASSERT_CAUGHT(check, lvalue, bad)                                                          \
-    do {                                                                                           \
-        assert_true(check);                                                                        \
-        __typeof__(lvalue) saved_ = (lvalue);                                                      \
-        (lvalue) = (bad);                                                                          \
-        if (check) fail_msg("%s still holds with %s = %s", #check, #lvalue, #bad);                 \
-        (lvalue) = saved_;                                                                         \
-        assert_true(check);                                                                        \
-    } while (0)
-
-/* The same for a corruption only the full walk sees: `quick` still holds meanwhile. */
-#define ASSERT_CAUGHT_BY_FULL(quick, full, lvalue, bad)                                            \
-    do {                                                                                           \
-        assert_true(full);                                                                         \
-        __typeof__(lvalue) saved_ = (lvalue);                                                      \
-        (lvalue) = (bad);                                                                          \
-        if (!(quick))                                                                              \
-            fail_msg("%s fails with %s = %s: not a full-walk case", #quick, #lvalue, #bad);        \
-        if (full) fail_msg("%s still holds with %s = %s", #full, #lvalue, #bad);                   \
-        (lvalue) = saved_;                                                                         \
-        assert_true(full);                                                                         \
-    } while (0)
-
 /* Under ASan: unpoisons [ptr, ptr+len), which the allocator must keep poisoned; `check` must
  * fail. Poisons it again: `check` must hold. Without ASan there is nothing to see. */
 #define ASSERT_POISON_CAUGHT(check, ptr, len)                                                      \

@@ -12,29 +12,10 @@
 
 KV_HARNESS_FIXTURES
 
-/* Sets `lvalue` to `bad`: `check` must now fail. Puts it back: `check` must hold again. */
-#define ASSERT_CAUGHT(check, lvalue, bad)                                                          \
-    do {                                                                                           \
-        assert_true(check);                                                                        \
-        __typeof__(lvalue) saved_ = (lvalue);                                                      \
-        (lvalue) = (bad);                                                                          \
-        if (check) fail_msg("%s still holds with %s = %s", #check, #lvalue, #bad);                 \
-        (lvalue) = saved_;                                                                         \
-        assert_true(check);                                                                        \
-    } while (0)
-
-/* The same for a corruption only the full walk sees: the O(1) check still holds meanwhile. */
-#define ASSERT_CAUGHT_BY_FULL(s, lvalue, bad)                                                      \
-    do {                                                                                           \
-        assert_true(kv_store_invariants_hold_full(s));                                             \
-        __typeof__(lvalue) saved_ = (lvalue);                                                      \
-        (lvalue) = (bad);                                                                          \
-        if (!kv_store_invariants_hold(s)) fail_msg("the O(1) check sees %s = %s", #lvalue, #bad);  \
-        if (kv_store_invariants_hold_full(s))                                                      \
-            fail_msg("the full walk misses %s = %s", #lvalue, #bad);                               \
-        (lvalue) = saved_;                                                                         \
-        assert_true(kv_store_invariants_hold_full(s));                                             \
-    } while (0)
+/* A corruption only the store's full walk sees: its O(1) check still holds meanwhile. */
+#define ASSERT_CAUGHT_BY_STORE_WALK(s, lvalue, bad)                                                \
+    ASSERT_CAUGHT_BY_FULL(kv_store_invariants_hold(s), kv_store_invariants_hold_full(s), lvalue,   \
+                          bad)
 
 static kv_store *filled_store(void) {
     assert_string_equal(KV_CMD(h, "SET", "s", "a string of 20 bytes"), "+OK\r\n");
@@ -68,20 +49,20 @@ static void test_store_full_walk(void **state) {
     kv_record *str = record_of(s, "s");
     kv_record *list = record_of(s, "l");
     kv_record *expiring = record_of(s, "e");
-    ASSERT_CAUGHT_BY_FULL(s, str->value_len, 40);           /* 3 chunks of 16, its chain has 2 */
-    ASSERT_CAUGHT_BY_FULL(s, str->key_len, 17);             /* 2 chunks, its chain has 1 */
-    ASSERT_CAUGHT_BY_FULL(s, str->value_chunks, 3);         /* not what its chain holds */
-    ASSERT_CAUGHT_BY_FULL(s, str->type, 9);                 /* no such type */
-    ASSERT_CAUGHT_BY_FULL(s, list->value_len, 4);           /* 3 elements linked */
-    ASSERT_CAUGHT_BY_FULL(s, list->list_tail, list->value); /* the tail is the head */
-    ASSERT_CAUGHT_BY_FULL(s, expiring->expire_at_ms, KV_NO_EXPIRE); /* expires counts 1 */
+    ASSERT_CAUGHT_BY_STORE_WALK(s, str->value_len, 40);   /* 3 chunks of 16, its chain has 2 */
+    ASSERT_CAUGHT_BY_STORE_WALK(s, str->key_len, 17);     /* 2 chunks, its chain has 1 */
+    ASSERT_CAUGHT_BY_STORE_WALK(s, str->value_chunks, 3); /* not what its chain holds */
+    ASSERT_CAUGHT_BY_STORE_WALK(s, str->type, 9);         /* no such type */
+    ASSERT_CAUGHT_BY_STORE_WALK(s, list->value_len, 4);   /* 3 elements linked */
+    ASSERT_CAUGHT_BY_STORE_WALK(s, list->list_tail, list->value);         /* the tail is the head */
+    ASSERT_CAUGHT_BY_STORE_WALK(s, expiring->expire_at_ms, KV_NO_EXPIRE); /* expires counts 1 */
     /* Two records freed, x (index 3) then y (4, the head of the free list): x marked live
      * again is seen only by the records pool's own full walk. */
     assert_string_equal(KV_CMD(h, "SET", "x", "1"), "+OK\r\n");
     assert_string_equal(KV_CMD(h, "SET", "y", "1"), "+OK\r\n");
     assert_string_equal(KV_CMD(h, "DEL", "x", "y"), ":2\r\n");
-    ASSERT_CAUGHT_BY_FULL(s, s->records.live[3], 1);
-    ASSERT_CAUGHT_BY_FULL(s, s->chunks.next[str->value], CHUNK_NONE); /* a chain cut short */
+    ASSERT_CAUGHT_BY_STORE_WALK(s, s->records.live[3], 1);
+    ASSERT_CAUGHT_BY_STORE_WALK(s, s->chunks.next[str->value], CHUNK_NONE); /* a chain cut short */
 }
 
 static void test_chunk_store_check(void **state) {
