@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "resp_reply.h"
+
 #ifndef STASIS_KV_BINARY
 #error "STASIS_KV_BINARY must name this build's stasis-kv"
 #endif
@@ -184,6 +186,35 @@ void client_expect(int fd, const char *expected) {
     client_read_exact(fd, got, len);
     assert_string_equal(got, expected);
     free(got);
+}
+
+#define REPLY_READ_PIECE_BYTES 65536
+#define REPLY_QUIET_MS         100
+
+char *client_read_reply(int fd, size_t *len) {
+    size_t cap = REPLY_READ_PIECE_BYTES, have = 0;
+    char *buf = malloc(cap + 1);
+    assert_non_null(buf);
+    char why[RESP_REPLY_WHY_MAX];
+    resp_reply_verdict v = RESP_REPLY_INCOMPLETE;
+    while (v == RESP_REPLY_INCOMPLETE) {
+        if (cap - have < REPLY_READ_PIECE_BYTES) {
+            cap *= 2;
+            buf = realloc(buf, cap + 1);
+            assert_non_null(buf);
+        }
+        ssize_t n = recv(fd, buf + have, cap - have, 0);
+        if (n <= 0)
+            fail_msg("recv: %s after %zu bytes of a reply", n == 0 ? "EOF" : strerror(errno), have);
+        have += (size_t)n;
+        v = resp_reply_check(buf, have, why);
+    }
+    if (v == RESP_REPLY_MALFORMED) fail_msg("malformed reply (%zu bytes): %s", have, why);
+    if (!client_silent(fd, REPLY_QUIET_MS))
+        fail_msg("bytes after a complete reply of %zu bytes", have);
+    buf[have] = '\0';
+    *len = have;
+    return buf;
 }
 
 bool client_closed(int fd, int timeout_ms) {

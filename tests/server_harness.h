@@ -56,6 +56,13 @@ void client_read_exact(int fd, void *buf, size_t len);
 /* Reads and compares exactly strlen(expected) bytes. */
 void client_expect(int fd, const char *expected);
 
+/*
+ * Reads one reply: exactly one complete canonical RESP2 value (resp_reply.h), then asserts
+ * that nothing follows it within 100 ms. Returns it in a malloc'd buffer (NUL-terminated;
+ * its length in *len); fails the test on a malformed reply, EOF or timeout.
+ */
+char *client_read_reply(int fd, size_t *len);
+
 /* True iff the server closed the connection (EOF or reset) within timeout_ms, with no
  * more bytes before it. */
 bool client_closed(int fd, int timeout_ms);

@@ -5,8 +5,12 @@
 #       output to OUT_FILE; sets server_pid and port from its "ready on" line (up to 30 s);
 #       returns 1 (the output on stderr) if it never says it.
 #   status_kb PID FIELD                                     a /proc/PID/status field, in kB
+#   cli ARGS...                                             redis-cli -p $port ARGS..., killed
+#       after $client_timeout_s seconds: a server that stops answering fails the check in
+#       seconds instead of hanging the test until CTest's timeout
 
 failures=0
+client_timeout_s=${STASIS_CLIENT_TIMEOUT_S:-10}
 ok() { printf 'ok   %s\n' "$1"; }
 fail() {
   printf 'FAIL %s\n' "$1"
@@ -40,3 +44,5 @@ stasis_start() {
 }
 
 status_kb() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
+
+cli() { timeout "$client_timeout_s" redis-cli -p "$port" "$@"; }

@@ -37,8 +37,6 @@ stasis_start "$work/server.out" "$bin" --seal="$seal" --capacity-policy shared -
   --keys-max 65536 --list-length-max 100000 --connections-max 256 || exit 1
 ok "start (port $port, seal $seal, pid $server_pid)"
 
-cli() { redis-cli -p "$port" "$@"; }
-
 vmsize_before=$(status_kb "$server_pid" VmSize)
 rss_before=$(status_kb "$server_pid" VmRSS)
 printf '     before: VmSize %s kB, VmRSS %s kB\n' "$vmsize_before" "$rss_before"
@@ -54,7 +52,7 @@ sampler_pid=$!
 
 # ---- load ----------------------------------------------------------------------------------
 
-redis-benchmark -p "$port" -c 50 -n "$requests" -r "$keyspace" -d "$value_size" \
+timeout "$((client_timeout_s * 6))" redis-benchmark -p "$port" -c 50 -n "$requests" -r "$keyspace" -d "$value_size" \
   -t set,get,lpush,lpop -q 2>&1 | tr '\r' '\n' | grep -v '^[[:space:]]*$' \
   | grep -v 'rps=' >"$work/bench.out"
 bench_status=${PIPESTATUS[0]}
@@ -85,7 +83,7 @@ bench_keys=$(wc -l <"$work/bench.keys")
 detail="$bench_keys keys"
 check "benchmark keys: between 9000 and $keyspace of them" \
   [ "$bench_keys" -ge 9000 -a "$bench_keys" -le "$keyspace" ]
-bad=$(xargs -n 500 redis-cli -p "$port" --raw MGET <"$work/bench.keys" | grep -cvxE ".{$value_size}")
+bad=$(xargs -n 500 timeout "$client_timeout_s" redis-cli -p "$port" --raw MGET <"$work/bench.keys" | grep -cvxE ".{$value_size}")
 detail="$bad values differ"
 check "benchmark keys: every value has ${value_size} bytes" [ "$bad" -eq 0 ]
 detail="LLEN mylist: $(cli LLEN mylist)"
@@ -109,7 +107,7 @@ check "known keys: DBSIZE grew by $known_keys" [ "$dbsize_after" -eq $((dbsize_b
 for i in $(seq 0 $((known_keys - 1))); do printf 'value-%d-%d\n' "$i" $((i * 7919 % 10007)); done \
   >"$work/known.want"
 for i in $(seq 0 $((known_keys - 1))); do printf 'load:%d\n' "$i"; done \
-  | xargs -n 500 redis-cli -p "$port" --raw MGET >"$work/known.got"
+  | xargs -n 500 timeout "$client_timeout_s" redis-cli -p "$port" --raw MGET >"$work/known.got"
 detail=$(diff "$work/known.want" "$work/known.got" | head -5)
 check "known keys: all $known_keys read back exactly (MGET)" cmp -s "$work/known.want" "$work/known.got"
 bad=0

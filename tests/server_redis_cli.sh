@@ -27,8 +27,6 @@ trap cleanup EXIT
 stasis_start "$work/server.out" "$bin" --seal="$seal" --hash-seed 12345 || exit 1
 ok "start (port $port, seal $seal)"
 
-cli() { redis-cli -p "$port" "$@"; }
-
 # ---- transcripts ---------------------------------------------------------------------------
 
 # transcript NAME < TEXT: TEXT is a redis-cli session: "> COMMAND ARGS" lines (shell words,

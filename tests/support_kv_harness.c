@@ -8,6 +8,7 @@
 #include "alloc/stasis_assert.h"
 #include "kv/layout.h"
 #include "kv/resp_parser.h"
+#include "resp_reply.h"
 
 #define HARNESS_REPLY_CAP_BYTES ((size_t)8 << 20)
 
@@ -98,6 +99,20 @@ static void append_reply(kv_harness *h, const void *bytes, size_t len) {
     h->replies_len += len;
 }
 
+/* Every reply the engine writes is exactly one RESP2 value, whatever the test then looks at;
+ * only a connection closed without a reply (HTTP words) writes nothing. */
+static void assert_one_reply(const kv_harness *h, const resp_arg *argv, uint32_t argc,
+                             const void *reply, size_t len) {
+    if (len == 0 && h->session.close_without_reply) return;
+    char what[80]; /* the command's first two words, for the message */
+    int shown[2] = {0, 0};
+    for (uint32_t i = 0; i < 2 && i < argc; i++)
+        shown[i] = argv[i].len < 32 ? (int)argv[i].len : 32;
+    snprintf(what, sizeof what, "'%.*s %.*s'", shown[0], (const char *)argv[0].ptr, shown[1],
+             argc > 1 ? (const char *)argv[1].ptr : "");
+    resp_reply_assert_one_value(reply, len, what);
+}
+
 /* Runs one command, giving the engine first the configured room, then (on NEEDS_ROOM) the
  * full room a large buffer would give, as the server does. */
 static void run(kv_harness *h, const resp_arg *argv, uint32_t argc) {
@@ -107,6 +122,7 @@ static void run(kv_harness *h, const resp_arg *argv, uint32_t argc) {
         resp_writer_init(&w, h->scratch, room);
         kv_exec r = kv_engine_execute(&h->engine, &h->session, argv, argc, h->now_ms, &w);
         if (r == KV_EXEC_DONE) {
+            assert_one_reply(h, argv, argc, w.buf, w.len);
             append_reply(h, w.buf, w.len);
             return;
         }
@@ -140,6 +156,7 @@ const char *kv_harness_send_bytes(kv_harness *h, const void *bytes, size_t len, 
             char buf[256];
             resp_writer_init(&w, buf, sizeof buf);
             resp_write_protocol_error(&w, &h->parser);
+            resp_reply_assert_one_value(buf, w.len, "a protocol error");
             append_reply(h, buf, w.len);
             h->closed = true;
             break;

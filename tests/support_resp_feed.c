@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "alloc/stasis_assert.h"
+#include "resp_reply.h"
 
 static const resp_limits roomy = {.command_args_max = 1024,
                                   .bulk_size_max = 1 << 20,
@@ -79,6 +80,7 @@ const char *resp_feed(const void *bytes, size_t len, size_t piece, const resp_li
         resp_writer w;
         resp_writer_init(&w, reply, sizeof reply - 1);
         resp_write_protocol_error(&w, &p);
+        resp_reply_assert_one_value(reply, w.len, "a protocol error");
         reply[w.len] = '\0';
         record(out, &at, reply);
     } else if (resp_parser_in_request(&p) || have > 0) {

@@ -3,17 +3,25 @@
  * that needs a large buffer both ways, and the limit's error for one byte over. */
 #include "test_support.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
 #include "server_harness.h"
 
+/* Connecting and every read are bounded (SERVER_WAIT_MS): a server that stops answering
+ * fails the test in seconds with hiredis's "Resource temporarily unavailable". */
 static redisContext *connect_to(int port) {
-    redisContext *c = redisConnect("127.0.0.1", port);
+    const struct timeval wait = {.tv_sec = SERVER_WAIT_MS / 1000};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, wait);
     assert_non_null(c);
     if (c->err) fail_msg("redisConnect: %s", c->errstr);
+    assert_int_equal(redisSetTimeout(c, wait), REDIS_OK);
     return c;
 }
 
@@ -269,6 +277,68 @@ static void test_large_value_both_ways(void **state) {
     server_stop(&s);
 }
 
+/* A reply of exactly reply_size_max bytes ("$1015\r\n" + 1015 bytes + "\r\n") is served,
+ * one byte more is refused and changes nothing, and the server lives on. */
+static void test_reply_of_exactly_reply_size_max(void **state) {
+    (void)state;
+    server_proc s;
+    const char *args[] = {"--reply-size-max=1024", "--value-size-max=2048", NULL};
+    server_start(&s, args);
+    char value[1017];
+    memset(value, 'r', sizeof value);
+    redisContext *c = connect_to(s.port);
+    want_status(c, "OK", "SET at %b", value, (size_t)1015);
+    want_status(c, "OK", "SET past %b", value, (size_t)1016);
+    redisReply *r = run(c, "GETDEL at");
+    assert_int_equal(r->type, REDIS_REPLY_STRING);
+    assert_int_equal(r->len, 1015);
+    freeReplyObject(r);
+    r = run(c, "GETDEL past");
+    assert_int_equal(r->type, REDIS_REPLY_ERROR);
+    assert_string_equal(r->str, "ERR reply exceeds reply_size_max (1024 bytes)");
+    freeReplyObject(r);
+    want_int(c, 0, "EXISTS at");
+    want_int(c, 1016, "STRLEN past");
+    redisFree(c);
+    server_stop(&s);
+}
+
+/* ---- a hang fails in seconds ---- */
+
+static int64_t monotonic_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A server that stops answering (SIGSTOP: the kernel still accepts and buffers) fails the
+ * test's clients within SERVER_WAIT_MS, not at CTest's timeout: hiredis's read times out,
+ * and the raw sockets of server_harness.c carry the same receive timeout. */
+static void test_a_stopped_server_fails_its_clients_in_seconds(void **state) {
+    (void)state;
+    server_proc s;
+    server_start(&s, NULL);
+    redisContext *c = connect_to(s.port);
+    want_status(c, "PONG", "PING");
+    int raw = client_connect(s.port);
+    struct timeval tv = {0};
+    socklen_t tv_len = sizeof tv;
+    assert_int_equal(getsockopt(raw, SOL_SOCKET, SO_RCVTIMEO, &tv, &tv_len), 0);
+    assert_int_equal(tv.tv_sec * 1000 + tv.tv_usec / 1000, SERVER_WAIT_MS);
+    close(raw);
+    assert_int_equal(kill(s.pid, SIGSTOP), 0);
+    int64_t start = monotonic_ms();
+    redisReply *r = redisCommand(c, "PING");
+    int64_t waited = monotonic_ms() - start;
+    assert_int_equal(kill(s.pid, SIGCONT), 0);
+    assert_null(r);
+    assert_int_equal(c->err, REDIS_ERR_IO);
+    assert_true(waited >= SERVER_WAIT_MS - 100);
+    assert_true(waited < 2 * SERVER_WAIT_MS);
+    redisFree(c);
+    server_stop(&s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strings),
@@ -278,6 +348,8 @@ int main(void) {
         cmocka_unit_test(test_pipelined_replies_in_order),
         cmocka_unit_test(test_auth_texts),
         cmocka_unit_test(test_large_value_both_ways),
+        cmocka_unit_test(test_reply_of_exactly_reply_size_max),
+        cmocka_unit_test(test_a_stopped_server_fails_its_clients_in_seconds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

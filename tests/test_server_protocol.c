@@ -5,6 +5,7 @@
 
 #include <sys/socket.h>
 
+#include "kv_harness.h"
 #include "server_harness.h"
 
 static server_proc server;
@@ -254,6 +255,46 @@ static void test_value_one_byte_over_as_a_data_limit(void **state) {
     server_stop(&s);
 }
 
+/* ---- replies that describe the server ---- */
+
+/* The real server's replies (its large-buffer path included: COMMAND and COMMAND DOCS are
+ * bigger than a connection's buffer) are each one well-formed value with nothing after it;
+ * the command table's are byte for byte what the engine alone writes. */
+static void test_introspection_replies_are_one_value_each(void **state) {
+    (void)state;
+    static const char *const same_as_engine[][3] = {
+        {"COMMAND", NULL, NULL},        {"COMMAND", "DOCS", NULL},     {"COMMAND", "LIST", NULL},
+        {"COMMAND", "COUNT", NULL},     {"COMMAND", "INFO", "config"}, {"COMMAND", "HELP", NULL},
+        {"COMMAND", "DOCS", "command"},
+    };
+    kv_config config;
+    kv_harness_config(&config);
+    kv_harness *engine = kv_harness_open(&config);
+    int fd = client_connect(server.port);
+    for (size_t i = 0; i < sizeof same_as_engine / sizeof same_as_engine[0]; i++) {
+        size_t argc = same_as_engine[i][1] == NULL ? 1 : same_as_engine[i][2] == NULL ? 2 : 3;
+        size_t request_len = 0;
+        char *request = resp_command(&request_len, (int)argc, same_as_engine[i], NULL);
+        client_send(fd, request, request_len);
+        free(request);
+        size_t len = 0;
+        char *reply = client_read_reply(fd, &len);
+        const char *want = kv_harness_command(engine, argc, same_as_engine[i]);
+        assert_int_equal(len, kv_harness_reply_len(engine));
+        assert_memory_equal(reply, want, len);
+        free(reply);
+    }
+    kv_harness_close(engine);
+    static const char *const well_formed[] = {"INFO\r\n", "INFO everything\r\n", "CONFIG GET *\r\n",
+                                              "HELLO 2\r\n", "CONFIG HELP\r\n"};
+    for (size_t i = 0; i < sizeof well_formed / sizeof well_formed[0]; i++) {
+        client_send_text(fd, well_formed[i]);
+        size_t len = 0;
+        free(client_read_reply(fd, &len));
+    }
+    close(fd);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pipelined_replies_in_order),
@@ -269,6 +310,7 @@ int main(void) {
         cmocka_unit_test(test_unauthenticated_clients_are_limited),
         cmocka_unit_test(test_value_of_exactly_value_size_max),
         cmocka_unit_test(test_value_one_byte_over_as_a_data_limit),
+        cmocka_unit_test(test_introspection_replies_are_one_value_each),
     };
     return cmocka_run_group_tests(tests, start_default, stop);
 }

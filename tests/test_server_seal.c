@@ -24,12 +24,71 @@ static void test_calls_after_arm_are_counted(void **state) {
     free(sink);
     seal_window_end();
     assert_int_equal(seal_allocation_calls(), before + 2);
-    if (seal_counts_by_wrapping()) {
-        void *m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        assert_true(m != MAP_FAILED);
-        assert_int_equal(munmap(m, 4096), 0);
-        assert_int_equal(seal_allocation_calls(), before + 4);
-    }
+}
+
+/* One wrapped call: runs it and asserts the count went up by exactly one. */
+#define COUNTS_ONE(call)                                                                           \
+    do {                                                                                           \
+        uint64_t before_call = seal_allocation_calls();                                            \
+        call;                                                                                      \
+        if (seal_allocation_calls() != before_call + 1) {                                          \
+            fail_msg("%s: counted %llu calls, want 1", #call,                                      \
+                     (unsigned long long)(seal_allocation_calls() - before_call));                 \
+        }                                                                                          \
+    } while (0)
+
+/* Plain builds: every call the linker wraps (-Wl,--wrap, src/kv/CMakeLists.txt) is counted
+ * once after the seal, and still does its job. */
+static void test_every_wrapped_call_is_counted(void **state) {
+    (void)state;
+    if (!seal_counts_by_wrapping()) skip(); /* sanitized builds count with hooks instead */
+    seal_arm();
+    void *p = NULL;
+    COUNTS_ONE(p = malloc(32));
+    COUNTS_ONE(p = realloc(p, 4096));
+    assert_non_null(p);
+    COUNTS_ONE(free(p));
+    COUNTS_ONE(p = calloc(4, 8));
+    assert_non_null(p);
+    assert_int_equal(((unsigned char *)p)[31], 0);
+    COUNTS_ONE(free(p));
+    COUNTS_ONE(p = aligned_alloc(64, 128));
+    assert_int_equal((uintptr_t)p % 64, 0);
+    COUNTS_ONE(free(p));
+    int rc = -1;
+    COUNTS_ONE(rc = posix_memalign(&p, 128, 256));
+    assert_int_equal(rc, 0);
+    assert_int_equal((uintptr_t)p % 128, 0);
+    COUNTS_ONE(free(p));
+    sink = p;
+}
+
+static void test_every_wrapped_mapping_call_is_counted(void **state) {
+    (void)state;
+    if (!seal_counts_by_wrapping()) skip();
+    seal_arm();
+    const size_t page = 4096;
+    void *m = MAP_FAILED;
+    COUNTS_ONE(m = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    assert_true(m != MAP_FAILED);
+    void *grown = MAP_FAILED;
+    COUNTS_ONE(grown = mremap(m, page, 4 * page, MREMAP_MAYMOVE));
+    assert_true(grown != MAP_FAILED);
+    void *target = MAP_FAILED;
+    COUNTS_ONE(target = mmap64(NULL, 8 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    assert_true(target != MAP_FAILED);
+    /* MREMAP_FIXED passes a fifth argument: the wrapper must forward it. */
+    void *moved = MAP_FAILED;
+    COUNTS_ONE(moved = mremap(grown, 4 * page, 4 * page, MREMAP_MAYMOVE | MREMAP_FIXED, target));
+    assert_ptr_equal(moved, target);
+    int rc = -1;
+    COUNTS_ONE(rc = munmap(target, 8 * page));
+    assert_int_equal(rc, 0);
+    void *brk_now = NULL;
+    COUNTS_ONE(brk_now = sbrk(0)); /* asks, moves nothing */
+    assert_true(brk_now != (void *)-1);
+    COUNTS_ONE(rc = brk(brk_now)); /* the break where it is: changes nothing */
+    assert_int_equal(rc, 0);
 }
 
 typedef void (*child_action)(void);
@@ -105,6 +164,8 @@ static void test_strict_refused_under_sanitizers(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_calls_after_arm_are_counted),
+        cmocka_unit_test(test_every_wrapped_call_is_counted),
+        cmocka_unit_test(test_every_wrapped_mapping_call_is_counted),
         cmocka_unit_test(test_strict_kills_on_memory_growing_syscalls),
         cmocka_unit_test(test_strict_refused_under_sanitizers),
     };

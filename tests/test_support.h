@@ -7,6 +7,9 @@
  * expect_abort(): the death test. Runs fn(arg) in a forked child with stderr captured,
  * and asserts the child died of SIGABRT and printed `expected` (e.g. the failed assertion).
  *
+ * ASSERT_CAUGHT / ASSERT_CAUGHT_BY_FULL: the canary of a self-check (*_invariants_hold):
+ * corrupts one field of a valid state, asserts the check fails, puts it back.
+ *
  * loop_script: a composite operation for the malloc-failure loop (failing_loop_run): it
  * allocates a few blocks, grows one in place, and on any failure frees what it made, so a
  * failed run must leave the allocator's diagnostics as they were.
@@ -27,6 +30,30 @@
 
 #include "alloc/allocator.h"
 #include "alloc/failing.h"
+
+/* Sets `lvalue` to `bad`: `check` must now fail. Puts it back: `check` must hold again. */
+#define ASSERT_CAUGHT(check, lvalue, bad)                                                          \
+    do {                                                                                           \
+        assert_true(check);                                                                        \
+        __typeof__(lvalue) saved_ = (lvalue);                                                      \
+        (lvalue) = (bad);                                                                          \
+        if (check) fail_msg("%s still holds with %s = %s", #check, #lvalue, #bad);                 \
+        (lvalue) = saved_;                                                                         \
+        assert_true(check);                                                                        \
+    } while (0)
+
+/* The same for a corruption only the full walk sees: `quick` still holds meanwhile. */
+#define ASSERT_CAUGHT_BY_FULL(quick, full, lvalue, bad)                                            \
+    do {                                                                                           \
+        assert_true(full);                                                                         \
+        __typeof__(lvalue) saved_ = (lvalue);                                                      \
+        (lvalue) = (bad);                                                                          \
+        if (!(quick))                                                                              \
+            fail_msg("%s fails with %s = %s: not a full-walk case", #quick, #lvalue, #bad);        \
+        if (full) fail_msg("%s still holds with %s = %s", #full, #lvalue, #bad);                   \
+        (lvalue) = saved_;                                                                         \
+        assert_true(full);                                                                         \
+    } while (0)
 
 #define TEST_CHILD_OUTPUT_MAX_BYTES 8192
 

@@ -215,14 +215,19 @@ kv_exec kv_engine_execute(kv_engine *e, kv_session *session, const resp_arg *arg
     size_t room = resp_writer_room(out);
     kv_store_stats stats_before = e->store.stats;
     cmd->handler(&c);
-    if (c.result == KV_EXEC_NEEDS_ROOM || resp_writer_overflowed(out)) {
+    bool overflowed = c.result == KV_EXEC_NEEDS_ROOM || resp_writer_overflowed(out);
+    /* A read-only reply that fitted the room but is longer than reply_size_max (the room
+     * may be larger: a connection's free buffer varies) is refused all the same, so that
+     * whether a reply is served never depends on where it lands. */
+    bool too_long = !overflowed && resp_writer_mark(out) - mark > e->config->reply_size_max;
+    if (overflowed || too_long) {
         resp_writer_rollback(out, mark);
         /* The retry will look the keys up again: count its hits and misses once. Keys
          * expired by the lookups stay expired (a lookup deletes them, as Redis's does). */
         e->store.stats.keyspace_hits = stats_before.keyspace_hits;
         e->store.stats.keyspace_misses = stats_before.keyspace_misses;
-        if (c.result != KV_EXEC_NEEDS_ROOM && room >= e->config->reply_size_max) {
-            /* A read-only reply that overflowed all the room a reply may have. */
+        if (too_long || (c.result != KV_EXEC_NEEDS_ROOM && room >= e->config->reply_size_max)) {
+            /* A read-only reply past all the room a reply may have. */
             e->stats.limit_rejections++;
             kv_reply_errorf(&c, "ERR reply exceeds reply_size_max (%llu bytes)",
                             (unsigned long long)e->config->reply_size_max);

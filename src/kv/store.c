@@ -289,8 +289,6 @@ uint32_t kv_store_element_alloc(kv_store *s, const uint8_t *data, size_t len) {
     return head;
 }
 
-void kv_store_element_free(kv_store *s, uint32_t element) { chunk_chain_free(&s->chunks, element); }
-
 uint32_t kv_store_element_len(const kv_store *s, uint32_t element) {
     return header_of(s, element)->len;
 }

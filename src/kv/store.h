@@ -147,7 +147,6 @@ void kv_store_write_string(kv_store *s, uint32_t id, uint64_t offset, const void
 
 /* A free-standing element holding data. Precondition: kv_store_element_chunks(len) free. */
 uint32_t kv_store_element_alloc(kv_store *s, const uint8_t *data, size_t len);
-void kv_store_element_free(kv_store *s, uint32_t element);
 uint32_t kv_store_element_len(const kv_store *s, uint32_t element);
 uint32_t kv_store_element_next(const kv_store *s, uint32_t element);
 uint32_t kv_store_element_prev(const kv_store *s, uint32_t element);

@@ -23,15 +23,6 @@ void kv_text_u64(kv_text *t, uint64_t v) {
     kv_text_bytes(t, digits + sizeof digits - n, n);
 }
 
-void kv_text_i64(kv_text *t, int64_t v) {
-    if (v < 0) {
-        kv_text_bytes(t, "-", 1);
-        kv_text_u64(t, (uint64_t)(-(v + 1)) + 1u); /* INT64_MIN has no positive twin */
-    } else {
-        kv_text_u64(t, (uint64_t)v);
-    }
-}
-
 void kv_text_field_u64(kv_text *t, const char *name, uint64_t v) {
     kv_text_str(t, name);
     kv_text_bytes(t, ":", 1);

@@ -25,7 +25,6 @@ static inline kv_text kv_text_make(char *buf, size_t cap) {
 void kv_text_bytes(kv_text *t, const void *bytes, size_t n);
 void kv_text_str(kv_text *t, const char *s);
 void kv_text_u64(kv_text *t, uint64_t v);
-void kv_text_i64(kv_text *t, int64_t v);
 /* "name:value\r\n" lines, INFO's format. */
 void kv_text_field_u64(kv_text *t, const char *name, uint64_t v);
 void kv_text_field_str(kv_text *t, const char *name, const char *v);

@@ -1,0 +1,338 @@
+/* The replies that describe the server (COMMAND and its subcommands, INFO, CONFIG GET,
+ * HELLO): well-formed (the harness checks every reply) and exact where the value is known:
+ * the command table's names, arities and subcommands, the harness's configuration, the
+ * session's id. A missing array header or half a map fails here even though no model covers
+ * these commands. */
+#include "test_support.h"
+
+#include <hiredis.h>
+
+#include "kv/command.h"
+#include "kv_harness.h"
+
+KV_HARNESS_FIXTURES
+
+/* The commands stasis offers, in table order (COMMAND LIST's order). */
+#define COMMAND_COUNT 57u
+static const char *const command_names[COMMAND_COUNT] = {
+    "get",     "set",      "setnx",     "getset",   "getdel",  "mget",    "mset",   "msetnx",
+    "append",  "strlen",   "getrange",  "setrange", "incr",    "decr",    "incrby", "decrby",
+    "del",     "unlink",   "exists",    "type",     "rename",  "keys",    "scan",   "expire",
+    "pexpire", "expireat", "pexpireat", "ttl",      "pttl",    "persist", "lpush",  "rpush",
+    "llen",    "lpushx",   "rpushx",    "lpop",     "rpop",    "lrange",  "lindex", "lset",
+    "lrem",    "ltrim",    "linsert",   "lpos",     "ping",    "echo",    "quit",   "auth",
+    "hello",   "select",   "dbsize",    "flushall", "flushdb", "time",    "info",   "config",
+    "command",
+};
+
+/* A reply (the one just returned) read back by hiredis into a tree; the harness has already
+ * checked that it is exactly one value. Free with freeReplyObject. */
+static redisReply *tree(const char *bytes) {
+    redisReader *reader = redisReaderCreate();
+    assert_non_null(reader);
+    assert_int_equal(redisReaderFeed(reader, bytes, kv_harness_reply_len(h)), REDIS_OK);
+    void *reply = NULL;
+    assert_int_equal(redisReaderGetReply(reader, &reply), REDIS_OK);
+    assert_non_null(reply);
+    redisReaderFree(reader);
+    return reply;
+}
+
+static void assert_bulk(const redisReply *r, const char *text) {
+    assert_int_equal(r->type, REDIS_REPLY_STRING);
+    assert_string_equal(r->str, text);
+}
+
+static void assert_array(const redisReply *r, size_t elements) {
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(r->elements, elements);
+}
+
+static void assert_prefix(const char *reply, const char *prefix) {
+    if (strncmp(reply, prefix, strlen(prefix)) != 0)
+        fail_msg("%s\ndoes not begin with\n%s", reply, prefix);
+}
+
+/* The table entry for a top-level command, and its family. */
+static const kv_command *table_command(size_t index, const kv_command_family **family) {
+    for (size_t f = 0; kv_families[f] != NULL; f++) {
+        if (index < kv_families[f]->count) {
+            *family = kv_families[f];
+            return &kv_families[f]->commands[index];
+        }
+        index -= kv_families[f]->count;
+    }
+    fail_msg("no command %zu in the table", index);
+    return NULL;
+}
+
+/* ---- COMMAND COUNT, LIST, HELP ---- */
+
+static void test_command_count_and_list(void **state) {
+    (void)state;
+    assert_string_equal(KV_CMD(h, "COMMAND", "COUNT"), ":57\r\n");
+    char expected[1024];
+    size_t at = (size_t)snprintf(expected, sizeof expected, "*%u\r\n", COMMAND_COUNT);
+    for (size_t i = 0; i < COMMAND_COUNT; i++) {
+        at += (size_t)snprintf(expected + at, sizeof expected - at, "$%zu\r\n%s\r\n",
+                               strlen(command_names[i]), command_names[i]);
+    }
+    assert_true(at < sizeof expected);
+    assert_string_equal(KV_CMD(h, "COMMAND", "LIST"), expected);
+    assert_string_equal(KV_CMD(h, "command", "list"), expected);
+    assert_string_equal(KV_CMD(h, "COMMAND", "LIST", "FILTERBY", "MODULE", "x"),
+                        "-ERR syntax error\r\n");
+    assert_string_equal(KV_CMD(h, "COMMAND", "COUNT", "x"),
+                        "-ERR wrong number of arguments for 'command|count' command\r\n");
+}
+
+static void test_command_help(void **state) {
+    (void)state;
+    assert_string_equal(KV_CMD(h, "COMMAND", "HELP"),
+                        "*13\r\n"
+                        "+COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"
+                        "+(no subcommand)\r\n"
+                        "+    Return details about all commands.\r\n"
+                        "+COUNT\r\n"
+                        "+    Return the total number of commands.\r\n"
+                        "+DOCS [<command-name> ...]\r\n"
+                        "+    Return documentary information about commands.\r\n"
+                        "+INFO [<command-name> ...]\r\n"
+                        "+    Return details about commands.\r\n"
+                        "+LIST\r\n"
+                        "+    Return a list of all commands.\r\n"
+                        "+HELP\r\n"
+                        "+    Print this help.\r\n");
+}
+
+/* ---- COMMAND, COMMAND INFO ---- */
+
+/* One 10-element COMMAND INFO entry against the table, subcommands included. */
+static void assert_info_entry(const redisReply *e, const kv_command *cmd) {
+    assert_array(e, 10);
+    assert_bulk(e->element[0], cmd->name);
+    assert_int_equal(e->element[1]->type, REDIS_REPLY_INTEGER);
+    assert_int_equal(e->element[1]->integer, cmd->arity);
+    assert_int_equal(e->element[2]->type, REDIS_REPLY_ARRAY); /* flags */
+    for (size_t i = 0; i < e->element[2]->elements; i++)
+        assert_int_equal(e->element[2]->element[i]->type, REDIS_REPLY_STATUS);
+    assert_int_equal(e->element[3]->integer, cmd->first_key);
+    assert_int_equal(e->element[4]->integer, cmd->last_key);
+    assert_int_equal(e->element[5]->integer, cmd->key_step);
+    for (size_t i = 6; i < 9; i++) /* ACL categories, tips, key specs: none */
+        assert_array(e->element[i], 0);
+    assert_array(e->element[9], cmd->subcommand_count);
+    for (size_t i = 0; i < cmd->subcommand_count; i++)
+        assert_info_entry(e->element[9]->element[i], &cmd->subcommands[i]);
+}
+
+static void assert_every_command_described(const char *reply) {
+    redisReply *r = tree(reply);
+    assert_array(r, COMMAND_COUNT);
+    for (size_t i = 0; i < COMMAND_COUNT; i++) {
+        const kv_command_family *f = NULL;
+        const kv_command *cmd = table_command(i, &f);
+        assert_string_equal(cmd->name, command_names[i]);
+        assert_info_entry(r->element[i], cmd);
+    }
+    freeReplyObject(r);
+}
+
+static void test_command_and_command_info_describe_every_command(void **state) {
+    (void)state;
+    assert_every_command_described(KV_CMD(h, "COMMAND"));
+    assert_every_command_described(KV_CMD(h, "COMMAND", "INFO"));
+    assert_string_equal(
+        KV_CMD(h, "COMMAND", "INFO", "set", "nosuch", "config|get"),
+        "*3\r\n"
+        "*10\r\n$3\r\nset\r\n:-3\r\n*1\r\n+write\r\n:1\r\n:1\r\n:1\r\n*0\r\n*0\r\n*0\r\n*0\r\n"
+        "$-1\r\n"
+        "*10\r\n$10\r\nconfig|get\r\n:-3\r\n*1\r\n+readonly\r\n:0\r\n:0\r\n:0\r\n"
+        "*0\r\n*0\r\n*0\r\n*0\r\n");
+    assert_prefix(KV_CMD(h, "COMMAND", "INFO", "CONFIG"),
+                  "*1\r\n*10\r\n$6\r\nconfig\r\n:-2\r\n*0\r\n:0\r\n:0\r\n:0\r\n*0\r\n*0\r\n"
+                  "*0\r\n*4\r\n*10\r\n$10\r\nconfig|get\r\n");
+}
+
+/* ---- COMMAND DOCS ---- */
+
+/* One DOCS map (summary, group, and subcommands when there are any) against the table. */
+static void assert_docs_map(const redisReply *m, const kv_command *cmd, const char *group) {
+    bool subs = cmd->subcommand_count > 0;
+    assert_array(m, subs ? 6 : 4);
+    assert_bulk(m->element[0], "summary");
+    assert_bulk(m->element[1], cmd->summary != NULL ? cmd->summary : "");
+    assert_bulk(m->element[2], "group");
+    assert_bulk(m->element[3], group);
+    if (!subs) return;
+    assert_bulk(m->element[4], "subcommands");
+    const redisReply *s = m->element[5];
+    assert_array(s, 2 * cmd->subcommand_count);
+    for (size_t i = 0; i < cmd->subcommand_count; i++) {
+        assert_bulk(s->element[2 * i], cmd->subcommands[i].name);
+        assert_docs_map(s->element[2 * i + 1], &cmd->subcommands[i], group);
+    }
+}
+
+static void test_command_docs_documents_every_command(void **state) {
+    (void)state;
+    redisReply *r = tree(KV_CMD(h, "COMMAND", "DOCS"));
+    assert_array(r, 2 * COMMAND_COUNT);
+    for (size_t i = 0; i < COMMAND_COUNT; i++) {
+        const kv_command_family *f = NULL;
+        const kv_command *cmd = table_command(i, &f);
+        assert_bulk(r->element[2 * i], command_names[i]);
+        assert_docs_map(r->element[2 * i + 1], cmd, f->group);
+    }
+    freeReplyObject(r);
+    /* Unknown names are left out; a subcommand is found by its "container|sub" name. */
+    assert_string_equal(KV_CMD(h, "COMMAND", "DOCS", "nosuch"), "*0\r\n");
+    assert_string_equal(KV_CMD(h, "COMMAND", "DOCS", "nosuch", "config|resetstat"),
+                        "*2\r\n$16\r\nconfig|resetstat\r\n*4\r\n$7\r\nsummary\r\n"
+                        "$20\r\nReset the statistics\r\n$5\r\ngroup\r\n$6\r\nserver\r\n");
+    r = tree(KV_CMD(h, "COMMAND", "DOCS", "command"));
+    assert_array(r, 2);
+    assert_bulk(r->element[0], "command");
+    assert_array(r->element[1], 6);
+    assert_array(r->element[1]->element[5], 10); /* COUNT, DOCS, INFO, LIST, HELP */
+    freeReplyObject(r);
+}
+
+/* ---- CONFIG GET ---- */
+
+/* Every option of the harness's configuration (kv_harness_config), then Redis's names that
+ * stasis answers with fixed values, in CONFIG GET *'s order. */
+static const char *const config_pairs[][2] = {
+    {"keys_max", "64"},
+    {"key_size_max", "64"},
+    {"value_size_max", "256"},
+    {"list_length_max", "32"},
+    {"capacity_policy", "shared"},
+    {"data_budget_bytes", "65536"},
+    {"maxmemory", "65536"},
+    {"chunk_size", "16"},
+    {"reply_size_max", "65536"},
+    {"command_args_max", "34"},
+    {"bulk_size_max", "256"},
+    {"proto-max-bulk-len", "256"},
+    {"inline_size_max", "65536"},
+    {"request_size_max", "65536"},
+    {"connections_max", "4"},
+    {"maxclients", "4"},
+    {"connection_buffer_size", "4096"},
+    {"large_buffers_max", "4"},
+    {"large_buffer_hold_ms_max", "5000"},
+    {"idle_timeout_s", "0"},
+    {"timeout", "0"},
+    {"commands_per_turn_max", "64"},
+    {"client_name_size_max", "64"},
+    {"port", "6379"},
+    {"bind", "127.0.0.1"},
+    {"requirepass", ""},
+    {"lock_memory", "no"},
+    {"seal", "count"},
+    {"hash_seed", "0"},
+    {"save", ""},
+    {"appendonly", "no"},
+    {"databases", "1"},
+    {"maxmemory-policy", "noeviction"},
+};
+#define CONFIG_PAIR_COUNT (sizeof config_pairs / sizeof config_pairs[0])
+
+static void test_config_get_everything(void **state) {
+    (void)state;
+    char expected[4096];
+    size_t at = (size_t)snprintf(expected, sizeof expected, "*%zu\r\n", 2 * CONFIG_PAIR_COUNT);
+    for (size_t i = 0; i < CONFIG_PAIR_COUNT; i++) {
+        for (size_t k = 0; k < 2; k++) {
+            at += (size_t)snprintf(expected + at, sizeof expected - at, "$%zu\r\n%s\r\n",
+                                   strlen(config_pairs[i][k]), config_pairs[i][k]);
+        }
+    }
+    assert_true(at < sizeof expected);
+    assert_string_equal(KV_CMD(h, "CONFIG", "GET", "*"), expected);
+    /* Several patterns: each match once per pattern, in table order per pattern. */
+    assert_string_equal(KV_CMD(h, "CONFIG", "GET", "reply_size_max", "max*s"),
+                        "*4\r\n$14\r\nreply_size_max\r\n$5\r\n65536\r\n"
+                        "$10\r\nmaxclients\r\n$1\r\n4\r\n");
+}
+
+/* ---- INFO ---- */
+
+static void test_info_limits_section_is_the_configuration(void **state) {
+    (void)state;
+    assert_string_equal(KV_CMD(h, "INFO", "limits"),
+                        "$490\r\n# Limits\r\n"
+                        "keys_max:64\r\nkey_size_max:64\r\nvalue_size_max:256\r\n"
+                        "list_length_max:32\r\ncapacity_policy:shared\r\n"
+                        "data_budget_bytes:65536\r\nchunk_size:16\r\nreply_size_max:65536\r\n"
+                        "command_args_max:34\r\nbulk_size_max:256\r\ninline_size_max:65536\r\n"
+                        "request_size_max:65536\r\nconnections_max:4\r\n"
+                        "connection_buffer_size:4096\r\nlarge_buffers_max:4\r\n"
+                        "large_buffer_hold_ms_max:5000\r\nidle_timeout_s:0\r\n"
+                        "commands_per_turn_max:64\r\nclient_name_size_max:64\r\nport:6379\r\n"
+                        "bind:127.0.0.1\r\nlock_memory:no\r\nseal:count\r\nhash_seed:0\r\n"
+                        "\r\n");
+}
+
+/* Every line of INFO is a section header, a field:value or the blank line ending a section. */
+static void test_info_sections_in_order(void **state) {
+    (void)state;
+    static const char *const sections[] = {"# Server", "# Clients",  "# Memory",
+                                           "# Stats",  "# Keyspace", "# Limits"};
+    assert_string_equal(KV_CMD(h, "SET", "k", "v"), "+OK\r\n");
+    redisReply *r = tree(KV_CMD(h, "INFO"));
+    assert_int_equal(r->type, REDIS_REPLY_STRING);
+    size_t next = 0;
+    bool blank_before = true;
+    for (char *line = strtok(r->str, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        size_t n = strlen(line);
+        assert_true(n >= 1 && line[n - 1] == '\r');
+        line[n - 1] = '\0';
+        if (line[0] == '#') {
+            assert_true(blank_before);
+            assert_true(next < sizeof sections / sizeof sections[0]);
+            assert_string_equal(line, sections[next++]);
+        } else if (n > 1) {
+            const char *colon = strchr(line, ':');
+            if (colon == NULL || colon == line || colon[1] == '\0')
+                fail_msg("INFO line '%s'", line);
+        }
+        blank_before = n == 1;
+    }
+    assert_int_equal(next, sizeof sections / sizeof sections[0]);
+    freeReplyObject(r);
+    assert_string_equal(KV_CMD(h, "INFO", "keyspace"),
+                        "$44\r\n# Keyspace\r\ndb0:keys=1,expires=0,avg_ttl=0\r\n\r\n");
+    assert_string_equal(KV_CMD(h, "INFO", "nosuch"), "$0\r\n\r\n");
+}
+
+/* ---- HELLO ---- */
+
+static void test_hello_reply_is_exact(void **state) {
+    (void)state;
+    static const char hello[] = "*14\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n"
+                                "$6\r\n7.0.15\r\n$5\r\nproto\r\n:2\r\n$2\r\nid\r\n:1\r\n"
+                                "$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n"
+                                "$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n";
+    assert_string_equal(KV_CMD(h, "HELLO"), hello);
+    assert_string_equal(KV_CMD(h, "HELLO", "2"), hello);
+    assert_string_equal(KV_CMD(h, "HELLO", "2", "SETNAME", "me"), hello);
+    assert_string_equal(KV_CMD(h, "HELLO", "2", "AUTH", "default", "x", "SETNAME", "me"), hello);
+}
+
+int main(void) {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, open_harness, close_harness)
+    const struct CMUnitTest tests[] = {
+        T(test_command_count_and_list),
+        T(test_command_help),
+        T(test_command_and_command_info_describe_every_command),
+        T(test_command_docs_documents_every_command),
+        T(test_config_get_everything),
+        T(test_info_limits_section_is_the_configuration),
+        T(test_info_sections_in_order),
+        T(test_hello_reply_is_exact),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
