@@ -80,6 +80,18 @@ FUZZ_NO_COVERAGE void harness_describe_ops(const harness_target *t, cursor *c, F
     }
 }
 
+FUZZ_NO_COVERAGE void harness_describe_rest(const harness_target *t, cursor *c,
+                                            bool config_assigned, const harness_layer *layers,
+                                            size_t layer_count, FILE *out) {
+    if (!config_assigned) {
+        failing_config_print_refused(out, c);
+        return;
+    }
+    for (size_t i = 0; i < layer_count; i++)
+        failing_config_describe(out, layers[i].side, layers[i].cfg);
+    harness_describe_ops(t, c, out);
+}
+
 FUZZ_NO_COVERAGE void harness_begin(const harness_target *t, const failing_config *failing,
                                     const void *region, size_t region_len) {
     h.subject = t->subject;

@@ -74,22 +74,22 @@ typedef struct harness_subject {
  * Defines `subject` for an allocator whose own API is PREFIX_alloc / _resize / _free /
  * _allocator over the static object OBJECT (the Zig-style signatures of allocator.h).
  */
-#define HARNESS_DIRECT_SUBJECT(PREFIX, OBJECT)                                                    \
-    static void *subject_alloc(size_t len, size_t align) {                                        \
-        return PREFIX##_alloc(&(OBJECT), len, align);                                             \
-    }                                                                                             \
-    static bool subject_resize(void *ptr, size_t old_len, size_t new_len, size_t align) {         \
-        return PREFIX##_resize(&(OBJECT), ptr, old_len, new_len, align);                          \
-    }                                                                                             \
-    static void subject_free(void *ptr, size_t len, size_t align) {                               \
-        PREFIX##_free(&(OBJECT), ptr, len, align);                                                \
-    }                                                                                             \
-    static allocator subject_iface(void) { return PREFIX##_allocator(&(OBJECT)); }                \
-    static const harness_subject subject = {                                                      \
-        .alloc = subject_alloc,                                                                   \
-        .resize = subject_resize,                                                                 \
-        .free = subject_free,                                                                     \
-        .iface = subject_iface,                                                                   \
+#define HARNESS_DIRECT_SUBJECT(PREFIX, OBJECT)                                                     \
+    static void *subject_alloc(size_t len, size_t align) {                                         \
+        return PREFIX##_alloc(&(OBJECT), len, align);                                              \
+    }                                                                                              \
+    static bool subject_resize(void *ptr, size_t old_len, size_t new_len, size_t align) {          \
+        return PREFIX##_resize(&(OBJECT), ptr, old_len, new_len, align);                           \
+    }                                                                                              \
+    static void subject_free(void *ptr, size_t len, size_t align) {                                \
+        PREFIX##_free(&(OBJECT), ptr, len, align);                                                 \
+    }                                                                                              \
+    static allocator subject_iface(void) { return PREFIX##_allocator(&(OBJECT)); }                 \
+    static const harness_subject subject = {                                                       \
+        .alloc = subject_alloc,                                                                    \
+        .resize = subject_resize,                                                                  \
+        .free = subject_free,                                                                      \
+        .iface = subject_iface,                                                                    \
     }
 
 /*
@@ -139,6 +139,17 @@ bool harness_decode_op(const harness_target *t, cursor *c, harness_op *o);
 /* Prints the operations left in the cursor, one a line, or where an unassigned id refuses
  * the input. Independent of any state. */
 void harness_describe_ops(const harness_target *t, cursor *c, FILE *out);
+
+/* Where a failing layer sits ("interface calls", "parent calls") and its config. */
+typedef struct harness_layer {
+    const char *side;
+    const failing_config *cfg;
+} harness_layer;
+
+/* The rest of a describe after the target's config line: the failing layers' lines and the
+ * operations, or (config_assigned false) the config's refusal. */
+void harness_describe_rest(const harness_target *t, cursor *c, bool config_assigned,
+                           const harness_layer *layers, size_t layer_count, FILE *out);
 
 /* Starts an input: an empty shadow heap over [region, region + region_len), the failing
  * wrapper (if the config enables it) around the subject's interface, armed. */

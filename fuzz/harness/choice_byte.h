@@ -18,9 +18,10 @@
  *   static const choice_table ops = CHOICE_TABLE_INIT(op_names, 8);
  */
 #define CHOICE_TABLE_INIT(names_array, space)                                                      \
-    {.names = (names_array),                                                                       \
-     .count = (uint32_t)(sizeof(names_array) / sizeof((names_array)[0])),                          \
-     .id_space = (space)}
+    {                                                                                              \
+        .names = (names_array),                                                                    \
+        .count = (uint32_t)(sizeof(names_array) / sizeof((names_array)[0])), .id_space = (space)   \
+    }
 
 /* choice_read, and the byte it read in *byte (0 when the input is exhausted). */
 FUZZ_NO_COVERAGE static inline uint32_t choice_read_byte(cursor *c, const choice_table *table,
@@ -30,9 +31,8 @@ FUZZ_NO_COVERAGE static inline uint32_t choice_read_byte(cursor *c, const choice
 }
 
 /* One line for describe output: which table's unassigned id refused the input. */
-FUZZ_NO_COVERAGE static inline void choice_print_refused(FILE *out, const cursor *c,
-                                                         const char *what,
-                                                         const choice_table *table) {
+FUZZ_NO_COVERAGE static inline void
+choice_print_refused(FILE *out, const cursor *c, const char *what, const choice_table *table) {
     fprintf(out, "refused: %s id %u is unassigned (ids 0-%u of %u are), so the input is not run\n",
             what, c->refused_id, table->count - 1u, table->id_space);
 }

@@ -4,9 +4,9 @@
 /*
  * The failing layer of allocator fuzz targets: its configuration (decoded from two input
  * bytes by harness/alloc_harness.h) and the reference model of a failing wrapper armed once
- * at the start of an input. The model numbers the calls it counts (1, 2, ...) and refuses call `nth` (transient) or
- * every call from `nth` on (persistent): a comparison of call numbers, not the wrapper's
- * countdown.
+ * at the start of an input. The model numbers the calls it counts (1, 2, ...) and refuses call
+ * `nth` (transient) or every call from `nth` on (persistent): a comparison of call numbers, not the
+ * wrapper's countdown.
  */
 
 #include <stdbool.h>

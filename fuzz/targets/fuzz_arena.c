@@ -276,13 +276,9 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
             "arena: chunks of at least %zu bytes from a block allocator of %" PRIu32
             " blocks of %" PRIu32 " bytes\n",
             cfg.chunk_bytes_min, cfg.parent.block_count, cfg.parent.block_bytes);
-    if (!assigned) {
-        failing_config_print_refused(out, &c);
-        return;
-    }
-    failing_config_describe(out, "parent calls", &cfg.parent_failing);
-    failing_config_describe(out, "interface calls", &cfg.failing);
-    harness_describe_ops(&target, &c, out);
+    harness_layer layers[] = {{"parent calls", &cfg.parent_failing},
+                              {"interface calls", &cfg.failing}};
+    harness_describe_rest(&target, &c, assigned, layers, 2, out);
 }
 
 static int run_input(const uint8_t *data, size_t size) {

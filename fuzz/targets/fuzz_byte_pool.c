@@ -41,9 +41,8 @@ enum {
     SOP_IS_LIVE,
     SOP_SLOT_OF,
 };
-static const char *const op_names[] = {"alloc",   "resize", "free",  "reserve",
-                                       "write",   "append", "release", "read",
-                                       "reset",   "is_live", "slot_of"};
+static const char *const op_names[] = {"alloc",   "resize", "free",  "reserve", "write",  "append",
+                                       "release", "read",   "reset", "is_live", "slot_of"};
 static const choice_table ops = CHOICE_TABLE_INIT(op_names, 16);
 
 typedef struct config {
@@ -306,12 +305,8 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     bool assigned = decode_config(&c, &cfg);
     fprintf(out, "byte pool: %" PRIu32 " slots of %" PRIu32 " bytes, base offset %zu x 16\n",
             cfg.params.slot_count, cfg.params.slot_bytes, cfg.offset_steps);
-    if (!assigned) {
-        failing_config_print_refused(out, &c);
-        return;
-    }
-    failing_config_describe(out, "interface calls", &cfg.failing);
-    harness_describe_ops(&target, &c, out);
+    harness_layer layer = {"interface calls", &cfg.failing};
+    harness_describe_rest(&target, &c, assigned, &layer, 1, out);
 }
 
 static int run_input(const uint8_t *data, size_t size) {

@@ -103,8 +103,7 @@ FUZZ_NO_COVERAGE static bool decode_config(cursor *c, config *cfg) {
     uint16_t limit = cursor_u16(c);
     cfg->params.limit_bytes = limit == 0 ? CHECKING_NO_LIMIT : limit;
     cfg->params.on_error = CHECKING_REPORT;
-    return failing_config_decode(c, &cfg->child_failing) &&
-           failing_config_decode(c, &cfg->failing);
+    return failing_config_decode(c, &cfg->child_failing) && failing_config_decode(c, &cfg->failing);
 }
 
 FUZZ_NO_COVERAGE static void decode_own(cursor *c, harness_op *o) { o->which = cursor_u8(c); }
@@ -324,13 +323,9 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
             "over a block allocator of %" PRIu32 " blocks of %" PRIu32 " bytes\n",
             cfg.params.guard_bytes, cfg.params.blocks_max, cfg.params.limit_bytes,
             cfg.child.block_count, cfg.child.block_bytes);
-    if (!assigned) {
-        failing_config_print_refused(out, &c);
-        return;
-    }
-    failing_config_describe(out, "child calls", &cfg.child_failing);
-    failing_config_describe(out, "interface calls", &cfg.failing);
-    harness_describe_ops(&target, &c, out);
+    harness_layer layers[] = {{"child calls", &cfg.child_failing},
+                              {"interface calls", &cfg.failing}};
+    harness_describe_rest(&target, &c, assigned, layers, 2, out);
 }
 
 static int run_input(const uint8_t *data, size_t size) {

@@ -39,9 +39,15 @@ enum {
     OP_IS_LIVE_SLOT,
     OP_IS_LIVE_INTERIOR
 };
-static const char *const op_names[] = {
-    "alloc", "resize", "free", "create", "destroy", "reset", "index_of / at round trip of",
-    "is_live of", "is_live of an interior pointer of"};
+static const char *const op_names[] = {"alloc",
+                                       "resize",
+                                       "free",
+                                       "create",
+                                       "destroy",
+                                       "reset",
+                                       "index_of / at round trip of",
+                                       "is_live of",
+                                       "is_live of an interior pointer of"};
 static const choice_table ops = CHOICE_TABLE_INIT(op_names, 12);
 
 typedef struct config {
@@ -195,7 +201,8 @@ FUZZ_NO_COVERAGE static void run_own(const harness_op *o) {
     shadow_heap *shadow = harness_shadow();
     switch (o->id) {
     case OP_CREATE: {
-        harness_op create = {.kind = HOP_ALLOC, .len = (uint32_t)m.item_bytes, .align = m.item_align};
+        harness_op create = {
+            .kind = HOP_ALLOC, .len = (uint32_t)m.item_bytes, .align = m.item_align};
         harness_alloc(&create);
         break;
     }
@@ -249,12 +256,8 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     bool assigned = decode_config(&c, &cfg);
     fprintf(out, "object pool: %" PRIu32 " items of %zu bytes, align %zu, base offset %zu\n",
             cfg.params.item_count, cfg.params.item_bytes, cfg.params.item_align, cfg.offset_steps);
-    if (!assigned) {
-        failing_config_print_refused(out, &c);
-        return;
-    }
-    failing_config_describe(out, "interface calls", &cfg.failing);
-    harness_describe_ops(&target, &c, out);
+    harness_layer layer = {"interface calls", &cfg.failing};
+    harness_describe_rest(&target, &c, assigned, &layer, 1, out);
 }
 
 static int run_input(const uint8_t *data, size_t size) {

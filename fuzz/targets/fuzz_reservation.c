@@ -26,8 +26,8 @@
 
 /* Operation ids: append only (harness/choice.h). */
 enum { OP_SEAL = HARNESS_OP_OWN_FIRST, OP_BEGIN_DEINIT, OP_RESET };
-static const char *const op_names[] = {"carve", "resize", "free", "seal", "begin_deinit",
-                                       "reset_for_testing"};
+static const char *const op_names[] = {"carve", "resize",       "free",
+                                       "seal",  "begin_deinit", "reset_for_testing"};
 static const choice_table ops = CHOICE_TABLE_INIT(op_names, 8);
 
 typedef struct model {

@@ -69,7 +69,6 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     fputc('\n', out);
 }
 
-
 FUZZ_NO_COVERAGE static void check_command(const resp_parser *p, const uint8_t *data, uint32_t argc,
                                            size_t consumed) {
     const resp_limits *l = p->limits;

@@ -94,7 +94,7 @@ FUZZ_NO_COVERAGE static void roundtrip_command(cursor *c, FILE *describe_out) {
 
 /* Reply kind ids: append only (harness/choice.h). */
 typedef enum { R_SIMPLE, R_ERROR, R_INTEGER, R_BULK, R_NULL, R_ARRAY, R_NULL_ARRAY } reply_kind;
-static const char *const reply_kind_names[] = {"simple", "error",      "integer",   "bulk",
+static const char *const reply_kind_names[] = {"simple", "error", "integer",   "bulk",
                                                "null",   "array", "null array"};
 static const choice_table reply_kinds = CHOICE_TABLE_INIT(reply_kind_names, 8);
 

@@ -97,7 +97,6 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     fputc('\n', out);
 }
 
-
 FUZZ_NO_COVERAGE static void log_bytes(event_log *log, const void *bytes, size_t n) {
     FUZZ_CHECK(log->len + n <= sizeof log->bytes, "event log full");
     memcpy(log->bytes + log->len, bytes, n);

@@ -221,13 +221,9 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
             "stack fallback: %zu-byte fixed buffer, then a block allocator of %" PRIu32
             " blocks of %" PRIu32 " bytes\n",
             cfg.primary_bytes, cfg.fallback.block_count, cfg.fallback.block_bytes);
-    if (!assigned) {
-        failing_config_print_refused(out, &c);
-        return;
-    }
-    failing_config_describe(out, "fallback calls", &cfg.fallback_failing);
-    failing_config_describe(out, "interface calls", &cfg.failing);
-    harness_describe_ops(&target, &c, out);
+    harness_layer layers[] = {{"fallback calls", &cfg.fallback_failing},
+                              {"interface calls", &cfg.failing}};
+    harness_describe_rest(&target, &c, assigned, layers, 2, out);
 }
 
 static int run_input(const uint8_t *data, size_t size) {
@@ -238,8 +234,8 @@ static int run_input(const uint8_t *data, size_t size) {
     size_t heap_bytes = block_allocator_memory_bytes(cfg.fallback);
     FUZZ_CHECK(heap + heap_bytes <= backing + sizeof backing, "backing too small");
     block_allocator_init(&fallback, heap, heap_bytes, cfg.fallback);
-    allocator fallback_iface =
-        failing_wrap(&fallback_failing, block_allocator_allocator(&fallback), &cfg.fallback_failing);
+    allocator fallback_iface = failing_wrap(&fallback_failing, block_allocator_allocator(&fallback),
+                                            &cfg.fallback_failing);
     /* The fixed buffer ends right where the fallback heap could begin, so a misrouted pointer
      * one past the buffer's end is a real fallback block. */
     uint8_t *primary = heap - cfg.primary_bytes;
