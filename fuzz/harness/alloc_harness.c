@@ -94,6 +94,13 @@ FUZZ_NO_COVERAGE void harness_describe_rest(const harness_target *t, cursor *c,
 
 FUZZ_NO_COVERAGE void harness_begin(const harness_target *t, const failing_config *failing,
                                     const void *region, size_t region_len) {
+    /* The generic operations have their ids; own ones have a runner. */
+    ST_ASSERT(t->ops->count >= HARNESS_OP_OWN_FIRST);
+    ST_ASSERT(t->run_own != NULL || t->ops->count == HARNESS_OP_OWN_FIRST);
+    /* A flag in bit 7 must not change the id: a power-of-two id space of at most 128. */
+    ST_ASSERT(!t->interface_flag ||
+              (t->ops->id_space <= 128u && (t->ops->id_space & (t->ops->id_space - 1u)) == 0));
+    ST_ASSERT(t->subject->iface != NULL && t->model->alloc != NULL && t->model->check != NULL);
     h.subject = t->subject;
     h.model = t->model;
     h.failing_config = *failing;
@@ -126,6 +133,8 @@ FUZZ_NO_COVERAGE int harness_run(const harness_target *t, cursor *c) {
 
 static const char *const failing_kind_names[] = {"alloc", "resize", "alloc+resize"};
 static const choice_table failing_kinds = CHOICE_TABLE_INIT(failing_kind_names, 4);
+_Static_assert(sizeof failing_kind_names / sizeof failing_kind_names[0] == FAILING_KIND_ANY + 1,
+               "a name for every failing_kind, in its order");
 
 FUZZ_NO_COVERAGE bool failing_config_decode(cursor *c, failing_config *cfg) {
     uint8_t flags = 0;
