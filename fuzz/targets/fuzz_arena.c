@@ -3,7 +3,7 @@
  * from a block allocator (optionally through a failing wrapper, so the parent refuses chunks),
  * through the arena's own API or its allocator interface (optionally behind another failing
  * wrapper). Checked after every operation against a model of the arena's chunk list and of the
- * parent's first-fit heap (fuzz/model_block.h): the exact address of every allocation (or that
+ * parent's first-fit heap (models/model_block.h): the exact address of every allocation (or that
  * the parent refuses its chunk), which resizes succeed, what each reset mode keeps and returns
  * to the parent, the arena's and the parent's diagnostics, chunk count, invariants_hold();
  * blocks inside, aligned, disjoint and intact (shadow heap). At the end, both allocators'

@@ -2,7 +2,7 @@
  * fuzz_block_allocator: random alloc / resize / free / reset sequences on a block allocator
  * (stalloc semantics), through its own API or its allocator interface, optionally behind a
  * failing wrapper. Checked after every operation against a first-fit model
- * (fuzz/model_block.h): the exact block every allocation must get (or that none fits),
+ * (models/model_block.h): the exact block every allocation must get (or that none fits),
  * whether each resize succeeds in place, diagnostics, is_oom / is_empty, the live count and
  * invariants_hold(); blocks inside, aligned, disjoint and intact (shadow heap). At the end of
  * an input, invariants_hold_full() and every block's contents.
