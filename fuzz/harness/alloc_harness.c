@@ -3,6 +3,7 @@
 #include <inttypes.h>
 
 #include "drivers/fuzz_target.h"
+#include "harness/choice_byte.h"
 
 static struct {
     const harness_subject *subject;
@@ -14,60 +15,165 @@ static struct {
     uint8_t next_fill;
 } h;
 
-FUZZ_NO_COVERAGE harness_op harness_decode_op(cursor *c, const harness_limits *limits) {
-    static const harness_op_kind kinds[8] = {HOP_ALLOC,  HOP_ALLOC, HOP_ALLOC, HOP_RESIZE,
-                                             HOP_RESIZE, HOP_FREE,  HOP_FREE,  HOP_OTHER};
-    uint8_t tag = cursor_u8(c);
-    harness_op o = {.kind = kinds[tag % 8u], .via_interface = (tag & 0x80u) != 0, .align = 1};
-    switch (o.kind) {
-    case HOP_ALLOC:
-        o.len = cursor_range(c, 0, limits->len_max);
-        o.align = (size_t)1 << cursor_range(c, 0, limits->align_log2_max);
-        break;
-    case HOP_RESIZE:
-        o.block = cursor_u8(c);
-        o.len = cursor_range(c, 1, limits->len_max);
-        break;
-    case HOP_FREE: o.block = cursor_u8(c); break;
-    case HOP_OTHER: o.arg = cursor_u8(c); break;
-    }
-    return o;
-}
-
-FUZZ_NO_COVERAGE void harness_describe_op(FILE *out, size_t index, const harness_op *o,
-                                          void (*other)(FILE *out, uint8_t arg)) {
-    const char *via = o->via_interface ? " (interface)" : "";
+FUZZ_NO_COVERAGE bool harness_decode_op(const harness_target *t, cursor *c, harness_op *o) {
+    uint8_t tag = 0;
+    uint32_t id = choice_read_byte(c, t->ops, &tag);
+    *o = (harness_op){.id = id, .align = 1};
+    if (id == CHOICE_REFUSED) return false;
+    o->kind = id < HARNESS_OP_OWN_FIRST ? (harness_op_kind)id : HOP_OWN;
+    o->via_interface = !t->interface_flag || (tag & 0x80u) != 0;
     switch (o->kind) {
     case HOP_ALLOC:
-        fprintf(out, "#%zu alloc len=%" PRIu32 " align=%zu%s\n", index, o->len, o->align, via);
+        o->len = cursor_range(c, 0, t->limits.len_max);
+        o->align = (size_t)1 << cursor_range(c, 0, t->limits.align_log2_max);
         break;
     case HOP_RESIZE:
-        fprintf(out, "#%zu resize block[%u %% live] to len=%" PRIu32 "%s\n", index, o->block,
-                o->len, via);
+        o->block = cursor_u8(c);
+        o->len = cursor_range(c, 1, t->limits.len_max);
         break;
-    case HOP_FREE: fprintf(out, "#%zu free block[%u %% live]%s\n", index, o->block, via); break;
-    case HOP_OTHER:
-        fprintf(out, "#%zu ", index);
-        other(out, o->arg);
+    case HOP_FREE: o->block = cursor_u8(c); break;
+    case HOP_OWN:
+        if (t->decode_own != NULL) t->decode_own(c, o);
+        break;
+    }
+    return true;
+}
+
+/* True iff the operation's call goes through the interface (asked, or no direct call). */
+FUZZ_NO_COVERAGE static bool uses_interface(const harness_target *t, const harness_op *o) {
+    if (o->via_interface) return true;
+    switch (o->kind) {
+    case HOP_ALLOC: return t->subject->alloc == NULL;
+    case HOP_RESIZE: return t->subject->resize == NULL;
+    case HOP_FREE: return t->subject->free == NULL;
+    case HOP_OWN: return false;
+    }
+    return false;
+}
+
+FUZZ_NO_COVERAGE static void describe_op(const harness_target *t, FILE *out, size_t index,
+                                         const harness_op *o) {
+    const char *via = uses_interface(t, o) ? " (interface)" : "";
+    fprintf(out, "#%zu %s", index, choice_name(t->ops, o->id));
+    switch (o->kind) {
+    case HOP_ALLOC: fprintf(out, " len=%" PRIu32 " align=%zu%s\n", o->len, o->align, via); break;
+    case HOP_RESIZE:
+        fprintf(out, " block[%u %% live] to len=%" PRIu32 "%s\n", o->block, o->len, via);
+        break;
+    case HOP_FREE: fprintf(out, " block[%u %% live]%s\n", o->block, via); break;
+    case HOP_OWN:
+        if (t->describe_own != NULL) t->describe_own(out, o);
+        fputc('\n', out);
         break;
     }
 }
 
-FUZZ_NO_COVERAGE void harness_begin(const harness_subject *subject, const harness_model *model,
-                                    const failing_config *failing, const void *region,
-                                    size_t region_len) {
-    h.subject = subject;
-    h.model = model;
+FUZZ_NO_COVERAGE void harness_describe_ops(const harness_target *t, cursor *c, FILE *out) {
+    for (size_t i = 0; !cursor_empty(c); i++) {
+        harness_op o;
+        if (!harness_decode_op(t, c, &o)) {
+            fprintf(out, "#%zu ", i);
+            choice_print_refused(out, c, "operation", t->ops);
+            return;
+        }
+        describe_op(t, out, i, &o);
+    }
+}
+
+FUZZ_NO_COVERAGE void harness_describe_rest(const harness_target *t, cursor *c,
+                                            bool config_assigned, const harness_layer *layers,
+                                            size_t layer_count, FILE *out) {
+    if (!config_assigned) {
+        failing_config_print_refused(out, c);
+        return;
+    }
+    for (size_t i = 0; i < layer_count; i++)
+        failing_config_describe(out, layers[i].side, layers[i].cfg);
+    harness_describe_ops(t, c, out);
+}
+
+FUZZ_NO_COVERAGE void harness_begin(const harness_target *t, const failing_config *failing,
+                                    const void *region, size_t region_len) {
+    /* The generic operations have their ids; own ones have a runner. */
+    ST_ASSERT(t->ops->count >= HARNESS_OP_OWN_FIRST);
+    ST_ASSERT(t->run_own != NULL || t->ops->count == HARNESS_OP_OWN_FIRST);
+    /* A flag in bit 7 must not change the id: a power-of-two id space of at most 128. */
+    ST_ASSERT(!t->interface_flag ||
+              (t->ops->id_space <= 128u && (t->ops->id_space & (t->ops->id_space - 1u)) == 0));
+    ST_ASSERT(t->subject->iface != NULL && t->model->alloc != NULL && t->model->check != NULL);
+    h.subject = t->subject;
+    h.model = t->model;
     h.failing_config = *failing;
     h.failing_model = failing_model_make(failing);
-    failing_init(&h.failing, subject->iface());
-    failing_config_arm(&h.failing, failing);
+    (void)failing_wrap(&h.failing, t->subject->iface(), failing);
     shadow_heap_init(&h.shadow, region, region_len);
 }
 
-FUZZ_NO_COVERAGE shadow_heap *harness_shadow(void) { return &h.shadow; }
+FUZZ_NO_COVERAGE int harness_run(const harness_target *t, cursor *c) {
+    harness_check();
+    for (size_t i = 0; !cursor_empty(c); i++) {
+        fuzz_set_op(i);
+        harness_op o;
+        if (!harness_decode_op(t, c, &o)) return -1;
+        if (t->runs == NULL || t->runs(&o)) {
+            switch (o.kind) {
+            case HOP_ALLOC: harness_alloc(&o); break;
+            case HOP_RESIZE: harness_resize(&o); break;
+            case HOP_FREE: harness_free(&o); break;
+            case HOP_OWN: t->run_own(&o); break;
+            }
+        }
+        harness_check();
+    }
+    harness_end();
+    return 0;
+}
 
-FUZZ_NO_COVERAGE uint8_t harness_next_fill(void) { return h.next_fill++; }
+/* ---- the failing layer's config ---- */
+
+static const char *const failing_kind_names[] = {"alloc", "resize", "alloc+resize"};
+static const choice_table failing_kinds = CHOICE_TABLE_INIT(failing_kind_names, 4);
+_Static_assert(sizeof failing_kind_names / sizeof failing_kind_names[0] == FAILING_KIND_ANY + 1,
+               "a name for every failing_kind, in its order");
+
+FUZZ_NO_COVERAGE bool failing_config_decode(cursor *c, failing_config *cfg) {
+    uint8_t flags = 0;
+    uint32_t kind = choice_read_byte(c, &failing_kinds, &flags);
+    uint8_t nth = cursor_u8(c);
+    *cfg = (failing_config){.enabled = (flags & 4u) != 0, .nth = nth};
+    if (kind == CHOICE_REFUSED) return false;
+    cfg->kind = (failing_kind)kind;
+    cfg->mode = nth == 0 ? FAILING_OFF : (flags & 8u) != 0 ? FAILING_PERSISTENT : FAILING_TRANSIENT;
+    return true;
+}
+
+FUZZ_NO_COVERAGE void failing_config_print_refused(FILE *out, const cursor *c) {
+    choice_print_refused(out, c, "failing kind", &failing_kinds);
+}
+
+FUZZ_NO_COVERAGE void failing_config_describe(FILE *out, const char *side,
+                                              const failing_config *cfg) {
+    if (!cfg->enabled) {
+        fprintf(out, "%s: no failing wrapper\n", side);
+    } else if (cfg->mode == FAILING_OFF) {
+        fprintf(out, "%s: through a failing wrapper, disarmed\n", side);
+    } else {
+        fprintf(out, "%s: through a failing wrapper: %s %s call #%u%s fails\n", side,
+                cfg->mode == FAILING_PERSISTENT ? "every" : "the",
+                choice_name(&failing_kinds, cfg->kind), cfg->nth,
+                cfg->mode == FAILING_PERSISTENT ? " on" : "");
+    }
+}
+
+FUZZ_NO_COVERAGE allocator failing_wrap(failing_allocator *f, allocator inner,
+                                        const failing_config *cfg) {
+    failing_init(f, inner);
+    if (!cfg->enabled) return inner;
+    failing_config_arm(f, cfg);
+    return failing_allocator_iface(f);
+}
+
+FUZZ_NO_COVERAGE shadow_heap *harness_shadow(void) { return &h.shadow; }
 
 /* How a call reaches the allocator. The failing wrapper counts the bytes of what it hands
  * out, so a block made through it (shadow tag) is always resized and freed through it, and
@@ -170,5 +276,5 @@ FUZZ_NO_COVERAGE void harness_check(void) {
 
 FUZZ_NO_COVERAGE void harness_end(void) {
     shadow_heap_verify_all(&h.shadow);
-    h.model->check_full();
+    if (h.model->check_full != NULL) h.model->check_full();
 }

@@ -2,17 +2,19 @@
 #define STASIS_FUZZ_ALLOC_HARNESS_H
 
 /*
- * What allocator fuzz targets share: the four generic operations (alloc, resize, free and an
- * "other" operation each target defines, such as reset), decoded from the input the same way
- * everywhere, and run either through the allocator's own API or through its allocator
- * interface, optionally behind a failing wrapper armed from the input.
+ * What allocator fuzz targets share: one run loop (decode an operation, run it, check it
+ * against the model, check the invariants), the three generic operations (alloc, resize,
+ * free) decoded the same way everywhere from the target's numbered operation table, and run
+ * either through the allocator's own API or through its allocator interface, optionally
+ * behind a failing wrapper armed from the input. A target adds its own operations (reset,
+ * queries, misuse) to the table after the generic ones.
  *
  * Each operation is checked against the target's model, which predicts the exact address an
  * allocation must return (or NULL) and whether a resize succeeds, and against the shadow heap
  * (inside, aligned, disjoint, intact). A failing wrapper's refusals are predicted by
- * fuzz/models/model_failing.h; a refused call must leave the model, and so the allocator, unchanged.
- * After every operation the target's O(1) check runs (diagnostics against the model,
- * invariants_hold); at the end of the input, its full check and every block's contents.
+ * fuzz/models/model_failing.h; a refused call must leave the model, and so the allocator,
+ * unchanged. After every operation the target's O(1) check runs (diagnostics against the
+ * model, invariants_hold); at the end of the input, its full check and every block's contents.
  */
 
 #include <stdbool.h>
@@ -22,19 +24,33 @@
 
 #include "alloc/allocator.h"
 #include "alloc/failing.h"
+#include "harness/choice.h"
+#include "harness/choice_byte.h"
 #include "harness/cursor.h"
 #include "models/model_failing.h"
 #include "models/shadow_heap.h"
 
-typedef enum harness_op_kind { HOP_ALLOC, HOP_RESIZE, HOP_FREE, HOP_OTHER } harness_op_kind;
+/*
+ * Every allocator target's operation table (a harness/choice.h table) starts with the three
+ * generic operations at ids 0-2; the target's own operations (reset, its API's queries,
+ * misuse) follow from id 3. Their names are the target's (a reservation "carve"s).
+ */
+typedef enum harness_op_kind { HOP_ALLOC, HOP_RESIZE, HOP_FREE, HOP_OWN } harness_op_kind;
+
+#define HARNESS_OP_OWN_FIRST 3u
 
 typedef struct harness_op {
-    harness_op_kind kind;
-    bool via_interface; /* tag bit 7 */
-    uint32_t len;       /* alloc: length (may be 0); resize: new length (>= 1) */
-    size_t align;       /* alloc */
-    uint8_t block;      /* resize, free: a live block, modulo the live count */
-    uint8_t arg;        /* other: the target's argument byte */
+    uint32_t id;          /* the entry of the target's operation table */
+    harness_op_kind kind; /* id for ids 0-2, HOP_OWN from HARNESS_OP_OWN_FIRST on */
+    bool via_interface;   /* the tag's bit 7 (targets with an interface flag), else true */
+    uint32_t len;         /* alloc: length (may be 0); resize: new length (>= 1) */
+    size_t align;         /* alloc */
+    uint8_t block;        /* resize, free: a live block, modulo the live count */
+    /* Own operations' arguments, read by the target's decode_own. */
+    uint8_t which;
+    uint16_t value;
+    const uint8_t *data;
+    size_t data_len;
 } harness_op;
 
 /* Ranges of decoded arguments. */
@@ -58,29 +74,29 @@ typedef struct harness_subject {
  * Defines `subject` for an allocator whose own API is PREFIX_alloc / _resize / _free /
  * _allocator over the static object OBJECT (the Zig-style signatures of allocator.h).
  */
-#define HARNESS_DIRECT_SUBJECT(PREFIX, OBJECT)                                                    \
-    static void *subject_alloc(size_t len, size_t align) {                                        \
-        return PREFIX##_alloc(&(OBJECT), len, align);                                             \
-    }                                                                                             \
-    static bool subject_resize(void *ptr, size_t old_len, size_t new_len, size_t align) {         \
-        return PREFIX##_resize(&(OBJECT), ptr, old_len, new_len, align);                          \
-    }                                                                                             \
-    static void subject_free(void *ptr, size_t len, size_t align) {                               \
-        PREFIX##_free(&(OBJECT), ptr, len, align);                                                \
-    }                                                                                             \
-    static allocator subject_iface(void) { return PREFIX##_allocator(&(OBJECT)); }                \
-    static const harness_subject subject = {                                                      \
-        .alloc = subject_alloc,                                                                   \
-        .resize = subject_resize,                                                                 \
-        .free = subject_free,                                                                     \
-        .iface = subject_iface,                                                                   \
+#define HARNESS_DIRECT_SUBJECT(PREFIX, OBJECT)                                                     \
+    static void *subject_alloc(size_t len, size_t align) {                                         \
+        return PREFIX##_alloc(&(OBJECT), len, align);                                              \
+    }                                                                                              \
+    static bool subject_resize(void *ptr, size_t old_len, size_t new_len, size_t align) {          \
+        return PREFIX##_resize(&(OBJECT), ptr, old_len, new_len, align);                           \
+    }                                                                                              \
+    static void subject_free(void *ptr, size_t len, size_t align) {                                \
+        PREFIX##_free(&(OBJECT), ptr, len, align);                                                 \
+    }                                                                                              \
+    static allocator subject_iface(void) { return PREFIX##_allocator(&(OBJECT)); }                 \
+    static const harness_subject subject = {                                                       \
+        .alloc = subject_alloc,                                                                    \
+        .resize = subject_resize,                                                                  \
+        .free = subject_free,                                                                      \
+        .iface = subject_iface,                                                                    \
     }
 
 /*
  * The model. Each callback predicts and applies one operation that reaches the allocator
  * (refused ones never get here): alloc returns the exact address expected, or NULL; resize
  * returns whether it must succeed (and applies it if so); free applies.
- * check runs after every operation, check_full at the end of the input.
+ * check runs after every operation, check_full at the end of the input (may be NULL).
  */
 typedef struct harness_model {
     uint8_t *(*alloc)(size_t len, size_t align, bool via_interface);
@@ -90,18 +106,60 @@ typedef struct harness_model {
     void (*check_full)(void);
 } harness_model;
 
-/* Reads tag (kind = tag % 8: 0-2 alloc, 3-4 resize, 5-6 free, 7 other; bit 7 interface) and
- * its arguments. Independent of any state. */
-harness_op harness_decode_op(cursor *c, const harness_limits *limits);
+/*
+ * One allocator target, as the run loop and the describer see it.
+ *
+ * Operation format: a tag byte, its id = tag % ops->id_space (harness/choice.h: an
+ * unassigned id refuses the input). With interface_flag, bit 7 of the tag sends alloc,
+ * resize and free through the allocator interface (so the id space is a power of two, at
+ * most 128, and the bits between are ignored); without it they always go through it. Then
+ * the arguments: alloc: length (cursor_range 0..len_max) and log2 alignment
+ * (0..align_log2_max); resize: a block byte and the new length (1..len_max); free: a block
+ * byte; own operations: whatever decode_own reads.
+ */
+typedef struct harness_target {
+    const choice_table *ops;
+    bool interface_flag;
+    harness_limits limits;
+    const harness_subject *subject;
+    const harness_model *model;
+    /* Own operations (ids from HARNESS_OP_OWN_FIRST). decode_own may be NULL (no
+     * arguments); describe_own prints the rest of the line after "#i NAME". */
+    void (*decode_own)(cursor *c, harness_op *o);
+    void (*describe_own)(FILE *out, const harness_op *o);
+    void (*run_own)(const harness_op *o);
+    /* Optional: false when the operation must be skipped in the current state (the
+     * allocator's contract aborts it; its death tests cover that). */
+    bool (*runs)(const harness_op *o);
+} harness_target;
 
-/* Prints one operation; `other` names the target's operation for an argument byte. */
-void harness_describe_op(FILE *out, size_t index, const harness_op *o,
-                         void (*other)(FILE *out, uint8_t arg));
+/* Reads one operation. False iff its id is unassigned (the cursor is then refused). */
+bool harness_decode_op(const harness_target *t, cursor *c, harness_op *o);
+
+/* Prints the operations left in the cursor, one a line, or where an unassigned id refuses
+ * the input. Independent of any state. */
+void harness_describe_ops(const harness_target *t, cursor *c, FILE *out);
+
+/* Where a failing layer sits ("interface calls", "parent calls") and its config. */
+typedef struct harness_layer {
+    const char *side;
+    const failing_config *cfg;
+} harness_layer;
+
+/* The rest of a describe after the target's config line: the failing layers' lines and the
+ * operations, or (config_assigned false) the config's refusal. */
+void harness_describe_rest(const harness_target *t, cursor *c, bool config_assigned,
+                           const harness_layer *layers, size_t layer_count, FILE *out);
 
 /* Starts an input: an empty shadow heap over [region, region + region_len), the failing
  * wrapper (if the config enables it) around the subject's interface, armed. */
-void harness_begin(const harness_subject *subject, const harness_model *model,
-                   const failing_config *failing, const void *region, size_t region_len);
+void harness_begin(const harness_target *t, const failing_config *failing, const void *region,
+                   size_t region_len);
+
+/* The run loop: every operation left in the cursor decoded, run (alloc, resize and free
+ * checked against the model and the shadow heap) and followed by harness_check(); at the
+ * end harness_end(). Returns 0, or -1 at the first operation with an unassigned id. */
+int harness_run(const harness_target *t, cursor *c);
 
 void harness_alloc(const harness_op *o);
 void harness_resize(const harness_op *o);
@@ -119,7 +177,20 @@ void harness_end(void);
 /* The live blocks, for targets' own operations. */
 shadow_heap *harness_shadow(void);
 
-/* A fresh fill byte for a block the target adds to the shadow heap itself. */
-uint8_t harness_next_fill(void);
+/* ---- the failing layer's two config bytes ----
+ * Byte 1: id = byte % 4 from the table {alloc, resize, alloc+resize} (which calls the trigger
+ * counts; id 3 unassigned), bit 2 = the wrapper is there, bit 3 = persistent. Byte 2: nth,
+ * the call that fails (0 = disarmed). False iff the kind id is unassigned. */
+bool failing_config_decode(cursor *c, failing_config *cfg);
+
+/* The describe line for a config whose failing kind id refused the input. */
+void failing_config_print_refused(FILE *out, const cursor *c);
+
+/* One line: `side` says where the wrapper sits ("interface calls", "parent calls"). */
+void failing_config_describe(FILE *out, const char *side, const failing_config *cfg);
+
+/* An allocator's interface, or a failing wrapper around it (initialised and armed) when the
+ * config has one. The wrapper is initialised either way, so its counters read zero. */
+allocator failing_wrap(failing_allocator *f, allocator inner, const failing_config *cfg);
 
 #endif

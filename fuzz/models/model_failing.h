@@ -3,20 +3,19 @@
 
 /*
  * The failing layer of allocator fuzz targets: its configuration (decoded from two input
- * bytes) and the reference model of a failing wrapper armed once at the start of an input.
- * The model numbers the calls it counts (1, 2, ...) and refuses call `nth` (transient) or
- * every call from `nth` on (persistent): a comparison of call numbers, not the wrapper's
- * countdown.
+ * bytes by harness/alloc_harness.h) and the reference model of a failing wrapper armed once
+ * at the start of an input. The model numbers the calls it counts (1, 2, ...) and refuses call
+ * `nth` (transient) or every call from `nth` on (persistent): a comparison of call numbers, not the
+ * wrapper's countdown.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "alloc/failing.h"
-#include "harness/cursor.h"
+#include "harness/cursor.h" /* FUZZ_NO_COVERAGE */
 
-/* Which calls the trigger counts. */
+/* Which calls the trigger counts: the ids of the input's kind table (append only). */
 typedef enum failing_kind {
     FAILING_KIND_ALLOC,
     FAILING_KIND_RESIZE,
@@ -35,33 +34,6 @@ typedef struct failing_model {
     uint64_t calls;
     uint64_t induced;
 } failing_model;
-
-/* Two bytes: flags (bit 0 enabled, bit 1 persistent, bits 2-3 kind), then nth (0 = off). */
-FUZZ_NO_COVERAGE static inline failing_config failing_config_decode(cursor *c) {
-    uint8_t flags = cursor_u8(c);
-    uint8_t nth = cursor_u8(c);
-    static const failing_kind kinds[4] = {FAILING_KIND_ALLOC, FAILING_KIND_RESIZE, FAILING_KIND_ANY,
-                                          FAILING_KIND_ANY};
-    failing_config cfg = {
-        .enabled = (flags & 1u) != 0, .kind = kinds[(flags >> 2) & 3u], .nth = nth};
-    cfg.mode = nth == 0 ? FAILING_OFF : (flags & 2u) != 0 ? FAILING_PERSISTENT : FAILING_TRANSIENT;
-    return cfg;
-}
-
-/* One line: `side` says where the wrapper sits ("interface calls", "parent calls"). */
-FUZZ_NO_COVERAGE static inline void failing_config_describe(FILE *out, const char *side,
-                                                            const failing_config *cfg) {
-    static const char *const kinds[] = {"alloc", "resize", "alloc+resize"};
-    if (!cfg->enabled) {
-        fprintf(out, "%s: no failing wrapper\n", side);
-    } else if (cfg->mode == FAILING_OFF) {
-        fprintf(out, "%s: through a failing wrapper, disarmed\n", side);
-    } else {
-        fprintf(out, "%s: through a failing wrapper: %s %s call #%u%s fails\n", side,
-                cfg->mode == FAILING_PERSISTENT ? "every" : "the", kinds[cfg->kind], cfg->nth,
-                cfg->mode == FAILING_PERSISTENT ? " on" : "");
-    }
-}
 
 FUZZ_NO_COVERAGE static inline void failing_config_arm(failing_allocator *f,
                                                        const failing_config *cfg) {

@@ -3,7 +3,7 @@
  * from a block allocator (optionally through a failing wrapper, so the parent refuses chunks),
  * through the arena's own API or its allocator interface (optionally behind another failing
  * wrapper). Checked after every operation against a model of the arena's chunk list and of the
- * parent's first-fit heap (fuzz/model_block.h): the exact address of every allocation (or that
+ * parent's first-fit heap (models/model_block.h): the exact address of every allocation (or that
  * the parent refuses its chunk), which resizes succeed, what each reset mode keeps and returns
  * to the parent, the arena's and the parent's diagnostics, chunk count, invariants_hold();
  * blocks inside, aligned, disjoint and intact (shadow heap). At the end, both allocators'
@@ -11,9 +11,8 @@
  *
  * Input: u8 parent block count - 1, u8 log2(parent block bytes / 16) (0..2), u16 minimum chunk
  * bytes (0..AR_CHUNK_MIN_MAX_BYTES), two bytes for the parent-side failing wrapper, two for the
- * interface-side one (fuzz/model_failing.h), then operations (fuzz/alloc_harness.h). "other":
- * arg % 4 = reset free_all, reset retain_capacity, reset retain_with_limit (u16 limit follows),
- * capacity query.
+ * interface-side one, then operations (harness/alloc_harness.h, with the interface flag):
+ * table `ops` below, id space 8; reset retain_with_limit reads a u16 limit.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -34,8 +33,22 @@
 #define AR_LEN_MAX_BYTES       2048u
 #define AR_ALIGN_LOG2_MAX      8u
 
-static const harness_limits limits = {.len_max = AR_LEN_MAX_BYTES,
-                                      .align_log2_max = AR_ALIGN_LOG2_MAX};
+/* Operation ids: append only (harness/choice.h). The resets are in arena_reset_mode's
+ * order, from OP_RESET_FREE_ALL. */
+enum {
+    OP_RESET_FREE_ALL = HARNESS_OP_OWN_FIRST,
+    OP_RESET_RETAIN_CAPACITY,
+    OP_RESET_RETAIN_WITH_LIMIT,
+    OP_CAPACITY_QUERY
+};
+static const char *const op_names[] = {"alloc",
+                                       "resize",
+                                       "free",
+                                       "reset free_all",
+                                       "reset retain_capacity",
+                                       "reset retain_with_limit",
+                                       "capacity query"};
+static const choice_table ops = CHOICE_TABLE_INIT(op_names, 8);
 
 typedef struct config {
     block_allocator_params parent;
@@ -43,11 +56,6 @@ typedef struct config {
     failing_config parent_failing;
     failing_config failing;
 } config;
-
-typedef struct other_op {
-    uint8_t kind; /* 0 free_all, 1 retain_capacity, 2 retain_with_limit, 3 capacity query */
-    uint16_t limit;
-} other_op;
 
 static uint8_t backing[AR_BACKING_BYTES] __attribute__((aligned(4096)));
 static block_allocator parent;
@@ -74,56 +82,22 @@ static struct {
     failing_model parent_failing;
 } m;
 
-FUZZ_NO_COVERAGE static config decode_config(cursor *c) {
-    config cfg;
-    cfg.parent.block_count = cursor_range(c, 1, AR_PARENT_BLOCKS_MAX);
-    cfg.parent.block_bytes = (uint32_t)16 << cursor_range(c, 0, AR_PARENT_SHIFT_MAX);
-    cfg.chunk_bytes_min = cursor_range(c, 0, AR_CHUNK_MIN_MAX_BYTES);
-    cfg.parent_failing = failing_config_decode(c);
-    cfg.failing = failing_config_decode(c);
-    return cfg;
+/* False iff a choice in the config is unassigned. */
+FUZZ_NO_COVERAGE static bool decode_config(cursor *c, config *cfg) {
+    cfg->parent.block_count = cursor_range(c, 1, AR_PARENT_BLOCKS_MAX);
+    cfg->parent.block_bytes = (uint32_t)16 << cursor_range(c, 0, AR_PARENT_SHIFT_MAX);
+    cfg->chunk_bytes_min = cursor_range(c, 0, AR_CHUNK_MIN_MAX_BYTES);
+    return failing_config_decode(c, &cfg->parent_failing) &&
+           failing_config_decode(c, &cfg->failing);
 }
 
-FUZZ_NO_COVERAGE static other_op decode_other(cursor *c, uint8_t arg) {
-    other_op o = {.kind = arg % 4u};
-    if (o.kind == 2) o.limit = cursor_u16(c);
-    return o;
+FUZZ_NO_COVERAGE static void decode_own(cursor *c, harness_op *o) {
+    if (o->id == OP_RESET_RETAIN_WITH_LIMIT) o->value = cursor_u16(c);
 }
 
-FUZZ_NO_COVERAGE static void describe_other(FILE *out, const other_op *o) {
-    static const char *const names[] = {"reset free_all", "reset retain_capacity",
-                                        "reset retain_with_limit", "capacity query"};
-    fprintf(out, "%s", names[o->kind]);
-    if (o->kind == 2) fprintf(out, " %u bytes", o->limit);
-    fprintf(out, "\n");
+FUZZ_NO_COVERAGE static void describe_own(FILE *out, const harness_op *o) {
+    if (o->id == OP_RESET_RETAIN_WITH_LIMIT) fprintf(out, " %u bytes", o->value);
 }
-
-FUZZ_NO_COVERAGE static void describe_nothing(FILE *out, uint8_t arg) {
-    (void)out;
-    (void)arg;
-}
-
-FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
-    cursor c = cursor_make(data, size);
-    config cfg = decode_config(&c);
-    fprintf(out,
-            "arena: chunks of at least %zu bytes from a block allocator of %" PRIu32
-            " blocks of %" PRIu32 " bytes\n",
-            cfg.chunk_bytes_min, cfg.parent.block_count, cfg.parent.block_bytes);
-    failing_config_describe(out, "parent calls", &cfg.parent_failing);
-    failing_config_describe(out, "interface calls", &cfg.failing);
-    for (size_t i = 0; !cursor_empty(&c); i++) {
-        harness_op o = harness_decode_op(&c, &limits);
-        if (o.kind == HOP_OTHER) {
-            other_op oo = decode_other(&c, o.arg);
-            fprintf(out, "#%zu ", i);
-            describe_other(out, &oo);
-        } else {
-            harness_describe_op(out, i, &o, describe_nothing);
-        }
-    }
-}
-
 
 /* ---- the subject ---- */
 
@@ -210,8 +184,8 @@ FUZZ_NO_COVERAGE static void model_free(const shadow_block *b, bool via_interfac
     m.allocated -= b->len;
 }
 
-FUZZ_NO_COVERAGE static void model_reset(uint8_t kind, size_t limit) {
-    size_t budget = kind == 0 ? 0 : kind == 1 ? SIZE_MAX : limit;
+FUZZ_NO_COVERAGE static void model_reset(arena_reset_mode mode, size_t limit) {
+    size_t budget = mode == ARENA_FREE_ALL ? 0 : mode == ARENA_RETAIN_CAPACITY ? SIZE_MAX : limit;
     size_t kept = 0;
     size_t n = 0;
     for (size_t k = 0; k < m.count; k++) {
@@ -269,33 +243,53 @@ static const harness_model model_ops = {
     .check_full = model_check_full,
 };
 
-FUZZ_NO_COVERAGE static void run_other(const other_op *o) {
-    if (o->kind == 3) {
+FUZZ_NO_COVERAGE static void run_own(const harness_op *o) {
+    if (o->id == OP_CAPACITY_QUERY) {
         FUZZ_CHECK(arena_capacity_bytes(&ar) == m.held, "capacity query %zu, model %zu",
                    arena_capacity_bytes(&ar), m.held);
         return;
     }
     static const arena_reset_mode modes[3] = {ARENA_FREE_ALL, ARENA_RETAIN_CAPACITY,
                                               ARENA_RETAIN_WITH_LIMIT};
-    arena_reset(&ar, modes[o->kind], o->limit);
-    model_reset(o->kind, o->limit);
+    arena_reset_mode mode = modes[o->id - OP_RESET_FREE_ALL];
+    arena_reset(&ar, mode, o->value);
+    model_reset(mode, o->value);
     harness_forget_all();
+}
+
+static const harness_target target = {
+    .ops = &ops,
+    .interface_flag = true,
+    .limits = {.len_max = AR_LEN_MAX_BYTES, .align_log2_max = AR_ALIGN_LOG2_MAX},
+    .subject = &subject,
+    .model = &model_ops,
+    .decode_own = decode_own,
+    .describe_own = describe_own,
+    .run_own = run_own,
+};
+
+FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
+    cursor c = cursor_make(data, size);
+    config cfg;
+    bool assigned = decode_config(&c, &cfg);
+    fprintf(out,
+            "arena: chunks of at least %zu bytes from a block allocator of %" PRIu32
+            " blocks of %" PRIu32 " bytes\n",
+            cfg.chunk_bytes_min, cfg.parent.block_count, cfg.parent.block_bytes);
+    harness_layer layers[] = {{"parent calls", &cfg.parent_failing},
+                              {"interface calls", &cfg.failing}};
+    harness_describe_rest(&target, &c, assigned, layers, 2, out);
 }
 
 static int run_input(const uint8_t *data, size_t size) {
     cursor c = cursor_make(data, size);
-    config cfg = decode_config(&c);
+    config cfg;
+    if (!decode_config(&c, &cfg)) return -1;
     size_t memory_bytes = block_allocator_memory_bytes(cfg.parent);
     FUZZ_CHECK(memory_bytes <= sizeof backing, "backing too small");
     block_allocator_init(&parent, backing, memory_bytes, cfg.parent);
-    allocator parent_iface = block_allocator_allocator(&parent);
-    if (cfg.parent_failing.enabled) {
-        failing_init(&parent_failing, parent_iface);
-        failing_config_arm(&parent_failing, &cfg.parent_failing);
-        parent_iface = failing_allocator_iface(&parent_failing);
-    } else {
-        failing_init(&parent_failing, parent_iface); /* unused: counters stay zero */
-    }
+    allocator parent_iface =
+        failing_wrap(&parent_failing, block_allocator_allocator(&parent), &cfg.parent_failing);
     arena_init(&ar, parent_iface, cfg.chunk_bytes_min);
     m.count = 0;
     m.current = SIZE_MAX;
@@ -308,24 +302,8 @@ static int run_input(const uint8_t *data, size_t size) {
     block_model_init(&m.parent, backing, cfg.parent.block_count, cfg.parent.block_bytes);
     m.parent_failing = failing_model_make(&cfg.parent_failing);
     size_t region = (size_t)cfg.parent.block_count * cfg.parent.block_bytes;
-    harness_begin(&subject, &model_ops, &cfg.failing, backing, region);
-    harness_check();
-    for (size_t i = 0; !cursor_empty(&c); i++) {
-        fuzz_set_op(i);
-        harness_op o = harness_decode_op(&c, &limits);
-        switch (o.kind) {
-        case HOP_ALLOC: harness_alloc(&o); break;
-        case HOP_RESIZE: harness_resize(&o); break;
-        case HOP_FREE: harness_free(&o); break;
-        case HOP_OTHER: {
-            other_op oo = decode_other(&c, o.arg);
-            run_other(&oo);
-            break;
-        }
-        }
-        harness_check();
-    }
-    harness_end();
+    harness_begin(&target, &cfg.failing, backing, region);
+    if (harness_run(&target, &c) != 0) return -1;
     arena_reset(&ar, ARENA_FREE_ALL, 0);
     FUZZ_CHECK(block_allocator_is_empty(&parent), "free_all left blocks in the parent");
     return 0;

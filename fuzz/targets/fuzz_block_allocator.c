@@ -2,14 +2,15 @@
  * fuzz_block_allocator: random alloc / resize / free / reset sequences on a block allocator
  * (stalloc semantics), through its own API or its allocator interface, optionally behind a
  * failing wrapper. Checked after every operation against a first-fit model
- * (fuzz/model_block.h): the exact block every allocation must get (or that none fits),
+ * (models/model_block.h): the exact block every allocation must get (or that none fits),
  * whether each resize succeeds in place, diagnostics, is_oom / is_empty, the live count and
  * invariants_hold(); blocks inside, aligned, disjoint and intact (shadow heap). At the end of
  * an input, invariants_hold_full() and every block's contents.
  *
  * Input: u16 block count (1..BA_BLOCKS_MAX), u8 log2 block size (0..BA_BLOCK_SHIFT_MAX),
- * u8 base offset (in units of the memory alignment, 0..15), two failing-layer bytes
- * (fuzz/model_failing.h), then operations (fuzz/alloc_harness.h; "other" = reset).
+ * u8 base offset (in units of the memory alignment, 0..15), two failing-layer bytes, then
+ * operations (harness/alloc_harness.h, with the interface flag): table `ops` below, id
+ * space 8.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -29,8 +30,9 @@
 #define BA_LEN_MAX_BYTES  8192u
 #define BA_ALIGN_LOG2_MAX 12u
 
-static const harness_limits limits = {.len_max = BA_LEN_MAX_BYTES,
-                                      .align_log2_max = BA_ALIGN_LOG2_MAX};
+/* Operation ids: append only (harness/choice.h). */
+static const char *const op_names[] = {"alloc", "resize", "free", "reset"};
+static const choice_table ops = CHOICE_TABLE_INIT(op_names, 8);
 
 typedef struct config {
     block_allocator_params params;
@@ -42,34 +44,13 @@ static uint8_t backing[BA_BACKING_BYTES] __attribute__((aligned(4096)));
 static block_allocator ba;
 static block_model model;
 
-FUZZ_NO_COVERAGE static config decode_config(cursor *c) {
-    config cfg;
-    cfg.params.block_count = cursor_range(c, 1, BA_BLOCKS_MAX);
-    cfg.params.block_bytes = (uint32_t)1 << cursor_range(c, 0, BA_BLOCK_SHIFT_MAX);
-    cfg.offset_steps = cursor_range(c, 0, BA_OFFSET_STEPS_MAX);
-    cfg.failing = failing_config_decode(c);
-    return cfg;
+/* False iff a choice in the config is unassigned. */
+FUZZ_NO_COVERAGE static bool decode_config(cursor *c, config *cfg) {
+    cfg->params.block_count = cursor_range(c, 1, BA_BLOCKS_MAX);
+    cfg->params.block_bytes = (uint32_t)1 << cursor_range(c, 0, BA_BLOCK_SHIFT_MAX);
+    cfg->offset_steps = cursor_range(c, 0, BA_OFFSET_STEPS_MAX);
+    return failing_config_decode(c, &cfg->failing);
 }
-
-FUZZ_NO_COVERAGE static void describe_other(FILE *out, uint8_t arg) {
-    (void)arg;
-    fprintf(out, "reset\n");
-}
-
-FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
-    cursor c = cursor_make(data, size);
-    config cfg = decode_config(&c);
-    fprintf(out,
-            "block allocator: %" PRIu32 " blocks of %" PRIu32 " bytes, base offset %zu x %zu\n",
-            cfg.params.block_count, cfg.params.block_bytes, cfg.offset_steps,
-            block_allocator_memory_align(cfg.params));
-    failing_config_describe(out, "interface calls", &cfg.failing);
-    for (size_t i = 0; !cursor_empty(&c); i++) {
-        harness_op o = harness_decode_op(&c, &limits);
-        harness_describe_op(out, i, &o, describe_other);
-    }
-}
-
 
 /* ---- the subject ---- */
 
@@ -130,34 +111,46 @@ static const harness_model model_ops = {
     .check_full = model_check_full,
 };
 
+FUZZ_NO_COVERAGE static void run_reset(const harness_op *o) {
+    (void)o;
+    block_allocator_reset(&ba);
+    block_model_reset(&model);
+    harness_forget_all();
+}
+
+static const harness_target target = {
+    .ops = &ops,
+    .interface_flag = true,
+    .limits = {.len_max = BA_LEN_MAX_BYTES, .align_log2_max = BA_ALIGN_LOG2_MAX},
+    .subject = &subject,
+    .model = &model_ops,
+    .run_own = run_reset,
+};
+
+FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
+    cursor c = cursor_make(data, size);
+    config cfg;
+    bool assigned = decode_config(&c, &cfg);
+    fprintf(out,
+            "block allocator: %" PRIu32 " blocks of %" PRIu32 " bytes, base offset %zu x %zu\n",
+            cfg.params.block_count, cfg.params.block_bytes, cfg.offset_steps,
+            block_allocator_memory_align(cfg.params));
+    harness_layer layer = {"interface calls", &cfg.failing};
+    harness_describe_rest(&target, &c, assigned, &layer, 1, out);
+}
+
 static int run_input(const uint8_t *data, size_t size) {
     cursor c = cursor_make(data, size);
-    config cfg = decode_config(&c);
+    config cfg;
+    if (!decode_config(&c, &cfg)) return -1;
     size_t memory_bytes = block_allocator_memory_bytes(cfg.params);
     uint8_t *memory = backing + cfg.offset_steps * block_allocator_memory_align(cfg.params);
     FUZZ_CHECK(memory + memory_bytes <= backing + sizeof backing, "backing too small");
     block_allocator_init(&ba, memory, memory_bytes, cfg.params);
     block_model_init(&model, memory, cfg.params.block_count, cfg.params.block_bytes);
-    harness_begin(&subject, &model_ops, &cfg.failing, memory,
+    harness_begin(&target, &cfg.failing, memory,
                   (size_t)cfg.params.block_count * cfg.params.block_bytes);
-    harness_check();
-    for (size_t i = 0; !cursor_empty(&c); i++) {
-        fuzz_set_op(i);
-        harness_op o = harness_decode_op(&c, &limits);
-        switch (o.kind) {
-        case HOP_ALLOC: harness_alloc(&o); break;
-        case HOP_RESIZE: harness_resize(&o); break;
-        case HOP_FREE: harness_free(&o); break;
-        case HOP_OTHER:
-            block_allocator_reset(&ba);
-            block_model_reset(&model);
-            harness_forget_all();
-            break;
-        }
-        harness_check();
-    }
-    harness_end();
-    return 0;
+    return harness_run(&target, &c);
 }
 
 const fuzz_target_info fuzz_target = {

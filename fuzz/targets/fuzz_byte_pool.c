@@ -9,11 +9,11 @@
  * slot's contents and invariants_hold_full().
  *
  * Input: u8 slot count - 1, u16 slot bytes - 1 (1..BP_SLOT_BYTES_MAX), u8 base offset (in 16s,
- * 0..15), two failing-layer bytes, then operations (fuzz/alloc_harness.h; every alloc, resize
- * and free uses the interface). "other" = the slot API: arg % 8 selects reserve, write,
- * append, release, read back, reset, is_live, slot_of; a slot-API operation names a slot held
- * through that API by the next byte (modulo how many), and write / append take a data slice
- * (cursor_bytes, up to BP_DATA_MAX_BYTES).
+ * 0..15), two failing-layer bytes, then operations (harness/alloc_harness.h, no interface
+ * flag: every alloc, resize and free uses the interface): table `ops` below, id space 16.
+ * The slot API's operations but reserve and reset name a slot held through that API by the
+ * next byte (modulo how many; is_live: any slot index, modulo N + 2), and write / append
+ * then take a data slice (cursor_bytes, up to BP_DATA_MAX_BYTES).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -30,10 +30,9 @@
 #define BP_BACKING_BYTES    ((size_t)BP_SLOTS_MAX * BP_SLOT_BYTES_MAX + BP_SLOTS_MAX * 4u + 256u)
 #define BP_DATA_MAX_BYTES   (BP_SLOT_BYTES_MAX + 8u)
 
-static const harness_limits limits = {.len_max = BP_SLOT_BYTES_MAX + 16u, .align_log2_max = 5};
-
-typedef enum slot_op_kind {
-    SOP_RESERVE,
+/* Operation ids: append only (harness/choice.h). */
+enum {
+    SOP_RESERVE = HARNESS_OP_OWN_FIRST,
     SOP_WRITE,
     SOP_APPEND,
     SOP_RELEASE,
@@ -41,14 +40,10 @@ typedef enum slot_op_kind {
     SOP_RESET,
     SOP_IS_LIVE,
     SOP_SLOT_OF,
-} slot_op_kind;
-
-typedef struct slot_op {
-    slot_op_kind kind;
-    uint8_t which; /* a held slot, modulo how many; is_live: any index, modulo N + 2 */
-    const uint8_t *data;
-    size_t len;
-} slot_op;
+};
+static const char *const op_names[] = {"alloc",   "resize", "free",  "reserve", "write",  "append",
+                                       "release", "read",   "reset", "is_live", "slot_of"};
+static const choice_table ops = CHOICE_TABLE_INIT(op_names, 16);
 
 typedef struct config {
     byte_pool_params params;
@@ -79,62 +74,31 @@ static struct {
     uint64_t oom;
 } m;
 
-FUZZ_NO_COVERAGE static config decode_config(cursor *c) {
-    config cfg;
-    cfg.params.slot_count = cursor_range(c, 1, BP_SLOTS_MAX);
-    cfg.params.slot_bytes = cursor_range(c, 1, BP_SLOT_BYTES_MAX);
-    cfg.offset_steps = cursor_range(c, 0, BP_OFFSET_STEPS_MAX);
-    cfg.failing = failing_config_decode(c);
-    return cfg;
+/* False iff a choice in the config is unassigned. */
+FUZZ_NO_COVERAGE static bool decode_config(cursor *c, config *cfg) {
+    cfg->params.slot_count = cursor_range(c, 1, BP_SLOTS_MAX);
+    cfg->params.slot_bytes = cursor_range(c, 1, BP_SLOT_BYTES_MAX);
+    cfg->offset_steps = cursor_range(c, 0, BP_OFFSET_STEPS_MAX);
+    return failing_config_decode(c, &cfg->failing);
 }
 
-FUZZ_NO_COVERAGE static slot_op decode_slot_op(cursor *c, uint8_t arg) {
-    slot_op o = {.kind = (slot_op_kind)(arg % 8u)};
-    if (o.kind != SOP_RESERVE && o.kind != SOP_RESET) o.which = cursor_u8(c);
-    if (o.kind == SOP_WRITE || o.kind == SOP_APPEND)
-        o.len = cursor_bytes(c, BP_DATA_MAX_BYTES, &o.data);
-    return o;
+FUZZ_NO_COVERAGE static void decode_own(cursor *c, harness_op *o) {
+    if (o->id != SOP_RESERVE && o->id != SOP_RESET) o->which = cursor_u8(c);
+    if (o->id == SOP_WRITE || o->id == SOP_APPEND)
+        o->data_len = cursor_bytes(c, BP_DATA_MAX_BYTES, &o->data);
 }
 
-FUZZ_NO_COVERAGE static void describe_slot_op(FILE *out, size_t index, const slot_op *o) {
-    static const char *const names[] = {"reserve", "write", "append",  "release",
-                                        "read",    "reset", "is_live", "slot_of"};
-    fprintf(out, "#%zu %s", index, names[o->kind]);
-    if (o->kind == SOP_IS_LIVE) {
+FUZZ_NO_COVERAGE static void describe_own(FILE *out, const harness_op *o) {
+    if (o->id == SOP_IS_LIVE) {
         fprintf(out, " slot %u %% (N + 2)", o->which);
-    } else if (o->kind != SOP_RESERVE && o->kind != SOP_RESET) {
+    } else if (o->id != SOP_RESERVE && o->id != SOP_RESET) {
         fprintf(out, " held[%u %% held]", o->which);
     }
-    if (o->kind == SOP_WRITE || o->kind == SOP_APPEND) {
-        fprintf(out, " %zu bytes ", o->len);
-        fuzz_print_escaped(out, o->data, o->len, 32);
-    }
-    fprintf(out, "\n");
-}
-
-FUZZ_NO_COVERAGE static void describe_nothing(FILE *out, uint8_t arg) {
-    (void)out;
-    (void)arg;
-}
-
-FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
-    cursor c = cursor_make(data, size);
-    config cfg = decode_config(&c);
-    fprintf(out, "byte pool: %" PRIu32 " slots of %" PRIu32 " bytes, base offset %zu x 16\n",
-            cfg.params.slot_count, cfg.params.slot_bytes, cfg.offset_steps);
-    failing_config_describe(out, "interface calls", &cfg.failing);
-    for (size_t i = 0; !cursor_empty(&c); i++) {
-        harness_op o = harness_decode_op(&c, &limits);
-        if (o.kind == HOP_OTHER) {
-            slot_op so = decode_slot_op(&c, o.arg);
-            describe_slot_op(out, i, &so);
-        } else {
-            o.via_interface = true;
-            harness_describe_op(out, i, &o, describe_nothing);
-        }
+    if (o->id == SOP_WRITE || o->id == SOP_APPEND) {
+        fprintf(out, " %zu bytes ", o->data_len);
+        fuzz_print_escaped(out, o->data, o->data_len, 32);
     }
 }
-
 
 /* ---- the subject: everything harness-driven goes through the interface ---- */
 
@@ -264,26 +228,26 @@ FUZZ_NO_COVERAGE static void run_reserve(void) {
     m.held[m.held_count++] = slot;
 }
 
-FUZZ_NO_COVERAGE static void run_write(const slot_op *o, bool append) {
+FUZZ_NO_COVERAGE static void run_write(const harness_op *o, bool append) {
     if (m.held_count == 0) return;
     uint32_t slot = m.held[o->which % m.held_count];
     uint32_t old = m.len[slot];
-    bool ok = append ? byte_pool_append(&bp, slot, o->data, o->len)
-                     : byte_pool_write(&bp, slot, o->data, o->len);
-    bool expected = append ? o->len <= m.slot_bytes - old : o->len <= m.slot_bytes;
+    bool ok = append ? byte_pool_append(&bp, slot, o->data, o->data_len)
+                     : byte_pool_write(&bp, slot, o->data, o->data_len);
+    bool expected = append ? o->data_len <= m.slot_bytes - old : o->data_len <= m.slot_bytes;
     FUZZ_CHECK(ok == expected,
                "%s of %zu bytes to a slot holding %" PRIu32 " returned %d, model %d",
-               append ? "append" : "write", o->len, old, ok, expected);
+               append ? "append" : "write", o->data_len, old, ok, expected);
     if (ok) {
         size_t at = append ? old : 0;
-        memcpy(m.contents[slot] + at, o->data, o->len);
-        m.len[slot] = (uint32_t)(at + o->len);
+        memcpy(m.contents[slot] + at, o->data, o->data_len);
+        m.len[slot] = (uint32_t)(at + o->data_len);
         m.stored = m.stored - old + m.len[slot];
     }
     check_slot_contents(slot);
 }
 
-FUZZ_NO_COVERAGE static void run_release(const slot_op *o) {
+FUZZ_NO_COVERAGE static void run_release(const harness_op *o) {
     if (m.held_count == 0) return;
     uint32_t k = o->which % m.held_count;
     uint32_t slot = m.held[k];
@@ -293,8 +257,8 @@ FUZZ_NO_COVERAGE static void run_release(const slot_op *o) {
     m.held[k] = m.held[--m.held_count];
 }
 
-FUZZ_NO_COVERAGE static void run_slot_op(const slot_op *o) {
-    switch (o->kind) {
+FUZZ_NO_COVERAGE static void run_slot_op(const harness_op *o) {
+    switch (o->id) {
     case SOP_RESERVE: run_reserve(); break;
     case SOP_WRITE: run_write(o, false); break;
     case SOP_APPEND: run_write(o, true); break;
@@ -324,9 +288,31 @@ FUZZ_NO_COVERAGE static void run_slot_op(const slot_op *o) {
     }
 }
 
+static const harness_target target = {
+    .ops = &ops,
+    .interface_flag = false,
+    .limits = {.len_max = BP_SLOT_BYTES_MAX + 16u, .align_log2_max = 5},
+    .subject = &subject,
+    .model = &model_ops,
+    .decode_own = decode_own,
+    .describe_own = describe_own,
+    .run_own = run_slot_op,
+};
+
+FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
+    cursor c = cursor_make(data, size);
+    config cfg;
+    bool assigned = decode_config(&c, &cfg);
+    fprintf(out, "byte pool: %" PRIu32 " slots of %" PRIu32 " bytes, base offset %zu x 16\n",
+            cfg.params.slot_count, cfg.params.slot_bytes, cfg.offset_steps);
+    harness_layer layer = {"interface calls", &cfg.failing};
+    harness_describe_rest(&target, &c, assigned, &layer, 1, out);
+}
+
 static int run_input(const uint8_t *data, size_t size) {
     cursor c = cursor_make(data, size);
-    config cfg = decode_config(&c);
+    config cfg;
+    if (!decode_config(&c, &cfg)) return -1;
     size_t memory_bytes = byte_pool_memory_bytes(cfg.params);
     uint8_t *memory = backing + cfg.offset_steps * BYTE_POOL_MEMORY_ALIGN_BYTES;
     FUZZ_CHECK(memory + memory_bytes <= backing + sizeof backing, "backing too small");
@@ -336,26 +322,8 @@ static int run_input(const uint8_t *data, size_t size) {
     m.slot_bytes = cfg.params.slot_bytes;
     m.oom = 0;
     model_reset();
-    harness_begin(&subject, &model_ops, &cfg.failing, memory, (size_t)m.count * m.slot_bytes);
-    harness_check();
-    for (size_t i = 0; !cursor_empty(&c); i++) {
-        fuzz_set_op(i);
-        harness_op o = harness_decode_op(&c, &limits);
-        o.via_interface = true;
-        switch (o.kind) {
-        case HOP_ALLOC: harness_alloc(&o); break;
-        case HOP_RESIZE: harness_resize(&o); break;
-        case HOP_FREE: harness_free(&o); break;
-        case HOP_OTHER: {
-            slot_op so = decode_slot_op(&c, o.arg);
-            run_slot_op(&so);
-            break;
-        }
-        }
-        harness_check();
-    }
-    harness_end();
-    return 0;
+    harness_begin(&target, &cfg.failing, memory, (size_t)m.count * m.slot_bytes);
+    return harness_run(&target, &c);
 }
 
 const fuzz_target_info fuzz_target = {

@@ -13,10 +13,9 @@
  * Input: u8 child block count - 1, u8 log2(child block bytes / 16) (0..1), u8 guard bytes
  * (0..CK_GUARD_MAX_BYTES), u8 blocks_max - 1 (..CK_BLOCKS_MAX), u16 limit (0 = none), two
  * bytes for the child-side failing wrapper, two for the interface-side one, then operations
- * (fuzz/alloc_harness.h; every call uses the interface). "other": arg % 8 = double free,
- * interior-pointer free, wrong-length free, wrong-alignment free, overwrite the guard before
- * then free, overwrite the guard after then free, verify guards, list live blocks; the block
- * (or the freed pointer) is arg / 8 modulo how many.
+ * (harness/alloc_harness.h, no interface flag: every call uses the interface): table `ops`
+ * below, id space 16. Each misuse reads one byte: the block (or the recently freed pointer)
+ * it names, modulo how many.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -41,8 +40,29 @@
 #define CK_LEN_MAX_BYTES    1024u
 #define CK_ALIGN_LOG2_MAX   8u
 
-static const harness_limits limits = {.len_max = CK_LEN_MAX_BYTES,
-                                      .align_log2_max = CK_ALIGN_LOG2_MAX};
+/* Operation ids: append only (harness/choice.h). */
+enum {
+    OP_DOUBLE_FREE = HARNESS_OP_OWN_FIRST,
+    OP_INTERIOR_FREE,
+    OP_WRONG_LENGTH_FREE,
+    OP_WRONG_ALIGNMENT_FREE,
+    OP_GUARD_BEFORE_FREE,
+    OP_GUARD_AFTER_FREE,
+    OP_VERIFY_GUARDS,
+    OP_LIST_LIVE
+};
+static const char *const op_names[] = {"alloc",
+                                       "resize",
+                                       "free",
+                                       "double free of recently freed",
+                                       "interior-pointer free of block",
+                                       "wrong-length free of block",
+                                       "wrong-alignment free of block",
+                                       "overwrite guard before, free",
+                                       "overwrite guard after, free",
+                                       "verify guards",
+                                       "list live blocks"};
+static const choice_table ops = CHOICE_TABLE_INIT(op_names, 16);
 
 typedef struct config {
     block_allocator_params child;
@@ -74,49 +94,23 @@ static struct {
     uint32_t freed_next;
 } m;
 
-FUZZ_NO_COVERAGE static config decode_config(cursor *c) {
-    config cfg;
-    cfg.child.block_count = cursor_range(c, 1, CK_CHILD_BLOCKS_MAX);
-    cfg.child.block_bytes = (uint32_t)16 << cursor_range(c, 0, CK_CHILD_SHIFT_MAX);
-    cfg.params.guard_bytes = cursor_range(c, 0, CK_GUARD_MAX_BYTES);
-    cfg.params.blocks_max = cursor_range(c, 1, CK_BLOCKS_MAX);
+/* False iff a choice in the config is unassigned. */
+FUZZ_NO_COVERAGE static bool decode_config(cursor *c, config *cfg) {
+    cfg->child.block_count = cursor_range(c, 1, CK_CHILD_BLOCKS_MAX);
+    cfg->child.block_bytes = (uint32_t)16 << cursor_range(c, 0, CK_CHILD_SHIFT_MAX);
+    cfg->params.guard_bytes = cursor_range(c, 0, CK_GUARD_MAX_BYTES);
+    cfg->params.blocks_max = cursor_range(c, 1, CK_BLOCKS_MAX);
     uint16_t limit = cursor_u16(c);
-    cfg.params.limit_bytes = limit == 0 ? CHECKING_NO_LIMIT : limit;
-    cfg.params.on_error = CHECKING_REPORT;
-    cfg.child_failing = failing_config_decode(c);
-    cfg.failing = failing_config_decode(c);
-    return cfg;
+    cfg->params.limit_bytes = limit == 0 ? CHECKING_NO_LIMIT : limit;
+    cfg->params.on_error = CHECKING_REPORT;
+    return failing_config_decode(c, &cfg->child_failing) && failing_config_decode(c, &cfg->failing);
 }
 
-FUZZ_NO_COVERAGE static void describe_other(FILE *out, uint8_t arg) {
-    static const char *const names[8] = {"double free of recently freed",
-                                         "interior-pointer free of block",
-                                         "wrong-length free of block",
-                                         "wrong-alignment free of block",
-                                         "overwrite guard before, free",
-                                         "overwrite guard after, free",
-                                         "verify guards",
-                                         "list live blocks"};
-    fprintf(out, "%s [%u %% n]\n", names[arg % 8u], arg / 8u);
-}
+FUZZ_NO_COVERAGE static void decode_own(cursor *c, harness_op *o) { o->which = cursor_u8(c); }
 
-FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
-    cursor c = cursor_make(data, size);
-    config cfg = decode_config(&c);
-    fprintf(out,
-            "checking (report mode): %" PRIu32 " guard bytes, %" PRIu32 " blocks max, limit %zu, "
-            "over a block allocator of %" PRIu32 " blocks of %" PRIu32 " bytes\n",
-            cfg.params.guard_bytes, cfg.params.blocks_max, cfg.params.limit_bytes,
-            cfg.child.block_count, cfg.child.block_bytes);
-    failing_config_describe(out, "child calls", &cfg.child_failing);
-    failing_config_describe(out, "interface calls", &cfg.failing);
-    for (size_t i = 0; !cursor_empty(&c); i++) {
-        harness_op o = harness_decode_op(&c, &limits);
-        o.via_interface = true;
-        harness_describe_op(out, i, &o, describe_other);
-    }
+FUZZ_NO_COVERAGE static void describe_own(FILE *out, const harness_op *o) {
+    fprintf(out, " [%u %% n]", o->which);
 }
-
 
 static allocator subject_iface(void) { return checking_allocator(&chk); }
 
@@ -269,54 +263,80 @@ FUZZ_NO_COVERAGE static void free_with_overwritten_guard(size_t i, bool before) 
     harness_free(&o);
 }
 
-FUZZ_NO_COVERAGE static void run_misuse(uint8_t arg) {
+FUZZ_NO_COVERAGE static void run_misuse(const harness_op *o) {
     shadow_heap *shadow = harness_shadow();
-    size_t k = arg / 8u;
+    size_t k = o->which;
     const shadow_block *b = shadow->count > 0 ? &shadow->blocks[k % shadow->count] : NULL;
-    switch (arg % 8u) {
-    case 0: {
+    switch (o->id) {
+    case OP_DOUBLE_FREE: {
         const uint8_t *p = m.freed[k % CHECKING_FREED_HISTORY];
         if (p != NULL && shadow_heap_find(shadow, p) == SIZE_MAX) {
             bogus_free(p, 1, 1, CHECKING_DOUBLE_FREE);
         }
         break;
     }
-    case 1:
+    case OP_INTERIOR_FREE:
         if (b != NULL && b->len >= 2) {
             bogus_free(b->ptr + 1, 1, 1,
                        recently_freed(b->ptr + 1) ? CHECKING_DOUBLE_FREE
                                                   : CHECKING_INVALID_POINTER);
         }
         break;
-    case 2:
+    case OP_WRONG_LENGTH_FREE:
         if (b != NULL) bogus_free(b->ptr, b->len + 1, b->align, CHECKING_WRONG_LENGTH);
         break;
-    case 3:
+    case OP_WRONG_ALIGNMENT_FREE:
         if (b != NULL && b->align < ALLOCATOR_ALIGN_MAX_BYTES) {
             bogus_free(b->ptr, b->len, b->align * 2, CHECKING_WRONG_ALIGNMENT);
         }
         break;
-    case 4:
-    case 5:
-        if (b != NULL && m.guard > 0) free_with_overwritten_guard(k % shadow->count, arg % 8u == 4);
+    case OP_GUARD_BEFORE_FREE:
+    case OP_GUARD_AFTER_FREE:
+        if (b != NULL && m.guard > 0) {
+            free_with_overwritten_guard(k % shadow->count, o->id == OP_GUARD_BEFORE_FREE);
+        }
         break;
-    case 6: FUZZ_CHECK(checking_verify_guards(&chk) == 0, "a guard is overwritten"); break;
-    case 7: check_live_list(); break;
+    case OP_VERIFY_GUARDS:
+        FUZZ_CHECK(checking_verify_guards(&chk) == 0, "a guard is overwritten");
+        break;
+    case OP_LIST_LIVE: check_live_list(); break;
     }
+}
+
+static const harness_target target = {
+    .ops = &ops,
+    .interface_flag = false,
+    .limits = {.len_max = CK_LEN_MAX_BYTES, .align_log2_max = CK_ALIGN_LOG2_MAX},
+    .subject = &subject,
+    .model = &model_ops,
+    .decode_own = decode_own,
+    .describe_own = describe_own,
+    .run_own = run_misuse,
+};
+
+FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
+    cursor c = cursor_make(data, size);
+    config cfg;
+    bool assigned = decode_config(&c, &cfg);
+    fprintf(out,
+            "checking (report mode): %" PRIu32 " guard bytes, %" PRIu32 " blocks max, limit %zu, "
+            "over a block allocator of %" PRIu32 " blocks of %" PRIu32 " bytes\n",
+            cfg.params.guard_bytes, cfg.params.blocks_max, cfg.params.limit_bytes,
+            cfg.child.block_count, cfg.child.block_bytes);
+    harness_layer layers[] = {{"child calls", &cfg.child_failing},
+                              {"interface calls", &cfg.failing}};
+    harness_describe_rest(&target, &c, assigned, layers, 2, out);
 }
 
 static int run_input(const uint8_t *data, size_t size) {
     cursor c = cursor_make(data, size);
-    config cfg = decode_config(&c);
+    config cfg;
+    if (!decode_config(&c, &cfg)) return -1;
     size_t child_bytes = block_allocator_memory_bytes(cfg.child);
     FUZZ_CHECK(child_bytes <= sizeof child_memory, "child memory too small");
     block_allocator_init(&child, child_memory, child_bytes, cfg.child);
-    allocator child_iface = block_allocator_allocator(&child);
-    failing_init(&child_failing, child_iface);
-    if (cfg.child_failing.enabled) {
-        failing_config_arm(&child_failing, &cfg.child_failing);
-        child_iface = failing_allocator_iface(&child_failing);
-    }
+    allocator child_iface =
+        failing_wrap(&child_failing, block_allocator_allocator(&child), &cfg.child_failing);
     size_t table_bytes = checking_memory_bytes(cfg.params);
     FUZZ_CHECK(table_bytes <= sizeof table_memory, "table memory too small");
     checking_init(&chk, child_iface, table_memory, table_bytes, cfg.params);
@@ -326,23 +346,9 @@ static int run_input(const uint8_t *data, size_t size) {
     m.blocks_max = cfg.params.blocks_max;
     m.guard = cfg.params.guard_bytes;
     m.limit = cfg.params.limit_bytes;
-    harness_begin(&subject, &model_ops, &cfg.failing, child_memory,
+    harness_begin(&target, &cfg.failing, child_memory,
                   (size_t)cfg.child.block_count * cfg.child.block_bytes);
-    harness_check();
-    for (size_t i = 0; !cursor_empty(&c); i++) {
-        fuzz_set_op(i);
-        harness_op o = harness_decode_op(&c, &limits);
-        o.via_interface = true;
-        switch (o.kind) {
-        case HOP_ALLOC: harness_alloc(&o); break;
-        case HOP_RESIZE: harness_resize(&o); break;
-        case HOP_FREE: harness_free(&o); break;
-        case HOP_OTHER: run_misuse(o.arg); break;
-        }
-        harness_check();
-    }
-    harness_end();
-    return 0;
+    return harness_run(&target, &c);
 }
 
 const fuzz_target_info fuzz_target = {

@@ -9,9 +9,10 @@
  *
  * Input: u8 item bytes - 1, u8 log2 item alignment (0..OP_ALIGN_LOG2_MAX), u8 item count - 1,
  * u8 base offset (in items' alignments, 0..15), two failing-layer bytes, then operations
- * (fuzz/alloc_harness.h). A direct alloc is create (the item's whole length), a direct free is
- * destroy; resizes always use the interface. "other": arg % 4 = 0 reset, 1 index round trip
- * of live item arg / 4, 2 is_live of item slot arg / 4, 3 is_live of an interior pointer.
+ * (harness/alloc_harness.h, no interface flag): table `ops` below, id space 12. alloc,
+ * resize and free go through the interface; create (the item's whole length) and destroy
+ * are the typed API. The pool's own operations read one byte naming a live block or an item
+ * slot (modulo how many).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -29,8 +30,25 @@
 #define OP_BACKING_BYTES        ((size_t)OP_ITEMS_MAX * 256u + OP_ITEMS_MAX + OP_OFFSET_STEPS_MAX * 128u)
 #define OP_ALIGN_LOG2_ASKED_MAX 8u /* requests may ask more than the pool gives */
 
-static const harness_limits limits = {.len_max = OP_ITEM_BYTES_MAX + 64u,
-                                      .align_log2_max = OP_ALIGN_LOG2_ASKED_MAX};
+/* Operation ids: append only (harness/choice.h). */
+enum {
+    OP_CREATE = HARNESS_OP_OWN_FIRST,
+    OP_DESTROY,
+    OP_RESET,
+    OP_INDEX_ROUND_TRIP,
+    OP_IS_LIVE_SLOT,
+    OP_IS_LIVE_INTERIOR
+};
+static const char *const op_names[] = {"alloc",
+                                       "resize",
+                                       "free",
+                                       "create",
+                                       "destroy",
+                                       "reset",
+                                       "index_of / at round trip of",
+                                       "is_live of",
+                                       "is_live of an interior pointer of"};
+static const choice_table ops = CHOICE_TABLE_INIT(op_names, 12);
 
 typedef struct config {
     object_pool_params params;
@@ -57,43 +75,14 @@ static struct {
     uint64_t oom;
 } m;
 
-FUZZ_NO_COVERAGE static config decode_config(cursor *c) {
-    config cfg;
-    cfg.params.item_bytes = cursor_range(c, 1, OP_ITEM_BYTES_MAX);
-    cfg.params.item_align = (size_t)1 << cursor_range(c, 0, OP_ALIGN_LOG2_MAX);
-    cfg.params.item_count = cursor_range(c, 1, OP_ITEMS_MAX);
-    cfg.offset_steps = cursor_range(c, 0, OP_OFFSET_STEPS_MAX);
-    cfg.failing = failing_config_decode(c);
-    return cfg;
+/* False iff a choice in the config is unassigned. */
+FUZZ_NO_COVERAGE static bool decode_config(cursor *c, config *cfg) {
+    cfg->params.item_bytes = cursor_range(c, 1, OP_ITEM_BYTES_MAX);
+    cfg->params.item_align = (size_t)1 << cursor_range(c, 0, OP_ALIGN_LOG2_MAX);
+    cfg->params.item_count = cursor_range(c, 1, OP_ITEMS_MAX);
+    cfg->offset_steps = cursor_range(c, 0, OP_OFFSET_STEPS_MAX);
+    return failing_config_decode(c, &cfg->failing);
 }
-
-FUZZ_NO_COVERAGE static void describe_other(FILE *out, uint8_t arg) {
-    switch (arg % 4u) {
-    case 0: fprintf(out, "reset\n"); break;
-    case 1: fprintf(out, "index_of / at round trip of block[%u %% live]\n", arg / 4u); break;
-    case 2: fprintf(out, "is_live of item slot %u %% count\n", arg / 4u); break;
-    case 3: fprintf(out, "is_live of an interior pointer of block[%u %% live]\n", arg / 4u); break;
-    }
-}
-
-FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
-    cursor c = cursor_make(data, size);
-    config cfg = decode_config(&c);
-    fprintf(out, "object pool: %" PRIu32 " items of %zu bytes, align %zu, base offset %zu\n",
-            cfg.params.item_count, cfg.params.item_bytes, cfg.params.item_align, cfg.offset_steps);
-    failing_config_describe(out, "interface calls", &cfg.failing);
-    for (size_t i = 0; !cursor_empty(&c); i++) {
-        harness_op o = harness_decode_op(&c, &limits);
-        if (o.kind == HOP_ALLOC && !o.via_interface) {
-            fprintf(out, "#%zu create\n", i);
-        } else if (o.kind == HOP_FREE && !o.via_interface) {
-            fprintf(out, "#%zu destroy block[%u %% live]\n", i, o.block);
-        } else {
-            harness_describe_op(out, i, &o, describe_other);
-        }
-    }
-}
-
 
 /* ---- the subject: direct alloc/free are the typed API ---- */
 
@@ -194,40 +183,87 @@ static const harness_model model_ops = {
 
 /* ---- the pool's own operations ---- */
 
-FUZZ_NO_COVERAGE static void run_other(uint8_t arg) {
+FUZZ_NO_COVERAGE static void decode_own(cursor *c, harness_op *o) {
+    if (o->id == OP_CREATE || o->id == OP_RESET) return;
+    o->which = cursor_u8(c);
+}
+
+FUZZ_NO_COVERAGE static void describe_own(FILE *out, const harness_op *o) {
+    switch (o->id) {
+    case OP_CREATE:
+    case OP_RESET: break;
+    case OP_IS_LIVE_SLOT: fprintf(out, " item slot %u %% count", o->which); break;
+    default: fprintf(out, " block[%u %% live]", o->which); break;
+    }
+}
+
+FUZZ_NO_COVERAGE static void run_own(const harness_op *o) {
     shadow_heap *shadow = harness_shadow();
-    switch (arg % 4u) {
-    case 0:
+    switch (o->id) {
+    case OP_CREATE: {
+        harness_op create = {
+            .kind = HOP_ALLOC, .len = (uint32_t)m.item_bytes, .align = m.item_align};
+        harness_alloc(&create);
+        break;
+    }
+    case OP_DESTROY: {
+        harness_op destroy = {.kind = HOP_FREE, .block = o->which};
+        harness_free(&destroy);
+        break;
+    }
+    case OP_RESET:
         object_pool_reset(&pool);
         model_reset();
         harness_forget_all();
         break;
-    case 1: {
+    case OP_INDEX_ROUND_TRIP: {
         if (shadow->count == 0) break;
-        uint8_t *p = shadow->blocks[(arg / 4u) % shadow->count].ptr;
+        uint8_t *p = shadow->blocks[o->which % shadow->count].ptr;
         uint32_t i = object_pool_index_of(&pool, p);
         FUZZ_CHECK(i == model_index(p), "index_of %" PRIu32 ", model %" PRIu32, i, model_index(p));
         FUZZ_CHECK(object_pool_at(&pool, i) == p, "at(%" PRIu32 ") is not the item", i);
         break;
     }
-    case 2: {
-        uint32_t i = (arg / 4u) % m.count;
+    case OP_IS_LIVE_SLOT: {
+        uint32_t i = o->which % m.count;
         bool live = object_pool_is_live(&pool, m.base + (size_t)i * m.stride);
         FUZZ_CHECK(live == m.live[i], "is_live(item %" PRIu32 ") %d, model %d", i, live, m.live[i]);
         break;
     }
-    case 3: {
+    case OP_IS_LIVE_INTERIOR: {
         if (shadow->count == 0 || m.stride < 2) break;
-        uint8_t *p = shadow->blocks[(arg / 4u) % shadow->count].ptr;
+        uint8_t *p = shadow->blocks[o->which % shadow->count].ptr;
         FUZZ_CHECK(!object_pool_is_live(&pool, p + 1), "an interior pointer is_live");
         break;
     }
     }
 }
 
+static const harness_target target = {
+    .ops = &ops,
+    .interface_flag = false,
+    .limits = {.len_max = OP_ITEM_BYTES_MAX + 64u, .align_log2_max = OP_ALIGN_LOG2_ASKED_MAX},
+    .subject = &subject,
+    .model = &model_ops,
+    .decode_own = decode_own,
+    .describe_own = describe_own,
+    .run_own = run_own,
+};
+
+FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
+    cursor c = cursor_make(data, size);
+    config cfg;
+    bool assigned = decode_config(&c, &cfg);
+    fprintf(out, "object pool: %" PRIu32 " items of %zu bytes, align %zu, base offset %zu\n",
+            cfg.params.item_count, cfg.params.item_bytes, cfg.params.item_align, cfg.offset_steps);
+    harness_layer layer = {"interface calls", &cfg.failing};
+    harness_describe_rest(&target, &c, assigned, &layer, 1, out);
+}
+
 static int run_input(const uint8_t *data, size_t size) {
     cursor c = cursor_make(data, size);
-    config cfg = decode_config(&c);
+    config cfg;
+    if (!decode_config(&c, &cfg)) return -1;
     size_t memory_bytes = object_pool_memory_bytes(cfg.params);
     uint8_t *memory = backing + cfg.offset_steps * object_pool_item_align(cfg.params);
     FUZZ_CHECK(memory + memory_bytes <= backing + sizeof backing, "backing too small");
@@ -239,27 +275,8 @@ static int run_input(const uint8_t *data, size_t size) {
     m.count = cfg.params.item_count;
     m.oom = 0;
     model_reset();
-    harness_begin(&subject, &model_ops, &cfg.failing, memory, (size_t)m.count * m.stride);
-    harness_check();
-    for (size_t i = 0; !cursor_empty(&c); i++) {
-        fuzz_set_op(i);
-        harness_op o = harness_decode_op(&c, &limits);
-        switch (o.kind) {
-        case HOP_ALLOC:
-            if (!o.via_interface) {
-                o.len = (uint32_t)m.item_bytes; /* create: the whole item */
-                o.align = m.item_align;
-            }
-            harness_alloc(&o);
-            break;
-        case HOP_RESIZE: harness_resize(&o); break;
-        case HOP_FREE: harness_free(&o); break;
-        case HOP_OTHER: run_other(o.arg); break;
-        }
-        harness_check();
-    }
-    harness_end();
-    return 0;
+    harness_begin(&target, &cfg.failing, memory, (size_t)m.count * m.stride);
+    return harness_run(&target, &c);
 }
 
 const fuzz_target_info fuzz_target = {

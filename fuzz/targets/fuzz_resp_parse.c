@@ -1,7 +1,8 @@
 /*
  * fuzz_resp_parse: arbitrary bytes into the RESP parser. The first byte picks the limits
- * (from a few sets, small ones so the fuzzer reaches them) and the authenticated flag; the
- * rest is one client's stream, parsed request after request as a server would.
+ * (table `limit_sets` below, id = byte % 8; small ones so the fuzzer reaches them) and, in
+ * bit 7, that the client is not authenticated; the rest is one client's stream, parsed
+ * request after request as a server would.
  *
  * Invariants after every call: consumed <= what was given; every argument slice inside the
  * data; 1 <= argc <= command_args_max (and the unauthenticated limit); an inline request
@@ -14,15 +15,17 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "harness/cursor.h"
 #include "drivers/fuzz_target.h"
-#include "kv/resp_parser.h"
+#include "harness/choice_byte.h"
+#include "harness/cursor.h"
 #include "harness/resp_fuzz_limits.h"
+#include "kv/resp_parser.h"
 
 #define INPUT_MAX_BYTES 8192
 #define ARGV_CAPACITY   1024
 
-static const resp_limits limit_sets[4] = {
+/* Limit set ids: append only (harness/choice.h). */
+static const resp_limits limit_sets[] = {
     RESP_FUZZ_LIMITS_SMALL,
     RESP_FUZZ_LIMITS_TINY,
     RESP_FUZZ_LIMITS_ROOMY,
@@ -31,22 +34,40 @@ static const resp_limits limit_sets[4] = {
      .inline_size_max = 65536,
      .request_size_max = 1 << 22},
 };
+static const char *const limit_set_names[] = {"small", "tiny", "roomy", "large"};
+static const choice_table limit_set_ids = CHOICE_TABLE_INIT(limit_set_names, 8);
+_Static_assert(sizeof limit_sets / sizeof limit_sets[0] ==
+                   sizeof limit_set_names / sizeof limit_set_names[0],
+               "a name for every limit set");
+
+/* The config byte: the limit set, or NULL when its id is unassigned (the cursor says which). */
+FUZZ_NO_COVERAGE static const resp_limits *decode_config(cursor *c, bool *authenticated) {
+    uint8_t config = 0;
+    uint32_t id = choice_read_byte(c, &limit_set_ids, &config);
+    *authenticated = (config & 0x80u) == 0;
+    return id == CHOICE_REFUSED ? NULL : &limit_sets[id];
+}
 
 static uint8_t buffer[INPUT_MAX_BYTES] __attribute__((aligned(64)));
 static resp_arg argv[ARGV_CAPACITY];
 
 FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
     if (size == 0) return;
-    const resp_limits *l = &limit_sets[data[0] & 3];
+    cursor c = cursor_make(data, size);
+    bool authenticated = false;
+    const resp_limits *l = decode_config(&c, &authenticated);
+    if (l == NULL) {
+        choice_print_refused(out, &c, "limit set", &limit_set_ids);
+        return;
+    }
     fprintf(out,
             "limits: args %" PRIu64 ", bulk %" PRIu64 ", inline %" PRIu64 ", request %" PRIu64
             "; %s\nstream: ",
             l->command_args_max, l->bulk_size_max, l->inline_size_max, l->request_size_max,
-            (data[0] & 4) != 0 ? "unauthenticated" : "authenticated");
+            authenticated ? "authenticated" : "unauthenticated");
     fuzz_print_escaped(out, data + 1, size - 1, 4096);
     fputc('\n', out);
 }
-
 
 FUZZ_NO_COVERAGE static void check_command(const resp_parser *p, const uint8_t *data, uint32_t argc,
                                            size_t consumed) {
@@ -81,10 +102,13 @@ FUZZ_NO_COVERAGE static void check_command(const resp_parser *p, const uint8_t *
 
 static int run_input(const uint8_t *data, size_t size) {
     if (size == 0 || size > INPUT_MAX_BYTES) return 0;
-    const resp_limits *limits = &limit_sets[data[0] & 3];
+    cursor c = cursor_make(data, size);
+    bool authenticated = false;
+    const resp_limits *limits = decode_config(&c, &authenticated);
+    if (limits == NULL) return -1;
     resp_parser p;
     resp_parser_init(&p, limits);
-    resp_parser_set_authenticated(&p, (data[0] & 4) == 0);
+    resp_parser_set_authenticated(&p, authenticated);
     size_t len = size - 1;
     uint8_t *stream = buffer + sizeof buffer - len;
     memcpy(stream, data + 1, len);

@@ -6,8 +6,10 @@
  *    values (an error's CR/LF come back as spaces, as Redis writes them). If it does not,
  *    the writer must have reported it and, rolled back, left the buffer exactly as before.
  *
- * Input: a tag byte per item: even = a command (argc 1..8, then each argument's bytes),
- * odd = a reply (a tree of depth <= 3 and the buffer's capacity).
+ * Input: items, each a byte choosing its kind (table `items` below, id = byte % 4): a
+ * command (argc 1..8, then each argument's bytes) or a reply (the buffer's capacity, then a
+ * tree: each node a byte choosing its kind, table `reply_kinds`, id = byte % 8, then its
+ * contents; an array at depth 3 has no elements and reads no count).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,8 +17,9 @@
 
 #include <hiredis.h>
 
-#include "harness/cursor.h"
 #include "drivers/fuzz_target.h"
+#include "harness/choice_byte.h"
+#include "harness/cursor.h"
 #include "kv/resp_number.h"
 #include "kv/resp_parser.h"
 #include "kv/resp_writer.h"
@@ -31,6 +34,11 @@ static const resp_limits limits = {.command_args_max = ARGS_MAX,
                                    .bulk_size_max = ARG_BYTES_MAX,
                                    .inline_size_max = 64,
                                    .request_size_max = 4096};
+
+/* Item ids: append only (harness/choice.h). */
+enum { ITEM_COMMAND, ITEM_REPLY };
+static const char *const item_names[] = {"command", "reply"};
+static const choice_table items = CHOICE_TABLE_INIT(item_names, 4);
 
 static uint8_t encoded[4096];
 static uint8_t reply_buffer[REPLY_BUFFER_BYTES];
@@ -84,7 +92,11 @@ FUZZ_NO_COVERAGE static void roundtrip_command(cursor *c, FILE *describe_out) {
 
 /* ---- replies ---- */
 
+/* Reply kind ids: append only (harness/choice.h). */
 typedef enum { R_SIMPLE, R_ERROR, R_INTEGER, R_BULK, R_NULL, R_ARRAY, R_NULL_ARRAY } reply_kind;
+static const char *const reply_kind_names[] = {"simple", "error", "integer",   "bulk",
+                                               "null",   "array", "null array"};
+static const choice_table reply_kinds = CHOICE_TABLE_INIT(reply_kind_names, 8);
 
 /* Writes a decoded tree and checks hiredis's parse of it node by node: the decoder runs
  * twice over the same bytes (once writing, once checking), so no tree is stored. */
@@ -110,8 +122,11 @@ FUZZ_NO_COVERAGE static void check_text(const redisReply *r, int type, const uin
     FUZZ_CHECK(r->len == n && memcmp(r->str, want, n) == 0, "text differs after the round trip");
 }
 
-FUZZ_NO_COVERAGE static void tree(cursor *c, tree_pass *t) {
-    reply_kind kind = (reply_kind)cursor_range(c, 0, t->depth < TREE_DEPTH_MAX ? 6 : 4);
+/* Returns false when a node's kind id is unassigned (the cursor is refused). */
+FUZZ_NO_COVERAGE static bool tree(cursor *c, tree_pass *t) {
+    uint32_t id = choice_read(c, &reply_kinds);
+    if (id == CHOICE_REFUSED) return false;
+    reply_kind kind = (reply_kind)id;
     const uint8_t *bytes = NULL;
     size_t n = 0;
     uint8_t text[ARG_BYTES_MAX];
@@ -139,7 +154,7 @@ FUZZ_NO_COVERAGE static void tree(cursor *c, tree_pass *t) {
                                          : REDIS_REPLY_STRING;
             check_text(t->want, type, text, n, kind == R_ERROR);
         }
-        return;
+        return true;
     case R_INTEGER: {
         int64_t v = (int64_t)cursor_u64(c);
         if (t->describe_out != NULL) {
@@ -150,7 +165,7 @@ FUZZ_NO_COVERAGE static void tree(cursor *c, tree_pass *t) {
             FUZZ_CHECK(t->want->type == REDIS_REPLY_INTEGER && t->want->integer == v,
                        "integer %" PRId64 " came back as type %d", v, t->want->type);
         }
-        return;
+        return true;
     }
     case R_NULL:
     case R_NULL_ARRAY:
@@ -164,9 +179,9 @@ FUZZ_NO_COVERAGE static void tree(cursor *c, tree_pass *t) {
             FUZZ_CHECK(t->want->type == REDIS_REPLY_NIL, "null came back as type %d",
                        t->want->type);
         }
-        return;
+        return true;
     case R_ARRAY: {
-        uint32_t count = cursor_range(c, 0, TREE_CHILDREN_MAX);
+        uint32_t count = t->depth < TREE_DEPTH_MAX ? cursor_range(c, 0, TREE_CHILDREN_MAX) : 0;
         const redisReply *parent = t->want;
         if (t->describe_out != NULL) {
             fprintf(t->describe_out, "%*sarray of %u\n", 2 * t->depth, "", count);
@@ -177,25 +192,27 @@ FUZZ_NO_COVERAGE static void tree(cursor *c, tree_pass *t) {
                        "array of %u came back as type %d", count, parent->type);
         }
         t->depth++;
-        for (uint32_t i = 0; i < count; i++) {
+        bool assigned = true;
+        for (uint32_t i = 0; i < count && assigned; i++) {
             if (t->w == NULL && t->describe_out == NULL) t->want = parent->element[i];
-            tree(c, t);
+            assigned = tree(c, t);
         }
         t->depth--;
         t->want = parent;
-        return;
+        return assigned;
     }
     }
+    return true;
 }
 
-FUZZ_NO_COVERAGE static void roundtrip_reply(cursor *c, FILE *describe_out) {
+/* Returns false when a node's kind id is unassigned (the input is refused). */
+FUZZ_NO_COVERAGE static bool roundtrip_reply(cursor *c, FILE *describe_out) {
     size_t capacity = cursor_range(c, 0, REPLY_BUFFER_BYTES);
     cursor start = *c;
     if (describe_out != NULL) {
         fprintf(describe_out, "reply into %zu bytes:\n", capacity);
         tree_pass t = {.describe_out = describe_out};
-        tree(c, &t);
-        return;
+        return tree(c, &t);
     }
     /* Something already in the buffer, which a failed reply must not disturb. */
     memset(reply_buffer, 0xa5, sizeof reply_buffer);
@@ -205,13 +222,13 @@ FUZZ_NO_COVERAGE static void roundtrip_reply(cursor *c, FILE *describe_out) {
     size_t mark = resp_writer_mark(&w);
     memcpy(reply_copy, reply_buffer, sizeof reply_copy);
     tree_pass t = {.w = &w};
-    tree(c, &t);
+    if (!tree(c, &t)) return false;
     if (resp_writer_overflowed(&w)) {
         resp_writer_rollback(&w, mark);
         /* What was there before the reply is intact; bytes past it are not the buffer's. */
         FUZZ_CHECK(w.len == mark && memcmp(reply_buffer, reply_copy, mark) == 0,
                    "a reply that did not fit changed the buffer");
-        return;
+        return true;
     }
     redisReader *reader = redisReaderCreate();
     FUZZ_CHECK(reader != NULL, "redisReaderCreate failed");
@@ -229,29 +246,35 @@ FUZZ_NO_COVERAGE static void roundtrip_reply(cursor *c, FILE *describe_out) {
                "hiredis found bytes after the reply");
     freeReplyObject(reply);
     redisReaderFree(reader);
+    return true;
 }
 
-FUZZ_NO_COVERAGE static void walk(const uint8_t *data, size_t size, FILE *describe_out) {
+/* Runs (or describes) every item; -1 at the first unassigned id, which describe names. */
+FUZZ_NO_COVERAGE static int walk(const uint8_t *data, size_t size, FILE *describe_out) {
     cursor c = cursor_make(data, size);
     for (size_t i = 0; !cursor_empty(&c); i++) {
         fuzz_set_op(i);
-        if ((cursor_u8(&c) & 1) == 0) {
-            roundtrip_command(&c, describe_out);
-        } else {
-            roundtrip_reply(&c, describe_out);
+        uint32_t item = choice_read(&c, &items);
+        bool assigned = item != CHOICE_REFUSED;
+        if (item == ITEM_COMMAND) roundtrip_command(&c, describe_out);
+        if (item == ITEM_REPLY) assigned = roundtrip_reply(&c, describe_out);
+        if (!assigned) {
+            if (describe_out != NULL) {
+                choice_print_refused(describe_out, &c,
+                                     item == CHOICE_REFUSED ? "item" : "reply kind",
+                                     item == CHOICE_REFUSED ? &items : &reply_kinds);
+            }
+            return -1;
         }
     }
+    return 0;
 }
 
 FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
-    walk(data, size, out);
+    (void)walk(data, size, out);
 }
 
-
-static int run_input(const uint8_t *data, size_t size) {
-    walk(data, size, NULL);
-    return 0;
-}
+static int run_input(const uint8_t *data, size_t size) { return walk(data, size, NULL); }
 
 const fuzz_target_info fuzz_target = {
     .name = "resp_roundtrip", .format_version = 1, .run = run_input, .describe = describe};

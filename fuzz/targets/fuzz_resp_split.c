@@ -4,9 +4,9 @@
  * large buffer does), must give identical command sequences and end the same way: the same
  * error at the same stream offset, or incomplete needing the same bytes.
  *
- * Input: byte 0 picks the limits and the authenticated flag; byte 1 the number of cuts
- * (0..15); then 2 bytes per cut (an offset, modulo the stream's length); the rest is the
- * stream.
+ * Input: byte 0 picks the limits (table `limit_sets` below, id = byte % 8) and, in bit 7,
+ * that the client is not authenticated; byte 1 the number of cuts (0..15); then 2 bytes per
+ * cut (an offset, modulo the stream's length); the rest is the stream.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,22 +14,29 @@
 #include <string.h>
 
 #include "alloc/poison.h"
-#include "harness/cursor.h"
 #include "drivers/fuzz_target.h"
-#include "kv/resp_parser.h"
+#include "harness/choice_byte.h"
+#include "harness/cursor.h"
 #include "harness/resp_fuzz_limits.h"
+#include "kv/resp_parser.h"
 
 #define STREAM_MAX_BYTES 4096
 #define LOG_MAX_BYTES    (16 * STREAM_MAX_BYTES)
 #define CUTS_MAX         15
 #define ARGV_CAPACITY    64
 
-static const resp_limits limit_sets[4] = {
+/* Limit set ids: append only (harness/choice.h). */
+static const resp_limits limit_sets[] = {
     RESP_FUZZ_LIMITS_SMALL,
     RESP_FUZZ_LIMITS_TINY,
     RESP_FUZZ_LIMITS_ROOMY,
     {.command_args_max = 16, .bulk_size_max = 64, .inline_size_max = 40, .request_size_max = 300},
 };
+static const char *const limit_set_names[] = {"small", "tiny", "roomy", "medium"};
+static const choice_table limit_set_ids = CHOICE_TABLE_INIT(limit_set_names, 8);
+_Static_assert(sizeof limit_sets / sizeof limit_sets[0] ==
+                   sizeof limit_set_names / sizeof limit_set_names[0],
+               "a name for every limit set");
 
 typedef struct event_log {
     uint8_t bytes[LOG_MAX_BYTES];
@@ -50,18 +57,20 @@ static event_log split_log;
 static uint8_t buffers[2][STREAM_MAX_BYTES] __attribute__((aligned(64)));
 static resp_arg argv[ARGV_CAPACITY];
 
-FUZZ_NO_COVERAGE static split_input decode(const uint8_t *data, size_t size) {
-    cursor c = cursor_make(data, size);
+/* in.limits is NULL when the limit set's id is unassigned (*c says which). */
+FUZZ_NO_COVERAGE static split_input decode(cursor *c) {
     split_input in = {0};
-    uint8_t flags = cursor_u8(&c);
-    in.limits = &limit_sets[flags & 3];
-    in.authenticated = (flags & 4) == 0;
-    in.cut_count = cursor_range(&c, 0, CUTS_MAX);
+    uint8_t flags = 0;
+    uint32_t id = choice_read_byte(c, &limit_set_ids, &flags);
+    if (id == CHOICE_REFUSED) return in;
+    in.limits = &limit_sets[id];
+    in.authenticated = (flags & 0x80u) == 0;
+    in.cut_count = cursor_range(c, 0, CUTS_MAX);
     uint16_t raw[CUTS_MAX];
     for (size_t i = 0; i < in.cut_count; i++)
-        raw[i] = cursor_u16(&c);
-    in.stream = c.data + c.pos;
-    in.stream_len = cursor_remaining(&c);
+        raw[i] = cursor_u16(c);
+    in.stream = c->data + c->pos;
+    in.stream_len = cursor_remaining(c);
     if (in.stream_len > STREAM_MAX_BYTES) in.stream_len = STREAM_MAX_BYTES;
     for (size_t i = 0; i < in.cut_count; i++) {
         in.cuts[i] = in.stream_len == 0 ? 0 : raw[i] % (in.stream_len + 1);
@@ -70,7 +79,12 @@ FUZZ_NO_COVERAGE static split_input decode(const uint8_t *data, size_t size) {
 }
 
 FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
-    split_input in = decode(data, size);
+    cursor c = cursor_make(data, size);
+    split_input in = decode(&c);
+    if (in.limits == NULL) {
+        choice_print_refused(out, &c, "limit set", &limit_set_ids);
+        return;
+    }
     fprintf(out,
             "limits: args %" PRIu64 ", bulk %" PRIu64 ", inline %" PRIu64 ", request %" PRIu64
             "; %s\ncuts at:",
@@ -82,7 +96,6 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     fuzz_print_escaped(out, in.stream, in.stream_len, 4096);
     fputc('\n', out);
 }
-
 
 FUZZ_NO_COVERAGE static void log_bytes(event_log *log, const void *bytes, size_t n) {
     FUZZ_CHECK(log->len + n <= sizeof log->bytes, "event log full");
@@ -162,7 +175,9 @@ FUZZ_NO_COVERAGE static int compare_sizes(const void *a, const void *b) {
 }
 
 static int run_input(const uint8_t *data, size_t size) {
-    split_input in = decode(data, size);
+    cursor c = cursor_make(data, size);
+    split_input in = decode(&c);
+    if (in.limits == NULL) return -1;
     size_t all[1] = {in.stream_len};
     run(&in, all, 1, &whole_log);
     size_t ends[CUTS_MAX + 1];

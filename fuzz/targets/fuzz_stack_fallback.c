@@ -11,7 +11,8 @@
  *
  * Input: u16 fixed buffer bytes (0..SF_PRIMARY_MAX_BYTES), u8 fallback block count - 1, u8
  * log2(fallback block bytes / 16) (0..1), two bytes for the fallback-side failing wrapper,
- * two for the interface-side one, then operations (fuzz/alloc_harness.h; "other" = reset).
+ * two for the interface-side one, then operations (harness/alloc_harness.h, with the
+ * interface flag): table `ops` below, id space 8.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -33,8 +34,9 @@
 #define SF_LEN_MAX_BYTES       1024u
 #define SF_ALIGN_LOG2_MAX      8u
 
-static const harness_limits limits = {.len_max = SF_LEN_MAX_BYTES,
-                                      .align_log2_max = SF_ALIGN_LOG2_MAX};
+/* Operation ids: append only (harness/choice.h). */
+static const char *const op_names[] = {"alloc", "resize", "free", "reset"};
+static const choice_table ops = CHOICE_TABLE_INIT(op_names, 8);
 
 typedef struct config {
     size_t primary_bytes;
@@ -63,36 +65,14 @@ static struct {
     uint64_t oom;
 } m;
 
-FUZZ_NO_COVERAGE static config decode_config(cursor *c) {
-    config cfg;
-    cfg.primary_bytes = cursor_range(c, 0, SF_PRIMARY_MAX_BYTES);
-    cfg.fallback.block_count = cursor_range(c, 1, SF_FALLBACK_BLOCKS_MAX);
-    cfg.fallback.block_bytes = (uint32_t)16 << cursor_range(c, 0, SF_FALLBACK_SHIFT_MAX);
-    cfg.fallback_failing = failing_config_decode(c);
-    cfg.failing = failing_config_decode(c);
-    return cfg;
+/* False iff a choice in the config is unassigned. */
+FUZZ_NO_COVERAGE static bool decode_config(cursor *c, config *cfg) {
+    cfg->primary_bytes = cursor_range(c, 0, SF_PRIMARY_MAX_BYTES);
+    cfg->fallback.block_count = cursor_range(c, 1, SF_FALLBACK_BLOCKS_MAX);
+    cfg->fallback.block_bytes = (uint32_t)16 << cursor_range(c, 0, SF_FALLBACK_SHIFT_MAX);
+    return failing_config_decode(c, &cfg->fallback_failing) &&
+           failing_config_decode(c, &cfg->failing);
 }
-
-FUZZ_NO_COVERAGE static void describe_other(FILE *out, uint8_t arg) {
-    (void)arg;
-    fprintf(out, "reset\n");
-}
-
-FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
-    cursor c = cursor_make(data, size);
-    config cfg = decode_config(&c);
-    fprintf(out,
-            "stack fallback: %zu-byte fixed buffer, then a block allocator of %" PRIu32
-            " blocks of %" PRIu32 " bytes\n",
-            cfg.primary_bytes, cfg.fallback.block_count, cfg.fallback.block_bytes);
-    failing_config_describe(out, "fallback calls", &cfg.fallback_failing);
-    failing_config_describe(out, "interface calls", &cfg.failing);
-    for (size_t i = 0; !cursor_empty(&c); i++) {
-        harness_op o = harness_decode_op(&c, &limits);
-        harness_describe_op(out, i, &o, describe_other);
-    }
-}
-
 
 /* ---- the subject ---- */
 
@@ -215,7 +195,8 @@ static const harness_model model_ops = {
     .check_full = model_check_full,
 };
 
-FUZZ_NO_COVERAGE static void run_reset(void) {
+FUZZ_NO_COVERAGE static void run_reset(const harness_op *o) {
+    (void)o;
     stack_fallback_reset(&sf);
     shadow_heap_forget_range(harness_shadow(), m.primary, m.primary + m.primary_bytes);
     m.end = 0;
@@ -223,19 +204,38 @@ FUZZ_NO_COVERAGE static void run_reset(void) {
     m.peak = m.fallback_live;
 }
 
+static const harness_target target = {
+    .ops = &ops,
+    .interface_flag = true,
+    .limits = {.len_max = SF_LEN_MAX_BYTES, .align_log2_max = SF_ALIGN_LOG2_MAX},
+    .subject = &subject,
+    .model = &model_ops,
+    .run_own = run_reset,
+};
+
+FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
+    cursor c = cursor_make(data, size);
+    config cfg;
+    bool assigned = decode_config(&c, &cfg);
+    fprintf(out,
+            "stack fallback: %zu-byte fixed buffer, then a block allocator of %" PRIu32
+            " blocks of %" PRIu32 " bytes\n",
+            cfg.primary_bytes, cfg.fallback.block_count, cfg.fallback.block_bytes);
+    harness_layer layers[] = {{"fallback calls", &cfg.fallback_failing},
+                              {"interface calls", &cfg.failing}};
+    harness_describe_rest(&target, &c, assigned, layers, 2, out);
+}
+
 static int run_input(const uint8_t *data, size_t size) {
     cursor c = cursor_make(data, size);
-    config cfg = decode_config(&c);
+    config cfg;
+    if (!decode_config(&c, &cfg)) return -1;
     uint8_t *heap = backing + SF_FALLBACK_AT;
     size_t heap_bytes = block_allocator_memory_bytes(cfg.fallback);
     FUZZ_CHECK(heap + heap_bytes <= backing + sizeof backing, "backing too small");
     block_allocator_init(&fallback, heap, heap_bytes, cfg.fallback);
-    allocator fallback_iface = block_allocator_allocator(&fallback);
-    failing_init(&fallback_failing, fallback_iface);
-    if (cfg.fallback_failing.enabled) {
-        failing_config_arm(&fallback_failing, &cfg.fallback_failing);
-        fallback_iface = failing_allocator_iface(&fallback_failing);
-    }
+    allocator fallback_iface = failing_wrap(&fallback_failing, block_allocator_allocator(&fallback),
+                                            &cfg.fallback_failing);
     /* The fixed buffer ends right where the fallback heap could begin, so a misrouted pointer
      * one past the buffer's end is a real fallback block. */
     uint8_t *primary = heap - cfg.primary_bytes;
@@ -253,21 +253,8 @@ static int run_input(const uint8_t *data, size_t size) {
     m.oom = 0;
     size_t region =
         (size_t)(heap - primary) + (size_t)cfg.fallback.block_count * cfg.fallback.block_bytes;
-    harness_begin(&subject, &model_ops, &cfg.failing, primary, region);
-    harness_check();
-    for (size_t i = 0; !cursor_empty(&c); i++) {
-        fuzz_set_op(i);
-        harness_op o = harness_decode_op(&c, &limits);
-        switch (o.kind) {
-        case HOP_ALLOC: harness_alloc(&o); break;
-        case HOP_RESIZE: harness_resize(&o); break;
-        case HOP_FREE: harness_free(&o); break;
-        case HOP_OTHER: run_reset(); break;
-        }
-        harness_check();
-    }
-    harness_end();
-    return 0;
+    harness_begin(&target, &cfg.failing, primary, region);
+    return harness_run(&target, &c);
 }
 
 const fuzz_target_info fuzz_target = {

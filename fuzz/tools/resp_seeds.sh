@@ -12,9 +12,10 @@
 # Input formats (see each target's header comment):
 #   resp_parse:  <config byte> <stream>
 #   resp_split:  <config byte> <cut count> <cuts, u16 little-endian> <stream>
-# config: bits 0-1 = limits set (0: 8 args, 16-byte bulks, 24-byte lines, 96-byte requests;
-# 1: 3, 4, 16, 24; 2: 64, 512, 256, 4096; 3: 1024, 1 MiB, 64 KiB, 4 MiB), bit 2 = not
-# authenticated.
+# config: id = byte % 8 = the limit set (0 small: 8 args, 16-byte bulks, 24-byte lines,
+# 96-byte requests; 1 tiny: 3, 4, 16, 24; 2 roomy: 64, 512, 256, 4096; 3: resp_parse's large
+# 1024, 1 MiB, 64 KiB, 4 MiB, resp_split's medium 16, 64, 40, 300; ids 4-7 unassigned: such
+# an input is refused), bit 7 = not authenticated.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -101,11 +102,12 @@ seed desync-nul-dollar "$S" "\$\\x00$(repeat payload 5)"
 seed limit-args-3 1 '*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n*4\r\n'
 seed limit-args-3-inline 1 'a b c\r\n'
 
-# ---- not authenticated --------------------------------------------------------------------
-seed unauth-args-10-11 7 "*10\\r\\n$(repeat '$1\r\na\r\n' 10)*11\\r\\n"
-seed unauth-bulk-16384 7 '*1\r\n$16384\r\n'
-seed unauth-bulk-16385 7 '*2\r\n$4\r\nECHO\r\n$16385\r\n'
-seed unauth-ignored 7 '*-1\r\nPING\r\n'
+# ---- not authenticated (bit 7), limit set 3 ------------------------------------------------
+U=$((0x83))
+seed unauth-args-10-11 "$U" "*10\\r\\n$(repeat '$1\r\na\r\n' 10)*11\\r\\n"
+seed unauth-bulk-16384 "$U" '*1\r\n$16384\r\n'
+seed unauth-bulk-16385 "$U" '*2\r\n$4\r\nECHO\r\n$16385\r\n'
+seed unauth-ignored "$U" '*-1\r\nPING\r\n'
 
 # ---- the dictionary -----------------------------------------------------------------------
 cat >corpus/resp_parse.dict <<'DICT'
