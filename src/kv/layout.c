@@ -95,6 +95,10 @@ bool kv_layout_compute(const kv_config *c, kv_layout *l, char *error, size_t err
         round_up(mul((sized){.value = 2 * c->connection_buffer_size}, c->connections_max)));
     uint64_t large =
         c->request_size_max > c->reply_size_max ? c->request_size_max : c->reply_size_max;
+    /* An inline line is "too big" once more than inline_size_max bytes of it are buffered
+     * (Redis's rule): a buffer must hold one byte more, or a line of exactly the limit with
+     * request_size_max == inline_size_max would end as "request exceeds" instead. */
+    if (large < c->inline_size_max + 1) large = c->inline_size_max + 1;
     sized large_each = round_up((sized){.value = large});
     l->large_buffer_bytes = large_each.value;
     put(l, "large buffers (lent)", c->large_buffers_max, large_each.value,
