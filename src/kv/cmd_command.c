@@ -4,6 +4,8 @@
 
 #include "alloc/stasis_assert.h"
 #include "kv/command.h"
+#include "kv/glob.h"
+#include "kv/resp_number.h"
 
 /* Calls fn for every top-level command, in table order. */
 typedef void (*command_visit_fn)(kv_ctx *c, const kv_command *cmd, const kv_command_family *f);
@@ -112,11 +114,6 @@ static void visit_docs(kv_ctx *c, const kv_command *cmd, const kv_command_family
     reply_docs(c, cmd, f->group);
 }
 
-static void visit_name(kv_ctx *c, const kv_command *cmd, const kv_command_family *f) {
-    (void)f;
-    kv_reply_bulk_cstr(c, cmd->name);
-}
-
 static void cmd_command(kv_ctx *c) {
     kv_reply_array(c, command_count());
     for_each_command(c, visit_info);
@@ -124,13 +121,53 @@ static void cmd_command(kv_ctx *c) {
 
 static void cmd_command_count(kv_ctx *c) { kv_reply_integer(c, (int64_t)command_count()); }
 
-static void cmd_command_list(kv_ctx *c) {
-    if (c->argc != 2) { /* FILTERBY is not offered */
-        kv_reply_error(c, KV_ERR_SYNTAX);
-        return;
+/* COMMAND LIST's filter: none, a module (stasis has none, so nothing matches) or a glob
+ * pattern over full names ("config|get"), case-insensitive as Redis's. */
+typedef struct list_filter {
+    bool any;
+    bool module;
+    const resp_arg *pattern;
+} list_filter;
+
+static bool listed(const list_filter *f, const char *name) {
+    if (f->any) return true;
+    if (f->module) return false;
+    return glob_match((const char *)f->pattern->ptr, f->pattern->len, name, strlen(name), true);
+}
+
+/* Writes (write) or counts the names of the commands and their subcommands that pass. */
+static uint64_t list_names(kv_ctx *c, const list_filter *f, bool write) {
+    uint64_t n = 0;
+    for (size_t fam = 0; kv_families[fam] != NULL; fam++) {
+        for (size_t i = 0; i < kv_families[fam]->count; i++) {
+            const kv_command *cmd = &kv_families[fam]->commands[i];
+            for (size_t s = 0; s <= cmd->subcommand_count; s++) {
+                const char *name = s == 0 ? cmd->name : cmd->subcommands[s - 1].name;
+                if (!listed(f, name)) continue;
+                n++;
+                if (write) kv_reply_bulk_cstr(c, name);
+            }
+        }
     }
-    kv_reply_array(c, command_count());
-    for_each_command(c, visit_name);
+    return n;
+}
+
+/* COMMAND LIST [FILTERBY MODULE name | PATTERN pattern]: every name, subcommands included. */
+static void cmd_command_list(kv_ctx *c) {
+    list_filter f = {.any = true};
+    for (uint32_t i = 2; i < c->argc; i += 3) {
+        bool filterby = kv_arg_is(c, i, "filterby") && c->argc - 1 - i == 2;
+        if (filterby && kv_arg_is(c, i + 1, "module")) {
+            f = (list_filter){.module = true};
+        } else if (filterby && kv_arg_is(c, i + 1, "pattern")) {
+            f = (list_filter){.pattern = &c->argv[i + 2]};
+        } else {
+            kv_reply_error(c, KV_ERR_SYNTAX);
+            return;
+        }
+    }
+    kv_reply_array(c, list_names(c, &f, false));
+    list_names(c, &f, true);
 }
 
 static void cmd_command_info(kv_ctx *c) {
@@ -170,6 +207,59 @@ static void cmd_command_docs(kv_ctx *c) {
         kv_reply_bulk_cstr(c, cmd->name);
         reply_docs(c, cmd, f != NULL ? f->group : "server");
     }
+}
+
+/* The key positions of a command line argv[from..) for the command `cmd`: a count and the
+ * keys after it, or Redis's legacy range (a negative last counts from the end). Returns
+ * how many (0: Redis's "Invalid arguments"); writes the bulks when write is set. */
+static uint64_t command_keys(kv_ctx *c, const kv_command *cmd, uint32_t from, bool write) {
+    uint32_t argc = c->argc - from;
+    if (cmd->key_count_arg > 0) {
+        int64_t n = 0;
+        uint32_t at = (uint32_t)cmd->key_count_arg;
+        if (at >= argc || !resp_parse_int64(c->argv[from + at].ptr, c->argv[from + at].len, &n) ||
+            n <= 0 || (uint64_t)n > argc - at - 1) {
+            return 0;
+        }
+        for (uint32_t k = 0; write && k < (uint32_t)n; k++)
+            kv_reply_bulk(c, c->argv[from + at + 1 + k].ptr, c->argv[from + at + 1 + k].len);
+        return (uint64_t)n;
+    }
+    int64_t last = cmd->last_key < 0 ? (int64_t)argc + cmd->last_key : cmd->last_key;
+    uint64_t n = 0;
+    for (int64_t i = cmd->first_key; i <= last && i < (int64_t)argc; i += cmd->key_step) {
+        n++;
+        if (write) kv_reply_bulk(c, c->argv[from + i].ptr, c->argv[from + i].len);
+    }
+    return n;
+}
+
+/* COMMAND GETKEYS command [arg ...]: the keys of a command line, found from the table. */
+static void cmd_command_getkeys(kv_ctx *c) {
+    const kv_command *cmd = kv_engine_command(c->engine, c->argv[2].ptr, c->argv[2].len);
+    if (cmd != NULL && cmd->subcommand_count > 0 && c->argc >= 4)
+        cmd = kv_command_sub(cmd, &c->argv[3]);
+    if (cmd == NULL) {
+        kv_reply_error(c, "ERR Invalid command specified");
+        return;
+    }
+    if (cmd->first_key == 0 && cmd->key_count_arg == 0) {
+        kv_reply_error(c, "ERR The command has no key arguments");
+        return;
+    }
+    uint32_t argc = c->argc - 2;
+    bool arity_ok = cmd->arity > 0 ? argc == (uint32_t)cmd->arity : argc >= (uint32_t)-cmd->arity;
+    if (!arity_ok) {
+        kv_reply_error(c, "ERR Invalid number of arguments specified for command");
+        return;
+    }
+    uint64_t n = command_keys(c, cmd, 2, false);
+    if (n == 0) {
+        kv_reply_error(c, "ERR Invalid arguments specified for command");
+        return;
+    }
+    kv_reply_array(c, n);
+    command_keys(c, cmd, 2, true);
 }
 
 static void cmd_command_help(kv_ctx *c) {
@@ -212,6 +302,10 @@ static const kv_command subcommands[] = {
      .arity = -2,
      .handler = cmd_command_list,
      .summary = "Get an array of command names"},
+    {.name = "command|getkeys",
+     .arity = -4,
+     .handler = cmd_command_getkeys,
+     .summary = "Extract keys given a full Redis command"},
     {.name = "command|help",
      .arity = 2,
      .handler = cmd_command_help,

@@ -382,24 +382,9 @@ enum {
     EXPIRE_LT = 1u << 3,
 };
 
-/*
- * "-ERR Unsupported option <opt>": Redis formats the option with %s (so it stops at a NUL),
- * trims CR and LF from the end of the text and turns the others into spaces. The option
- * may be as long as a bulk, so its reply's room is checked like any data-sized reply.
- */
+/* "-ERR Unsupported option <opt>", the option echoed as Redis's error formatting does. */
 static void reply_unsupported_option(kv_ctx *c, uint32_t i) {
-    static const char prefix[] = "-ERR Unsupported option ";
-    const uint8_t *opt = c->argv[i].ptr;
-    size_t n = cstr_len(&c->argv[i]);
-    while (n > 0 && (opt[n - 1] == '\r' || opt[n - 1] == '\n'))
-        n--;
-    if (!kv_reply_room(c, sizeof prefix - 1 + n + 2)) return;
-    resp_write_raw(c->out, prefix, sizeof prefix - 1);
-    for (size_t k = 0; k < n; k++) {
-        uint8_t b = opt[k] == '\r' || opt[k] == '\n' ? (uint8_t)' ' : opt[k];
-        resp_write_raw(c->out, &b, 1);
-    }
-    resp_write_crlf(c->out);
+    kv_reply_error_echo(c, "ERR Unsupported option ", i, "");
 }
 
 /* NX XX GT LT, any order, repeats allowed; then the conflicts, as Redis checks them. */
@@ -521,24 +506,26 @@ static void cmd_persist(kv_ctx *c) {
 #define F (KV_CMD_FAST)
 
 static const kv_command commands[] = {
-    {"del", -2, W, cmd_del, 1, -1, 1, NULL, 0, "Delete a key"},
-    {"unlink", -2, W | F, cmd_del, 1, -1, 1, NULL, 0, "Delete a key (freed at once in stasis)"},
-    {"exists", -2, R | F, cmd_exists, 1, -1, 1, NULL, 0, "Determine if a key exists"},
-    {"type", 2, R | F, cmd_type, 1, 1, 1, NULL, 0, "Determine the type stored at key"},
-    {"rename", 3, W, cmd_rename, 1, 2, 1, NULL, 0, "Rename a key"},
-    {"keys", 2, R, cmd_keys, 0, 0, 0, NULL, 0, "Find all keys matching the given pattern"},
-    {"scan", -2, R, cmd_scan, 0, 0, 0, NULL, 0, "Incrementally iterate the keys space"},
-    {"expire", -3, W | F, cmd_expire, 1, 1, 1, NULL, 0, "Set a key's time to live in seconds"},
-    {"pexpire", -3, W | F, cmd_pexpire, 1, 1, 1, NULL, 0,
-     "Set a key's time to live in milliseconds"},
-    {"expireat", -3, W | F, cmd_expireat, 1, 1, 1, NULL, 0,
-     "Set the expiration for a key as a UNIX timestamp"},
-    {"pexpireat", -3, W | F, cmd_pexpireat, 1, 1, 1, NULL, 0,
-     "Set the expiration for a key as a UNIX timestamp specified in milliseconds"},
-    {"ttl", 2, R | F, cmd_ttl, 1, 1, 1, NULL, 0, "Get the time to live for a key in seconds"},
-    {"pttl", 2, R | F, cmd_pttl, 1, 1, 1, NULL, 0,
-     "Get the time to live for a key in milliseconds"},
-    {"persist", 2, W | F, cmd_persist, 1, 1, 1, NULL, 0, "Remove the expiration from a key"},
+    KV_DATA_COMMAND("del", -2, W, cmd_del, 1, -1, 1, "Delete a key"),
+    KV_DATA_COMMAND("unlink", -2, W | F, cmd_del, 1, -1, 1,
+                    "Delete a key (freed at once in stasis)"),
+    KV_DATA_COMMAND("exists", -2, R | F, cmd_exists, 1, -1, 1, "Determine if a key exists"),
+    KV_DATA_COMMAND("type", 2, R | F, cmd_type, 1, 1, 1, "Determine the type stored at key"),
+    KV_DATA_COMMAND("rename", 3, W, cmd_rename, 1, 2, 1, "Rename a key"),
+    KV_DATA_COMMAND("keys", 2, R, cmd_keys, 0, 0, 0, "Find all keys matching the given pattern"),
+    KV_DATA_COMMAND("scan", -2, R, cmd_scan, 0, 0, 0, "Incrementally iterate the keys space"),
+    KV_DATA_COMMAND("expire", -3, W | F, cmd_expire, 1, 1, 1,
+                    "Set a key's time to live in seconds"),
+    KV_DATA_COMMAND("pexpire", -3, W | F, cmd_pexpire, 1, 1, 1,
+                    "Set a key's time to live in milliseconds"),
+    KV_DATA_COMMAND("expireat", -3, W | F, cmd_expireat, 1, 1, 1,
+                    "Set the expiration for a key as a UNIX timestamp"),
+    KV_DATA_COMMAND("pexpireat", -3, W | F, cmd_pexpireat, 1, 1, 1,
+                    "Set the expiration for a key as a UNIX timestamp specified in milliseconds"),
+    KV_DATA_COMMAND("ttl", 2, R | F, cmd_ttl, 1, 1, 1, "Get the time to live for a key in seconds"),
+    KV_DATA_COMMAND("pttl", 2, R | F, cmd_pttl, 1, 1, 1,
+                    "Get the time to live for a key in milliseconds"),
+    KV_DATA_COMMAND("persist", 2, W | F, cmd_persist, 1, 1, 1, "Remove the expiration from a key"),
 };
 
 const kv_command_family kv_key_family = {

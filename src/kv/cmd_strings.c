@@ -323,10 +323,12 @@ static void cmd_msetnx(kv_ctx *c) { mset_generic(c, true); }
 
 /*
  * Writes `bytes` at offset into key argv[1]'s string (created if absent; grown with zero
- * bytes if short), keeping the TTL. Checks the key's and the value's limits, keys_max and
- * chunks first. Returns the record, or KV_RECORD_NONE having replied an error.
+ * bytes if short), keeping the TTL. Checks Redis's proto-max-bulk-len on offset + bytes
+ * first (as its checkStringLength), then the key's and the value's limits, keys_max and
+ * chunks. Returns the record, or KV_RECORD_NONE having replied an error.
  */
 static uint32_t write_range(kv_ctx *c, uint32_t id, uint64_t offset, const resp_arg *bytes) {
+    if (!kv_check_string_length(c, offset, bytes->len)) return KV_RECORD_NONE;
     if (id == KV_RECORD_NONE && !kv_check_key(c, 1)) return KV_RECORD_NONE;
     uint64_t old_len = id == KV_RECORD_NONE ? 0 : kv_store_record(c->store, id)->value_len;
     uint64_t end = offset + bytes->len;
@@ -428,30 +430,33 @@ static void cmd_decrby(kv_ctx *c) {
 #define F (KV_CMD_FAST)
 
 static const kv_command commands[] = {
-    {"get", 2, R | F, cmd_get, 1, 1, 1, NULL, 0, "Get the value of a key"},
-    {"set", -3, W, cmd_set, 1, 1, 1, NULL, 0, "Set the string value of a key"},
-    {"setnx", 3, W | F, cmd_setnx, 1, 1, 1, NULL, 0,
-     "Set the value of a key, only if it does not exist"},
-    {"getset", 3, W | F, cmd_getset, 1, 1, 1, NULL, 0,
-     "Set the value of a key and return its old value"},
-    {"getdel", 2, W | F, cmd_getdel, 1, 1, 1, NULL, 0, "Get the value of a key and delete the key"},
-    {"mget", -2, R | F, cmd_mget, 1, -1, 1, NULL, 0, "Get the values of all the given keys"},
-    {"mset", -3, W, cmd_mset, 1, -1, 2, NULL, 0, "Set multiple keys to multiple values"},
-    {"msetnx", -3, W, cmd_msetnx, 1, -1, 2, NULL, 0,
-     "Set multiple keys, only if none of them exists"},
-    {"append", 3, W | F, cmd_append, 1, 1, 1, NULL, 0, "Append a value to a key"},
-    {"strlen", 2, R | F, cmd_strlen, 1, 1, 1, NULL, 0,
-     "Get the length of the value stored in a key"},
-    {"getrange", 4, R, cmd_getrange, 1, 1, 1, NULL, 0,
-     "Get a substring of the string stored at a key"},
-    {"setrange", 4, W, cmd_setrange, 1, 1, 1, NULL, 0,
-     "Overwrite part of a string at key starting at the specified offset"},
-    {"incr", 2, W | F, cmd_incr, 1, 1, 1, NULL, 0, "Increment the integer value of a key by one"},
-    {"decr", 2, W | F, cmd_decr, 1, 1, 1, NULL, 0, "Decrement the integer value of a key by one"},
-    {"incrby", 3, W | F, cmd_incrby, 1, 1, 1, NULL, 0,
-     "Increment the integer value of a key by the given amount"},
-    {"decrby", 3, W | F, cmd_decrby, 1, 1, 1, NULL, 0,
-     "Decrement the integer value of a key by the given number"},
+    KV_DATA_COMMAND("get", 2, R | F, cmd_get, 1, 1, 1, "Get the value of a key"),
+    KV_DATA_COMMAND("set", -3, W, cmd_set, 1, 1, 1, "Set the string value of a key"),
+    KV_DATA_COMMAND("setnx", 3, W | F, cmd_setnx, 1, 1, 1,
+                    "Set the value of a key, only if it does not exist"),
+    KV_DATA_COMMAND("getset", 3, W | F, cmd_getset, 1, 1, 1,
+                    "Set the value of a key and return its old value"),
+    KV_DATA_COMMAND("getdel", 2, W | F, cmd_getdel, 1, 1, 1,
+                    "Get the value of a key and delete the key"),
+    KV_DATA_COMMAND("mget", -2, R | F, cmd_mget, 1, -1, 1, "Get the values of all the given keys"),
+    KV_DATA_COMMAND("mset", -3, W, cmd_mset, 1, -1, 2, "Set multiple keys to multiple values"),
+    KV_DATA_COMMAND("msetnx", -3, W, cmd_msetnx, 1, -1, 2,
+                    "Set multiple keys, only if none of them exists"),
+    KV_DATA_COMMAND("append", 3, W | F, cmd_append, 1, 1, 1, "Append a value to a key"),
+    KV_DATA_COMMAND("strlen", 2, R | F, cmd_strlen, 1, 1, 1,
+                    "Get the length of the value stored in a key"),
+    KV_DATA_COMMAND("getrange", 4, R, cmd_getrange, 1, 1, 1,
+                    "Get a substring of the string stored at a key"),
+    KV_DATA_COMMAND("setrange", 4, W, cmd_setrange, 1, 1, 1,
+                    "Overwrite part of a string at key starting at the specified offset"),
+    KV_DATA_COMMAND("incr", 2, W | F, cmd_incr, 1, 1, 1,
+                    "Increment the integer value of a key by one"),
+    KV_DATA_COMMAND("decr", 2, W | F, cmd_decr, 1, 1, 1,
+                    "Decrement the integer value of a key by one"),
+    KV_DATA_COMMAND("incrby", 3, W | F, cmd_incrby, 1, 1, 1,
+                    "Increment the integer value of a key by the given amount"),
+    KV_DATA_COMMAND("decrby", 3, W | F, cmd_decrby, 1, 1, 1,
+                    "Decrement the integer value of a key by the given number"),
 };
 
 const kv_command_family kv_string_family = {

@@ -69,6 +69,38 @@ void kv_reply_element(kv_ctx *c, uint32_t element) {
 
 uint64_t kv_bulk_reply_bytes(uint64_t len) { return resp_bulk_size(len); }
 
+size_t kv_arg_cstr_len(const kv_ctx *c, uint32_t i) {
+    ST_ASSERT(i < c->argc);
+    const resp_arg *a = &c->argv[i];
+    const uint8_t *nul = a->len == 0 ? NULL : memchr(a->ptr, 0, a->len);
+    return nul == NULL ? a->len : (size_t)(nul - a->ptr);
+}
+
+static bool is_crlf(uint8_t b) { return b == '\r' || b == '\n'; }
+
+void kv_reply_error_echo(kv_ctx *c, const char *prefix, uint32_t arg, const char *suffix) {
+    size_t prefix_len = strlen(prefix);
+    size_t suffix_len = strlen(suffix);
+    ST_ASSERT(prefix_len > 0 && !is_crlf((uint8_t)prefix[0]));
+    const uint8_t *word = c->argv[arg].ptr;
+    size_t n = kv_arg_cstr_len(c, arg);
+    while (suffix_len > 0 && is_crlf((uint8_t)suffix[suffix_len - 1]))
+        suffix_len--;
+    if (suffix_len == 0) { /* the word ends the text: its CR and LF at the end go */
+        while (n > 0 && is_crlf(word[n - 1]))
+            n--;
+    }
+    if (!kv_reply_room(c, 1 + prefix_len + n + suffix_len + 2)) return;
+    resp_write_raw(c->out, "-", 1);
+    resp_write_raw(c->out, prefix, prefix_len);
+    for (size_t k = 0; k < n; k++) {
+        uint8_t b = is_crlf(word[k]) ? (uint8_t)' ' : word[k];
+        resp_write_raw(c->out, &b, 1);
+    }
+    resp_write_raw(c->out, suffix, suffix_len);
+    resp_write_crlf(c->out);
+}
+
 bool kv_reply_room(kv_ctx *c, uint64_t bytes) {
     /* The limit first: a writer may have more room than reply_size_max (a large buffer is
      * at least that big), and a reply past the limit must not depend on where it lands. */
@@ -130,6 +162,14 @@ bool kv_check_list_length(kv_ctx *c, uint64_t length) {
     uint64_t limit = c->engine->config->list_length_max;
     if (length <= limit) return true;
     return limit_error(c, "list", "list_length_max", limit, "elements");
+}
+
+bool kv_check_string_length(kv_ctx *c, uint64_t offset, uint64_t len) {
+    uint64_t limit = c->engine->config->bulk_size_max;
+    if (offset <= limit && len <= limit - offset) return true;
+    c->engine->stats.limit_rejections++;
+    kv_reply_error(c, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    return false;
 }
 
 bool kv_check_chunks(kv_ctx *c, uint64_t chunks) {

@@ -49,7 +49,17 @@ typedef struct kv_command {
     const struct kv_command *subcommands; /* containers (CONFIG, COMMAND) */
     size_t subcommand_count;
     const char *summary; /* COMMAND DOCS */
+    /* Commands whose keys follow a count (LMPOP numkeys key...): the count's position, and
+     * first_key..key_step are 0 (Redis's "movablekeys"). 0 for every other command. */
+    int32_t key_count_arg;
 } kv_command;
+
+/* A data command's entry: its keys in Redis's legacy range (first, last, step). */
+#define KV_DATA_COMMAND(name_, arity_, flags_, handler_, first_, last_, step_, summary_)           \
+    {                                                                                              \
+        .name = name_, .arity = arity_, .flags = flags_, .handler = handler_, .first_key = first_, \
+        .last_key = last_, .key_step = step_, .summary = summary_                                  \
+    }
 
 typedef struct kv_command_family {
     const kv_command *commands;
@@ -62,12 +72,16 @@ extern const kv_command_family kv_key_family;        /* cmd_keys.c */
 extern const kv_command_family kv_list_family;       /* cmd_lists.c */
 extern const kv_command_family kv_connection_family; /* cmd_connection.c */
 extern const kv_command_family kv_server_family;     /* cmd_server.c */
+extern const kv_command_family kv_scripting_family;  /* cmd_server.c: FUNCTION FLUSH */
 extern const kv_command_family kv_info_family;       /* cmd_info.c */
 extern const kv_command_family kv_config_family;     /* cmd_config.c */
 extern const kv_command_family kv_command_family_;   /* cmd_command.c: COMMAND itself */
 
 /* Every family, for COMMAND's listings; NULL-terminated. */
 extern const kv_command_family *const kv_families[];
+
+/* The subcommand of a container named by a word (case-insensitive), or NULL. */
+const kv_command *kv_command_sub(const kv_command *container, const resp_arg *word);
 
 /* ---- error texts (Redis 7.0, without the leading '-') ---- */
 #define KV_ERR_SYNTAX                "ERR syntax error"
@@ -97,6 +111,17 @@ void kv_reply_string_value(kv_ctx *c, const kv_record *r, uint64_t offset, uint6
 /* A bulk holding a list element. */
 void kv_reply_element(kv_ctx *c, uint32_t element);
 
+/*
+ * An error that echoes a client's word, as Redis's addReplyErrorFormat("<prefix>%s<suffix>")
+ * writes it: the word is read as a C string (up to its first NUL), CR and LF at the end of
+ * the whole text are trimmed and the others become spaces. The word is echoed whole: its
+ * room is checked like any data-sized reply (kv_reply_room), never cut.
+ */
+void kv_reply_error_echo(kv_ctx *c, const char *prefix, uint32_t arg, const char *suffix);
+
+/* The bytes of argument i as Redis's C-string functions see them: up to its first NUL. */
+size_t kv_arg_cstr_len(const kv_ctx *c, uint32_t i);
+
 /* Bytes a bulk reply of len bytes takes ($len\r\n...\r\n). */
 uint64_t kv_bulk_reply_bytes(uint64_t len);
 
@@ -117,6 +142,9 @@ bool kv_arg_int64(kv_ctx *c, uint32_t i, int64_t *out, const char *error);
 bool kv_check_key(kv_ctx *c, uint32_t i);            /* key_size_max */
 bool kv_check_value_size(kv_ctx *c, uint64_t bytes); /* value_size_max */
 bool kv_check_list_length(kv_ctx *c, uint64_t length);
+/* Redis's checkStringLength: a string of offset + len bytes must fit in bulk_size_max (its
+ * proto-max-bulk-len), else "ERR string exceeds maximum allowed size (proto-max-bulk-len)". */
+bool kv_check_string_length(kv_ctx *c, uint64_t offset, uint64_t len);
 /* A new key can be created (keys_max, then chunks for its key and `value_chunks`). */
 bool kv_check_new_key(kv_ctx *c, uint32_t key_arg, uint64_t value_chunks);
 /* `chunks` more chunks are free: in the shared policy -OOM otherwise; in the guaranteed

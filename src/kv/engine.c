@@ -7,9 +7,11 @@
 #include "kv/command.h"
 
 const kv_command_family *const kv_families[] = {
-    &kv_string_family,     &kv_key_family,      &kv_list_family,
-    &kv_connection_family, &kv_server_family,   &kv_info_family,
-    &kv_config_family,     &kv_command_family_, NULL,
+    &kv_string_family,    &kv_key_family,
+    &kv_list_family,      &kv_connection_family,
+    &kv_server_family,    &kv_info_family,
+    &kv_config_family,    &kv_command_family_,
+    &kv_scripting_family, NULL,
 };
 
 /* ---- the command registry: open addressing over lower-case names ---- */
@@ -84,6 +86,8 @@ void kv_engine_init(kv_engine *e, const kv_config *config, void *store_memory,
     kv_store_init(&e->store, store_memory, store_memory_bytes, params, seed);
     build_registry();
     e->next_session_id = 1;
+    for (size_t i = 0; i < KV_TUNING_COUNT; i++)
+        e->tunings[i] = kv_tunings[i].default_value;
 }
 
 void kv_engine_open_session(kv_engine *e, kv_session *session, char *name_storage) {
@@ -159,12 +163,7 @@ static const kv_command *resolve(kv_ctx *c) {
         return NULL;
     }
     if (cmd->subcommands != NULL && c->argc >= 2) {
-        const kv_command *sub = NULL;
-        for (size_t i = 0; i < cmd->subcommand_count && sub == NULL; i++) {
-            const char *bar = strchr(cmd->subcommands[i].name, '|');
-            ST_ASSERT(bar != NULL);
-            if (name_equals(bar + 1, c->argv[1].ptr, c->argv[1].len)) sub = &cmd->subcommands[i];
-        }
+        const kv_command *sub = kv_command_sub(cmd, &c->argv[1]);
         if (sub == NULL) {
             reply_unknown_subcommand(c, cmd);
             return NULL;
@@ -177,6 +176,15 @@ static const kv_command *resolve(kv_ctx *c) {
     }
     ST_ASSERT(cmd->handler != NULL);
     return cmd;
+}
+
+const kv_command *kv_command_sub(const kv_command *container, const resp_arg *word) {
+    for (size_t i = 0; i < container->subcommand_count; i++) {
+        const char *bar = strchr(container->subcommands[i].name, '|');
+        ST_ASSERT(bar != NULL);
+        if (name_equals(bar + 1, word->ptr, word->len)) return &container->subcommands[i];
+    }
+    return NULL;
 }
 
 /* Redis closes, without a reply, connections whose first word is an HTTP one: a browser

@@ -86,6 +86,7 @@ typedef struct kv_engine {
     kv_engine_stats stats;
     const kv_server_info *server; /* may be NULL */
     uint64_t next_session_id;
+    int64_t tunings[KV_TUNING_COUNT]; /* Redis's encoding tunings: remembered, no effect */
     char info_scratch[KV_INFO_SIZE_MAX];
 } kv_engine;
 
