@@ -5,8 +5,8 @@
  * The seal's enforcement after start-up (DESIGN.md, "The start-up reservation"):
  *
  * 1. Counting. After seal_arm(), calls to malloc, calloc, realloc, free, aligned_alloc,
- *    posix_memalign, mmap (and mmap64), munmap, mremap, brk and sbrk are counted; INFO shows the
- * count as allocation_calls_after_seal, and the tests assert it stays 0 under traffic.
+ *    posix_memalign, mmap (and mmap64), munmap, mremap, brk and sbrk are counted; INFO shows the count
+ *    as allocation_calls_after_seal, and the tests assert it stays 0 under traffic.
  *     - Plain builds link the server with `-Wl,--wrap=<each>`: every call from the project's
  *       own code (the loop, the engine, the allocators) goes through a counting wrapper.
  *       Calls made inside shared libraries (libc's own, liburing's) are not wrapped; they

@@ -214,8 +214,7 @@ uint64_t table_probe_length(const table *t, uint64_t hash) {
 bool table_invariants_hold(const table *t) {
     uint64_t slots = t->mask + 1;
     uint64_t start = 0;
-    while (start < slots && t->slots[start].id != TABLE_EMPTY)
-        start++;
+    while (start < slots && t->slots[start].id != TABLE_EMPTY) start++;
     if (start == slots) return false; /* an empty slot always exists */
     uint64_t live = 0;
     uint64_t tombstones = 0;
