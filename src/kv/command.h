@@ -68,7 +68,9 @@ typedef struct kv_command_family {
 } kv_command_family;
 
 extern const kv_command_family kv_string_family;     /* cmd_strings.c */
+extern const kv_command_family kv_bitmap_family;     /* cmd_bits.c */
 extern const kv_command_family kv_key_family;        /* cmd_keys.c */
+extern const kv_command_family kv_lcs_family;        /* cmd_lcs.c */
 extern const kv_command_family kv_list_family;       /* cmd_lists.c */
 extern const kv_command_family kv_connection_family; /* cmd_connection.c */
 extern const kv_command_family kv_server_family;     /* cmd_server.c */
@@ -85,6 +87,7 @@ const kv_command *kv_command_sub(const kv_command *container, const resp_arg *wo
 
 /* ---- error texts (Redis 7.0, without the leading '-') ---- */
 #define KV_ERR_SYNTAX                "ERR syntax error"
+#define KV_ERR_NOT_FLOAT             "ERR value is not a valid float"
 #define KV_ERR_NOT_INTEGER           "ERR value is not an integer or out of range"
 #define KV_ERR_WRONGTYPE             "WRONGTYPE Operation against a key holding the wrong kind of value"
 #define KV_ERR_NO_SUCH_KEY           "ERR no such key"

@@ -53,6 +53,9 @@ const kv_option kv_options[] = {
     U64_OPTION(reply_size_max, NULL, KV_OPTION_DATA, 0, 1024, 1 * GIB, true, "request_size_max",
                "largest reply, in bytes (KEYS and the like answer an "
                "error past it)"),
+    U64_OPTION(lcs_cells_max, NULL, KV_OPTION_DATA, 1024 * 1024, 1, 256 * 1024 * 1024, false, NULL,
+               "largest LCS table, (len(a) + 1) x (len(b) + 1) cells of 5 bytes each, "
+               "reserved at start-up"),
     /* protocol limits */
     U64_OPTION(command_args_max, NULL, KV_OPTION_PROTOCOL, 0, 3, 1024 * 1024, false,
                "list_length_max + 2, at most 1024 and at least 3",

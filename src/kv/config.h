@@ -48,6 +48,7 @@ typedef struct kv_config {
     uint64_t data_budget_bytes;
     uint64_t chunk_size;
     uint64_t reply_size_max;
+    uint64_t lcs_cells_max; /* LCS's table: (len(a) + 1) x (len(b) + 1) cells at most */
     /* protocol limits */
     uint64_t command_args_max;
     uint64_t bulk_size_max;

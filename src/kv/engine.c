@@ -7,11 +7,18 @@
 #include "kv/command.h"
 
 const kv_command_family *const kv_families[] = {
-    &kv_string_family,    &kv_key_family,
-    &kv_list_family,      &kv_connection_family,
-    &kv_server_family,    &kv_info_family,
-    &kv_config_family,    &kv_command_family_,
-    &kv_scripting_family, NULL,
+    &kv_string_family,
+    &kv_key_family,
+    &kv_list_family,
+    &kv_connection_family,
+    &kv_server_family,
+    &kv_info_family,
+    &kv_config_family,
+    &kv_command_family_,
+    &kv_scripting_family,
+    &kv_bitmap_family,
+    &kv_lcs_family,
+    NULL,
 };
 
 /* ---- the command registry: open addressing over lower-case names ---- */
@@ -88,6 +95,18 @@ void kv_engine_init(kv_engine *e, const kv_config *config, void *store_memory,
     e->next_session_id = 1;
     for (size_t i = 0; i < KV_TUNING_COUNT; i++)
         e->tunings[i] = kv_tunings[i].default_value;
+}
+
+uint64_t kv_engine_lcs_scratch_bytes(const kv_config *config) {
+    return config->lcs_cells_max * (sizeof(uint32_t) + 1);
+}
+
+void kv_engine_give_lcs_scratch(kv_engine *e, void *memory, size_t bytes) {
+    ST_ASSERT(bytes == kv_engine_lcs_scratch_bytes(e->config));
+    ST_ASSERT((uintptr_t)memory % sizeof(uint32_t) == 0);
+    e->lcs_table = memory;
+    e->lcs_bytes = (uint8_t *)memory + e->config->lcs_cells_max * sizeof(uint32_t);
+    e->lcs_cells = e->config->lcs_cells_max;
 }
 
 void kv_engine_open_session(kv_engine *e, kv_session *session, char *name_storage) {

@@ -87,6 +87,9 @@ typedef struct kv_engine {
     const kv_server_info *server; /* may be NULL */
     uint64_t next_session_id;
     int64_t tunings[KV_TUNING_COUNT]; /* Redis's encoding tunings: remembered, no effect */
+    uint32_t *lcs_table;              /* lcs_cells_max cells (kv_engine_give_lcs_scratch) */
+    uint8_t *lcs_bytes;               /* lcs_cells_max bytes: the two strings and the result */
+    uint64_t lcs_cells;               /* 0 until given: LCS then answers its limit's error */
     char info_scratch[KV_INFO_SIZE_MAX];
 } kv_engine;
 
@@ -94,6 +97,15 @@ typedef struct kv_engine {
  * `config` must outlive the engine and be finalized. */
 void kv_engine_init(kv_engine *e, const kv_config *config, void *store_memory,
                     size_t store_memory_bytes, uint32_t chunk_count, siphash_key seed);
+
+/* Bytes of the LCS scratch for a configuration: lcs_cells_max cells of a uint32_t table
+ * entry and one byte (the strings and the result fit in as many bytes as the table has
+ * cells). The layout reserves them as a region of their own. */
+uint64_t kv_engine_lcs_scratch_bytes(const kv_config *config);
+
+/* Gives the engine its LCS scratch (kv_engine_lcs_scratch_bytes, 8-byte aligned), carved
+ * at start-up; without it every LCS answers the lcs_cells_max error. */
+void kv_engine_give_lcs_scratch(kv_engine *e, void *memory, size_t bytes);
 
 /* A fresh session (authenticated iff no requirepass), its name stored in name_storage
  * (client_name_size_max bytes). */

@@ -8,6 +8,7 @@
 #include "alloc/stasis_assert.h"
 #include "kv/chunks.h"
 #include "kv/connection.h"
+#include "kv/engine.h"
 #include "kv/resp_number.h"
 #include "kv/store.h"
 
@@ -110,6 +111,9 @@ bool kv_layout_compute(const kv_config *c, kv_layout *l, char *error, size_t err
     /* Inline requests are decoded in a copy, so a command that must wait for room can be
      * parsed again from the untouched bytes (resp_parser_set_inline_scratch). */
     put(l, "inline scratch", 1, c->inline_size_max, round_up((sized){.value = c->inline_size_max}));
+    /* LCS's table and strings, bounded by lcs_cells_max (kv_engine_give_lcs_scratch). */
+    put(l, "lcs scratch (cells)", c->lcs_cells_max, sizeof(uint32_t) + 1,
+        round_up(mul((sized){.value = sizeof(uint32_t) + 1}, c->lcs_cells_max)));
     ST_ASSERT(l->region_count == KV_REGION_COUNT);
     sized total = {0};
     for (size_t i = 0; i < l->region_count; i++)
