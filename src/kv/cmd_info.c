@@ -91,7 +91,9 @@ static void section_keyspace(const kv_ctx *c, const kv_server_info *s, kv_text *
     kv_text_u64(t, c->store->keys);
     kv_text_str(t, ",expires=");
     kv_text_u64(t, c->store->expires);
-    kv_text_str(t, ",avg_ttl=0\r\n");
+    kv_text_str(t, ",avg_ttl=");
+    kv_text_u64(t, kv_store_avg_ttl_ms(c->store, c->now_ms));
+    kv_text_str(t, "\r\n");
 }
 
 /* Every option of the configuration table: each limit appears in INFO. */

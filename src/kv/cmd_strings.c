@@ -347,13 +347,7 @@ static bool can_store_pairs(kv_ctx *c) {
             freed += kv_store_record(c->store, id)->value_chunks;
         }
     }
-    uint64_t keys_max = c->engine->config->keys_max;
-    if (c->store->keys + new_keys > keys_max) {
-        c->engine->stats.limit_rejections++;
-        kv_reply_errorf(c, "ERR key count exceeds keys_max (%llu keys)",
-                        (unsigned long long)keys_max);
-        return false;
-    }
+    if (!kv_check_key_count(c, new_keys)) return false;
     return kv_check_chunks(c, need > freed ? need - freed : 0);
 }
 

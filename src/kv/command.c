@@ -61,6 +61,8 @@ void kv_reply_string_value(kv_ctx *c, const kv_record *r, uint64_t offset, uint6
     reply_chain(c, r->value, offset, len);
 }
 
+void kv_reply_key(kv_ctx *c, const kv_record *r) { reply_chain(c, r->key, 0, r->key_len); }
+
 void kv_reply_element(kv_ctx *c, uint32_t element) {
     uint64_t offset = 0;
     uint32_t head = kv_store_element_data(c->store, element, &offset);
@@ -174,6 +176,10 @@ bool kv_check_string_length(kv_ctx *c, uint64_t offset, uint64_t len) {
 
 bool kv_check_chunks(kv_ctx *c, uint64_t chunks) {
     if (kv_store_can_take(c->store, chunks)) return true;
+    /* Expired keys not yet collected give their chunks back first: a write is refused
+     * only for live data. The ids this command holds were looked up, so are not expired. */
+    kv_store_expire_due(c->store, c->now_ms);
+    if (kv_store_can_take(c->store, chunks)) return true;
     /* The guaranteed policy sized the pool for every key at its limits. */
     ST_ASSERT(c->engine->config->capacity_policy == KV_POLICY_SHARED);
     c->engine->stats.oom_rejections++;
@@ -181,9 +187,16 @@ bool kv_check_chunks(kv_ctx *c, uint64_t chunks) {
     return false;
 }
 
-bool kv_check_new_key(kv_ctx *c, uint32_t key_arg, uint64_t value_chunks) {
+bool kv_check_key_count(kv_ctx *c, uint64_t new_keys) {
     uint64_t limit = c->engine->config->keys_max;
-    if (c->store->keys >= limit) return limit_error(c, "key count", "keys_max", limit, "keys");
+    if (c->store->keys + new_keys <= limit) return true;
+    kv_store_expire_due(c->store, c->now_ms); /* expired keys do not count */
+    if (c->store->keys + new_keys <= limit) return true;
+    return limit_error(c, "key count", "keys_max", limit, "keys");
+}
+
+bool kv_check_new_key(kv_ctx *c, uint32_t key_arg, uint64_t value_chunks) {
+    if (!kv_check_key_count(c, 1)) return false;
     return kv_check_chunks(c, kv_store_chunks_for(c->store, c->argv[key_arg].len) + value_chunks);
 }
 
@@ -192,6 +205,11 @@ bool kv_check_new_key(kv_ctx *c, uint32_t key_arg, uint64_t value_chunks) {
 uint32_t kv_lookup(kv_ctx *c, uint32_t i) {
     ST_ASSERT(i < c->argc);
     return kv_store_find(c->store, c->argv[i].ptr, c->argv[i].len, c->now_ms);
+}
+
+uint32_t kv_lookup_notouch(kv_ctx *c, uint32_t i) {
+    ST_ASSERT(i < c->argc);
+    return kv_store_find_notouch(c->store, c->argv[i].ptr, c->argv[i].len, c->now_ms);
 }
 
 uint32_t kv_lookup_typed(kv_ctx *c, uint32_t i, kv_type type) {

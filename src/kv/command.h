@@ -71,6 +71,7 @@ extern const kv_command_family kv_string_family;     /* cmd_strings.c */
 extern const kv_command_family kv_bitmap_family;     /* cmd_bits.c */
 extern const kv_command_family kv_key_family;        /* cmd_keys.c */
 extern const kv_command_family kv_lcs_family;        /* cmd_lcs.c */
+extern const kv_command_family kv_object_family;     /* cmd_object.c: COPY RANDOMKEY OBJECT */
 extern const kv_command_family kv_list_family;       /* cmd_lists.c */
 extern const kv_command_family kv_connection_family; /* cmd_connection.c */
 extern const kv_command_family kv_server_family;     /* cmd_server.c */
@@ -111,6 +112,8 @@ void kv_reply_null_array(kv_ctx *c); /* *-1 */
 void kv_reply_array(kv_ctx *c, uint64_t n);
 /* A bulk from a record's string value, or from a slice [offset, offset + len) of it. */
 void kv_reply_string_value(kv_ctx *c, const kv_record *r, uint64_t offset, uint64_t len);
+/* A bulk holding a record's key. */
+void kv_reply_key(kv_ctx *c, const kv_record *r);
 /* A bulk holding a list element. */
 void kv_reply_element(kv_ctx *c, uint32_t element);
 
@@ -148,15 +151,22 @@ bool kv_check_list_length(kv_ctx *c, uint64_t length);
 /* Redis's checkStringLength: a string of offset + len bytes must fit in bulk_size_max (its
  * proto-max-bulk-len), else "ERR string exceeds maximum allowed size (proto-max-bulk-len)". */
 bool kv_check_string_length(kv_ctx *c, uint64_t offset, uint64_t len);
+/* `new_keys` more keys fit in keys_max (expired keys are collected first if they would
+ * not). */
+bool kv_check_key_count(kv_ctx *c, uint64_t new_keys);
 /* A new key can be created (keys_max, then chunks for its key and `value_chunks`). */
 bool kv_check_new_key(kv_ctx *c, uint32_t key_arg, uint64_t value_chunks);
-/* `chunks` more chunks are free: in the shared policy -OOM otherwise; in the guaranteed
- * policy they always are (asserted), because the limits were checked first. */
+/* `chunks` more chunks are free, once expired keys not yet collected have given theirs
+ * back: in the shared policy -OOM otherwise; in the guaranteed policy they always are
+ * (asserted), because the limits were checked first. */
 bool kv_check_chunks(kv_ctx *c, uint64_t chunks);
 
 /* ---- keys ---- */
 /* The record of key argv[i] (lazily expired), or KV_RECORD_NONE. */
 uint32_t kv_lookup(kv_ctx *c, uint32_t i);
+/* Like kv_lookup, without touching the key's access time (Redis's LOOKUP_NOTOUCH: TYPE,
+ * EXISTS, TTL, OBJECT). */
+uint32_t kv_lookup_notouch(kv_ctx *c, uint32_t i);
 /* Like kv_lookup, but a record of another type answers WRONGTYPE and returns
  * KV_LOOKUP_WRONGTYPE. */
 #define KV_LOOKUP_WRONGTYPE (UINT32_MAX - 1u)

@@ -18,6 +18,7 @@ const kv_command_family *const kv_families[] = {
     &kv_scripting_family,
     &kv_bitmap_family,
     &kv_lcs_family,
+    &kv_object_family,
     NULL,
 };
 
@@ -93,6 +94,7 @@ void kv_engine_init(kv_engine *e, const kv_config *config, void *store_memory,
     kv_store_init(&e->store, store_memory, store_memory_bytes, params, seed);
     build_registry();
     e->next_session_id = 1;
+    e->random_state = seed.k0 ^ (seed.k1 << 1);
     for (size_t i = 0; i < KV_TUNING_COUNT; i++)
         e->tunings[i] = kv_tunings[i].default_value;
 }
@@ -228,6 +230,7 @@ kv_exec kv_engine_execute(kv_engine *e, kv_session *session, const resp_arg *arg
         .out = out,
         .result = KV_EXEC_DONE,
     };
+    kv_store_set_clock(&e->store, now_ms);
     if (is_http_word(&argv[0])) {
         session->close_without_reply = true;
         return KV_EXEC_DONE;
@@ -263,8 +266,8 @@ kv_exec kv_engine_execute(kv_engine *e, kv_session *session, const resp_arg *arg
     return KV_EXEC_DONE;
 }
 
-uint64_t kv_engine_expire_cycle(kv_engine *e, int64_t now_ms, uint64_t slots) {
-    return kv_store_expire_cycle(&e->store, now_ms, slots);
+uint64_t kv_engine_expire_cycle(kv_engine *e, int64_t now_ms, uint64_t keys) {
+    return kv_store_expire_cycle(&e->store, now_ms, keys);
 }
 
 bool kv_engine_invariants_hold(const kv_engine *e) { return kv_store_invariants_hold(&e->store); }

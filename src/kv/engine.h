@@ -86,6 +86,7 @@ typedef struct kv_engine {
     kv_engine_stats stats;
     const kv_server_info *server; /* may be NULL */
     uint64_t next_session_id;
+    uint64_t random_state; /* RANDOMKEY's generator (splitmix64), seeded from the hash seed */
     int64_t tunings[KV_TUNING_COUNT]; /* Redis's encoding tunings: remembered, no effect */
     uint32_t *lcs_table;              /* lcs_cells_max cells (kv_engine_give_lcs_scratch) */
     uint8_t *lcs_bytes;               /* lcs_cells_max bytes: the two strings and the result */
@@ -119,8 +120,10 @@ void kv_engine_open_session(kv_engine *e, kv_session *session, char *name_storag
 kv_exec kv_engine_execute(kv_engine *e, kv_session *session, const resp_arg *argv, uint32_t argc,
                           int64_t now_ms, resp_writer *out);
 
-/* Active expiry: visits at most `slots` table slots; returns the keys it expired. */
-uint64_t kv_engine_expire_cycle(kv_engine *e, int64_t now_ms, uint64_t slots);
+/* Active expiry: deletes at most `keys` expired keys, soonest first, visiting only keys
+ * that are due (kv_store_expire_cycle); returns how many. A server calling it every 100 ms
+ * removes an expired key from DBSIZE within one tick, for any keys_max. */
+uint64_t kv_engine_expire_cycle(kv_engine *e, int64_t now_ms, uint64_t keys);
 
 /* The command table entry for a name (case-insensitive), or NULL. */
 const struct kv_command *kv_engine_command(const kv_engine *e, const uint8_t *name, size_t len);

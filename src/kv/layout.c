@@ -86,7 +86,8 @@ bool kv_layout_compute(const kv_config *c, kv_layout *l, char *error, size_t err
     kv_store_layout s = kv_store_layout_for(sp);
     put(l, "store: hash table", table_slot_count(c->keys_max), sizeof(table_slot),
         (sized){.value = s.table_bytes});
-    put(l, "store: key records", c->keys_max, sizeof(kv_record), (sized){.value = s.records_bytes});
+    put(l, "store: key records (+expiry heap)", c->keys_max, sizeof(kv_record) + sizeof(uint32_t),
+        (sized){.value = s.records_bytes});
     put(l, "store: data chunks (+links)", chunks, c->chunk_size + sizeof(uint32_t),
         (sized){.value = s.chunks_bytes});
     uint64_t conn_bytes = (sizeof(kv_connection) + 63u) & ~(uint64_t)63u;
