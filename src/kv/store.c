@@ -468,6 +468,11 @@ void kv_store_list_insert(kv_store *s, uint32_t id, uint32_t pivot, uint32_t ele
 }
 
 void kv_store_list_remove(kv_store *s, uint32_t id, uint32_t element) {
+    kv_store_list_unlink(s, id, element);
+    chunk_chain_free(&s->chunks, element);
+}
+
+void kv_store_list_unlink(kv_store *s, uint32_t id, uint32_t element) {
     kv_record *r = kv_store_record(s, id);
     ST_ASSERT(r->value_len > 0);
     element_header *e = header_of(s, element);
@@ -483,7 +488,8 @@ void kv_store_list_remove(kv_store *s, uint32_t id, uint32_t element) {
     }
     r->value_len--;
     r->value_chunks -= (uint32_t)kv_store_element_chunks(s, e->len);
-    chunk_chain_free(&s->chunks, element);
+    e->prev = CHUNK_NONE;
+    e->next = CHUNK_NONE;
 }
 
 uint32_t kv_store_list_at(const kv_store *s, uint32_t id, uint64_t index) {

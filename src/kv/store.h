@@ -185,6 +185,10 @@ void kv_store_list_insert(kv_store *s, uint32_t id, uint32_t pivot, uint32_t ele
  * do (Redis deletes a list key when its last element goes). */
 void kv_store_list_remove(kv_store *s, uint32_t id, uint32_t element);
 
+/* Unlinks an element of the list without freeing it: it is free-standing again, ready to
+ * be pushed onto a list (LMOVE moves elements without copying or allocating). */
+void kv_store_list_unlink(kv_store *s, uint32_t id, uint32_t element);
+
 /* The element at index (0-based from the head; walks from the nearer end). */
 uint32_t kv_store_list_at(const kv_store *s, uint32_t id, uint64_t index);
 
