@@ -1,9 +1,11 @@
 /* COMMAND, COMMAND COUNT / INFO / DOCS / LIST / HELP: the command table, described in
  * Redis 7.0's formats (RESP2: maps are flat arrays), enough for redis-cli's hints. */
 #include <string.h>
+#include <strings.h>
 
 #include "alloc/stasis_assert.h"
 #include "kv/command.h"
+#include "kv/command_meta.h"
 #include "kv/glob.h"
 #include "kv/resp_number.h"
 
@@ -51,37 +53,118 @@ static const kv_command *find_command(kv_ctx *c, const resp_arg *arg,
     return NULL;
 }
 
-static void reply_flags(kv_ctx *c, const kv_command *cmd) {
-    static const struct {
-        uint32_t flag;
-        const char *name;
-    } names[] = {
-        {KV_CMD_WRITE, "write"},
-        {KV_CMD_READONLY, "readonly"},
-        {KV_CMD_FAST, "fast"},
-        {KV_CMD_NO_AUTH, "no_auth"},
-    };
-    uint64_t n = 0;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        n += (cmd->flags & names[i].flag) != 0;
-    kv_reply_array(c, n);
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if ((cmd->flags & names[i].flag) != 0) kv_reply_simple(c, names[i].name);
+/* Names of the bits of a mask, in bit order (Redis's reply order). */
+static const char *const command_flag_names[KV_RF_COUNT] = {
+    "write",
+    "readonly",
+    "denyoom",
+    "module",
+    "admin",
+    "pubsub",
+    "noscript",
+    "blocking",
+    "loading",
+    "stale",
+    "skip_monitor",
+    "skip_slowlog",
+    "asking",
+    "fast",
+    "no_auth",
+    "no_mandatory_keys",
+    "no_async_loading",
+    "no_multi",
+    "movablekeys",
+    "allow_busy",
+};
+static const char *const acl_names[KV_ACL_COUNT] = {
+    "@keyspace",   "@read",        "@write",     "@set",         "@sortedset", "@list",
+    "@hash",       "@string",      "@bitmap",    "@hyperloglog", "@geo",       "@stream",
+    "@pubsub",     "@admin",       "@fast",      "@slow",        "@blocking",  "@dangerous",
+    "@connection", "@transaction", "@scripting",
+};
+static const char *const key_flag_names[KV_KEY_COUNT] = {
+    "RO",     "RW",     "OW",      "RM",         "access",         "update",
+    "insert", "delete", "not_key", "incomplete", "variable_flags",
+};
+
+/* A set of status replies: the names of the mask's bits. */
+static void reply_mask(kv_ctx *c, uint32_t mask, const char *const *names, unsigned count) {
+    kv_reply_array(c, (uint64_t)__builtin_popcount(mask));
+    for (unsigned i = 0; i < count; i++) {
+        if ((mask & (1u << i)) != 0) kv_reply_simple(c, names[i]);
     }
 }
 
-/* The 10-element COMMAND INFO entry. */
+static void reply_pair_integer(kv_ctx *c, const char *name, int64_t v) {
+    kv_reply_bulk_cstr(c, name);
+    kv_reply_integer(c, v);
+}
+
+/* begin_search and find_keys, each a map {type, spec}, as Redis's addReplyCommandKeySpecs. */
+static void reply_search(kv_ctx *c, const kv_key_spec *k) {
+    static const char *const bs_types[] = {"unknown", "index", "keyword"};
+    static const char *const fk_types[] = {"unknown", "range", "keynum"};
+    static const char *const fk_fields[][3] = {
+        {NULL, NULL, NULL}, {"lastkey", "keystep", "limit"}, {"keynumidx", "firstkey", "keystep"}};
+    kv_reply_bulk_cstr(c, "begin_search");
+    kv_reply_array(c, 4);
+    kv_reply_bulk_cstr(c, "type");
+    kv_reply_bulk_cstr(c, bs_types[k->begin_search]);
+    kv_reply_bulk_cstr(c, "spec");
+    if (k->begin_search == KV_BS_INDEX) {
+        kv_reply_array(c, 2);
+        reply_pair_integer(c, "index", k->begin);
+    } else if (k->begin_search == KV_BS_KEYWORD) {
+        kv_reply_array(c, 4);
+        kv_reply_bulk_cstr(c, "keyword");
+        kv_reply_bulk_cstr(c, k->keyword);
+        reply_pair_integer(c, "startfrom", k->begin);
+    } else {
+        kv_reply_array(c, 0);
+    }
+    kv_reply_bulk_cstr(c, "find_keys");
+    kv_reply_array(c, 4);
+    kv_reply_bulk_cstr(c, "type");
+    kv_reply_bulk_cstr(c, fk_types[k->find_keys]);
+    kv_reply_bulk_cstr(c, "spec");
+    bool known = k->find_keys != KV_FK_UNKNOWN;
+    kv_reply_array(c, known ? 6 : 0);
+    for (int i = 0; known && i < 3; i++)
+        reply_pair_integer(c, fk_fields[k->find_keys][i], k->find[i]);
+}
+
+static void reply_key_specs(kv_ctx *c, const kv_command_meta *m) {
+    kv_reply_array(c, m->key_spec_count);
+    for (uint32_t i = 0; i < m->key_spec_count; i++) {
+        const kv_key_spec *k = &m->key_specs[i];
+        kv_reply_array(c, k->notes != NULL ? 8 : 6);
+        if (k->notes != NULL) {
+            kv_reply_bulk_cstr(c, "notes");
+            kv_reply_bulk_cstr(c, k->notes);
+        }
+        kv_reply_bulk_cstr(c, "flags");
+        reply_mask(c, k->flags, key_flag_names, KV_KEY_COUNT);
+        reply_search(c, k);
+    }
+}
+
+/* The 10-element COMMAND INFO entry: the table's name, arity and keys, and Redis's flags,
+ * ACL categories, tips and key specs (command_meta.c). */
 static void reply_info(kv_ctx *c, const kv_command *cmd) {
+    const kv_command_meta *m = kv_command_meta_find(cmd->name);
+    ST_ASSERT(m != NULL); /* test_kv_command_info: every command has its entry */
     kv_reply_array(c, 10);
     kv_reply_bulk_cstr(c, cmd->name);
     kv_reply_integer(c, cmd->arity);
-    reply_flags(c, cmd);
+    reply_mask(c, m->flags, command_flag_names, KV_RF_COUNT);
     kv_reply_integer(c, cmd->first_key);
     kv_reply_integer(c, cmd->last_key);
     kv_reply_integer(c, cmd->key_step);
-    kv_reply_array(c, 0); /* ACL categories: stasis has no ACLs */
-    kv_reply_array(c, 0); /* tips */
-    kv_reply_array(c, 0); /* key specs */
+    reply_mask(c, m->acl, acl_names, KV_ACL_COUNT);
+    kv_reply_array(c, m->tip_count);
+    for (uint32_t i = 0; i < m->tip_count; i++)
+        kv_reply_bulk_cstr(c, m->tips[i]);
+    reply_key_specs(c, m);
     kv_reply_array(c, cmd->subcommand_count);
     for (size_t i = 0; i < cmd->subcommand_count; i++)
         reply_info(c, &cmd->subcommands[i]);
@@ -121,17 +204,31 @@ static void cmd_command(kv_ctx *c) {
 
 static void cmd_command_count(kv_ctx *c) { kv_reply_integer(c, (int64_t)command_count()); }
 
-/* COMMAND LIST's filter: none, a module (stasis has none, so nothing matches) or a glob
+/* COMMAND LIST's filter: none, a module (stasis has none, so nothing matches), an ACL
+ * category (by name without '@', any case; an unknown one matches nothing) or a glob
  * pattern over full names ("config|get"), case-insensitive as Redis's. */
 typedef struct list_filter {
     bool any;
     bool module;
+    bool aclcat;
+    uint32_t acl; /* the category's bit, 0 if unknown */
     const resp_arg *pattern;
 } list_filter;
+
+static uint32_t acl_category(const resp_arg *name) {
+    for (unsigned i = 0; i < KV_ACL_COUNT; i++) {
+        const char *n = acl_names[i] + 1; /* without '@' */
+        if (strlen(n) == name->len && strncasecmp(n, (const char *)name->ptr, name->len) == 0) {
+            return 1u << i;
+        }
+    }
+    return 0;
+}
 
 static bool listed(const list_filter *f, const char *name) {
     if (f->any) return true;
     if (f->module) return false;
+    if (f->aclcat) return (kv_command_meta_find(name)->acl & f->acl) != 0;
     return glob_match((const char *)f->pattern->ptr, f->pattern->len, name, strlen(name), true);
 }
 
@@ -152,13 +249,16 @@ static uint64_t list_names(kv_ctx *c, const list_filter *f, bool write) {
     return n;
 }
 
-/* COMMAND LIST [FILTERBY MODULE name | PATTERN pattern]: every name, subcommands included. */
+/* COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]: every name,
+ * subcommands included. */
 static void cmd_command_list(kv_ctx *c) {
     list_filter f = {.any = true};
     for (uint32_t i = 2; i < c->argc; i += 3) {
         bool filterby = kv_arg_is(c, i, "filterby") && c->argc - 1 - i == 2;
         if (filterby && kv_arg_is(c, i + 1, "module")) {
             f = (list_filter){.module = true};
+        } else if (filterby && kv_arg_is(c, i + 1, "aclcat")) {
+            f = (list_filter){.aclcat = true, .acl = acl_category(&c->argv[i + 2])};
         } else if (filterby && kv_arg_is(c, i + 1, "pattern")) {
             f = (list_filter){.pattern = &c->argv[i + 2]};
         } else {
@@ -287,7 +387,7 @@ static void cmd_command_help(kv_ctx *c) {
 static const kv_command subcommands[] = {
     {.name = "command|count",
      .arity = 2,
-     .flags = KV_CMD_FAST,
+     .flags = 0,
      .handler = cmd_command_count,
      .summary = "Get total number of commands"},
     {.name = "command|docs",

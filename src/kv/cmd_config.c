@@ -237,7 +237,7 @@ static void cmd_config_help(kv_ctx *c) {
 static const kv_command config_subcommands[] = {
     {.name = "config|get",
      .arity = -3,
-     .flags = KV_CMD_READONLY,
+     .flags = 0,
      .handler = cmd_config_get,
      .summary = "Get the values of configuration parameters"},
     {.name = "config|set",

@@ -158,7 +158,7 @@ static void cmd_info(kv_ctx *c) {
 static const kv_command commands[] = {
     {.name = "info",
      .arity = -1,
-     .flags = KV_CMD_READONLY,
+     .flags = 0, /* Redis: loading, stale; not readonly (it reads no key) */
      .handler = cmd_info,
      .summary = "Get information and statistics about the server"},
 };
