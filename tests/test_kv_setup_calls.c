@@ -204,6 +204,19 @@ static void test_unauthenticated_bulk_text(void **state) {
     assert_true(closed);
 }
 
+/* --port 0 binds a free port: CONFIG GET port and INFO show the one bound. */
+static void test_port_shows_the_port_bound(void **state) {
+    (void)state;
+    assert_string_equal(KV_CMD(h, "CONFIG", "GET", "port"), "*2\r\n$4\r\nport\r\n$4\r\n6379\r\n");
+    kv_server_info info = {.tcp_port = 43210};
+    kv_harness_engine(h)->server = &info;
+    assert_string_equal(KV_CMD(h, "CONFIG", "GET", "port"), "*2\r\n$4\r\nport\r\n$5\r\n43210\r\n");
+    const char *r = KV_CMD(h, "INFO");
+    assert_non_null(strstr(r, "\r\ntcp_port:43210\r\n"));
+    assert_non_null(strstr(r, "\r\nport:43210\r\n"));
+    kv_harness_engine(h)->server = NULL;
+}
+
 /* With request_size_max == inline_size_max, a buffer still holds inline_size_max + 1 bytes
  * of a line: enough for the parser to call it "too big inline request" (Redis's rule: more
  * than the limit buffered), not "request exceeds request_size_max". */
@@ -236,6 +249,7 @@ int main(void) {
         P(test_unauthenticated_header_texts),
         P(test_unauthenticated_bulk_text),
         cmocka_unit_test(test_large_buffer_holds_one_byte_past_an_inline_line),
+        T(test_port_shows_the_port_bound),
     };
 #undef T
 #undef P

@@ -56,7 +56,7 @@ static const char *entry_name(size_t i) {
 }
 
 static size_t entry_value(const kv_ctx *c, size_t i, char *buf, size_t cap) {
-    if (is_option(i)) return kv_option_format(&kv_options[i / 2], c->engine->config, buf, cap);
+    if (is_option(i)) return kv_format_option(c, &kv_options[i / 2], buf, cap);
     if (is_tuning(i)) {
         ST_ASSERT(cap >= RESP_INT64_TEXT_SIZE_MAX);
         return resp_format_int64(c->engine->tunings[(i - TUNING_BASE) / 2], buf, cap);

@@ -104,7 +104,7 @@ static void section_limits(const kv_ctx *c, const kv_server_info *s, kv_text *t)
     for (size_t i = 0; i < kv_option_count; i++) {
         const kv_option *o = &kv_options[i];
         if (strcmp(o->name, "requirepass") == 0) continue; /* never shown */
-        kv_option_format(o, c->engine->config, value, sizeof value);
+        kv_format_option(c, o, value, sizeof value);
         kv_text_field_str(t, o->name, value);
     }
 }

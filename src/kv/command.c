@@ -1,6 +1,7 @@
 #include "kv/command.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -116,6 +117,17 @@ bool kv_reply_room(kv_ctx *c, uint64_t bytes) {
     }
     c->result = KV_EXEC_NEEDS_ROOM;
     return false;
+}
+
+size_t kv_format_option(const kv_ctx *c, const kv_option *o, char *buf, size_t cap) {
+    const kv_server_info *s = c->engine->server;
+    if (o->offset == offsetof(kv_config, port) && s != NULL && s->tcp_port != 0) {
+        ST_ASSERT(cap > RESP_INT64_TEXT_SIZE_MAX);
+        size_t n = resp_format_u64(s->tcp_port, buf, cap);
+        buf[n] = '\0';
+        return n;
+    }
+    return kv_option_format(o, c->engine->config, buf, cap);
 }
 
 /* ---- arguments ---- */

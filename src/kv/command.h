@@ -138,6 +138,10 @@ uint64_t kv_bulk_reply_bytes(uint64_t len);
  */
 bool kv_reply_room(kv_ctx *c, uint64_t bytes);
 
+/* An option's value as CONFIG GET and INFO show it: the configuration's, except `port`,
+ * which shows the port really bound (--port 0 binds a free one). */
+size_t kv_format_option(const kv_ctx *c, const kv_option *o, char *buf, size_t cap);
+
 /* ---- arguments ---- */
 bool kv_arg_is(const kv_ctx *c, uint32_t i, const char *word); /* case-insensitive */
 /* Strict integer (Redis string2ll); on failure replies `error` (or the not-an-integer text)
