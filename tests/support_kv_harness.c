@@ -86,6 +86,17 @@ kv_harness *kv_harness_open(const kv_config *config) {
     return h;
 }
 
+kv_harness *kv_harness_open_tweaked(void (*tweak)(kv_config *config)) {
+    kv_config c;
+    kv_harness_config(&c);
+    tweak(&c);
+    char error[256];
+    bool ok = kv_config_finalize(&c, error, sizeof error);
+    if (!ok) fprintf(stderr, "%s\n", error);
+    ST_ASSERT(ok);
+    return kv_harness_open(&c);
+}
+
 void kv_harness_close(kv_harness *h) {
     reservation_begin_deinit(&h->res);
     reservation_unmap(&h->res);

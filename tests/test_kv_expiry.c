@@ -20,15 +20,14 @@ static void set_n(const char *prefix, int from, int to, const char *px) {
     }
 }
 
+static void large(kv_config *c) {
+    c->keys_max = 200000;
+    c->data_budget_bytes = 32 * 1024 * 1024;
+}
+
 static int open_large(void **state) {
     (void)state;
-    kv_config c;
-    kv_harness_config(&c);
-    c.keys_max = 200000;
-    c.data_budget_bytes = 32 * 1024 * 1024;
-    char error[256];
-    assert_true(kv_config_finalize(&c, error, sizeof error));
-    h = kv_harness_open(&c);
+    h = kv_harness_open_tweaked(large);
     return 0;
 }
 
@@ -98,14 +97,11 @@ static void test_heap_check_catches_disorder(void **state) {
     assert_true(kv_store_invariants_hold_full(s));
 }
 
+static void many_keys(kv_config *c) { c->keys_max = 4096; }
+
 static int open_many_keys(void **state) {
     (void)state;
-    kv_config c;
-    kv_harness_config(&c);
-    c.keys_max = 4096;
-    char error[256];
-    assert_true(kv_config_finalize(&c, error, sizeof error));
-    h = kv_harness_open(&c);
+    h = kv_harness_open_tweaked(many_keys);
     return 0;
 }
 

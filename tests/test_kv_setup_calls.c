@@ -10,12 +10,13 @@
 
 KV_HARNESS_FIXTURES
 
+static void with_password(kv_config *c) {
+    snprintf(c->requirepass, sizeof c->requirepass, "%s", "s3cret");
+}
+
 static int open_with_password(void **state) {
     (void)state;
-    kv_config c;
-    kv_harness_config(&c);
-    snprintf(c.requirepass, sizeof c.requirepass, "%s", "s3cret");
-    h = kv_harness_open(&c);
+    h = kv_harness_open_tweaked(with_password);
     return 0;
 }
 
@@ -224,9 +225,7 @@ static void test_large_buffer_holds_one_byte_past_an_inline_line(void **state) {
     (void)state;
     kv_config c;
     kv_harness_config(&c);
-    c.inline_size_max = 4096;
-    c.request_size_max = 4096;
-    c.reply_size_max = 4096;
+    c.inline_size_max = c.request_size_max = c.reply_size_max = 4096;
     char error[256];
     assert_true(kv_config_finalize(&c, error, sizeof error));
     kv_layout l;

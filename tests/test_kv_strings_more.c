@@ -219,25 +219,23 @@ static void test_lcs(void **state) {
 }
 
 /* bulk_size_max wide enough for Redis's own LCS bound, and lcs_cells_max as given. */
-static int open_lcs(uint64_t cells) {
-    kv_config c;
-    kv_harness_config(&c);
-    c.bulk_size_max = 64 * 1024;
-    c.lcs_cells_max = cells;
-    char error[256];
-    assert_true(kv_config_finalize(&c, error, sizeof error));
-    h = kv_harness_open(&c);
-    return 0;
+static void wide_lcs(kv_config *c) { c->bulk_size_max = 64 * 1024; }
+
+static void small_lcs(kv_config *c) {
+    wide_lcs(c);
+    c->lcs_cells_max = 99;
 }
 
 static int open_wide_lcs(void **state) {
     (void)state;
-    return open_lcs(1024 * 1024);
+    h = kv_harness_open_tweaked(wide_lcs);
+    return 0;
 }
 
 static int open_small_lcs(void **state) {
     (void)state;
-    return open_lcs(99);
+    h = kv_harness_open_tweaked(small_lcs);
+    return 0;
 }
 
 /* lcs_cells_max: (8 + 1) x (10 + 1) = 99 cells fit; one more byte does not. */

@@ -107,19 +107,6 @@ static bit_range resolve_range(int64_t len, int64_t start, int64_t end, bool bit
     return (bit_range){.first = start * 8, .last = end * 8 + 7};
 }
 
-/* Parses BIT|BYTE (true for BIT), or replies a syntax error. */
-static bool arg_unit(kv_ctx *c, uint32_t i, bool *bits) {
-    if (kv_arg_is(c, i, "bit")) {
-        *bits = true;
-    } else if (kv_arg_is(c, i, "byte")) {
-        *bits = false;
-    } else {
-        kv_reply_error(c, KV_ERR_SYNTAX);
-        return false;
-    }
-    return true;
-}
-
 /* Visits the bytes of a bit range with the bits outside it replaced by `outside` (0 or
  * 1), stopping once visit returns true. */
 typedef bool (*byte_visit_fn)(void *ctx, uint64_t byte_index, uint8_t value);
@@ -186,7 +173,7 @@ static void cmd_bitcount(kv_ctx *c) {
             kv_reply_integer(c, 0);
             return;
         }
-        if (c->argc == 5 && !arg_unit(c, 4, &bits)) return;
+        if (c->argc == 5 && !kv_arg_either(c, 4, "bit", "byte", &bits)) return;
         range = resolve_range(len, start, end, bits);
     } else if (c->argc != 2) {
         kv_reply_error(c, KV_ERR_SYNTAX);
@@ -240,7 +227,7 @@ static void cmd_bitpos(kv_ctx *c) {
         int64_t end = 0;
         bool bits = false;
         if (!kv_arg_int64(c, 3, &start, NULL)) return;
-        if (c->argc == 6 && !arg_unit(c, 5, &bits)) return;
+        if (c->argc == 6 && !kv_arg_either(c, 5, "bit", "byte", &bits)) return;
         if (end_given && !kv_arg_int64(c, 4, &end, NULL)) return;
         if (!end_given) end = bits ? len * 8 + 7 : len - 1;
         range = resolve_range(len, start, end, bits);

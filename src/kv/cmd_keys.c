@@ -92,7 +92,7 @@ static void rename_generic(kv_ctx *c, bool nx) {
         kv_reply_error(c, KV_ERR_NO_SUCH_KEY);
         return;
     }
-    if (same) {
+    if (same) { /* nothing changes */
         if (nx) {
             kv_reply_integer(c, 0);
         } else {
@@ -116,11 +116,7 @@ static void rename_generic(kv_ctx *c, bool nx) {
      * kv_store_rename) before the new name is stored. */
     if (dst != KV_RECORD_NONE) kv_store_delete(c->store, dst);
     kv_store_rename(c->store, id, c->argv[2].ptr, c->argv[2].len);
-    if (nx) {
-        kv_reply_integer(c, 1);
-    } else {
-        kv_reply_ok(c);
-    }
+    kv_reply_ok_or_one(c, nx);
 }
 
 static void cmd_rename(kv_ctx *c) { rename_generic(c, false); }

@@ -431,21 +431,8 @@ static void cmd_lpos(kv_ctx *c) {
 
 /* ---- LMOVE, RPOPLPUSH ---- */
 
-/* LEFT or RIGHT (true for LEFT, the head), or a syntax error. */
-static bool arg_side(kv_ctx *c, uint32_t i, bool *head) {
-    if (kv_arg_is(c, i, "left")) {
-        *head = true;
-    } else if (kv_arg_is(c, i, "right")) {
-        *head = false;
-    } else {
-        kv_reply_error(c, KV_ERR_SYNTAX);
-        return false;
-    }
-    return true;
-}
-
 /*
- * Whether the element (of `chunks`) can move from src to argv[2] (dst: its record or
+ * Whether the element can move from src to argv[2] (dst: its record or
  * none): no limit applies to a rotation (src == dst); otherwise list_length_max on the
  * destination, and a new destination key needs key_size_max, keys_max and its key's
  * chunks, less what deleting an emptied source gives back. The element itself moves
@@ -499,7 +486,9 @@ static void move_generic(kv_ctx *c, bool from_head, bool to_head) {
 static void cmd_lmove(kv_ctx *c) {
     bool from_head = false;
     bool to_head = false;
-    if (!arg_side(c, 3, &from_head) || !arg_side(c, 4, &to_head)) return;
+    if (!kv_arg_either(c, 3, "left", "right", &from_head) ||
+        !kv_arg_either(c, 4, "left", "right", &to_head))
+        return;
     move_generic(c, from_head, to_head);
 }
 
@@ -529,7 +518,7 @@ static void cmd_lmpop(kv_ctx *c) {
         return;
     }
     uint32_t side = (uint32_t)numkeys + 2;
-    if (!arg_side(c, side, &head)) return;
+    if (!kv_arg_either(c, side, "left", "right", &head)) return;
     if (c->argc == side + 3 && kv_arg_is(c, side + 1, "count")) {
         if (!arg_positive(c, side + 2, &count, "ERR count should be greater than 0")) return;
     } else if (c->argc != side + 1) {

@@ -375,11 +375,7 @@ static void mset_generic(kv_ctx *c, bool nx) {
     for (uint32_t i = 1; i < c->argc; i += 2) {
         if (last_occurrence(c, i)) store_string(c, i, kv_lookup(c, i), &c->argv[i + 1], false);
     }
-    if (nx) {
-        kv_reply_integer(c, 1);
-    } else {
-        kv_reply_ok(c);
-    }
+    kv_reply_ok_or_one(c, nx);
 }
 
 static void cmd_mset(kv_ctx *c) { mset_generic(c, false); }

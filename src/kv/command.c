@@ -12,6 +12,14 @@
 
 void kv_reply_ok(kv_ctx *c) { resp_write_simple(c->out, "OK", 2); }
 
+void kv_reply_ok_or_one(kv_ctx *c, bool as_integer) {
+    if (as_integer) {
+        kv_reply_integer(c, 1);
+    } else {
+        kv_reply_ok(c);
+    }
+}
+
 void kv_reply_simple(kv_ctx *c, const char *text) { resp_write_simple(c->out, text, strlen(text)); }
 
 void kv_reply_error(kv_ctx *c, const char *text) { resp_write_error(c->out, text, strlen(text)); }
@@ -142,6 +150,13 @@ bool kv_arg_is(const kv_ctx *c, uint32_t i, const char *word) {
         if (a != (uint8_t)word[k]) return false;
     }
     return true;
+}
+
+bool kv_arg_either(kv_ctx *c, uint32_t i, const char *first, const char *second, bool *is_first) {
+    *is_first = kv_arg_is(c, i, first);
+    if (*is_first || kv_arg_is(c, i, second)) return true;
+    kv_reply_error(c, KV_ERR_SYNTAX);
+    return false;
 }
 
 bool kv_arg_int64(kv_ctx *c, uint32_t i, int64_t *out, const char *error) {

@@ -100,6 +100,8 @@ const kv_command *kv_command_sub(const kv_command *container, const resp_arg *wo
 
 /* ---- replies ---- */
 void kv_reply_ok(kv_ctx *c);
+/* +OK, or :1 for the NX form of a command (RENAMENX, MSETNX). */
+void kv_reply_ok_or_one(kv_ctx *c, bool as_integer);
 void kv_reply_simple(kv_ctx *c, const char *text);
 void kv_reply_error(kv_ctx *c, const char *text); /* text without '-' */
 /* printf-like for numbers and short strings only (%s %llu %lld %zu): no allocation. */
@@ -144,6 +146,9 @@ size_t kv_format_option(const kv_ctx *c, const kv_option *o, char *buf, size_t c
 
 /* ---- arguments ---- */
 bool kv_arg_is(const kv_ctx *c, uint32_t i, const char *word); /* case-insensitive */
+/* One of two words (case-insensitive): *first is true for `first`, false for `second`;
+ * anything else replies Redis's syntax error and returns false (LEFT|RIGHT, BIT|BYTE). */
+bool kv_arg_either(kv_ctx *c, uint32_t i, const char *first, const char *second, bool *is_first);
 /* Strict integer (Redis string2ll); on failure replies `error` (or the not-an-integer text)
  * and returns false. */
 bool kv_arg_int64(kv_ctx *c, uint32_t i, int64_t *out, const char *error);
