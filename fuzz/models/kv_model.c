@@ -257,15 +257,18 @@ static bool over_capacity(const kv_model *m) {
 bool kvm_commit(kvm_ctx *c) {
     kv_model *m = c->m;
     snapshot_taken = false;
-    /* The engine collects every expired key before it refuses a write for keys_max or
-     * chunks (the keys the command looked up are live), and they stay collected even if it
-     * then refuses: so here, in the new state and in the one restored. */
-    if (over_capacity(m)) kvm_expire_all(m, m->now_ms);
+    /* The engine collects the keys that were already expired before it refuses a write for
+     * keys_max or chunks (not the command's own keys: it looked those up, so they were
+     * live), and they stay collected even if it then refuses. Such keys are the same entry
+     * in the snapshot and in the new state. */
     if (over_capacity(m)) {
         for (size_t i = 0; i < KVM_ENTRIES_MAX; i++) {
             kvm_entry *e = &snapshot[i];
-            if (e->live && e->expire_at_ms != KVM_NO_EXPIRE && m->now_ms > e->expire_at_ms)
-                e->live = false; /* counted once, by kvm_expire_all above */
+            if (!e->live || e->expire_at_ms == KVM_NO_EXPIRE || m->now_ms <= e->expire_at_ms)
+                continue;
+            e->live = false;
+            m->entries[i].live = false;
+            m->expired_keys++;
         }
     }
     for (size_t i = 0; i < KVM_ENTRIES_MAX; i++) {

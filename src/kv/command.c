@@ -196,7 +196,6 @@ bool kv_check_list_length(kv_ctx *c, uint64_t length) {
 bool kv_check_string_length(kv_ctx *c, uint64_t offset, uint64_t len) {
     uint64_t limit = c->engine->config->bulk_size_max;
     if (offset <= limit && len <= limit - offset) return true;
-    c->engine->stats.limit_rejections++;
     kv_reply_error(c, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
     return false;
 }
