@@ -26,24 +26,28 @@ void kv_harness_config(kv_config *config);
 kv_harness *kv_harness_open(const kv_config *config);
 void kv_harness_close(kv_harness *h);
 
+/* An engine for kv_harness_config's config changed by `tweak`, then finalized (aborts if
+ * the result is not a valid configuration). For setups that need other limits. */
+kv_harness *kv_harness_open_tweaked(void (*tweak)(kv_config *config));
+
 /*
  * A test file's harness `h` and its cmocka per-test fixtures: open_harness (the default
  * config of kv_harness_config) and close_harness. A file that needs another config writes
  * its own setup that assigns `h` and shares close_harness.
  */
-#define KV_HARNESS_FIXTURES                                                                       \
-    static kv_harness *h;                                                                         \
-    static int open_harness(void **state) {                                                       \
-        (void)state;                                                                              \
-        kv_config c;                                                                              \
-        kv_harness_config(&c);                                                                    \
-        h = kv_harness_open(&c);                                                                  \
-        return 0;                                                                                 \
-    }                                                                                             \
-    static int close_harness(void **state) {                                                      \
-        (void)state;                                                                              \
-        kv_harness_close(h);                                                                      \
-        return 0;                                                                                 \
+#define KV_HARNESS_FIXTURES                                                                        \
+    static kv_harness *h;                                                                          \
+    static int open_harness(void **state) {                                                        \
+        (void)state;                                                                               \
+        kv_config c;                                                                               \
+        kv_harness_config(&c);                                                                     \
+        h = kv_harness_open(&c);                                                                   \
+        return 0;                                                                                  \
+    }                                                                                              \
+    static int close_harness(void **state) {                                                       \
+        (void)state;                                                                               \
+        kv_harness_close(h);                                                                       \
+        return 0;                                                                                  \
     }
 
 /* Sends raw bytes (one or more requests), returns every reply (NUL-terminated; valid until
@@ -54,8 +58,8 @@ const char *kv_harness_send(kv_harness *h, const char *text);
 
 /* Runs one command given as arguments (no RESP encoding involved). */
 const char *kv_harness_command(kv_harness *h, size_t argc, const char *const *argv);
-#define KV_CMD(h, ...)                                                                           \
-    kv_harness_command(h, sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *),     \
+#define KV_CMD(h, ...)                                                                             \
+    kv_harness_command(h, sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *),       \
                        (const char *const[]){__VA_ARGS__})
 
 /* Length of the last replies (they may hold NUL bytes). */

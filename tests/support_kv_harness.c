@@ -22,6 +22,7 @@ struct kv_harness {
     resp_limits limits;
     resp_arg *argv;
     char *name;
+    void *lcs_scratch;
     uint8_t *input;
     size_t input_len;
     char *replies;
@@ -65,6 +66,10 @@ kv_harness *kv_harness_open(const kv_config *config) {
     reservation_seal(&h->res);
     kv_engine_init(&h->engine, &h->config, store, store_bytes, p.chunk_count,
                    (siphash_key){.k0 = 1, .k1 = 2});
+    size_t lcs_bytes = kv_engine_lcs_scratch_bytes(&h->config);
+    h->lcs_scratch = aligned_alloc(64, (lcs_bytes + 63) & ~(size_t)63);
+    ST_ASSERT(h->lcs_scratch != NULL);
+    kv_engine_give_lcs_scratch(&h->engine, h->lcs_scratch, lcs_bytes);
     h->name = calloc(1, h->config.client_name_size_max + 1);
     kv_engine_open_session(&h->engine, &h->session, h->name);
     h->limits = (resp_limits){.command_args_max = h->config.command_args_max,
@@ -82,6 +87,17 @@ kv_harness *kv_harness_open(const kv_config *config) {
     return h;
 }
 
+kv_harness *kv_harness_open_tweaked(void (*tweak)(kv_config *config)) {
+    kv_config c;
+    kv_harness_config(&c);
+    tweak(&c);
+    char error[256];
+    bool ok = kv_config_finalize(&c, error, sizeof error);
+    if (!ok) fprintf(stderr, "%s\n", error);
+    ST_ASSERT(ok);
+    return kv_harness_open(&c);
+}
+
 void kv_harness_close(kv_harness *h) {
     reservation_begin_deinit(&h->res);
     reservation_unmap(&h->res);
@@ -90,6 +106,7 @@ void kv_harness_close(kv_harness *h) {
     free(h->input);
     free(h->replies);
     free(h->scratch);
+    free(h->lcs_scratch);
     free(h);
 }
 

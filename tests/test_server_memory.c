@@ -56,6 +56,8 @@ static void test_reservation_is_the_layout_total(void **state) {
     at += server.layout.regions[KV_REGION_CLIENT_NAMES].bytes;
     assert_ptr_equal(server.inline_scratch, at);
     at += server.layout.regions[KV_REGION_INLINE_SCRATCH].bytes;
+    assert_ptr_equal(server.engine.lcs_table, (void *)at);
+    at += server.layout.regions[KV_REGION_LCS_SCRATCH].bytes;
     assert_ptr_equal(at, server.memory.base + server.layout.total_bytes);
     kv_server_release(&server);
 }

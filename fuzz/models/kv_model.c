@@ -249,9 +249,28 @@ void kvm_begin(kvm_ctx *c) {
 
 static void restore(kvm_ctx *c) { memcpy(c->m->entries, snapshot, sizeof snapshot); }
 
+/* True iff the state passes keys_max or the chunk budget. */
+static bool over_capacity(const kv_model *m) {
+    return kvm_live_keys(m) > m->config.keys_max || kvm_chunks_used(m) > m->chunk_budget;
+}
+
 bool kvm_commit(kvm_ctx *c) {
     kv_model *m = c->m;
     snapshot_taken = false;
+    /* The engine collects the keys that were already expired before it refuses a write for
+     * keys_max or chunks (not the command's own keys: it looked those up, so they were
+     * live), and they stay collected even if it then refuses. Such keys are the same entry
+     * in the snapshot and in the new state. */
+    if (over_capacity(m)) {
+        for (size_t i = 0; i < KVM_ENTRIES_MAX; i++) {
+            kvm_entry *e = &snapshot[i];
+            if (!e->live || e->expire_at_ms == KVM_NO_EXPIRE || m->now_ms <= e->expire_at_ms)
+                continue;
+            e->live = false;
+            m->entries[i].live = false;
+            m->expired_keys++;
+        }
+    }
     for (size_t i = 0; i < KVM_ENTRIES_MAX; i++) {
         const kvm_entry *e = &m->entries[i];
         if (e->live && e->type == KVM_LIST && e->list_len > m->config.list_length_max) {

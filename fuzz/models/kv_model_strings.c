@@ -228,6 +228,12 @@ static void m_msetnx(kvm_ctx *c) { mset(c, true); }
 
 /* Writes bytes at offset, growing with zeros; creates the key; keeps the TTL. */
 static bool write_at(kvm_ctx *c, kvm_entry *e, uint64_t offset, const resp_arg *v, uint64_t *len) {
+    /* Redis's checkStringLength first: offset + bytes within proto-max-bulk-len. */
+    uint64_t bulk_max = c->m->config.bulk_size_max;
+    if (offset > bulk_max || v->len > bulk_max - offset) {
+        kvm_error(c, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+        return false;
+    }
     if (e == NULL && !kvm_check_key_size(c, 1)) return false;
     uint64_t old = e == NULL ? 0 : e->str.len;
     uint64_t end = offset + v->len;

@@ -1,9 +1,13 @@
 /* COMMAND, COMMAND COUNT / INFO / DOCS / LIST / HELP: the command table, described in
  * Redis 7.0's formats (RESP2: maps are flat arrays), enough for redis-cli's hints. */
 #include <string.h>
+#include <strings.h>
 
 #include "alloc/stasis_assert.h"
 #include "kv/command.h"
+#include "kv/command_meta.h"
+#include "kv/glob.h"
+#include "kv/resp_number.h"
 
 /* Calls fn for every top-level command, in table order. */
 typedef void (*command_visit_fn)(kv_ctx *c, const kv_command *cmd, const kv_command_family *f);
@@ -49,37 +53,118 @@ static const kv_command *find_command(kv_ctx *c, const resp_arg *arg,
     return NULL;
 }
 
-static void reply_flags(kv_ctx *c, const kv_command *cmd) {
-    static const struct {
-        uint32_t flag;
-        const char *name;
-    } names[] = {
-        {KV_CMD_WRITE, "write"},
-        {KV_CMD_READONLY, "readonly"},
-        {KV_CMD_FAST, "fast"},
-        {KV_CMD_NO_AUTH, "no_auth"},
-    };
-    uint64_t n = 0;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        n += (cmd->flags & names[i].flag) != 0;
-    kv_reply_array(c, n);
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if ((cmd->flags & names[i].flag) != 0) kv_reply_simple(c, names[i].name);
+/* Names of the bits of a mask, in bit order (Redis's reply order). */
+static const char *const command_flag_names[KV_RF_COUNT] = {
+    "write",
+    "readonly",
+    "denyoom",
+    "module",
+    "admin",
+    "pubsub",
+    "noscript",
+    "blocking",
+    "loading",
+    "stale",
+    "skip_monitor",
+    "skip_slowlog",
+    "asking",
+    "fast",
+    "no_auth",
+    "no_mandatory_keys",
+    "no_async_loading",
+    "no_multi",
+    "movablekeys",
+    "allow_busy",
+};
+static const char *const acl_names[KV_ACL_COUNT] = {
+    "@keyspace",   "@read",        "@write",     "@set",         "@sortedset", "@list",
+    "@hash",       "@string",      "@bitmap",    "@hyperloglog", "@geo",       "@stream",
+    "@pubsub",     "@admin",       "@fast",      "@slow",        "@blocking",  "@dangerous",
+    "@connection", "@transaction", "@scripting",
+};
+static const char *const key_flag_names[KV_KEY_COUNT] = {
+    "RO",     "RW",     "OW",      "RM",         "access",         "update",
+    "insert", "delete", "not_key", "incomplete", "variable_flags",
+};
+
+/* A set of status replies: the names of the mask's bits. */
+static void reply_mask(kv_ctx *c, uint32_t mask, const char *const *names, unsigned count) {
+    kv_reply_array(c, (uint64_t)__builtin_popcount(mask));
+    for (unsigned i = 0; i < count; i++) {
+        if ((mask & (1u << i)) != 0) kv_reply_simple(c, names[i]);
     }
 }
 
-/* The 10-element COMMAND INFO entry. */
+static void reply_pair_integer(kv_ctx *c, const char *name, int64_t v) {
+    kv_reply_bulk_cstr(c, name);
+    kv_reply_integer(c, v);
+}
+
+/* begin_search and find_keys, each a map {type, spec}, as Redis's addReplyCommandKeySpecs. */
+static void reply_search(kv_ctx *c, const kv_key_spec *k) {
+    static const char *const bs_types[] = {"unknown", "index", "keyword"};
+    static const char *const fk_types[] = {"unknown", "range", "keynum"};
+    static const char *const fk_fields[][3] = {
+        {NULL, NULL, NULL}, {"lastkey", "keystep", "limit"}, {"keynumidx", "firstkey", "keystep"}};
+    kv_reply_bulk_cstr(c, "begin_search");
+    kv_reply_array(c, 4);
+    kv_reply_bulk_cstr(c, "type");
+    kv_reply_bulk_cstr(c, bs_types[k->begin_search]);
+    kv_reply_bulk_cstr(c, "spec");
+    if (k->begin_search == KV_BS_INDEX) {
+        kv_reply_array(c, 2);
+        reply_pair_integer(c, "index", k->begin);
+    } else if (k->begin_search == KV_BS_KEYWORD) {
+        kv_reply_array(c, 4);
+        kv_reply_bulk_cstr(c, "keyword");
+        kv_reply_bulk_cstr(c, k->keyword);
+        reply_pair_integer(c, "startfrom", k->begin);
+    } else {
+        kv_reply_array(c, 0);
+    }
+    kv_reply_bulk_cstr(c, "find_keys");
+    kv_reply_array(c, 4);
+    kv_reply_bulk_cstr(c, "type");
+    kv_reply_bulk_cstr(c, fk_types[k->find_keys]);
+    kv_reply_bulk_cstr(c, "spec");
+    bool known = k->find_keys != KV_FK_UNKNOWN;
+    kv_reply_array(c, known ? 6 : 0);
+    for (int i = 0; known && i < 3; i++)
+        reply_pair_integer(c, fk_fields[k->find_keys][i], k->find[i]);
+}
+
+static void reply_key_specs(kv_ctx *c, const kv_command_meta *m) {
+    kv_reply_array(c, m->key_spec_count);
+    for (uint32_t i = 0; i < m->key_spec_count; i++) {
+        const kv_key_spec *k = &m->key_specs[i];
+        kv_reply_array(c, k->notes != NULL ? 8 : 6);
+        if (k->notes != NULL) {
+            kv_reply_bulk_cstr(c, "notes");
+            kv_reply_bulk_cstr(c, k->notes);
+        }
+        kv_reply_bulk_cstr(c, "flags");
+        reply_mask(c, k->flags, key_flag_names, KV_KEY_COUNT);
+        reply_search(c, k);
+    }
+}
+
+/* The 10-element COMMAND INFO entry: the table's name, arity and keys, and Redis's flags,
+ * ACL categories, tips and key specs (command_meta.c). */
 static void reply_info(kv_ctx *c, const kv_command *cmd) {
+    const kv_command_meta *m = kv_command_meta_find(cmd->name);
+    ST_ASSERT(m != NULL); /* test_kv_command_info: every command has its entry */
     kv_reply_array(c, 10);
     kv_reply_bulk_cstr(c, cmd->name);
     kv_reply_integer(c, cmd->arity);
-    reply_flags(c, cmd);
+    reply_mask(c, m->flags, command_flag_names, KV_RF_COUNT);
     kv_reply_integer(c, cmd->first_key);
     kv_reply_integer(c, cmd->last_key);
     kv_reply_integer(c, cmd->key_step);
-    kv_reply_array(c, 0); /* ACL categories: stasis has no ACLs */
-    kv_reply_array(c, 0); /* tips */
-    kv_reply_array(c, 0); /* key specs */
+    reply_mask(c, m->acl, acl_names, KV_ACL_COUNT);
+    kv_reply_array(c, m->tip_count);
+    for (uint32_t i = 0; i < m->tip_count; i++)
+        kv_reply_bulk_cstr(c, m->tips[i]);
+    reply_key_specs(c, m);
     kv_reply_array(c, cmd->subcommand_count);
     for (size_t i = 0; i < cmd->subcommand_count; i++)
         reply_info(c, &cmd->subcommands[i]);
@@ -112,11 +197,6 @@ static void visit_docs(kv_ctx *c, const kv_command *cmd, const kv_command_family
     reply_docs(c, cmd, f->group);
 }
 
-static void visit_name(kv_ctx *c, const kv_command *cmd, const kv_command_family *f) {
-    (void)f;
-    kv_reply_bulk_cstr(c, cmd->name);
-}
-
 static void cmd_command(kv_ctx *c) {
     kv_reply_array(c, command_count());
     for_each_command(c, visit_info);
@@ -124,13 +204,70 @@ static void cmd_command(kv_ctx *c) {
 
 static void cmd_command_count(kv_ctx *c) { kv_reply_integer(c, (int64_t)command_count()); }
 
-static void cmd_command_list(kv_ctx *c) {
-    if (c->argc != 2) { /* FILTERBY is not offered */
-        kv_reply_error(c, KV_ERR_SYNTAX);
-        return;
+/* COMMAND LIST's filter: none, a module (stasis has none, so nothing matches), an ACL
+ * category (by name without '@', any case; an unknown one matches nothing) or a glob
+ * pattern over full names ("config|get"), case-insensitive as Redis's. */
+typedef struct list_filter {
+    bool any;
+    bool module;
+    bool aclcat;
+    uint32_t acl; /* the category's bit, 0 if unknown */
+    const resp_arg *pattern;
+} list_filter;
+
+static uint32_t acl_category(const resp_arg *name) {
+    for (unsigned i = 0; i < KV_ACL_COUNT; i++) {
+        const char *n = acl_names[i] + 1; /* without '@' */
+        if (strlen(n) == name->len && strncasecmp(n, (const char *)name->ptr, name->len) == 0) {
+            return 1u << i;
+        }
     }
-    kv_reply_array(c, command_count());
-    for_each_command(c, visit_name);
+    return 0;
+}
+
+static bool listed(const list_filter *f, const char *name) {
+    if (f->any) return true;
+    if (f->module) return false;
+    if (f->aclcat) return (kv_command_meta_find(name)->acl & f->acl) != 0;
+    return glob_match((const char *)f->pattern->ptr, f->pattern->len, name, strlen(name), true);
+}
+
+/* Writes (write) or counts the names of the commands and their subcommands that pass. */
+static uint64_t list_names(kv_ctx *c, const list_filter *f, bool write) {
+    uint64_t n = 0;
+    for (size_t fam = 0; kv_families[fam] != NULL; fam++) {
+        for (size_t i = 0; i < kv_families[fam]->count; i++) {
+            const kv_command *cmd = &kv_families[fam]->commands[i];
+            for (size_t s = 0; s <= cmd->subcommand_count; s++) {
+                const char *name = s == 0 ? cmd->name : cmd->subcommands[s - 1].name;
+                if (!listed(f, name)) continue;
+                n++;
+                if (write) kv_reply_bulk_cstr(c, name);
+            }
+        }
+    }
+    return n;
+}
+
+/* COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]: every name,
+ * subcommands included. */
+static void cmd_command_list(kv_ctx *c) {
+    list_filter f = {.any = true};
+    for (uint32_t i = 2; i < c->argc; i += 3) {
+        bool filterby = kv_arg_is(c, i, "filterby") && c->argc - 1 - i == 2;
+        if (filterby && kv_arg_is(c, i + 1, "module")) {
+            f = (list_filter){.module = true};
+        } else if (filterby && kv_arg_is(c, i + 1, "aclcat")) {
+            f = (list_filter){.aclcat = true, .acl = acl_category(&c->argv[i + 2])};
+        } else if (filterby && kv_arg_is(c, i + 1, "pattern")) {
+            f = (list_filter){.pattern = &c->argv[i + 2]};
+        } else {
+            kv_reply_error(c, KV_ERR_SYNTAX);
+            return;
+        }
+    }
+    kv_reply_array(c, list_names(c, &f, false));
+    list_names(c, &f, true);
 }
 
 static void cmd_command_info(kv_ctx *c) {
@@ -172,6 +309,59 @@ static void cmd_command_docs(kv_ctx *c) {
     }
 }
 
+/* The key positions of a command line argv[from..) for the command `cmd`: a count and the
+ * keys after it, or Redis's legacy range (a negative last counts from the end). Returns
+ * how many (0: Redis's "Invalid arguments"); writes the bulks when write is set. */
+static uint64_t command_keys(kv_ctx *c, const kv_command *cmd, uint32_t from, bool write) {
+    uint32_t argc = c->argc - from;
+    if (cmd->key_count_arg > 0) {
+        int64_t n = 0;
+        uint32_t at = (uint32_t)cmd->key_count_arg;
+        if (at >= argc || !resp_parse_int64(c->argv[from + at].ptr, c->argv[from + at].len, &n) ||
+            n <= 0 || (uint64_t)n > argc - at - 1) {
+            return 0;
+        }
+        for (uint32_t k = 0; write && k < (uint32_t)n; k++)
+            kv_reply_bulk(c, c->argv[from + at + 1 + k].ptr, c->argv[from + at + 1 + k].len);
+        return (uint64_t)n;
+    }
+    int64_t last = cmd->last_key < 0 ? (int64_t)argc + cmd->last_key : cmd->last_key;
+    uint64_t n = 0;
+    for (int64_t i = cmd->first_key; i <= last && i < (int64_t)argc; i += cmd->key_step) {
+        n++;
+        if (write) kv_reply_bulk(c, c->argv[from + i].ptr, c->argv[from + i].len);
+    }
+    return n;
+}
+
+/* COMMAND GETKEYS command [arg ...]: the keys of a command line, found from the table. */
+static void cmd_command_getkeys(kv_ctx *c) {
+    const kv_command *cmd = kv_engine_command(c->engine, c->argv[2].ptr, c->argv[2].len);
+    if (cmd != NULL && cmd->subcommand_count > 0 && c->argc >= 4)
+        cmd = kv_command_sub(cmd, &c->argv[3]);
+    if (cmd == NULL) {
+        kv_reply_error(c, "ERR Invalid command specified");
+        return;
+    }
+    if (cmd->first_key == 0 && cmd->key_count_arg == 0) {
+        kv_reply_error(c, "ERR The command has no key arguments");
+        return;
+    }
+    uint32_t argc = c->argc - 2;
+    bool arity_ok = cmd->arity > 0 ? argc == (uint32_t)cmd->arity : argc >= (uint32_t)-cmd->arity;
+    if (!arity_ok) {
+        kv_reply_error(c, "ERR Invalid number of arguments specified for command");
+        return;
+    }
+    uint64_t n = command_keys(c, cmd, 2, false);
+    if (n == 0) {
+        kv_reply_error(c, "ERR Invalid arguments specified for command");
+        return;
+    }
+    kv_reply_array(c, n);
+    command_keys(c, cmd, 2, true);
+}
+
 static void cmd_command_help(kv_ctx *c) {
     static const char *const lines[] = {
         "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -197,7 +387,7 @@ static void cmd_command_help(kv_ctx *c) {
 static const kv_command subcommands[] = {
     {.name = "command|count",
      .arity = 2,
-     .flags = KV_CMD_FAST,
+     .flags = 0,
      .handler = cmd_command_count,
      .summary = "Get total number of commands"},
     {.name = "command|docs",
@@ -212,6 +402,10 @@ static const kv_command subcommands[] = {
      .arity = -2,
      .handler = cmd_command_list,
      .summary = "Get an array of command names"},
+    {.name = "command|getkeys",
+     .arity = -4,
+     .handler = cmd_command_getkeys,
+     .summary = "Extract keys given a full Redis command"},
     {.name = "command|help",
      .arity = 2,
      .handler = cmd_command_help,

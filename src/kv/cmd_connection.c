@@ -71,6 +71,22 @@ static bool client_name_valid(const resp_arg *name) {
     return true;
 }
 
+/* A valid name within client_name_size_max, or the error. */
+static bool client_name_ok(kv_ctx *c, const resp_arg *name) {
+    if (!client_name_valid(name)) {
+        kv_reply_error(c,
+                       "ERR Client names cannot contain spaces, newlines or special characters.");
+        return false;
+    }
+    if (name->len > c->session->name_capacity) {
+        c->engine->stats.limit_rejections++;
+        kv_reply_errorf(c, "ERR client name exceeds client_name_size_max (%u bytes)",
+                        c->session->name_capacity);
+        return false;
+    }
+    return true;
+}
+
 static void reply_hello(kv_ctx *c) {
     kv_reply_array(c, 14);
     /* Clients read these to pick features: answer as the Redis stasis follows (INFO adds
@@ -93,8 +109,9 @@ static void reply_hello(kv_ctx *c) {
 
 /*
  * HELLO [protover [AUTH user pass] [SETNAME name]]. Only RESP2 is spoken: 3 answers
- * -NOPROTO. Unlike Redis, every option is checked before any takes effect, so a rejected
- * HELLO changes nothing (Redis may have authenticated or renamed before failing).
+ * -NOPROTO. Options are checked left to right, in Redis's order, and the first error is
+ * the answer; unlike Redis, all are checked before any takes effect, so a rejected HELLO
+ * changes nothing (Redis may have authenticated or renamed before failing).
  */
 static void cmd_hello(kv_ctx *c) {
     uint32_t next = 1;
@@ -110,38 +127,26 @@ static void cmd_hello(kv_ctx *c) {
         }
         next = 2;
     }
-    const resp_arg *user = NULL;
     const resp_arg *pass = NULL;
     const resp_arg *name = NULL;
+    /* Redis's order: each option is checked where it stands, left to right. */
     for (uint32_t j = next; j < c->argc; j++) {
         uint32_t more = c->argc - 1 - j;
         if (kv_arg_is(c, j, "auth") && more >= 2) {
-            user = &c->argv[j + 1];
+            if (!credentials_match(c, &c->argv[j + 1], &c->argv[j + 2])) {
+                kv_reply_error(c, "WRONGPASS invalid username-password pair or user is disabled.");
+                return;
+            }
             pass = &c->argv[j + 2];
             j += 2;
         } else if (kv_arg_is(c, j, "setname") && more >= 1) {
+            if (!client_name_ok(c, &c->argv[j + 1])) return;
             name = &c->argv[j + 1];
             j++;
         } else {
-            kv_reply_errorf(c, "ERR Syntax error in HELLO option '%.*s'", (int)c->argv[j].len,
-                            (const char *)c->argv[j].ptr);
+            kv_reply_error_echo(c, "ERR Syntax error in HELLO option '", j, "'");
             return;
         }
-    }
-    if (pass != NULL && !credentials_match(c, user, pass)) {
-        kv_reply_error(c, "WRONGPASS invalid username-password pair or user is disabled.");
-        return;
-    }
-    if (name != NULL && !client_name_valid(name)) {
-        kv_reply_error(c,
-                       "ERR Client names cannot contain spaces, newlines or special characters.");
-        return;
-    }
-    if (name != NULL && name->len > c->session->name_capacity) {
-        c->engine->stats.limit_rejections++;
-        kv_reply_errorf(c, "ERR client name exceeds client_name_size_max (%u bytes)",
-                        c->session->name_capacity);
-        return;
     }
     if (pass == NULL && !c->session->authenticated) {
         kv_reply_error(c, "NOAUTH HELLO must be called with the client already authenticated, "

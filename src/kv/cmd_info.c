@@ -91,7 +91,9 @@ static void section_keyspace(const kv_ctx *c, const kv_server_info *s, kv_text *
     kv_text_u64(t, c->store->keys);
     kv_text_str(t, ",expires=");
     kv_text_u64(t, c->store->expires);
-    kv_text_str(t, ",avg_ttl=0\r\n");
+    kv_text_str(t, ",avg_ttl=");
+    kv_text_u64(t, kv_store_avg_ttl_ms(c->store, c->now_ms));
+    kv_text_str(t, "\r\n");
 }
 
 /* Every option of the configuration table: each limit appears in INFO. */
@@ -102,7 +104,7 @@ static void section_limits(const kv_ctx *c, const kv_server_info *s, kv_text *t)
     for (size_t i = 0; i < kv_option_count; i++) {
         const kv_option *o = &kv_options[i];
         if (strcmp(o->name, "requirepass") == 0) continue; /* never shown */
-        kv_option_format(o, c->engine->config, value, sizeof value);
+        kv_format_option(c, o, value, sizeof value);
         kv_text_field_str(t, o->name, value);
     }
 }
@@ -156,7 +158,7 @@ static void cmd_info(kv_ctx *c) {
 static const kv_command commands[] = {
     {.name = "info",
      .arity = -1,
-     .flags = KV_CMD_READONLY,
+     .flags = 0, /* Redis: loading, stale; not readonly (it reads no key) */
      .handler = cmd_info,
      .summary = "Get information and statistics about the server"},
 };

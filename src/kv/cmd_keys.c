@@ -1,5 +1,6 @@
-/* Keyspace commands: DEL UNLINK EXISTS TYPE RENAME KEYS SCAN EXPIRE PEXPIRE EXPIREAT
- * PEXPIREAT TTL PTTL PERSIST, with Redis 7.0's semantics and error texts. */
+/* Keyspace commands: DEL UNLINK EXISTS TYPE RENAME RENAMENX TOUCH KEYS SCAN EXPIRE PEXPIRE
+ * EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST, with Redis 7.0's semantics and error
+ * texts. */
 #include <string.h>
 
 #include "alloc/stasis_assert.h"
@@ -37,17 +38,6 @@ static bool cstr_is(const resp_arg *a, const char *word) {
     return true;
 }
 
-static void write_piece(void *ctx, const uint8_t *bytes, size_t len) {
-    resp_write_raw(ctx, bytes, len);
-}
-
-/* A bulk holding a record's key (read from its chunk chain). */
-static void reply_key(kv_ctx *c, const kv_record *r) {
-    resp_write_bulk_header(c->out, r->key_len);
-    chunk_for_each_piece(&c->store->chunks, r->key, 0, r->key_len, write_piece, c->out);
-    resp_write_crlf(c->out);
-}
-
 static const char *type_name(const kv_record *r) {
     return r->type == KV_TYPE_STRING ? "string" : "list";
 }
@@ -70,12 +60,12 @@ static void cmd_del(kv_ctx *c) {
 static void cmd_exists(kv_ctx *c) {
     int64_t count = 0;
     for (uint32_t i = 1; i < c->argc; i++)
-        count += kv_lookup(c, i) != KV_RECORD_NONE;
+        count += kv_lookup_notouch(c, i) != KV_RECORD_NONE;
     kv_reply_integer(c, count);
 }
 
 static void cmd_type(kv_ctx *c) {
-    uint32_t id = kv_lookup(c, 1);
+    uint32_t id = kv_lookup_notouch(c, 1);
     if (id == KV_RECORD_NONE) {
         kv_reply_simple(c, "none");
     } else {
@@ -86,13 +76,14 @@ static void cmd_type(kv_ctx *c) {
 /* ---- RENAME ---- */
 
 /*
- * RENAME key newkey: the value and its TTL move to newkey, whose old value (any type) is
- * deleted. Checked in order: the source exists (lazily expired), same name (OK, nothing
- * changes), key_size_max on the new name, then the chunks of the final state: the new name
- * needs chunks_for(newkey) and gets back the old name's chunks and everything the
- * overwritten destination held, so a rename that shrinks nothing may still fit a full pool.
+ * RENAME key newkey / RENAMENX: the value and its TTL move to newkey, whose old value (any
+ * type) is deleted (RENAMENX answers 0 instead when newkey exists). Checked in order: the
+ * source exists (lazily expired), same name (OK or 0, nothing changes), key_size_max on the
+ * new name, then the chunks of the final state: the new name needs chunks_for(newkey) and
+ * gets back the old name's chunks and everything the overwritten destination held, so a
+ * rename that shrinks nothing may still fit a full pool.
  */
-static void cmd_rename(kv_ctx *c) {
+static void rename_generic(kv_ctx *c, bool nx) {
     bool same =
         c->argv[1].len == c->argv[2].len &&
         (c->argv[1].len == 0 || memcmp(c->argv[1].ptr, c->argv[2].ptr, c->argv[1].len) == 0);
@@ -101,12 +92,20 @@ static void cmd_rename(kv_ctx *c) {
         kv_reply_error(c, KV_ERR_NO_SUCH_KEY);
         return;
     }
-    if (same) {
-        kv_reply_ok(c);
+    if (same) { /* nothing changes */
+        if (nx) {
+            kv_reply_integer(c, 0);
+        } else {
+            kv_reply_ok(c);
+        }
         return;
     }
     if (!kv_check_key(c, 2)) return;
     uint32_t dst = lookup_write(c, 2);
+    if (nx && dst != KV_RECORD_NONE) {
+        kv_reply_integer(c, 0);
+        return;
+    }
     uint64_t freed = kv_store_key_chunks(c->store, id);
     if (dst != KV_RECORD_NONE) {
         freed += kv_store_key_chunks(c->store, dst) + kv_store_record(c->store, dst)->value_chunks;
@@ -117,8 +116,11 @@ static void cmd_rename(kv_ctx *c) {
      * kv_store_rename) before the new name is stored. */
     if (dst != KV_RECORD_NONE) kv_store_delete(c->store, dst);
     kv_store_rename(c->store, id, c->argv[2].ptr, c->argv[2].len);
-    kv_reply_ok(c);
+    kv_reply_ok_or_one(c, nx);
 }
+
+static void cmd_rename(kv_ctx *c) { rename_generic(c, false); }
+static void cmd_renamenx(kv_ctx *c) { rename_generic(c, true); }
 
 /* ---- KEYS ---- */
 
@@ -142,7 +144,7 @@ static void keys_visit(void *ctx, uint32_t id) {
     const kv_record *r = kv_store_record(s, id);
     w->keys++;
     w->key_bytes += kv_bulk_reply_bytes(r->key_len);
-    if (w->write) reply_key(w->c, r);
+    if (w->write) kv_reply_key(w->c, r);
 }
 
 /* KEYS pattern: two walks over the table, one to size the reply (its array header comes
@@ -269,7 +271,7 @@ static void scan_visit(void *ctx, uint32_t id) {
         const kv_record *r = kv_store_record(s, id);
         w->keys++;
         w->key_bytes += kv_bulk_reply_bytes(r->key_len);
-        if (w->write) reply_key(w->c, r);
+        if (w->write) kv_reply_key(w->c, r);
     }
     if (w->write && (v & SCAN_TYPED) != 0) {
         if ((v & SCAN_DELETE) != 0) {
@@ -382,24 +384,9 @@ enum {
     EXPIRE_LT = 1u << 3,
 };
 
-/*
- * "-ERR Unsupported option <opt>": Redis formats the option with %s (so it stops at a NUL),
- * trims CR and LF from the end of the text and turns the others into spaces. The option
- * may be as long as a bulk, so its reply's room is checked like any data-sized reply.
- */
+/* "-ERR Unsupported option <opt>", the option echoed as Redis's error formatting does. */
 static void reply_unsupported_option(kv_ctx *c, uint32_t i) {
-    static const char prefix[] = "-ERR Unsupported option ";
-    const uint8_t *opt = c->argv[i].ptr;
-    size_t n = cstr_len(&c->argv[i]);
-    while (n > 0 && (opt[n - 1] == '\r' || opt[n - 1] == '\n'))
-        n--;
-    if (!kv_reply_room(c, sizeof prefix - 1 + n + 2)) return;
-    resp_write_raw(c->out, prefix, sizeof prefix - 1);
-    for (size_t k = 0; k < n; k++) {
-        uint8_t b = opt[k] == '\r' || opt[k] == '\n' ? (uint8_t)' ' : opt[k];
-        resp_write_raw(c->out, &b, 1);
-    }
-    resp_write_crlf(c->out);
+    kv_reply_error_echo(c, "ERR Unsupported option ", i, "");
 }
 
 /* NX XX GT LT, any order, repeats allowed; then the conflicts, as Redis checks them. */
@@ -486,9 +473,11 @@ static void cmd_pexpireat(kv_ctx *c) { expire_generic(c, false, false, "pexpirea
 
 /* ---- TTL, PTTL, PERSIST ---- */
 
-/* -2: no key; -1: no expiry; else the time left, in ms or rounded to the nearest second. */
-static void ttl_generic(kv_ctx *c, bool ms) {
-    uint32_t id = kv_lookup(c, 1); /* a read: counts a hit or miss, as Redis's TTL does */
+/* -2: no key; -1: no expiry; else the time left (or, absolute, the expiry time), in ms or
+ * in seconds rounded to the nearest, as Redis's ttlGenericCommand. The lookup counts a hit
+ * or miss and does not touch the key. */
+static void ttl_generic(kv_ctx *c, bool ms, bool absolute) {
+    uint32_t id = kv_lookup_notouch(c, 1);
     if (id == KV_RECORD_NONE) {
         kv_reply_integer(c, -2);
         return;
@@ -499,12 +488,22 @@ static void ttl_generic(kv_ctx *c, bool ms) {
         return;
     }
     ST_ASSERT(at >= c->now_ms); /* not expired, or the lookup would have deleted it */
-    int64_t left = at - c->now_ms;
-    kv_reply_integer(c, ms ? left : (left + 500) / 1000);
+    int64_t t = absolute ? at : at - c->now_ms;
+    kv_reply_integer(c, ms ? t : (t + 500) / 1000);
 }
 
-static void cmd_ttl(kv_ctx *c) { ttl_generic(c, false); }
-static void cmd_pttl(kv_ctx *c) { ttl_generic(c, true); }
+static void cmd_ttl(kv_ctx *c) { ttl_generic(c, false, false); }
+static void cmd_pttl(kv_ctx *c) { ttl_generic(c, true, false); }
+static void cmd_expiretime(kv_ctx *c) { ttl_generic(c, false, true); }
+static void cmd_pexpiretime(kv_ctx *c) { ttl_generic(c, true, true); }
+
+/* TOUCH key [key ...]: how many exist (a key named twice counts twice); each is touched. */
+static void cmd_touch(kv_ctx *c) {
+    int64_t count = 0;
+    for (uint32_t i = 1; i < c->argc; i++)
+        count += kv_lookup(c, i) != KV_RECORD_NONE;
+    kv_reply_integer(c, count);
+}
 
 static void cmd_persist(kv_ctx *c) {
     uint32_t id = lookup_write(c, 1);
@@ -521,24 +520,35 @@ static void cmd_persist(kv_ctx *c) {
 #define F (KV_CMD_FAST)
 
 static const kv_command commands[] = {
-    {"del", -2, W, cmd_del, 1, -1, 1, NULL, 0, "Delete a key"},
-    {"unlink", -2, W | F, cmd_del, 1, -1, 1, NULL, 0, "Delete a key (freed at once in stasis)"},
-    {"exists", -2, R | F, cmd_exists, 1, -1, 1, NULL, 0, "Determine if a key exists"},
-    {"type", 2, R | F, cmd_type, 1, 1, 1, NULL, 0, "Determine the type stored at key"},
-    {"rename", 3, W, cmd_rename, 1, 2, 1, NULL, 0, "Rename a key"},
-    {"keys", 2, R, cmd_keys, 0, 0, 0, NULL, 0, "Find all keys matching the given pattern"},
-    {"scan", -2, R, cmd_scan, 0, 0, 0, NULL, 0, "Incrementally iterate the keys space"},
-    {"expire", -3, W | F, cmd_expire, 1, 1, 1, NULL, 0, "Set a key's time to live in seconds"},
-    {"pexpire", -3, W | F, cmd_pexpire, 1, 1, 1, NULL, 0,
-     "Set a key's time to live in milliseconds"},
-    {"expireat", -3, W | F, cmd_expireat, 1, 1, 1, NULL, 0,
-     "Set the expiration for a key as a UNIX timestamp"},
-    {"pexpireat", -3, W | F, cmd_pexpireat, 1, 1, 1, NULL, 0,
-     "Set the expiration for a key as a UNIX timestamp specified in milliseconds"},
-    {"ttl", 2, R | F, cmd_ttl, 1, 1, 1, NULL, 0, "Get the time to live for a key in seconds"},
-    {"pttl", 2, R | F, cmd_pttl, 1, 1, 1, NULL, 0,
-     "Get the time to live for a key in milliseconds"},
-    {"persist", 2, W | F, cmd_persist, 1, 1, 1, NULL, 0, "Remove the expiration from a key"},
+    KV_DATA_COMMAND("del", -2, W, cmd_del, 1, -1, 1, "Delete a key"),
+    KV_DATA_COMMAND("unlink", -2, W | F, cmd_del, 1, -1, 1,
+                    "Delete a key (freed at once in stasis)"),
+    KV_DATA_COMMAND("exists", -2, R | F, cmd_exists, 1, -1, 1, "Determine if a key exists"),
+    KV_DATA_COMMAND("type", 2, R | F, cmd_type, 1, 1, 1, "Determine the type stored at key"),
+    KV_DATA_COMMAND("rename", 3, W, cmd_rename, 1, 2, 1, "Rename a key"),
+    KV_DATA_COMMAND("renamenx", 3, W | F, cmd_renamenx, 1, 2, 1,
+                    "Rename a key, only if the new key does not exist"),
+    KV_DATA_COMMAND("touch", -2, R | F, cmd_touch, 1, -1, 1,
+                    "Alters the last access time of a key(s). Returns the number of existing "
+                    "keys specified."),
+    KV_DATA_COMMAND("expiretime", 2, R | F, cmd_expiretime, 1, 1, 1,
+                    "Get the expiration Unix timestamp for a key"),
+    KV_DATA_COMMAND("pexpiretime", 2, R | F, cmd_pexpiretime, 1, 1, 1,
+                    "Get the expiration Unix timestamp for a key in milliseconds"),
+    KV_DATA_COMMAND("keys", 2, R, cmd_keys, 0, 0, 0, "Find all keys matching the given pattern"),
+    KV_DATA_COMMAND("scan", -2, R, cmd_scan, 0, 0, 0, "Incrementally iterate the keys space"),
+    KV_DATA_COMMAND("expire", -3, W | F, cmd_expire, 1, 1, 1,
+                    "Set a key's time to live in seconds"),
+    KV_DATA_COMMAND("pexpire", -3, W | F, cmd_pexpire, 1, 1, 1,
+                    "Set a key's time to live in milliseconds"),
+    KV_DATA_COMMAND("expireat", -3, W | F, cmd_expireat, 1, 1, 1,
+                    "Set the expiration for a key as a UNIX timestamp"),
+    KV_DATA_COMMAND("pexpireat", -3, W | F, cmd_pexpireat, 1, 1, 1,
+                    "Set the expiration for a key as a UNIX timestamp specified in milliseconds"),
+    KV_DATA_COMMAND("ttl", 2, R | F, cmd_ttl, 1, 1, 1, "Get the time to live for a key in seconds"),
+    KV_DATA_COMMAND("pttl", 2, R | F, cmd_pttl, 1, 1, 1,
+                    "Get the time to live for a key in milliseconds"),
+    KV_DATA_COMMAND("persist", 2, W | F, cmd_persist, 1, 1, 1, "Remove the expiration from a key"),
 };
 
 const kv_command_family kv_key_family = {

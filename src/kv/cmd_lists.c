@@ -1,6 +1,7 @@
 /*
  * List commands: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX LSET LREM LTRIM
- * LINSERT LPOS, with Redis 7.0's semantics and error texts (t_list.c).
+ * LINSERT LPOS LMOVE RPOPLPUSH LMPOP (the blocking forms wait for the server loop), with
+ * Redis 7.0's semantics and error texts (t_list.c).
  *
  * Order of answers: argument errors and the key's type first, in Redis's order for each
  * command; then outcomes that store nothing (LPUSHX on a missing key, LINSERT without its
@@ -12,6 +13,7 @@
  */
 #include "alloc/stasis_assert.h"
 #include "kv/command.h"
+#include "kv/resp_number.h"
 #include "kv/resp_writer.h"
 
 /* Checks that `count` elements argv[first..] can join key argv[1]'s list (id: its record
@@ -136,14 +138,21 @@ static uint64_t end_bulk_bytes(const kv_ctx *c, uint32_t id, bool at_head, uint6
 }
 
 /* Pops n >= 1 elements from one end, replying them (one bulk, or an array when the
- * command had a count), and deletes the key if that emptied it. The reply's size depends
+ * command had a count; LMPOP's [key, [elements]] when key_arg is not 0), and deletes the
+ * key if that emptied it. The reply's size depends
  * on the data, so its room is secured before anything is popped. */
-static void pop_and_reply(kv_ctx *c, uint32_t id, bool at_head, uint64_t n, bool as_array) {
+static void pop_and_reply(kv_ctx *c, uint32_t id, bool at_head, uint64_t n, bool as_array,
+                          uint32_t key_arg) {
     ST_ASSERT(n >= 1 && n <= list_length(c, id));
     ST_ASSERT(as_array || n == 1);
     uint64_t bytes = end_bulk_bytes(c, id, at_head, n);
     if (as_array) bytes += resp_array_header_size(n);
+    if (key_arg != 0) bytes += 4 + kv_bulk_reply_bytes(c->argv[key_arg].len);
     if (!kv_reply_room(c, bytes)) return;
+    if (key_arg != 0) {
+        kv_reply_array(c, 2);
+        kv_reply_bulk(c, c->argv[key_arg].ptr, c->argv[key_arg].len);
+    }
     if (as_array) kv_reply_array(c, n);
     for (uint64_t i = 0; i < n; i++) {
         kv_reply_element(c, list_end(c, id, at_head));
@@ -180,7 +189,7 @@ static void pop(kv_ctx *c, bool at_head) {
     }
     uint64_t len = list_length(c, id);
     uint64_t n = (uint64_t)count < len ? (uint64_t)count : len;
-    pop_and_reply(c, id, at_head, n, has_count);
+    pop_and_reply(c, id, at_head, n, has_count, 0);
 }
 
 static void cmd_lpop(kv_ctx *c) { pop(c, true); }
@@ -420,29 +429,154 @@ static void cmd_lpos(kv_ctx *c) {
     lpos_scan(c, id, &q, true);
 }
 
+/* ---- LMOVE, RPOPLPUSH ---- */
+
+/*
+ * Whether the element can move from src to argv[2] (dst: its record or
+ * none): no limit applies to a rotation (src == dst); otherwise list_length_max on the
+ * destination, and a new destination key needs key_size_max, keys_max and its key's
+ * chunks, less what deleting an emptied source gives back. The element itself moves
+ * without a copy, so it needs no chunk.
+ */
+static bool can_move(kv_ctx *c, uint32_t src, uint32_t dst) {
+    if (src == dst) return true;
+    uint64_t dst_len = dst == KV_RECORD_NONE ? 0 : list_length(c, dst);
+    if (!kv_check_list_length(c, dst_len + 1)) return false;
+    if (dst != KV_RECORD_NONE) return true;
+    if (!kv_check_key(c, 2)) return false;
+    bool src_goes = list_length(c, src) == 1;
+    if (!src_goes && !kv_check_key_count(c, 1)) return false;
+    uint64_t need = kv_store_chunks_for(c->store, c->argv[2].len);
+    uint64_t freed = src_goes ? kv_store_key_chunks(c->store, src) : 0;
+    return kv_check_chunks(c, need > freed ? need - freed : 0);
+}
+
+/*
+ * LMOVE source destination LEFT|RIGHT LEFT|RIGHT (and RPOPLPUSH, RIGHT LEFT): the element
+ * moved, $-1 when the source is missing. The element is unlinked and linked again, the
+ * source deleted first if emptied, then the destination created if missing, so the pool
+ * never holds more than the final state.
+ */
+static void move_generic(kv_ctx *c, bool from_head, bool to_head) {
+    uint32_t src = kv_store_find_quiet(c->store, c->argv[1].ptr, c->argv[1].len, c->now_ms);
+    if (src != KV_RECORD_NONE && kv_store_record(c->store, src)->type != KV_TYPE_LIST) {
+        kv_reply_error(c, KV_ERR_WRONGTYPE);
+        return;
+    }
+    if (src == KV_RECORD_NONE) {
+        kv_reply_null(c);
+        return;
+    }
+    uint32_t dst = kv_store_find_quiet(c->store, c->argv[2].ptr, c->argv[2].len, c->now_ms);
+    if (dst != KV_RECORD_NONE && kv_store_record(c->store, dst)->type != KV_TYPE_LIST) {
+        kv_reply_error(c, KV_ERR_WRONGTYPE);
+        return;
+    }
+    uint32_t element = list_end(c, src, from_head);
+    if (!kv_reply_room(c, kv_bulk_reply_bytes(kv_store_element_len(c->store, element)))) return;
+    if (!can_move(c, src, dst)) return;
+    kv_reply_element(c, element);
+    kv_store_list_unlink(c->store, src, element);
+    if (src != dst && list_length(c, src) == 0) kv_store_delete(c->store, src);
+    if (dst == KV_RECORD_NONE)
+        dst = kv_store_add(c->store, c->argv[2].ptr, c->argv[2].len, KV_TYPE_LIST);
+    kv_store_list_push(c->store, dst, element, to_head);
+}
+
+static void cmd_lmove(kv_ctx *c) {
+    bool from_head = false;
+    bool to_head = false;
+    if (!kv_arg_either(c, 3, "left", "right", &from_head) ||
+        !kv_arg_either(c, 4, "left", "right", &to_head))
+        return;
+    move_generic(c, from_head, to_head);
+}
+
+static void cmd_rpoplpush(kv_ctx *c) { move_generic(c, false, true); }
+
+/* ---- LMPOP ---- */
+
+/* A positive count (getRangeLongFromObjectOrReply from 1): one message for any failure. */
+static bool arg_positive(kv_ctx *c, uint32_t i, int64_t *out, const char *error) {
+    if (resp_parse_int64(c->argv[i].ptr, c->argv[i].len, out) && *out >= 1) return true;
+    kv_reply_error(c, error);
+    return false;
+}
+
+/*
+ * LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops from the first key holding a
+ * non-empty list: [key, [elements]]; *-1 when none does. A key of another type met before
+ * that answers WRONGTYPE, as Redis walks them in order.
+ */
+static void cmd_lmpop(kv_ctx *c) {
+    int64_t numkeys = 0;
+    int64_t count = 1;
+    bool head = false;
+    if (!arg_positive(c, 1, &numkeys, "ERR numkeys should be greater than 0")) return;
+    if ((uint64_t)numkeys >= c->argc - 2) {
+        kv_reply_error(c, KV_ERR_SYNTAX);
+        return;
+    }
+    uint32_t side = (uint32_t)numkeys + 2;
+    if (!kv_arg_either(c, side, "left", "right", &head)) return;
+    if (c->argc == side + 3 && kv_arg_is(c, side + 1, "count")) {
+        if (!arg_positive(c, side + 2, &count, "ERR count should be greater than 0")) return;
+    } else if (c->argc != side + 1) {
+        kv_reply_error(c, KV_ERR_SYNTAX);
+        return;
+    }
+    for (uint32_t k = 2; k < side; k++) {
+        uint32_t id = kv_store_find_quiet(c->store, c->argv[k].ptr, c->argv[k].len, c->now_ms);
+        if (id == KV_RECORD_NONE) continue;
+        if (kv_store_record(c->store, id)->type != KV_TYPE_LIST) {
+            kv_reply_error(c, KV_ERR_WRONGTYPE);
+            return;
+        }
+        uint64_t len = list_length(c, id);
+        pop_and_reply(c, id, head, (uint64_t)count < len ? (uint64_t)count : len, true, k);
+        return;
+    }
+    kv_reply_null_array(c);
+}
+
 #define W (KV_CMD_WRITE)
 #define R (KV_CMD_READONLY)
 #define F (KV_CMD_FAST)
 
 static const kv_command commands[] = {
-    {"lpush", -3, W | F, cmd_lpush, 1, 1, 1, NULL, 0, "Prepend one or multiple elements to a list"},
-    {"rpush", -3, W | F, cmd_rpush, 1, 1, 1, NULL, 0, "Append one or multiple elements to a list"},
-    {"llen", 2, R | F, cmd_llen, 1, 1, 1, NULL, 0, "Get the length of a list"},
-    {"lpushx", -3, W | F, cmd_lpushx, 1, 1, 1, NULL, 0,
-     "Prepend an element to a list, only if the list exists"},
-    {"rpushx", -3, W | F, cmd_rpushx, 1, 1, 1, NULL, 0,
-     "Append an element to a list, only if the list exists"},
-    {"lpop", -2, W | F, cmd_lpop, 1, 1, 1, NULL, 0, "Remove and get the first elements in a list"},
-    {"rpop", -2, W | F, cmd_rpop, 1, 1, 1, NULL, 0, "Remove and get the last elements in a list"},
-    {"lrange", 4, R, cmd_lrange, 1, 1, 1, NULL, 0, "Get a range of elements from a list"},
-    {"lindex", 3, R, cmd_lindex, 1, 1, 1, NULL, 0, "Get an element from a list by its index"},
-    {"lset", 4, W, cmd_lset, 1, 1, 1, NULL, 0,
-     "Set the value of an element in a list by its index"},
-    {"lrem", 4, W, cmd_lrem, 1, 1, 1, NULL, 0, "Remove elements from a list"},
-    {"ltrim", 4, W, cmd_ltrim, 1, 1, 1, NULL, 0, "Trim a list to the specified range"},
-    {"linsert", 5, W, cmd_linsert, 1, 1, 1, NULL, 0,
-     "Insert an element before or after another element in a list"},
-    {"lpos", -3, R, cmd_lpos, 1, 1, 1, NULL, 0, "Return the index of matching elements on a list"},
+    KV_DATA_COMMAND("lpush", -3, W | F, cmd_lpush, 1, 1, 1,
+                    "Prepend one or multiple elements to a list"),
+    KV_DATA_COMMAND("rpush", -3, W | F, cmd_rpush, 1, 1, 1,
+                    "Append one or multiple elements to a list"),
+    KV_DATA_COMMAND("llen", 2, R | F, cmd_llen, 1, 1, 1, "Get the length of a list"),
+    KV_DATA_COMMAND("lpushx", -3, W | F, cmd_lpushx, 1, 1, 1,
+                    "Prepend an element to a list, only if the list exists"),
+    KV_DATA_COMMAND("rpushx", -3, W | F, cmd_rpushx, 1, 1, 1,
+                    "Append an element to a list, only if the list exists"),
+    KV_DATA_COMMAND("lpop", -2, W | F, cmd_lpop, 1, 1, 1,
+                    "Remove and get the first elements in a list"),
+    KV_DATA_COMMAND("rpop", -2, W | F, cmd_rpop, 1, 1, 1,
+                    "Remove and get the last elements in a list"),
+    KV_DATA_COMMAND("lrange", 4, R, cmd_lrange, 1, 1, 1, "Get a range of elements from a list"),
+    KV_DATA_COMMAND("lindex", 3, R, cmd_lindex, 1, 1, 1, "Get an element from a list by its index"),
+    KV_DATA_COMMAND("lset", 4, W, cmd_lset, 1, 1, 1,
+                    "Set the value of an element in a list by its index"),
+    KV_DATA_COMMAND("lrem", 4, W, cmd_lrem, 1, 1, 1, "Remove elements from a list"),
+    KV_DATA_COMMAND("ltrim", 4, W, cmd_ltrim, 1, 1, 1, "Trim a list to the specified range"),
+    KV_DATA_COMMAND("linsert", 5, W, cmd_linsert, 1, 1, 1,
+                    "Insert an element before or after another element in a list"),
+    KV_DATA_COMMAND("lmove", 5, W, cmd_lmove, 1, 2, 1,
+                    "Pop an element from a list, push it to another list and return it"),
+    KV_DATA_COMMAND("rpoplpush", 3, W, cmd_rpoplpush, 1, 2, 1,
+                    "Remove the last element in a list, prepend it to another list and return it"),
+    {.name = "lmpop",
+     .arity = -4,
+     .flags = W,
+     .handler = cmd_lmpop,
+     .key_count_arg = 1,
+     .summary = "Pop elements from a list"},
+    KV_DATA_COMMAND("lpos", -3, R, cmd_lpos, 1, 1, 1,
+                    "Return the index of matching elements on a list"),
 };
 
 const kv_command_family kv_list_family = {

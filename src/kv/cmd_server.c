@@ -1,4 +1,4 @@
-/* Keyspace-wide server commands: DBSIZE, FLUSHALL, FLUSHDB, TIME. */
+/* Keyspace-wide server commands: DBSIZE, FLUSHALL, FLUSHDB, TIME; and FUNCTION FLUSH. */
 #include "alloc/stasis_assert.h"
 #include "kv/command.h"
 #include "kv/resp_number.h"
@@ -60,3 +60,39 @@ static const kv_command commands[] = {
 
 const kv_command_family kv_server_family = {
     .group = "server", .commands = commands, .count = sizeof commands / sizeof commands[0]};
+
+/* FUNCTION FLUSH [ASYNC|SYNC]: stasis has no functions, so there is nothing to delete;
+ * test suites and clients call it while setting up. */
+static void cmd_function_flush(kv_ctx *c) {
+    if (c->argc > 3) {
+        kv_reply_errorf(c,
+                        "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try "
+                        "FUNCTION HELP.",
+                        (int)c->argv[1].len, (const char *)c->argv[1].ptr);
+        return;
+    }
+    if (c->argc == 3 && !kv_arg_is(c, 2, "sync") && !kv_arg_is(c, 2, "async")) {
+        kv_reply_error(c, "ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+        return;
+    }
+    kv_reply_ok(c);
+}
+
+static const kv_command function_subcommands[] = {
+    {.name = "function|flush",
+     .arity = -2,
+     .flags = KV_CMD_WRITE,
+     .handler = cmd_function_flush,
+     .summary = "Deleting all functions (there are none in stasis)"},
+};
+
+static const kv_command scripting_commands[] = {
+    {.name = "function",
+     .arity = -2,
+     .subcommands = function_subcommands,
+     .subcommand_count = sizeof function_subcommands / sizeof function_subcommands[0],
+     .summary = "A container for function commands"},
+};
+
+const kv_command_family kv_scripting_family = {
+    .group = "scripting", .commands = scripting_commands, .count = 1};

@@ -1,6 +1,12 @@
-/* String commands: GET SET SETNX GETSET GETDEL MGET MSET MSETNX APPEND STRLEN GETRANGE
- * SETRANGE INCR DECR INCRBY DECRBY, with Redis 7.0's semantics and error texts. Every
- * write checks its limits and the chunks its final state needs before changing anything. */
+/* String commands: GET SET SETNX SETEX PSETEX GETSET GETDEL GETEX MGET MSET MSETNX APPEND
+ * STRLEN GETRANGE SETRANGE INCR DECR INCRBY DECRBY INCRBYFLOAT, with Redis 7.0's semantics and
+ * error texts. Every write checks its limits and the chunks its final state needs before changing
+ * anything. */
+#include <errno.h>
+#include <math.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc/stasis_assert.h"
@@ -118,6 +124,7 @@ enum {
     SET_PXAT = 1u << 5,
     SET_KEEPTTL = 1u << 6,
     SET_GET = 1u << 7,
+    SET_PERSIST = 1u << 8, /* GETEX only */
 };
 #define SET_ANY_EXPIRE (SET_EX | SET_PX | SET_EXAT | SET_PXAT)
 
@@ -126,28 +133,37 @@ typedef struct set_options {
     uint32_t expire_arg; /* argv index of the time, 0 if none */
 } set_options;
 
-/* Redis's parseExtendedStringArgumentsOrReply for SET: each option once, no conflicts. */
-static bool parse_set_options(kv_ctx *c, set_options *o) {
+/*
+ * Redis's parseExtendedStringArgumentsOrReply, for SET (options from argv[3]: NX XX GET
+ * KEEPTTL and the times) and GETEX (from argv[2]: PERSIST and the times): each option
+ * once, no conflicts, a time needs its argument; anything else is a syntax error.
+ */
+static bool parse_set_options(kv_ctx *c, uint32_t first, bool getex, set_options *o) {
     static const struct {
         const char *word;
         uint32_t flag;
         uint32_t conflicts;
+        bool for_set;
+        bool for_getex;
     } options[] = {
-        {"nx", SET_NX, SET_XX},
-        {"xx", SET_XX, SET_NX},
-        {"get", SET_GET, 0},
-        {"keepttl", SET_KEEPTTL, SET_ANY_EXPIRE},
-        {"ex", SET_EX, SET_KEEPTTL | SET_EXAT | SET_PX | SET_PXAT},
-        {"px", SET_PX, SET_KEEPTTL | SET_EX | SET_EXAT | SET_PXAT},
-        {"exat", SET_EXAT, SET_KEEPTTL | SET_EX | SET_PX | SET_PXAT},
-        {"pxat", SET_PXAT, SET_KEEPTTL | SET_EX | SET_EXAT | SET_PX},
+        {"nx", SET_NX, SET_XX, true, false},
+        {"xx", SET_XX, SET_NX, true, false},
+        {"get", SET_GET, 0, true, false},
+        {"keepttl", SET_KEEPTTL, SET_ANY_EXPIRE | SET_PERSIST, true, false},
+        {"persist", SET_PERSIST, SET_ANY_EXPIRE | SET_KEEPTTL, false, true},
+        {"ex", SET_EX, SET_KEEPTTL | SET_PERSIST | SET_EXAT | SET_PX | SET_PXAT, true, true},
+        {"px", SET_PX, SET_KEEPTTL | SET_PERSIST | SET_EX | SET_EXAT | SET_PXAT, true, true},
+        {"exat", SET_EXAT, SET_KEEPTTL | SET_PERSIST | SET_EX | SET_PX | SET_PXAT, true, true},
+        {"pxat", SET_PXAT, SET_KEEPTTL | SET_PERSIST | SET_EX | SET_EXAT | SET_PX, true, true},
     };
     *o = (set_options){0};
-    for (uint32_t j = 3; j < c->argc; j++) {
+    for (uint32_t j = first; j < c->argc; j++) {
         bool has_next = j + 1 < c->argc;
         bool matched = false;
         for (size_t k = 0; k < sizeof options / sizeof options[0] && !matched; k++) {
-            if (!kv_arg_is(c, j, options[k].word) || (o->flags & options[k].conflicts) != 0) {
+            bool offered = getex ? options[k].for_getex : options[k].for_set;
+            if (!offered || !kv_arg_is(c, j, options[k].word) ||
+                (o->flags & options[k].conflicts) != 0) {
                 continue;
             }
             bool takes_time = (options[k].flag & SET_ANY_EXPIRE) != 0;
@@ -170,7 +186,8 @@ static bool parse_set_options(kv_ctx *c, set_options *o) {
  * now, and the result must stay positive. On failure replies "invalid expire time in '<cmd>'
  * command".
  */
-static bool set_expire_time(kv_ctx *c, uint32_t arg, bool seconds, bool relative, int64_t *out) {
+static bool set_expire_time(kv_ctx *c, uint32_t arg, bool seconds, bool relative, const char *name,
+                            int64_t *out) {
     int64_t v = 0;
     if (!kv_arg_int64(c, arg, &v, NULL)) return false;
     bool bad = v <= 0 || (seconds && v > INT64_MAX / 1000);
@@ -183,29 +200,35 @@ static bool set_expire_time(kv_ctx *c, uint32_t arg, bool seconds, bool relative
         }
     }
     if (bad || v <= 0) {
-        kv_reply_error(c, "ERR invalid expire time in 'set' command");
+        kv_reply_errorf(c, "ERR invalid expire time in '%s' command", name);
         return false;
     }
     *out = v;
     return true;
 }
 
-static void cmd_set(kv_ctx *c) {
-    set_options o;
-    if (!parse_set_options(c, &o)) return;
-    int64_t expire_at = KV_NO_EXPIRE;
-    if (o.expire_arg != 0) {
-        bool seconds = (o.flags & (SET_EX | SET_EXAT)) != 0;
-        bool relative = (o.flags & (SET_EX | SET_PX)) != 0;
-        if (!set_expire_time(c, o.expire_arg, seconds, relative, &expire_at)) return;
-    }
-    if (!kv_check_key(c, 1) || !kv_check_value_size(c, c->argv[2].len)) return;
-    bool get = (o.flags & SET_GET) != 0;
+/* The absolute expiry the options ask for (KV_NO_EXPIRE: none), or false having replied. */
+static bool options_expire_time(kv_ctx *c, const set_options *o, const char *name,
+                                int64_t *expire_at) {
+    *expire_at = KV_NO_EXPIRE;
+    if (o->expire_arg == 0) return true;
+    bool seconds = (o->flags & (SET_EX | SET_EXAT)) != 0;
+    bool relative = (o->flags & (SET_EX | SET_PX)) != 0;
+    return set_expire_time(c, o->expire_arg, seconds, relative, name, expire_at);
+}
+
+/*
+ * SET's body after its options: store argv[value] under argv[1] with the expiry (or none),
+ * honouring NX/XX/GET/KEEPTTL; shared by SET, SETEX and PSETEX.
+ */
+static void set_generic(kv_ctx *c, const set_options *o, uint32_t value, int64_t expire_at) {
+    if (!kv_check_key(c, 1) || !kv_check_value_size(c, c->argv[value].len)) return;
+    bool get = (o->flags & SET_GET) != 0;
     uint32_t id = get ? kv_lookup_typed(c, 1, KV_TYPE_STRING) : kv_lookup(c, 1);
     if (id == KV_LOOKUP_WRONGTYPE) return;
     bool found = id != KV_RECORD_NONE;
     if (get && !kv_reply_room(c, string_reply_bytes(c, id))) return;
-    if (((o.flags & SET_NX) != 0 && found) || ((o.flags & SET_XX) != 0 && !found)) {
+    if (((o->flags & SET_NX) != 0 && found) || ((o->flags & SET_XX) != 0 && !found)) {
         if (get) {
             reply_string_or_null(c, id);
         } else {
@@ -213,11 +236,60 @@ static void cmd_set(kv_ctx *c) {
         }
         return;
     }
-    if (!can_store_string(c, 1, id, c->argv[2].len)) return;
+    if (!can_store_string(c, 1, id, c->argv[value].len)) return;
     if (get) reply_string_or_null(c, id); /* the old value, before it is replaced */
-    id = store_string(c, 1, id, &c->argv[2], (o.flags & SET_KEEPTTL) != 0);
+    id = store_string(c, 1, id, &c->argv[value], (o->flags & SET_KEEPTTL) != 0);
     if (expire_at != KV_NO_EXPIRE) kv_store_set_expire(c->store, id, expire_at);
     if (!get) kv_reply_ok(c);
+}
+
+static void cmd_set(kv_ctx *c) {
+    set_options o;
+    int64_t expire_at = KV_NO_EXPIRE;
+    if (!parse_set_options(c, 3, false, &o) || !options_expire_time(c, &o, "set", &expire_at)) {
+        return;
+    }
+    set_generic(c, &o, 2, expire_at);
+}
+
+/* SETEX key seconds value / PSETEX key milliseconds value: SET with EX / PX. */
+static void setex_generic(kv_ctx *c, bool seconds, const char *name) {
+    set_options o = {.flags = seconds ? SET_EX : SET_PX, .expire_arg = 2};
+    int64_t expire_at = KV_NO_EXPIRE;
+    if (!options_expire_time(c, &o, name, &expire_at)) return;
+    set_generic(c, &o, 3, expire_at);
+}
+
+static void cmd_setex(kv_ctx *c) { setex_generic(c, true, "setex"); }
+static void cmd_psetex(kv_ctx *c) { setex_generic(c, false, "psetex"); }
+
+/*
+ * GETEX key [EX s | PX ms | EXAT t | PXAT t | PERSIST]: the value, and then its expiry
+ * changed. In Redis's order: options, the key (a miss answers $-1 before the time is
+ * checked), its type, the time; an absolute time already past deletes the key after the
+ * value is replied.
+ */
+static void cmd_getex(kv_ctx *c) {
+    set_options o;
+    if (!parse_set_options(c, 2, true, &o)) return;
+    uint32_t id = kv_lookup_typed(c, 1, KV_TYPE_STRING);
+    if (id == KV_LOOKUP_WRONGTYPE) return;
+    if (id == KV_RECORD_NONE) {
+        kv_reply_null(c);
+        return;
+    }
+    int64_t expire_at = KV_NO_EXPIRE;
+    if (!options_expire_time(c, &o, "getex", &expire_at)) return;
+    if (!kv_reply_room(c, string_reply_bytes(c, id))) return;
+    reply_string_or_null(c, id);
+    bool absolute = (o.flags & (SET_EXAT | SET_PXAT)) != 0;
+    if (absolute && expire_at <= c->now_ms) {
+        kv_store_delete(c->store, id);
+    } else if (expire_at != KV_NO_EXPIRE) {
+        kv_store_set_expire(c->store, id, expire_at);
+    } else if ((o.flags & SET_PERSIST) != 0) {
+        kv_store_set_expire(c->store, id, KV_NO_EXPIRE);
+    }
 }
 
 static void cmd_setnx(kv_ctx *c) {
@@ -275,13 +347,7 @@ static bool can_store_pairs(kv_ctx *c) {
             freed += kv_store_record(c->store, id)->value_chunks;
         }
     }
-    uint64_t keys_max = c->engine->config->keys_max;
-    if (c->store->keys + new_keys > keys_max) {
-        c->engine->stats.limit_rejections++;
-        kv_reply_errorf(c, "ERR key count exceeds keys_max (%llu keys)",
-                        (unsigned long long)keys_max);
-        return false;
-    }
+    if (!kv_check_key_count(c, new_keys)) return false;
     return kv_check_chunks(c, need > freed ? need - freed : 0);
 }
 
@@ -309,11 +375,7 @@ static void mset_generic(kv_ctx *c, bool nx) {
     for (uint32_t i = 1; i < c->argc; i += 2) {
         if (last_occurrence(c, i)) store_string(c, i, kv_lookup(c, i), &c->argv[i + 1], false);
     }
-    if (nx) {
-        kv_reply_integer(c, 1);
-    } else {
-        kv_reply_ok(c);
-    }
+    kv_reply_ok_or_one(c, nx);
 }
 
 static void cmd_mset(kv_ctx *c) { mset_generic(c, false); }
@@ -323,10 +385,12 @@ static void cmd_msetnx(kv_ctx *c) { mset_generic(c, true); }
 
 /*
  * Writes `bytes` at offset into key argv[1]'s string (created if absent; grown with zero
- * bytes if short), keeping the TTL. Checks the key's and the value's limits, keys_max and
- * chunks first. Returns the record, or KV_RECORD_NONE having replied an error.
+ * bytes if short), keeping the TTL. Checks Redis's proto-max-bulk-len on offset + bytes
+ * first (as its checkStringLength), then the key's and the value's limits, keys_max and
+ * chunks. Returns the record, or KV_RECORD_NONE having replied an error.
  */
 static uint32_t write_range(kv_ctx *c, uint32_t id, uint64_t offset, const resp_arg *bytes) {
+    if (!kv_check_string_length(c, offset, bytes->len)) return KV_RECORD_NONE;
     if (id == KV_RECORD_NONE && !kv_check_key(c, 1)) return KV_RECORD_NONE;
     uint64_t old_len = id == KV_RECORD_NONE ? 0 : kv_store_record(c->store, id)->value_len;
     uint64_t end = offset + bytes->len;
@@ -423,35 +487,129 @@ static void cmd_decrby(kv_ctx *c) {
     incr_by(c, -decr);
 }
 
+/* ---- INCRBYFLOAT ---- */
+
+/* Redis's MAX_LONG_DOUBLE_CHARS: the longest float text it parses, and enough for any
+ * long double written with %.17Lf (the largest has 4933 integer digits). */
+#define FLOAT_TEXT_SIZE_MAX 5120
+
+/*
+ * Redis's string2ld: the whole text is a number strtold reads (decimal, hexadecimal, "inf"),
+ * not starting with a space, not NaN, not overflowing and not underflowing to zero. glibc's
+ * strtold and snprintf work on the stack (no allocation) for texts this short.
+ */
+static bool parse_long_double(const uint8_t *bytes, size_t len, long double *out) {
+    char text[FLOAT_TEXT_SIZE_MAX];
+    if (len == 0 || len >= sizeof text) return false;
+    memcpy(text, bytes, len);
+    text[len] = '\0';
+    if (isspace((unsigned char)text[0])) return false;
+    errno = 0;
+    char *end = NULL;
+    long double v = strtold(text, &end);
+    if (end != text + len || isnan(v) || errno == EINVAL) return false;
+    if (errno == ERANGE && (isinf(v) || v == 0.0L)) return false;
+    *out = v;
+    return true;
+}
+
+/* Redis's ld2string in its human mode: %.17Lf, then the zeros after the point trimmed (and
+ * the point if nothing follows it), and "-0" written "0". Returns the length. */
+static size_t format_long_double(long double v, char *text, size_t size) {
+    int n = snprintf(text, size, "%.17Lf", v);
+    ST_ASSERT(n > 0 && (size_t)n < size);
+    size_t len = (size_t)n;
+    if (memchr(text, '.', len) != NULL) {
+        while (text[len - 1] == '0')
+            len--;
+        if (text[len - 1] == '.') len--;
+    }
+    if (len == 2 && text[0] == '-' && text[1] == '0') {
+        text[0] = '0';
+        len = 1;
+    }
+    return len;
+}
+
+/* The string value of record id (none: 0) as a long double, or false having replied Redis's
+ * "value is not a valid float". */
+static bool value_long_double(kv_ctx *c, uint32_t id, long double *out) {
+    *out = 0;
+    if (id == KV_RECORD_NONE) return true;
+    const kv_record *r = kv_store_record(c->store, id);
+    uint8_t text[FLOAT_TEXT_SIZE_MAX];
+    if (r->value_len < sizeof text) {
+        chunk_read(&c->store->chunks, r->value, 0, text, r->value_len);
+        if (parse_long_double(text, r->value_len, out)) return true;
+    }
+    kv_reply_error(c, KV_ERR_NOT_FLOAT);
+    return false;
+}
+
+/* INCRBYFLOAT key increment: in long double, as Redis; the TTL is kept. */
+static void cmd_incrbyfloat(kv_ctx *c) {
+    uint32_t id = kv_lookup_typed(c, 1, KV_TYPE_STRING);
+    if (id == KV_LOOKUP_WRONGTYPE) return;
+    long double value = 0;
+    long double incr = 0;
+    if (!value_long_double(c, id, &value)) return;
+    if (!parse_long_double(c->argv[2].ptr, c->argv[2].len, &incr)) {
+        kv_reply_error(c, KV_ERR_NOT_FLOAT);
+        return;
+    }
+    value += incr;
+    if (isnan(value) || isinf(value)) {
+        kv_reply_error(c, "ERR increment would produce NaN or Infinity");
+        return;
+    }
+    char text[FLOAT_TEXT_SIZE_MAX];
+    size_t n = format_long_double(value, text, sizeof text);
+    resp_arg result = {.ptr = (const uint8_t *)text, .len = n};
+    if (!kv_check_key(c, 1) || !can_store_string(c, 1, id, n)) return;
+    if (!kv_reply_room(c, kv_bulk_reply_bytes(n))) return;
+    store_string(c, 1, id, &result, true);
+    kv_reply_bulk(c, text, n);
+}
+
 #define W (KV_CMD_WRITE)
 #define R (KV_CMD_READONLY)
 #define F (KV_CMD_FAST)
 
 static const kv_command commands[] = {
-    {"get", 2, R | F, cmd_get, 1, 1, 1, NULL, 0, "Get the value of a key"},
-    {"set", -3, W, cmd_set, 1, 1, 1, NULL, 0, "Set the string value of a key"},
-    {"setnx", 3, W | F, cmd_setnx, 1, 1, 1, NULL, 0,
-     "Set the value of a key, only if it does not exist"},
-    {"getset", 3, W | F, cmd_getset, 1, 1, 1, NULL, 0,
-     "Set the value of a key and return its old value"},
-    {"getdel", 2, W | F, cmd_getdel, 1, 1, 1, NULL, 0, "Get the value of a key and delete the key"},
-    {"mget", -2, R | F, cmd_mget, 1, -1, 1, NULL, 0, "Get the values of all the given keys"},
-    {"mset", -3, W, cmd_mset, 1, -1, 2, NULL, 0, "Set multiple keys to multiple values"},
-    {"msetnx", -3, W, cmd_msetnx, 1, -1, 2, NULL, 0,
-     "Set multiple keys, only if none of them exists"},
-    {"append", 3, W | F, cmd_append, 1, 1, 1, NULL, 0, "Append a value to a key"},
-    {"strlen", 2, R | F, cmd_strlen, 1, 1, 1, NULL, 0,
-     "Get the length of the value stored in a key"},
-    {"getrange", 4, R, cmd_getrange, 1, 1, 1, NULL, 0,
-     "Get a substring of the string stored at a key"},
-    {"setrange", 4, W, cmd_setrange, 1, 1, 1, NULL, 0,
-     "Overwrite part of a string at key starting at the specified offset"},
-    {"incr", 2, W | F, cmd_incr, 1, 1, 1, NULL, 0, "Increment the integer value of a key by one"},
-    {"decr", 2, W | F, cmd_decr, 1, 1, 1, NULL, 0, "Decrement the integer value of a key by one"},
-    {"incrby", 3, W | F, cmd_incrby, 1, 1, 1, NULL, 0,
-     "Increment the integer value of a key by the given amount"},
-    {"decrby", 3, W | F, cmd_decrby, 1, 1, 1, NULL, 0,
-     "Decrement the integer value of a key by the given number"},
+    KV_DATA_COMMAND("get", 2, R | F, cmd_get, 1, 1, 1, "Get the value of a key"),
+    KV_DATA_COMMAND("set", -3, W, cmd_set, 1, 1, 1, "Set the string value of a key"),
+    KV_DATA_COMMAND("setnx", 3, W | F, cmd_setnx, 1, 1, 1,
+                    "Set the value of a key, only if it does not exist"),
+    KV_DATA_COMMAND("getset", 3, W | F, cmd_getset, 1, 1, 1,
+                    "Set the value of a key and return its old value"),
+    KV_DATA_COMMAND("getdel", 2, W | F, cmd_getdel, 1, 1, 1,
+                    "Get the value of a key and delete the key"),
+    KV_DATA_COMMAND("mget", -2, R | F, cmd_mget, 1, -1, 1, "Get the values of all the given keys"),
+    KV_DATA_COMMAND("mset", -3, W, cmd_mset, 1, -1, 2, "Set multiple keys to multiple values"),
+    KV_DATA_COMMAND("msetnx", -3, W, cmd_msetnx, 1, -1, 2,
+                    "Set multiple keys, only if none of them exists"),
+    KV_DATA_COMMAND("append", 3, W | F, cmd_append, 1, 1, 1, "Append a value to a key"),
+    KV_DATA_COMMAND("strlen", 2, R | F, cmd_strlen, 1, 1, 1,
+                    "Get the length of the value stored in a key"),
+    KV_DATA_COMMAND("getrange", 4, R, cmd_getrange, 1, 1, 1,
+                    "Get a substring of the string stored at a key"),
+    KV_DATA_COMMAND("setrange", 4, W, cmd_setrange, 1, 1, 1,
+                    "Overwrite part of a string at key starting at the specified offset"),
+    KV_DATA_COMMAND("incr", 2, W | F, cmd_incr, 1, 1, 1,
+                    "Increment the integer value of a key by one"),
+    KV_DATA_COMMAND("decr", 2, W | F, cmd_decr, 1, 1, 1,
+                    "Decrement the integer value of a key by one"),
+    KV_DATA_COMMAND("incrby", 3, W | F, cmd_incrby, 1, 1, 1,
+                    "Increment the integer value of a key by the given amount"),
+    KV_DATA_COMMAND("incrbyfloat", 3, W | F, cmd_incrbyfloat, 1, 1, 1,
+                    "Increment the float value of a key by the given amount"),
+    KV_DATA_COMMAND("setex", 4, W, cmd_setex, 1, 1, 1, "Set the value and expiration of a key"),
+    KV_DATA_COMMAND("psetex", 4, W, cmd_psetex, 1, 1, 1,
+                    "Set the value and expiration in milliseconds of a key"),
+    KV_DATA_COMMAND("getex", -2, W | F, cmd_getex, 1, 1, 1,
+                    "Get the value of a key and optionally set its expiration"),
+    KV_DATA_COMMAND("decrby", 3, W | F, cmd_decrby, 1, 1, 1,
+                    "Decrement the integer value of a key by the given number"),
 };
 
 const kv_command_family kv_string_family = {

@@ -1,6 +1,7 @@
 #include "kv/command.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,14 @@
 /* ---- replies ---- */
 
 void kv_reply_ok(kv_ctx *c) { resp_write_simple(c->out, "OK", 2); }
+
+void kv_reply_ok_or_one(kv_ctx *c, bool as_integer) {
+    if (as_integer) {
+        kv_reply_integer(c, 1);
+    } else {
+        kv_reply_ok(c);
+    }
+}
 
 void kv_reply_simple(kv_ctx *c, const char *text) { resp_write_simple(c->out, text, strlen(text)); }
 
@@ -61,6 +70,8 @@ void kv_reply_string_value(kv_ctx *c, const kv_record *r, uint64_t offset, uint6
     reply_chain(c, r->value, offset, len);
 }
 
+void kv_reply_key(kv_ctx *c, const kv_record *r) { reply_chain(c, r->key, 0, r->key_len); }
+
 void kv_reply_element(kv_ctx *c, uint32_t element) {
     uint64_t offset = 0;
     uint32_t head = kv_store_element_data(c->store, element, &offset);
@@ -68,6 +79,38 @@ void kv_reply_element(kv_ctx *c, uint32_t element) {
 }
 
 uint64_t kv_bulk_reply_bytes(uint64_t len) { return resp_bulk_size(len); }
+
+size_t kv_arg_cstr_len(const kv_ctx *c, uint32_t i) {
+    ST_ASSERT(i < c->argc);
+    const resp_arg *a = &c->argv[i];
+    const uint8_t *nul = a->len == 0 ? NULL : memchr(a->ptr, 0, a->len);
+    return nul == NULL ? a->len : (size_t)(nul - a->ptr);
+}
+
+static bool is_crlf(uint8_t b) { return b == '\r' || b == '\n'; }
+
+void kv_reply_error_echo(kv_ctx *c, const char *prefix, uint32_t arg, const char *suffix) {
+    size_t prefix_len = strlen(prefix);
+    size_t suffix_len = strlen(suffix);
+    ST_ASSERT(prefix_len > 0 && !is_crlf((uint8_t)prefix[0]));
+    const uint8_t *word = c->argv[arg].ptr;
+    size_t n = kv_arg_cstr_len(c, arg);
+    while (suffix_len > 0 && is_crlf((uint8_t)suffix[suffix_len - 1]))
+        suffix_len--;
+    if (suffix_len == 0) { /* the word ends the text: its CR and LF at the end go */
+        while (n > 0 && is_crlf(word[n - 1]))
+            n--;
+    }
+    if (!kv_reply_room(c, 1 + prefix_len + n + suffix_len + 2)) return;
+    resp_write_raw(c->out, "-", 1);
+    resp_write_raw(c->out, prefix, prefix_len);
+    for (size_t k = 0; k < n; k++) {
+        uint8_t b = is_crlf(word[k]) ? (uint8_t)' ' : word[k];
+        resp_write_raw(c->out, &b, 1);
+    }
+    resp_write_raw(c->out, suffix, suffix_len);
+    resp_write_crlf(c->out);
+}
 
 bool kv_reply_room(kv_ctx *c, uint64_t bytes) {
     /* The limit first: a writer may have more room than reply_size_max (a large buffer is
@@ -84,6 +127,17 @@ bool kv_reply_room(kv_ctx *c, uint64_t bytes) {
     return false;
 }
 
+size_t kv_format_option(const kv_ctx *c, const kv_option *o, char *buf, size_t cap) {
+    const kv_server_info *s = c->engine->server;
+    if (o->offset == offsetof(kv_config, port) && s != NULL && s->tcp_port != 0) {
+        ST_ASSERT(cap > RESP_INT64_TEXT_SIZE_MAX);
+        size_t n = resp_format_u64(s->tcp_port, buf, cap);
+        buf[n] = '\0';
+        return n;
+    }
+    return kv_option_format(o, c->engine->config, buf, cap);
+}
+
 /* ---- arguments ---- */
 
 bool kv_arg_is(const kv_ctx *c, uint32_t i, const char *word) {
@@ -96,6 +150,13 @@ bool kv_arg_is(const kv_ctx *c, uint32_t i, const char *word) {
         if (a != (uint8_t)word[k]) return false;
     }
     return true;
+}
+
+bool kv_arg_either(kv_ctx *c, uint32_t i, const char *first, const char *second, bool *is_first) {
+    *is_first = kv_arg_is(c, i, first);
+    if (*is_first || kv_arg_is(c, i, second)) return true;
+    kv_reply_error(c, KV_ERR_SYNTAX);
+    return false;
 }
 
 bool kv_arg_int64(kv_ctx *c, uint32_t i, int64_t *out, const char *error) {
@@ -132,7 +193,18 @@ bool kv_check_list_length(kv_ctx *c, uint64_t length) {
     return limit_error(c, "list", "list_length_max", limit, "elements");
 }
 
+bool kv_check_string_length(kv_ctx *c, uint64_t offset, uint64_t len) {
+    uint64_t limit = c->engine->config->bulk_size_max;
+    if (offset <= limit && len <= limit - offset) return true;
+    kv_reply_error(c, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    return false;
+}
+
 bool kv_check_chunks(kv_ctx *c, uint64_t chunks) {
+    if (kv_store_can_take(c->store, chunks)) return true;
+    /* Expired keys not yet collected give their chunks back first: a write is refused
+     * only for live data. The ids this command holds were looked up, so are not expired. */
+    kv_store_expire_due(c->store, c->now_ms);
     if (kv_store_can_take(c->store, chunks)) return true;
     /* The guaranteed policy sized the pool for every key at its limits. */
     ST_ASSERT(c->engine->config->capacity_policy == KV_POLICY_SHARED);
@@ -141,9 +213,16 @@ bool kv_check_chunks(kv_ctx *c, uint64_t chunks) {
     return false;
 }
 
-bool kv_check_new_key(kv_ctx *c, uint32_t key_arg, uint64_t value_chunks) {
+bool kv_check_key_count(kv_ctx *c, uint64_t new_keys) {
     uint64_t limit = c->engine->config->keys_max;
-    if (c->store->keys >= limit) return limit_error(c, "key count", "keys_max", limit, "keys");
+    if (c->store->keys + new_keys <= limit) return true;
+    kv_store_expire_due(c->store, c->now_ms); /* expired keys do not count */
+    if (c->store->keys + new_keys <= limit) return true;
+    return limit_error(c, "key count", "keys_max", limit, "keys");
+}
+
+bool kv_check_new_key(kv_ctx *c, uint32_t key_arg, uint64_t value_chunks) {
+    if (!kv_check_key_count(c, 1)) return false;
     return kv_check_chunks(c, kv_store_chunks_for(c->store, c->argv[key_arg].len) + value_chunks);
 }
 
@@ -152,6 +231,11 @@ bool kv_check_new_key(kv_ctx *c, uint32_t key_arg, uint64_t value_chunks) {
 uint32_t kv_lookup(kv_ctx *c, uint32_t i) {
     ST_ASSERT(i < c->argc);
     return kv_store_find(c->store, c->argv[i].ptr, c->argv[i].len, c->now_ms);
+}
+
+uint32_t kv_lookup_notouch(kv_ctx *c, uint32_t i) {
+    ST_ASSERT(i < c->argc);
+    return kv_store_find_notouch(c->store, c->argv[i].ptr, c->argv[i].len, c->now_ms);
 }
 
 uint32_t kv_lookup_typed(kv_ctx *c, uint32_t i, kv_type type) {

@@ -49,7 +49,17 @@ typedef struct kv_command {
     const struct kv_command *subcommands; /* containers (CONFIG, COMMAND) */
     size_t subcommand_count;
     const char *summary; /* COMMAND DOCS */
+    /* Commands whose keys follow a count (LMPOP numkeys key...): the count's position, and
+     * first_key..key_step are 0 (Redis's "movablekeys"). 0 for every other command. */
+    int32_t key_count_arg;
 } kv_command;
+
+/* A data command's entry: its keys in Redis's legacy range (first, last, step). */
+#define KV_DATA_COMMAND(name_, arity_, flags_, handler_, first_, last_, step_, summary_)           \
+    {                                                                                              \
+        .name = name_, .arity = arity_, .flags = flags_, .handler = handler_, .first_key = first_, \
+        .last_key = last_, .key_step = step_, .summary = summary_                                  \
+    }
 
 typedef struct kv_command_family {
     const kv_command *commands;
@@ -58,10 +68,14 @@ typedef struct kv_command_family {
 } kv_command_family;
 
 extern const kv_command_family kv_string_family;     /* cmd_strings.c */
+extern const kv_command_family kv_bitmap_family;     /* cmd_bits.c */
 extern const kv_command_family kv_key_family;        /* cmd_keys.c */
+extern const kv_command_family kv_lcs_family;        /* cmd_lcs.c */
+extern const kv_command_family kv_object_family;     /* cmd_object.c: COPY RANDOMKEY OBJECT */
 extern const kv_command_family kv_list_family;       /* cmd_lists.c */
 extern const kv_command_family kv_connection_family; /* cmd_connection.c */
 extern const kv_command_family kv_server_family;     /* cmd_server.c */
+extern const kv_command_family kv_scripting_family;  /* cmd_server.c: FUNCTION FLUSH */
 extern const kv_command_family kv_info_family;       /* cmd_info.c */
 extern const kv_command_family kv_config_family;     /* cmd_config.c */
 extern const kv_command_family kv_command_family_;   /* cmd_command.c: COMMAND itself */
@@ -69,8 +83,12 @@ extern const kv_command_family kv_command_family_;   /* cmd_command.c: COMMAND i
 /* Every family, for COMMAND's listings; NULL-terminated. */
 extern const kv_command_family *const kv_families[];
 
+/* The subcommand of a container named by a word (case-insensitive), or NULL. */
+const kv_command *kv_command_sub(const kv_command *container, const resp_arg *word);
+
 /* ---- error texts (Redis 7.0, without the leading '-') ---- */
 #define KV_ERR_SYNTAX                "ERR syntax error"
+#define KV_ERR_NOT_FLOAT             "ERR value is not a valid float"
 #define KV_ERR_NOT_INTEGER           "ERR value is not an integer or out of range"
 #define KV_ERR_WRONGTYPE             "WRONGTYPE Operation against a key holding the wrong kind of value"
 #define KV_ERR_NO_SUCH_KEY           "ERR no such key"
@@ -82,6 +100,8 @@ extern const kv_command_family *const kv_families[];
 
 /* ---- replies ---- */
 void kv_reply_ok(kv_ctx *c);
+/* +OK, or :1 for the NX form of a command (RENAMENX, MSETNX). */
+void kv_reply_ok_or_one(kv_ctx *c, bool as_integer);
 void kv_reply_simple(kv_ctx *c, const char *text);
 void kv_reply_error(kv_ctx *c, const char *text); /* text without '-' */
 /* printf-like for numbers and short strings only (%s %llu %lld %zu): no allocation. */
@@ -94,8 +114,21 @@ void kv_reply_null_array(kv_ctx *c); /* *-1 */
 void kv_reply_array(kv_ctx *c, uint64_t n);
 /* A bulk from a record's string value, or from a slice [offset, offset + len) of it. */
 void kv_reply_string_value(kv_ctx *c, const kv_record *r, uint64_t offset, uint64_t len);
+/* A bulk holding a record's key. */
+void kv_reply_key(kv_ctx *c, const kv_record *r);
 /* A bulk holding a list element. */
 void kv_reply_element(kv_ctx *c, uint32_t element);
+
+/*
+ * An error that echoes a client's word, as Redis's addReplyErrorFormat("<prefix>%s<suffix>")
+ * writes it: the word is read as a C string (up to its first NUL), CR and LF at the end of
+ * the whole text are trimmed and the others become spaces. The word is echoed whole: its
+ * room is checked like any data-sized reply (kv_reply_room), never cut.
+ */
+void kv_reply_error_echo(kv_ctx *c, const char *prefix, uint32_t arg, const char *suffix);
+
+/* The bytes of argument i as Redis's C-string functions see them: up to its first NUL. */
+size_t kv_arg_cstr_len(const kv_ctx *c, uint32_t i);
 
 /* Bytes a bulk reply of len bytes takes ($len\r\n...\r\n). */
 uint64_t kv_bulk_reply_bytes(uint64_t len);
@@ -107,8 +140,15 @@ uint64_t kv_bulk_reply_bytes(uint64_t len);
  */
 bool kv_reply_room(kv_ctx *c, uint64_t bytes);
 
+/* An option's value as CONFIG GET and INFO show it: the configuration's, except `port`,
+ * which shows the port really bound (--port 0 binds a free one). */
+size_t kv_format_option(const kv_ctx *c, const kv_option *o, char *buf, size_t cap);
+
 /* ---- arguments ---- */
 bool kv_arg_is(const kv_ctx *c, uint32_t i, const char *word); /* case-insensitive */
+/* One of two words (case-insensitive): *first is true for `first`, false for `second`;
+ * anything else replies Redis's syntax error and returns false (LEFT|RIGHT, BIT|BYTE). */
+bool kv_arg_either(kv_ctx *c, uint32_t i, const char *first, const char *second, bool *is_first);
 /* Strict integer (Redis string2ll); on failure replies `error` (or the not-an-integer text)
  * and returns false. */
 bool kv_arg_int64(kv_ctx *c, uint32_t i, int64_t *out, const char *error);
@@ -117,15 +157,25 @@ bool kv_arg_int64(kv_ctx *c, uint32_t i, int64_t *out, const char *error);
 bool kv_check_key(kv_ctx *c, uint32_t i);            /* key_size_max */
 bool kv_check_value_size(kv_ctx *c, uint64_t bytes); /* value_size_max */
 bool kv_check_list_length(kv_ctx *c, uint64_t length);
+/* Redis's checkStringLength: a string of offset + len bytes must fit in bulk_size_max (its
+ * proto-max-bulk-len), else "ERR string exceeds maximum allowed size (proto-max-bulk-len)". */
+bool kv_check_string_length(kv_ctx *c, uint64_t offset, uint64_t len);
+/* `new_keys` more keys fit in keys_max (expired keys are collected first if they would
+ * not). */
+bool kv_check_key_count(kv_ctx *c, uint64_t new_keys);
 /* A new key can be created (keys_max, then chunks for its key and `value_chunks`). */
 bool kv_check_new_key(kv_ctx *c, uint32_t key_arg, uint64_t value_chunks);
-/* `chunks` more chunks are free: in the shared policy -OOM otherwise; in the guaranteed
- * policy they always are (asserted), because the limits were checked first. */
+/* `chunks` more chunks are free, once expired keys not yet collected have given theirs
+ * back: in the shared policy -OOM otherwise; in the guaranteed policy they always are
+ * (asserted), because the limits were checked first. */
 bool kv_check_chunks(kv_ctx *c, uint64_t chunks);
 
 /* ---- keys ---- */
 /* The record of key argv[i] (lazily expired), or KV_RECORD_NONE. */
 uint32_t kv_lookup(kv_ctx *c, uint32_t i);
+/* Like kv_lookup, without touching the key's access time (Redis's LOOKUP_NOTOUCH: TYPE,
+ * EXISTS, TTL, OBJECT). */
+uint32_t kv_lookup_notouch(kv_ctx *c, uint32_t i);
 /* Like kv_lookup, but a record of another type answers WRONGTYPE and returns
  * KV_LOOKUP_WRONGTYPE. */
 #define KV_LOOKUP_WRONGTYPE (UINT32_MAX - 1u)

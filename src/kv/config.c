@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "alloc/stasis_assert.h"
+#include "kv/resp_number.h"
 
 /* ---- the table ---- */
 
@@ -52,6 +53,9 @@ const kv_option kv_options[] = {
     U64_OPTION(reply_size_max, NULL, KV_OPTION_DATA, 0, 1024, 1 * GIB, true, "request_size_max",
                "largest reply, in bytes (KEYS and the like answer an "
                "error past it)"),
+    U64_OPTION(lcs_cells_max, NULL, KV_OPTION_DATA, 1024 * 1024, 1, 256 * 1024 * 1024, false, NULL,
+               "largest LCS table, (len(a) + 1) x (len(b) + 1) cells of 5 bytes each, "
+               "reserved at start-up"),
     /* protocol limits */
     U64_OPTION(command_args_max, NULL, KV_OPTION_PROTOCOL, 0, 3, 1024 * 1024, false,
                "list_length_max + 2, at most 1024 and at least 3",
@@ -406,4 +410,74 @@ size_t kv_option_format(const kv_option *option, const kv_config *config, char *
     ST_ASSERT(len < out_size);
     memcpy(out, text, len + 1);
     return len;
+}
+
+/* ---- Redis's encoding-tuning parameters (no effect in stasis) ---- */
+
+#define INT32_MIN_VALUE ((int64_t)INT32_MIN)
+#define INT32_MAX_VALUE ((int64_t)INT32_MAX)
+
+const kv_tuning kv_tunings[KV_TUNING_COUNT] = {
+    {"list-max-listpack-size", "list-max-ziplist-size", INT32_MIN_VALUE, INT32_MAX_VALUE, -2,
+     false},
+    {"list-compress-depth", NULL, 0, INT32_MAX_VALUE, 0, false},
+    {"hash-max-listpack-entries", "hash-max-ziplist-entries", 0, INT64_MAX, 512, false},
+    {"hash-max-listpack-value", "hash-max-ziplist-value", 0, INT64_MAX, 64, true},
+    {"set-max-intset-entries", NULL, 0, INT64_MAX, 512, false},
+    {"zset-max-listpack-entries", "zset-max-ziplist-entries", 0, INT64_MAX, 128, false},
+    {"zset-max-listpack-value", "zset-max-ziplist-value", 0, INT64_MAX, 64, true},
+    {"stream-node-max-bytes", NULL, 0, INT64_MAX, 4096, true},
+    {"stream-node-max-entries", NULL, 0, INT64_MAX, 100, false},
+};
+
+/* Redis's memtoull: digits, then nothing, b, k, kb, m, mb, g or gb (k = 1000, kb = 1024).
+ * A value past 64 bits is reported as out of range (*overflow). */
+static bool parse_memory(const uint8_t *text, size_t len, uint64_t *out, bool *overflow) {
+    static const struct {
+        const char *unit;
+        uint64_t scale;
+    } units[] = {{"", 1},        {"b", 1},    {"k", 1000},       {"kb", KIB},
+                 {"m", 1000000}, {"mb", MIB}, {"g", 1000000000}, {"gb", GIB}};
+    size_t digits = 0;
+    while (digits < len && text[digits] >= '0' && text[digits] <= '9')
+        digits++;
+    uint64_t scale = 0;
+    for (size_t u = 0; u < sizeof units / sizeof units[0] && scale == 0; u++) {
+        size_t n = strlen(units[u].unit);
+        if (len - digits == n && strncasecmp((const char *)text + digits, units[u].unit, n) == 0)
+            scale = units[u].scale;
+    }
+    if (scale == 0) return false;
+    uint64_t v = 0;
+    *overflow = false;
+    for (size_t i = 0; i < digits; i++) {
+        uint64_t d = (uint64_t)(text[i] - '0');
+        if (v > (UINT64_MAX - d) / 10) *overflow = true;
+        v = v * 10 + d;
+    }
+    if (v != 0 && scale > UINT64_MAX / v) *overflow = true;
+    *out = v * scale;
+    return true;
+}
+
+const char *kv_tuning_parse(const kv_tuning *t, const uint8_t *text, size_t len, int64_t *out,
+                            char *why, size_t why_size) {
+    int64_t v = 0;
+    bool out_of_range = false;
+    if (t->memory) {
+        uint64_t u = 0;
+        bool overflow = false;
+        if (!parse_memory(text, len, &u, &overflow)) return "argument must be a memory value";
+        out_of_range = overflow || u > (uint64_t)t->max;
+        v = out_of_range ? 0 : (int64_t)u;
+    } else if (!resp_parse_int64(text, len, &v)) {
+        return "argument couldn't be parsed into an integer";
+    }
+    if (out_of_range || v < t->min || v > t->max) {
+        snprintf(why, why_size, "argument must be between %lld and %lld inclusive",
+                 (long long)t->min, (long long)t->max);
+        return why;
+    }
+    *out = v;
+    return NULL;
 }

@@ -48,6 +48,7 @@ typedef struct kv_config {
     uint64_t data_budget_bytes;
     uint64_t chunk_size;
     uint64_t reply_size_max;
+    uint64_t lcs_cells_max; /* LCS's table: (len(a) + 1) x (len(b) + 1) cells at most */
     /* protocol limits */
     uint64_t command_args_max;
     uint64_t bulk_size_max;
@@ -130,6 +131,33 @@ const kv_option *kv_option_find(const char *name, size_t name_len);
 /* Writes the option's current value as text (NUL-terminated); returns its length. */
 size_t kv_option_format(const kv_option *option, const kv_config *config, char *out,
                         size_t out_size);
+
+/*
+ * Redis's encoding-tuning parameters (list-max-listpack-size, list-compress-depth, ...).
+ * They tune encodings stasis does not have (every value is a chunk chain), so they have NO
+ * effect: CONFIG SET accepts them with Redis's parsing, bounds and error texts, and CONFIG
+ * GET answers what was set, so clients and test suites that tune them run unchanged. Their
+ * values live in the engine (kv_engine.tunings), not in kv_config, which is fixed.
+ */
+typedef struct kv_tuning {
+    const char *name;
+    const char *alias; /* Redis's older name (…-ziplist-…), or NULL */
+    int64_t min;
+    int64_t max;
+    int64_t default_value;
+    bool memory; /* Redis's MEMORY_CONFIG: "1kb", "2m"… accepted */
+} kv_tuning;
+
+#define KV_TUNING_COUNT 9
+extern const kv_tuning kv_tunings[KV_TUNING_COUNT];
+
+/*
+ * Parses a tuning value as Redis's CONFIG SET does (string2ll, or memtoull for memory
+ * parameters) and checks its bounds. Returns NULL and sets *out, or Redis's reason (e.g.
+ * "argument couldn't be parsed into an integer"), written into `why` when it has numbers.
+ */
+const char *kv_tuning_parse(const kv_tuning *t, const uint8_t *text, size_t len, int64_t *out,
+                            char *why, size_t why_size);
 
 /* The numeric value of a U64/BOOL/ENUM option. */
 uint64_t kv_option_get_u64(const kv_option *option, const kv_config *config);

@@ -7,9 +7,19 @@
 #include "kv/command.h"
 
 const kv_command_family *const kv_families[] = {
-    &kv_string_family,     &kv_key_family,      &kv_list_family,
-    &kv_connection_family, &kv_server_family,   &kv_info_family,
-    &kv_config_family,     &kv_command_family_, NULL,
+    &kv_string_family,
+    &kv_key_family,
+    &kv_list_family,
+    &kv_connection_family,
+    &kv_server_family,
+    &kv_info_family,
+    &kv_config_family,
+    &kv_command_family_,
+    &kv_scripting_family,
+    &kv_bitmap_family,
+    &kv_lcs_family,
+    &kv_object_family,
+    NULL,
 };
 
 /* ---- the command registry: open addressing over lower-case names ---- */
@@ -84,6 +94,21 @@ void kv_engine_init(kv_engine *e, const kv_config *config, void *store_memory,
     kv_store_init(&e->store, store_memory, store_memory_bytes, params, seed);
     build_registry();
     e->next_session_id = 1;
+    e->random_state = seed.k0 ^ (seed.k1 << 1);
+    for (size_t i = 0; i < KV_TUNING_COUNT; i++)
+        e->tunings[i] = kv_tunings[i].default_value;
+}
+
+uint64_t kv_engine_lcs_scratch_bytes(const kv_config *config) {
+    return config->lcs_cells_max * (sizeof(uint32_t) + 1);
+}
+
+void kv_engine_give_lcs_scratch(kv_engine *e, void *memory, size_t bytes) {
+    ST_ASSERT(bytes == kv_engine_lcs_scratch_bytes(e->config));
+    ST_ASSERT((uintptr_t)memory % sizeof(uint32_t) == 0);
+    e->lcs_table = memory;
+    e->lcs_bytes = (uint8_t *)memory + e->config->lcs_cells_max * sizeof(uint32_t);
+    e->lcs_cells = e->config->lcs_cells_max;
 }
 
 void kv_engine_open_session(kv_engine *e, kv_session *session, char *name_storage) {
@@ -159,12 +184,7 @@ static const kv_command *resolve(kv_ctx *c) {
         return NULL;
     }
     if (cmd->subcommands != NULL && c->argc >= 2) {
-        const kv_command *sub = NULL;
-        for (size_t i = 0; i < cmd->subcommand_count && sub == NULL; i++) {
-            const char *bar = strchr(cmd->subcommands[i].name, '|');
-            ST_ASSERT(bar != NULL);
-            if (name_equals(bar + 1, c->argv[1].ptr, c->argv[1].len)) sub = &cmd->subcommands[i];
-        }
+        const kv_command *sub = kv_command_sub(cmd, &c->argv[1]);
         if (sub == NULL) {
             reply_unknown_subcommand(c, cmd);
             return NULL;
@@ -177,6 +197,15 @@ static const kv_command *resolve(kv_ctx *c) {
     }
     ST_ASSERT(cmd->handler != NULL);
     return cmd;
+}
+
+const kv_command *kv_command_sub(const kv_command *container, const resp_arg *word) {
+    for (size_t i = 0; i < container->subcommand_count; i++) {
+        const char *bar = strchr(container->subcommands[i].name, '|');
+        ST_ASSERT(bar != NULL);
+        if (name_equals(bar + 1, word->ptr, word->len)) return &container->subcommands[i];
+    }
+    return NULL;
 }
 
 /* Redis closes, without a reply, connections whose first word is an HTTP one: a browser
@@ -201,6 +230,7 @@ kv_exec kv_engine_execute(kv_engine *e, kv_session *session, const resp_arg *arg
         .out = out,
         .result = KV_EXEC_DONE,
     };
+    kv_store_set_clock(&e->store, now_ms);
     if (is_http_word(&argv[0])) {
         session->close_without_reply = true;
         return KV_EXEC_DONE;
@@ -241,8 +271,8 @@ kv_exec kv_engine_execute(kv_engine *e, kv_session *session, const resp_arg *arg
     return KV_EXEC_DONE;
 }
 
-uint64_t kv_engine_expire_cycle(kv_engine *e, int64_t now_ms, uint64_t slots) {
-    return kv_store_expire_cycle(&e->store, now_ms, slots);
+uint64_t kv_engine_expire_cycle(kv_engine *e, int64_t now_ms, uint64_t keys) {
+    return kv_store_expire_cycle(&e->store, now_ms, keys);
 }
 
 bool kv_engine_invariants_hold(const kv_engine *e) { return kv_store_invariants_hold(&e->store); }

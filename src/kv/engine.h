@@ -86,6 +86,11 @@ typedef struct kv_engine {
     kv_engine_stats stats;
     const kv_server_info *server; /* may be NULL */
     uint64_t next_session_id;
+    uint64_t random_state; /* RANDOMKEY's generator (splitmix64), seeded from the hash seed */
+    int64_t tunings[KV_TUNING_COUNT]; /* Redis's encoding tunings: remembered, no effect */
+    uint32_t *lcs_table;              /* lcs_cells_max cells (kv_engine_give_lcs_scratch) */
+    uint8_t *lcs_bytes;               /* lcs_cells_max bytes: the two strings and the result */
+    uint64_t lcs_cells;               /* 0 until given: LCS then answers its limit's error */
     char info_scratch[KV_INFO_SIZE_MAX];
 } kv_engine;
 
@@ -93,6 +98,15 @@ typedef struct kv_engine {
  * `config` must outlive the engine and be finalized. */
 void kv_engine_init(kv_engine *e, const kv_config *config, void *store_memory,
                     size_t store_memory_bytes, uint32_t chunk_count, siphash_key seed);
+
+/* Bytes of the LCS scratch for a configuration: lcs_cells_max cells of a uint32_t table
+ * entry and one byte (the strings and the result fit in as many bytes as the table has
+ * cells). The layout reserves them as a region of their own. */
+uint64_t kv_engine_lcs_scratch_bytes(const kv_config *config);
+
+/* Gives the engine its LCS scratch (kv_engine_lcs_scratch_bytes, 8-byte aligned), carved
+ * at start-up; without it every LCS answers the lcs_cells_max error. */
+void kv_engine_give_lcs_scratch(kv_engine *e, void *memory, size_t bytes);
 
 /* A fresh session (authenticated iff no requirepass), its name stored in name_storage
  * (client_name_size_max bytes). */
@@ -106,8 +120,10 @@ void kv_engine_open_session(kv_engine *e, kv_session *session, char *name_storag
 kv_exec kv_engine_execute(kv_engine *e, kv_session *session, const resp_arg *argv, uint32_t argc,
                           int64_t now_ms, resp_writer *out);
 
-/* Active expiry: visits at most `slots` table slots; returns the keys it expired. */
-uint64_t kv_engine_expire_cycle(kv_engine *e, int64_t now_ms, uint64_t slots);
+/* Active expiry: deletes at most `keys` expired keys, soonest first, visiting only keys
+ * that are due (kv_store_expire_cycle); returns how many. A server calling it every 100 ms
+ * removes an expired key from DBSIZE within one tick, for any keys_max. */
+uint64_t kv_engine_expire_cycle(kv_engine *e, int64_t now_ms, uint64_t keys);
 
 /* The command table entry for a name (case-insensitive), or NULL. */
 const struct kv_command *kv_engine_command(const kv_engine *e, const uint8_t *name, size_t len);

@@ -8,6 +8,7 @@
 #include "alloc/stasis_assert.h"
 #include "kv/chunks.h"
 #include "kv/connection.h"
+#include "kv/engine.h"
 #include "kv/resp_number.h"
 #include "kv/store.h"
 
@@ -85,7 +86,8 @@ bool kv_layout_compute(const kv_config *c, kv_layout *l, char *error, size_t err
     kv_store_layout s = kv_store_layout_for(sp);
     put(l, "store: hash table", table_slot_count(c->keys_max), sizeof(table_slot),
         (sized){.value = s.table_bytes});
-    put(l, "store: key records", c->keys_max, sizeof(kv_record), (sized){.value = s.records_bytes});
+    put(l, "store: key records (+expiry heap)", c->keys_max, sizeof(kv_record) + sizeof(uint32_t),
+        (sized){.value = s.records_bytes});
     put(l, "store: data chunks (+links)", chunks, c->chunk_size + sizeof(uint32_t),
         (sized){.value = s.chunks_bytes});
     uint64_t conn_bytes = (sizeof(kv_connection) + 63u) & ~(uint64_t)63u;
@@ -95,6 +97,10 @@ bool kv_layout_compute(const kv_config *c, kv_layout *l, char *error, size_t err
         round_up(mul((sized){.value = 2 * c->connection_buffer_size}, c->connections_max)));
     uint64_t large =
         c->request_size_max > c->reply_size_max ? c->request_size_max : c->reply_size_max;
+    /* An inline line is "too big" once more than inline_size_max bytes of it are buffered
+     * (Redis's rule): a buffer must hold one byte more, or a line of exactly the limit with
+     * request_size_max == inline_size_max would end as "request exceeds" instead. */
+    if (large < c->inline_size_max + 1) large = c->inline_size_max + 1;
     sized large_each = round_up((sized){.value = large});
     l->large_buffer_bytes = large_each.value;
     put(l, "large buffers (lent)", c->large_buffers_max, large_each.value,
@@ -106,6 +112,9 @@ bool kv_layout_compute(const kv_config *c, kv_layout *l, char *error, size_t err
     /* Inline requests are decoded in a copy, so a command that must wait for room can be
      * parsed again from the untouched bytes (resp_parser_set_inline_scratch). */
     put(l, "inline scratch", 1, c->inline_size_max, round_up((sized){.value = c->inline_size_max}));
+    /* LCS's table and strings, bounded by lcs_cells_max (kv_engine_give_lcs_scratch). */
+    put(l, "lcs scratch (cells)", c->lcs_cells_max, sizeof(uint32_t) + 1,
+        round_up(mul((sized){.value = sizeof(uint32_t) + 1}, c->lcs_cells_max)));
     ST_ASSERT(l->region_count == KV_REGION_COUNT);
     sized total = {0};
     for (size_t i = 0; i < l->region_count; i++)

@@ -268,12 +268,13 @@ static resp_status parse_count(resp_parser *p, const uint8_t *data, size_t len) 
 #ifdef STASIS_CANARY_RESP_ARGS_UNCHECKED
     over_limit = false; /* Planted bug: command_args_max is not enforced. */
 #endif
-    if (!ok || count > (int64_t)COUNT_HARD_MAX || over_limit) {
-        return fail(p, RESP_ERR_INVALID_MULTIBULK_LENGTH);
-    }
+    if (!ok || count > (int64_t)COUNT_HARD_MAX) return fail(p, RESP_ERR_INVALID_MULTIBULK_LENGTH);
+    /* Redis's own checks first: a count only stasis refuses (command_args_max) gets Redis's
+     * unauthenticated text from a client that has not authenticated. */
     if (!p->authenticated && count > (int64_t)RESP_UNAUTH_ARGS_MAX) {
         return fail(p, RESP_ERR_UNAUTH_MULTIBULK_LENGTH);
     }
+    if (over_limit) return fail(p, RESP_ERR_INVALID_MULTIBULK_LENGTH);
     p->pos = cr + 2;
     p->scan = p->pos;
     p->args_total = count > 0 ? (uint32_t)count : 0;
@@ -295,11 +296,16 @@ static resp_status parse_bulk_header(resp_parser *p, const uint8_t *data, size_t
     }
     int64_t bulk = 0;
     bool ok = line_number(data, start, cr, &bulk);
+    /* Redis refuses past its proto-max-bulk-len (512 MiB by default, never under 1 MiB)
+     * before it looks at authentication; stasis's bulk_size_max may be far smaller, and a
+     * client that has not authenticated gets Redis's text for anything Redis would call an
+     * unauthenticated bulk length. */
+    bool redis_valid = ok && bulk >= 0 && bulk <= (int64_t)RESP_REDIS_BULK_SIZE_MAX;
+    if (!p->authenticated && redis_valid && bulk > (int64_t)RESP_UNAUTH_BULK_SIZE_MAX) {
+        return fail(p, RESP_ERR_UNAUTH_BULK_LENGTH);
+    }
     if (!ok || bulk < 0 || (uint64_t)bulk > p->limits->bulk_size_max) {
         return fail(p, RESP_ERR_INVALID_BULK_LENGTH);
-    }
-    if (!p->authenticated && bulk > (int64_t)RESP_UNAUTH_BULK_SIZE_MAX) {
-        return fail(p, RESP_ERR_UNAUTH_BULK_LENGTH);
     }
     uint64_t end = (uint64_t)cr + 2 + (uint64_t)bulk + 2;
     if (end > p->limits->request_size_max) return fail(p, RESP_ERR_REQUEST_TOO_BIG);

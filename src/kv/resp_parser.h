@@ -41,7 +41,9 @@
  *  - a multibulk request larger than request_size_max bytes (headers included): "request
  *    exceeds request_size_max (N bytes)" (stasis's own limit; Redis has none);
  *  - unauthenticated clients (resp_parser_set_authenticated(false)): counts above 10 and
- *    bulks above 16384 bytes get Redis's "unauthenticated ..." texts.
+ *    bulks above 16384 bytes get Redis's "unauthenticated ..." texts, also when they pass
+ *    stasis's own smaller limits (command_args_max, bulk_size_max), as Redis checks these
+ *    before anything but its own bounds (INT_MAX arguments, a 512 MiB bulk).
  *
  * Redis quirks kept because clients can observe them: `*`/`$` lines end at '\r' and the byte
  * after it is skipped unchecked (but waited for); the two bytes after a bulk payload are
@@ -64,6 +66,9 @@
 /* Redis's limits for clients that have not authenticated yet. */
 #define RESP_UNAUTH_ARGS_MAX      10u
 #define RESP_UNAUTH_BULK_SIZE_MAX 16384u
+/* Redis 7.0's default proto-max-bulk-len: past it Redis answers "invalid bulk length" even
+ * to a client that has not authenticated. */
+#define RESP_REDIS_BULK_SIZE_MAX ((uint64_t)512 * 1024 * 1024)
 
 typedef struct resp_limits {
     uint64_t command_args_max; /* >= 1 */
@@ -112,8 +117,8 @@ typedef struct resp_parser {
     bool line_has_nul;  /* the current line can never end */
     bool authenticated;
     uint8_t *inline_scratch; /* NULL: inline lines are decoded in place */
-    bool last_inline;    /* the last command returned was an inline request */
-    uint64_t last_bytes; /* ...of this many bytes (the end of *consumed) */
+    bool last_inline;        /* the last command returned was an inline request */
+    uint64_t last_bytes;     /* ...of this many bytes (the end of *consumed) */
 } resp_parser;
 
 /* A fresh parser (authenticated). `limits` must outlive it. */

@@ -56,7 +56,8 @@ static void *carve_region(kv_server *s, size_t region) {
 }
 
 /* Carves every region in the layout's order: the store (three regions, one block), then
- * the connection slots, their buffers, the large buffers, argv, names, the inline scratch. */
+ * the connection slots, their buffers, the large buffers, argv, names, the inline scratch,
+ * the LCS scratch. */
 static void carve_all(kv_server *s, siphash_key seed) {
     const kv_config *c = s->config;
     kv_store_params sp = {.keys_max = c->keys_max,
@@ -77,6 +78,8 @@ static void carve_all(kv_server *s, siphash_key seed) {
     s->argv = carve_region(s, KV_REGION_ARGV);
     s->client_names = carve_region(s, KV_REGION_CLIENT_NAMES);
     s->inline_scratch = carve_region(s, KV_REGION_INLINE_SCRATCH);
+    kv_engine_give_lcs_scratch(&s->engine, carve_region(s, KV_REGION_LCS_SCRATCH),
+                               kv_engine_lcs_scratch_bytes(c));
     ST_ASSERT(reservation_diagnostics(&s->memory).allocated_bytes == s->layout.total_bytes);
 }
 

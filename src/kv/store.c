@@ -15,10 +15,13 @@ static object_pool_params record_params(uint64_t keys_max) {
         .item_bytes = sizeof(kv_record), .item_align = 8, .item_count = (uint32_t)keys_max};
 }
 
+static size_t heap_bytes(uint64_t keys_max) { return round_up_64(keys_max * sizeof(uint32_t)); }
+
 kv_store_layout kv_store_layout_for(kv_store_params p) {
     return (kv_store_layout){
         .table_bytes = round_up_64(table_memory_bytes(p.keys_max)),
-        .records_bytes = round_up_64(object_pool_memory_bytes(record_params(p.keys_max))),
+        .records_bytes = round_up_64(object_pool_memory_bytes(record_params(p.keys_max))) +
+                         heap_bytes(p.keys_max),
         .chunks_bytes = round_up_64(chunk_store_memory_bytes(p.chunk_count, p.chunk_size)),
     };
 }
@@ -39,6 +42,7 @@ void kv_store_init(kv_store *s, void *memory, size_t memory_bytes, kv_store_para
     at += l.table_bytes;
     object_pool_params rp = record_params(p.keys_max);
     object_pool_init(&s->records, at, object_pool_memory_bytes(rp), rp);
+    s->heap = (uint32_t *)(void *)(at + l.records_bytes - heap_bytes(p.keys_max));
     at += l.records_bytes;
     chunk_store_init(&s->chunks, at, chunk_store_memory_bytes(p.chunk_count, p.chunk_size),
                      p.chunk_count, p.chunk_size);
@@ -73,7 +77,8 @@ static bool is_expired(const kv_record *r, int64_t now_ms) {
     return r->expire_at_ms != KV_NO_EXPIRE && now_ms > r->expire_at_ms;
 }
 
-uint32_t kv_store_find_quiet(kv_store *s, const uint8_t *key, size_t key_len, int64_t now_ms) {
+/* The live record (expired ones deleted), without counting or touching. */
+static uint32_t find_live(kv_store *s, const uint8_t *key, size_t key_len, int64_t now_ms) {
     key_probe k = {.store = s, .key = key, .key_len = key_len};
     uint32_t id = table_find(&s->index, kv_store_hash(s, key, key_len), key_equals, &k);
     if (id == TABLE_ID_NONE) return KV_RECORD_NONE;
@@ -84,6 +89,34 @@ uint32_t kv_store_find_quiet(kv_store *s, const uint8_t *key, size_t key_len, in
     }
     return id;
 }
+
+/* Access times only move forward (a test clock may step back; fuzzers pass INT64_MIN). */
+static void touch(kv_store *s, uint32_t id, int64_t now_ms) {
+    kv_record *r = kv_store_record(s, id);
+    if (now_ms > r->accessed_ms) r->accessed_ms = now_ms;
+}
+
+uint32_t kv_store_find_quiet(kv_store *s, const uint8_t *key, size_t key_len, int64_t now_ms) {
+    uint32_t id = find_live(s, key, key_len, now_ms);
+    if (id != KV_RECORD_NONE) touch(s, id, now_ms);
+    return id;
+}
+
+static void count_lookup(kv_store *s, uint32_t id) {
+    if (id == KV_RECORD_NONE) {
+        s->stats.keyspace_misses++;
+    } else {
+        s->stats.keyspace_hits++;
+    }
+}
+
+uint32_t kv_store_find_notouch(kv_store *s, const uint8_t *key, size_t key_len, int64_t now_ms) {
+    uint32_t id = find_live(s, key, key_len, now_ms);
+    count_lookup(s, id);
+    return id;
+}
+
+void kv_store_set_clock(kv_store *s, int64_t now_ms) { s->clock_ms = now_ms; }
 
 uint32_t kv_store_find(kv_store *s, const uint8_t *key, size_t key_len, int64_t now_ms) {
     uint32_t id = kv_store_find_quiet(s, key, key_len, now_ms);
@@ -133,6 +166,8 @@ uint32_t kv_store_add(kv_store *s, const uint8_t *key, size_t key_len, kv_type t
         .key_len = (uint32_t)key_len,
         .value = CHUNK_NONE,
         .list_tail = CHUNK_NONE,
+        .heap_index = KV_HEAP_NONE,
+        .accessed_ms = s->clock_ms,
         .type = (uint8_t)type,
     };
     table_insert(&s->index, r->hash, id);
@@ -163,7 +198,7 @@ void kv_store_delete(kv_store *s, uint32_t id) {
     ST_ASSERT(removed);
     free_value(s, r);
     chunk_chain_free(&s->chunks, r->key);
-    if (r->expire_at_ms != KV_NO_EXPIRE) s->expires--;
+    if (r->expire_at_ms != KV_NO_EXPIRE) kv_store_set_expire(s, id, KV_NO_EXPIRE);
     object_pool_destroy(&s->records, r);
     s->keys--;
 }
@@ -181,11 +216,81 @@ void kv_store_rename(kv_store *s, uint32_t id, const uint8_t *key, size_t key_le
     table_insert(&s->index, r->hash, id);
 }
 
+/* ---- the expiry heap ---- */
+
+static int64_t heap_time(const kv_store *s, uint64_t i) {
+    return kv_store_record(s, s->heap[i])->expire_at_ms;
+}
+
+static void heap_place(kv_store *s, uint64_t i, uint32_t id) {
+    s->heap[i] = id;
+    kv_store_record(s, id)->heap_index = (uint32_t)i;
+}
+
+static void sift_up(kv_store *s, uint64_t i) {
+    uint32_t id = s->heap[i];
+    int64_t t = kv_store_record(s, id)->expire_at_ms;
+    while (i > 0 && heap_time(s, (i - 1) / 2) > t) {
+        heap_place(s, i, s->heap[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    heap_place(s, i, id);
+}
+
+static void sift_down(kv_store *s, uint64_t i) {
+    uint32_t id = s->heap[i];
+    int64_t t = kv_store_record(s, id)->expire_at_ms;
+    for (;;) {
+        uint64_t child = 2 * i + 1;
+        if (child >= s->expires) break;
+        if (child + 1 < s->expires && heap_time(s, child + 1) < heap_time(s, child)) child++;
+        if (heap_time(s, child) >= t) break;
+        heap_place(s, i, s->heap[child]);
+        i = child;
+    }
+    heap_place(s, i, id);
+}
+
+static void sum_add(kv_sum128 *sum, int64_t v) {
+    ST_ASSERT(v >= 0);
+    uint64_t lo = sum->lo + (uint64_t)v;
+    sum->hi += lo < sum->lo;
+    sum->lo = lo;
+}
+
+static void sum_sub(kv_sum128 *sum, int64_t v) {
+    ST_ASSERT(v >= 0);
+    uint64_t lo = sum->lo - (uint64_t)v;
+    sum->hi -= lo > sum->lo;
+    sum->lo = lo;
+}
+
+/* Takes record id out of the heap (it has a TTL). */
+static void heap_remove(kv_store *s, uint32_t id) {
+    kv_record *r = kv_store_record(s, id);
+    uint64_t i = r->heap_index;
+    ST_ASSERT(i < s->expires && s->heap[i] == id);
+    sum_sub(&s->expire_sum, r->expire_at_ms);
+    r->heap_index = KV_HEAP_NONE;
+    s->expires--;
+    if (i == s->expires) return;
+    uint32_t last = s->heap[s->expires];
+    heap_place(s, i, last);
+    sift_up(s, i);
+    /* Moved up: the parent that came down is no later than anything below it. */
+    if (s->heap[i] == last) sift_down(s, i);
+}
+
 void kv_store_set_expire(kv_store *s, uint32_t id, int64_t expire_at_ms) {
     kv_record *r = kv_store_record(s, id);
-    if (r->expire_at_ms == KV_NO_EXPIRE && expire_at_ms != KV_NO_EXPIRE) s->expires++;
-    if (r->expire_at_ms != KV_NO_EXPIRE && expire_at_ms == KV_NO_EXPIRE) s->expires--;
+    ST_ASSERT(expire_at_ms == KV_NO_EXPIRE || expire_at_ms >= 0);
+    if (r->expire_at_ms != KV_NO_EXPIRE) heap_remove(s, id);
     r->expire_at_ms = expire_at_ms;
+    if (expire_at_ms == KV_NO_EXPIRE) return;
+    ST_ASSERT(s->expires < s->keys_max);
+    sum_add(&s->expire_sum, expire_at_ms);
+    heap_place(s, s->expires++, id);
+    sift_up(s, s->expires - 1);
 }
 
 void kv_store_flush(kv_store *s) {
@@ -200,6 +305,7 @@ void kv_store_flush(kv_store *s) {
     table_clear(&s->index);
     s->keys = 0;
     s->expires = 0;
+    s->expire_sum = (kv_sum128){0};
 }
 
 /* ---- strings ---- */
@@ -360,6 +466,11 @@ void kv_store_list_insert(kv_store *s, uint32_t id, uint32_t pivot, uint32_t ele
 }
 
 void kv_store_list_remove(kv_store *s, uint32_t id, uint32_t element) {
+    kv_store_list_unlink(s, id, element);
+    chunk_chain_free(&s->chunks, element);
+}
+
+void kv_store_list_unlink(kv_store *s, uint32_t id, uint32_t element) {
     kv_record *r = kv_store_record(s, id);
     ST_ASSERT(r->value_len > 0);
     element_header *e = header_of(s, element);
@@ -375,7 +486,8 @@ void kv_store_list_remove(kv_store *s, uint32_t id, uint32_t element) {
     }
     r->value_len--;
     r->value_chunks -= (uint32_t)kv_store_element_chunks(s, e->len);
-    chunk_chain_free(&s->chunks, element);
+    e->prev = CHUNK_NONE;
+    e->next = CHUNK_NONE;
 }
 
 uint32_t kv_store_list_at(const kv_store *s, uint32_t id, uint64_t index) {
@@ -395,19 +507,40 @@ uint32_t kv_store_list_at(const kv_store *s, uint32_t id, uint64_t index) {
 
 /* ---- active expiry ---- */
 
-uint64_t kv_store_expire_cycle(kv_store *s, int64_t now_ms, uint64_t slots) {
+uint64_t kv_store_expire_cycle(kv_store *s, int64_t now_ms, uint64_t keys) {
     uint64_t deleted = 0;
-    uint64_t total = table_slots(&s->index);
-    for (uint64_t n = 0; n < slots && s->expires > 0; n++) {
-        uint64_t i = s->expire_cursor;
-        s->expire_cursor = (s->expire_cursor + 1) % total;
-        uint32_t id = table_slot_id(&s->index, i);
-        if (id == TABLE_ID_NONE || !is_expired(kv_store_record(s, id), now_ms)) continue;
-        kv_store_delete(s, id);
+    while (deleted < keys && s->expires > 0 && is_expired(kv_store_record(s, s->heap[0]), now_ms)) {
+        kv_store_delete(s, s->heap[0]);
         s->stats.expired_keys++;
         deleted++;
     }
     return deleted;
+}
+
+uint64_t kv_store_expire_due(kv_store *s, int64_t now_ms) {
+    return kv_store_expire_cycle(s, now_ms, UINT64_MAX);
+}
+
+/* sum / n for a 128-bit sum and n >= 1, by long division (INFO only). */
+static uint64_t sum_divide(kv_sum128 sum, uint64_t n) {
+    uint64_t q = 0;
+    uint64_t rem = 0;
+    for (int bit = 127; bit >= 0; bit--) {
+        uint64_t b = bit >= 64 ? (sum.hi >> (bit - 64)) & 1 : (sum.lo >> bit) & 1;
+        bool carry = (rem >> 63) != 0;
+        rem = (rem << 1) | b;
+        if (carry || rem >= n) {
+            rem -= n;
+            if (bit < 64) q |= (uint64_t)1 << bit; /* the mean of int64 times fits 64 bits */
+        }
+    }
+    return q;
+}
+
+uint64_t kv_store_avg_ttl_ms(const kv_store *s, int64_t now_ms) {
+    if (s->expires == 0) return 0;
+    uint64_t mean = sum_divide(s->expire_sum, s->expires);
+    return now_ms >= 0 && mean > (uint64_t)now_ms ? mean - (uint64_t)now_ms : 0;
 }
 
 /* ---- self-checks ---- */
@@ -447,7 +580,13 @@ static void check_record(void *ctx, uint32_t id) {
     uint64_t key_chunks = chunk_chain_length(&s->chunks, r->key);
     if (key_chunks != kv_store_chunks_for(s, r->key_len)) c->ok = false;
     c->chunks += key_chunks;
-    if (r->expire_at_ms != KV_NO_EXPIRE) c->expires++;
+    if (r->expire_at_ms != KV_NO_EXPIRE) {
+        c->expires++;
+        bool placed = r->heap_index < s->expires && s->heap[r->heap_index] == id;
+        if (!placed) c->ok = false;
+    } else if (r->heap_index != KV_HEAP_NONE) {
+        c->ok = false;
+    }
     uint64_t before = c->chunks;
     if (r->type == KV_TYPE_STRING) {
         uint64_t value_chunks = chunk_chain_length(&s->chunks, r->value);
@@ -461,8 +600,20 @@ static void check_record(void *ctx, uint32_t id) {
     if (c->chunks - before != r->value_chunks) c->ok = false;
 }
 
+/* The heap is ordered by expiry and its sum is the sum of its times. O(volatile keys). */
+static bool heap_holds(const kv_store *s) {
+    kv_sum128 sum = {0};
+    for (uint64_t i = 0; i < s->expires; i++) {
+        const kv_record *r = kv_store_record(s, s->heap[i]);
+        if (r->heap_index != i || r->expire_at_ms == KV_NO_EXPIRE) return false;
+        if (i > 0 && heap_time(s, (i - 1) / 2) > r->expire_at_ms) return false;
+        sum_add(&sum, r->expire_at_ms);
+    }
+    return sum.lo == s->expire_sum.lo && sum.hi == s->expire_sum.hi;
+}
+
 bool kv_store_invariants_hold_full(const kv_store *s) {
-    if (!kv_store_invariants_hold(s)) return false;
+    if (!kv_store_invariants_hold(s) || !heap_holds(s)) return false;
     full_check c = {.store = s, .ok = true};
     table_for_each(&s->index, check_record, &c);
     return c.ok && c.expires == s->expires && c.chunks == chunk_store_used(&s->chunks) &&
@@ -598,4 +749,63 @@ bool kv_store_key_matches(const kv_store *s, uint32_t id, const uint8_t *pattern
 
 uint64_t kv_store_key_chunks(const kv_store *s, uint32_t id) {
     return kv_store_chunks_for(s, kv_store_record(s, id)->key_len);
+}
+
+/* ---- copies ---- */
+
+/* A sequential writer into a chain: the chunk and the offset inside it, so a copy walks
+ * each chain once (O(chunks), not O(chunks^2) as a seek per piece would). */
+typedef struct chain_copy {
+    chunk_store *chunks;
+    uint32_t id;
+    uint32_t within;
+} chain_copy;
+
+static void copy_piece(void *ctx, const uint8_t *bytes, size_t len) {
+    chain_copy *w = ctx;
+    uint32_t size = w->chunks->chunk_size;
+    while (len > 0) {
+        if (w->within == size) {
+            w->id = chunk_next(w->chunks, w->id);
+            w->within = 0;
+        }
+        ST_ASSERT(w->id != CHUNK_NONE);
+        size_t take = len < size - w->within ? len : size - w->within;
+        memcpy(chunk_bytes(w->chunks, w->id) + w->within, bytes, take);
+        w->within += (uint32_t)take;
+        bytes += take;
+        len -= take;
+    }
+}
+
+/* Copies n bytes from chain src (from src_offset) into chain dst (from dst_offset). */
+static void copy_bytes(kv_store *s, uint32_t dst, uint64_t dst_offset, uint32_t src,
+                       uint64_t src_offset, uint64_t n) {
+    chain_copy w = {.chunks = &s->chunks};
+    w.id = chunk_seek(&s->chunks, dst, dst_offset, &w.within);
+    chunk_for_each_piece(&s->chunks, src, src_offset, n, copy_piece, &w);
+}
+
+void kv_store_copy_value(kv_store *s, uint32_t to, uint32_t from) {
+    kv_record *dst = kv_store_record(s, to);
+    const kv_record *src = kv_store_record(s, from);
+    ST_ASSERT(dst->type == src->type && dst->value_len == 0 && dst->value == CHUNK_NONE);
+    ST_ASSERT(kv_store_can_take(s, src->value_chunks));
+    if (src->type == KV_TYPE_STRING) {
+        kv_store_resize_string(s, to, src->value_len);
+        if (src->value_len > 0) copy_bytes(s, dst->value, 0, src->value, 0, src->value_len);
+        return;
+    }
+    for (uint32_t e = src->value; e != CHUNK_NONE; e = kv_store_element_next(s, e)) {
+        uint32_t len = kv_store_element_len(s, e);
+        uint32_t copy = kv_store_element_alloc(s, NULL, 0);
+        if (len > 0) {
+            uint64_t have = kv_store_element_chunks(s, 0);
+            uint64_t want = kv_store_element_chunks(s, len);
+            if (want > have) chunk_chain_extend(&s->chunks, copy, (uint32_t)(want - have));
+            header_of(s, copy)->len = len;
+            copy_bytes(s, copy, KV_ELEMENT_HEADER_BYTES, e, KV_ELEMENT_HEADER_BYTES, len);
+        }
+        kv_store_list_push(s, to, copy, false);
+    }
 }

@@ -19,7 +19,15 @@
  *
  * Expiry: a record's expire_at_ms is an absolute Unix time in ms, or KV_NO_EXPIRE. A key
  * is expired when now > expire_at_ms (Redis's rule). Lookups delete expired keys (lazy
- * expiry); kv_store_expire_cycle deletes them in bounded steps (active expiry).
+ * expiry). The keys that have a TTL are kept in a binary min-heap by expiry time (an
+ * array of keys_max record ids carved with the records; each record knows its place), so
+ * active expiry (kv_store_expire_cycle) and the purge before a write would be refused
+ * (kv_store_expire_due) visit only keys that are due: O(expired x log(volatile keys)),
+ * whatever keys_max or the number of keys without a TTL. The heap also keeps the sum of
+ * the expiry times, for INFO's avg_ttl.
+ *
+ * Access times: every record keeps the last time (ms, the store's clock) it was created
+ * or looked up by a command that touches keys, as Redis's LRU clock, for OBJECT IDLETIME.
  *
  * Deleting, overwriting, expiring and popping a list to empty return every chunk and the
  * record to their pools.
@@ -52,8 +60,18 @@ typedef struct kv_record {
     uint32_t value_len;    /* string: bytes; list: elements */
     uint32_t list_tail;    /* list: last element */
     uint32_t value_chunks; /* chunks the value holds (a list: all its elements') */
+    uint32_t heap_index;   /* place in the expiry heap; KV_HEAP_NONE without a TTL */
+    int64_t accessed_ms;   /* created or last touched (OBJECT IDLETIME) */
     uint8_t type;          /* kv_type */
 } kv_record;
+
+#define KV_HEAP_NONE UINT32_MAX
+
+/* A 128-bit sum (of expiry times: keys_max x 2^63 passes 64 bits). */
+typedef struct kv_sum128 {
+    uint64_t lo;
+    uint64_t hi;
+} kv_sum128;
 
 typedef struct kv_store_params {
     uint64_t keys_max;
@@ -74,15 +92,17 @@ typedef struct kv_store {
     siphash_key seed;
     uint64_t keys_max;
     uint64_t keys;
-    uint64_t expires; /* keys with an expiry */
-    uint64_t expire_cursor;
+    uint64_t expires;     /* keys with an expiry: the heap's length */
+    uint32_t *heap;       /* keys_max record ids, a min-heap by expire_at_ms */
+    kv_sum128 expire_sum; /* sum of the heap's expiry times */
+    int64_t clock_ms;     /* the current command's time: stamps created records */
     kv_store_stats stats;
 } kv_store;
 
 /* The regions kv_store_init carves, in bytes, for the reservation table. */
 typedef struct kv_store_layout {
     size_t table_bytes;
-    size_t records_bytes;
+    size_t records_bytes; /* the record pool, then the expiry heap */
     size_t chunks_bytes;
 } kv_store_layout;
 
@@ -164,14 +184,34 @@ void kv_store_list_insert(kv_store *s, uint32_t id, uint32_t pivot, uint32_t ele
  * do (Redis deletes a list key when its last element goes). */
 void kv_store_list_remove(kv_store *s, uint32_t id, uint32_t element);
 
+/* Unlinks an element of the list without freeing it: it is free-standing again, ready to
+ * be pushed onto a list (LMOVE moves elements without copying or allocating). */
+void kv_store_list_unlink(kv_store *s, uint32_t id, uint32_t element);
+
 /* The element at index (0-based from the head; walks from the nearer end). */
 uint32_t kv_store_list_at(const kv_store *s, uint32_t id, uint64_t index);
 
 /* ---- active expiry ---- */
 
-/* Visits up to `slots` table slots from where the last cycle stopped and deletes the
- * expired keys among them. Returns how many it deleted. */
-uint64_t kv_store_expire_cycle(kv_store *s, int64_t now_ms, uint64_t slots);
+/* Deletes up to `keys` keys that are expired at now_ms, soonest first, from the expiry
+ * heap (never visiting a key that is not due). Returns how many it deleted. O(deleted x
+ * log(volatile keys)). */
+uint64_t kv_store_expire_cycle(kv_store *s, int64_t now_ms, uint64_t keys);
+
+/* Deletes every key expired at now_ms (the purge before a write would be refused for
+ * want of chunks or keys). Returns how many. Records not expired are untouched, so the
+ * ids a command holds (looked up, hence not expired) stay valid. */
+uint64_t kv_store_expire_due(kv_store *s, int64_t now_ms);
+
+/* The mean time to live of the keys with one, in ms at now_ms (0 without any). */
+uint64_t kv_store_avg_ttl_ms(const kv_store *s, int64_t now_ms);
+
+/* Sets the store's clock (each command's time): created records are stamped with it. */
+void kv_store_set_clock(kv_store *s, int64_t now_ms);
+
+/* Like kv_store_find, without touching the record's access time (Redis's LOOKUP_NOTOUCH:
+ * TYPE, EXISTS, TTL, OBJECT). */
+uint32_t kv_store_find_notouch(kv_store *s, const uint8_t *key, size_t key_len, int64_t now_ms);
 
 /* Counters agree with the table and the pools. O(table slots). */
 bool kv_store_invariants_hold(const kv_store *s);
@@ -216,6 +256,13 @@ void kv_store_delete_expired(kv_store *s, uint32_t id, int64_t now_ms);
  */
 bool kv_store_key_matches(const kv_store *s, uint32_t id, const uint8_t *pattern,
                           size_t pattern_len);
+
+/*
+ * Gives record `to` (a fresh key: an empty value of the same type as `from`) a copy of
+ * record from's value: the same bytes, or the same elements in order. Precondition:
+ * value_chunks of `from` are free. O(the value's chunks); no scratch, chain to chain.
+ */
+void kv_store_copy_value(kv_store *s, uint32_t to, uint32_t from);
 
 /* Chunks the record's key holds (what renaming it gives back). */
 uint64_t kv_store_key_chunks(const kv_store *s, uint32_t id);
