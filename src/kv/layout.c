@@ -68,14 +68,20 @@ bool kv_layout_compute(const kv_config *c, kv_layout *l, char *error, size_t err
     memset(l, 0, sizeof *l);
     uint64_t chunks = kv_layout_chunk_count(c);
     if (chunks == 0 || chunks > OBJECT_POOL_ITEM_COUNT_MAX) {
-        char why[200];
+        char why[300];
+        bool shared = c->capacity_policy == KV_POLICY_SHARED;
+        /* The message names the limits the count comes from, so the fix is plain. */
         snprintf(why, sizeof why,
-                 "the %s policy asks for %s%llu chunks of %llu bytes; the most is %u (lower the "
-                 "limits or the budget%s)",
-                 c->capacity_policy == KV_POLICY_SHARED ? "shared" : "guaranteed",
-                 chunks == UINT64_MAX ? "more than " : "", (unsigned long long)chunks,
-                 (unsigned long long)c->chunk_size, OBJECT_POOL_ITEM_COUNT_MAX,
-                 c->capacity_policy == KV_POLICY_SHARED ? "" : ", or use --capacity-policy shared");
+                 "the %s policy asks for %s%llu chunks of chunk_size %llu bytes (%s); the most is "
+                 "%u (%s)",
+                 shared ? "shared" : "guaranteed", chunks == UINT64_MAX ? "more than " : "",
+                 (unsigned long long)chunks, (unsigned long long)c->chunk_size,
+                 shared ? "data_budget_bytes / chunk_size"
+                        : "keys_max x (key_size_max + list_length_max x value_size_max)",
+                 OBJECT_POOL_ITEM_COUNT_MAX,
+                 shared ? (chunks == 0 ? "raise data_budget_bytes to at least chunk_size"
+                                       : "lower data_budget_bytes or raise chunk_size")
+                        : "lower the limits, or use --capacity-policy shared");
         return layout_error(error, error_size, why);
     }
     l->chunk_count = chunks;
