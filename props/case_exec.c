@@ -42,7 +42,11 @@ uint32_t prop_choice(cursor *c, const choice_table *table) {
     return id;
 }
 
+static void (*fail_cleanup)(void);
+
 void prop_set_op(size_t op_index) { child_op = op_index; }
+
+void prop_on_fail(void (*cleanup)(void)) { fail_cleanup = cleanup; }
 
 _Noreturn void prop_fail(const char *check, const char *fmt, ...) {
     fflush(stdout);
@@ -56,6 +60,7 @@ _Noreturn void prop_fail(const char *check, const char *fmt, ...) {
     fprintf(stderr, "at:    operation #%zu of property %s\n", child_op,
             child_property != NULL ? child_property->name : "?");
     fflush(stderr);
+    if (fail_cleanup != NULL) fail_cleanup();
     _exit(PROP_EXIT_FAILED);
 }
 
@@ -64,6 +69,7 @@ _Noreturn static void child_main(const prop_property *p, const uint8_t *data, si
     if (dup2(out_fd, STDOUT_FILENO) < 0 || dup2(out_fd, STDERR_FILENO) < 0) _exit(127);
     close(out_fd);
     alarm(CASE_TIMEOUT_S);
+    signal(SIGPIPE, SIG_IGN); /* a peer that closed is an error to see, not a death */
     child_property = p;
     child_payload = data + 1;
     int r = p->run(data + 1, size - 1);

@@ -58,34 +58,36 @@ static const choice_table integer_table = PROP_TABLE(integers, 16);
 
 /* ---- configurations ---- */
 
-static void tiny(kv_config *c) {
-    c->keys_max = 4;
-    c->key_size_max = 8;
-    c->value_size_max = 32;
-    c->list_length_max = 4;
-    c->chunk_size = 16;
-    c->data_budget_bytes = 512;
-    c->connections_max = 4;
-    c->large_buffers_max = 1;
+/* Each entry as command-line settings (name, value), so the real server can be started
+ * with the very same configuration (prop_server.c). */
+static const char *const tiny_settings[] = {
+    "keys_max", "4", "key_size_max", "8", "value_size_max", "32", "list_length_max", "4",
+    "chunk_size", "16", "data_budget_bytes", "512", "connections_max", "4",
+    "large_buffers_max", "2", NULL};
+static const char *const seed_settings[] = {
+    "connections_max", "1000", "keys_max", "1000", "key_size_max", "1024",
+    "value_size_max", "4096", "list_length_max", "50", NULL};
+static const char *const no_settings[] = {NULL};
+
+const char *const *kvw_config_settings(uint32_t id) {
+    ST_ASSERT(id < kvw_config_table.count);
+    if (id <= 1) return tiny_settings;
+    if (id == 3 || id == 4) return seed_settings;
+    return no_settings;
 }
 
-static void seed_design(kv_config *c) {
-    c->connections_max = 1000;
-    c->keys_max = 1000;
-    c->key_size_max = 1024;
-    c->value_size_max = 4096;
-    c->list_length_max = 50;
+const char *kvw_config_policy(uint32_t id) {
+    return id == 1 || id == 2 || id == 4 ? "shared" : "guaranteed";
 }
 
 bool kvw_config_for(uint32_t id, kv_config *config) {
-    ST_ASSERT(id < kvw_config_table.count);
     kv_config_defaults(config);
-    if (id <= 1) tiny(config);
-    if (id == 3 || id == 4) seed_design(config);
-    bool shared = id == 1 || id == 2 || id == 4;
-    config->capacity_policy = shared ? KV_POLICY_SHARED : KV_POLICY_GUARANTEED;
-    config->hash_seed = 1;
     char error[256];
+    for (const char *const *s = kvw_config_settings(id); *s != NULL; s += 2) {
+        ST_ASSERT(kv_config_set(config, s[0], s[1], error, sizeof error));
+    }
+    ST_ASSERT(kv_config_set(config, "capacity_policy", kvw_config_policy(id), error, sizeof error));
+    config->hash_seed = 1;
     if (!kv_config_finalize(config, error, sizeof error)) return false;
     uint64_t chunks = kv_layout_chunk_count(config);
     return chunks > 0 && chunks <= OBJECT_POOL_ITEM_COUNT_MAX;

@@ -61,6 +61,10 @@ extern const choice_table kvw_config_table;
  * (the defaults under the guaranteed policy ask for more chunks than a pool can index). */
 bool kvw_config_for(uint32_t id, kv_config *config);
 
+/* The entry's settings as (name, value) pairs, NULL-terminated, and its policy's name. */
+const char *const *kvw_config_settings(uint32_t id);
+const char *kvw_config_policy(uint32_t id);
+
 /* One line: the entry's name and the limits the workload meets. */
 void kvw_print_config(FILE *out, const char *name, const kv_config *config);
 

@@ -62,6 +62,10 @@ struct cursor;
 struct choice_table;
 uint32_t prop_choice(struct cursor *c, const struct choice_table *table);
 
+/* A function prop_fail calls before the case's process exits (e.g. to kill a server the
+ * case started). One at a time; NULL clears it. */
+void prop_on_fail(void (*cleanup)(void));
+
 /* Sets the index of the operation being run, for the failure text. */
 void prop_set_op(size_t op_index);
 

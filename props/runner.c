@@ -246,6 +246,7 @@ static bool replay_file(const options *o, const char *path) {
            outcome.verdict == CASE_PASSED ? "passed"
            : outcome.verdict == CASE_REFUSED ? "REFUSED (names an unassigned choice)"
                                              : "FAILED");
+    if (outcome.verdict == CASE_PASSED && outcome.text_len > 0) indent(outcome.text, stdout);
     if (outcome.verdict != CASE_PASSED) {
         printf("  failure: %s\n  the case, decoded:\n", outcome.signature);
         describe_case(p, data, size, stdout);
