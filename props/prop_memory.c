@@ -47,7 +47,7 @@ static int run(const uint8_t *payload, size_t size) {
 const prop_property prop_memory_bound = {
     .name = "memory_bound",
     .format_version = 1,
-    .payload_max = 400,
+    .payload_max = 240,
     .summary = "no allocation call after the seal, for the configuration matrix and every "
                "command (in-process, the seal's counting)",
     .run = run,

@@ -63,7 +63,7 @@ static int run(const uint8_t *payload, size_t size) {
 const prop_property prop_rejected_unchanged = {
     .name = "rejected_unchanged",
     .format_version = 1,
-    .payload_max = 400,
+    .payload_max = 240,
     .summary = "a command answered with an error leaves the whole store byte-identical "
                "(full snapshot)",
     .run = run,
