@@ -38,8 +38,13 @@ static const char *const templates[] = {
     "COMMAND COUNT",   "~clock",           "~expire",           "RPUSH k v v v v",
     "SET k v NX",      "SET k v XX GET",   "LPOP k i",          "FLUSHDB",
     "SELECT 0",        "COMMAND",          "CONFIG SET keys_max 1", "LINSERT k AFTER v v",
+    "COMMAND DOCS GET", "COMMAND INFO GET", "COMMAND LIST",     "COMMAND HELP",
+    "CONFIG RESETSTAT", "CONFIG HELP",     "QUIT",              "AUTH v",
+    "HELLO 2",         "TIME",             "EXPIRE k i NX",     "SET k v KEEPTTL",
+    "SET k v EXAT i",  "SET k v PXAT i",   "GETRANGE k 0 -1",   "LPOS k v RANK i COUNT i",
+    "SCAN 0 MATCH * COUNT 100 TYPE list",  "INFO server",
 };
-static const choice_table template_table = PROP_TABLE(templates, 64);
+static const choice_table template_table = PROP_TABLE(templates, 128);
 
 static const char *const key_kinds[] = {
     "k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "key_size_max", "key_size_max+1", "empty",
