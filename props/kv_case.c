@@ -252,6 +252,18 @@ void kvw_engine_open(kvw_engine *w, const kv_config *config) {
     w->now_ms = KVW_START_MS;
 }
 
+bool kvw_open_case(kvw_decoder *d, kvw_engine *w, const uint8_t *payload, size_t size) {
+    d->c = cursor_make(payload, size);
+    uint32_t id = prop_choice(&d->c, &kvw_config_table);
+    if (id == CHOICE_REFUSED) return false;
+    static kv_config config;
+    PROP_CHECK(kvw_config_for(id, &config), "the matrix configuration %s is refused",
+               choice_name(&kvw_config_table, id));
+    kvw_engine_open(w, &config);
+    d->config = &w->config;
+    return true;
+}
+
 void kvw_command(kvw_engine *w, const resp_arg *argv, uint32_t argc) {
     size_t room = KV_REPLY_ROOM_MIN_BYTES;
     for (int attempt = 0; attempt < 2; attempt++) {

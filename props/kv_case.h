@@ -102,6 +102,10 @@ typedef struct kvw_engine {
  * caller arms the seal. */
 void kvw_engine_open(kvw_engine *w, const kv_config *config);
 
+/* Decodes the payload's configuration id and opens the engine over it, the decoder then at
+ * the first operation. False iff the id is unassigned (the case is refused). */
+bool kvw_open_case(kvw_decoder *d, kvw_engine *w, const uint8_t *payload, size_t size);
+
 /* Runs one operation (a command, a clock step, an expiry cycle); a command's reply is
  * w->reply[0, reply_len). */
 void kvw_run(kvw_engine *w, const kvw_op *op);

@@ -16,15 +16,9 @@
 #include "props.h"
 
 static int run(const uint8_t *payload, size_t size) {
-    kvw_decoder d = {.c = cursor_make(payload, size)};
-    uint32_t id = prop_choice(&d.c, &kvw_config_table);
-    if (id == CHOICE_REFUSED) return PROP_REFUSED;
-    static kv_config config;
-    PROP_CHECK(kvw_config_for(id, &config), "the matrix configuration %s is refused",
-               choice_name(&kvw_config_table, id));
-    d.config = &config;
+    static kvw_decoder d;
     static kvw_engine w;
-    kvw_engine_open(&w, &config);
+    if (!kvw_open_case(&d, &w, payload, size)) return PROP_REFUSED;
     seal_arm();
     kvw_op op;
     for (size_t i = 0; kvw_decode_op(&d, &op); i++) {

@@ -31,15 +31,9 @@ static size_t first_difference(const uint8_t *a, size_t a_len, const uint8_t *b,
 }
 
 static int run(const uint8_t *payload, size_t size) {
-    kvw_decoder d = {.c = cursor_make(payload, size)};
-    uint32_t id = prop_choice(&d.c, &kvw_config_table);
-    if (id == CHOICE_REFUSED) return PROP_REFUSED;
-    static kv_config config;
-    PROP_CHECK(kvw_config_for(id, &config), "the matrix configuration %s is refused",
-               choice_name(&kvw_config_table, id));
-    d.config = &config;
+    static kvw_decoder d;
     static kvw_engine w;
-    kvw_engine_open(&w, &config);
+    if (!kvw_open_case(&d, &w, payload, size)) return PROP_REFUSED;
     uint8_t *before = map_snapshot();
     uint8_t *after = map_snapshot();
     kvw_op op;
@@ -52,10 +46,10 @@ static int run(const uint8_t *payload, size_t size) {
         if (after_len == before_len && memcmp(before, after, after_len) == 0) continue;
         kvw_print_op(stderr, i, &op);
         fprintf(stderr, "reply: %.*s", (int)w.reply_len, (const char *)w.reply);
-        PROP_CHECK(false,
-                   "the command above was rejected but the store changed: snapshot of %zu bytes "
+        prop_fail("a rejected command changes nothing",
+                  "the command above was rejected but the store changed: snapshot of %zu bytes "
                    "before, %zu after, first difference at byte %zu",
-                   before_len, after_len, first_difference(before, before_len, after, after_len));
+                  before_len, after_len, first_difference(before, before_len, after, after_len));
     }
     return d.c.refused ? PROP_REFUSED : PROP_PASS;
 }
