@@ -308,6 +308,7 @@ static void shared_step(kvw_engine *w, shared_model *m, uint32_t op, cursor *c, 
     memset(value, 'a' + (int)k, len);
     resp_arg argv[5] = {{0}, {.ptr = (const uint8_t *)names[k], .len = 2}, {.ptr = value, .len = len}};
     uint32_t argc = 3;
+    uint64_t used_before = used_chunks(m);
     if (op == 0 || op == 1) {
         argv[0] = (resp_arg){.ptr = (const uint8_t *)"SET", .len = 3};
         int64_t expire_at = KV_NO_EXPIRE;
@@ -336,9 +337,10 @@ static void shared_step(kvw_engine *w, shared_model *m, uint32_t op, cursor *c, 
             argv[0].ptr, names[k], len, (int)w->reply_len, w->reply, want);
     bool early = w->reply_len > 4 && memcmp(w->reply, "-OOM", 4) == 0;
     prop_fail("the reply is what the chunk arithmetic says",
-              "%s: live keys hold %" PRIu64 " of %" PRIu64 " chunks; the store has %u in use",
+              "%s: before the command the live keys held %" PRIu64 " of the %" PRIu64
+              " chunks; the store has %u in use (expired keys' included)",
               early ? "-OOM earlier than the arithmetic says" : "a different answer",
-              used_chunks(m), m->budget, chunk_store_used(&w->engine.store.chunks));
+              used_before, m->budget, chunk_store_used(&w->engine.store.chunks));
 }
 
 static int run_shared(cursor *c) {
