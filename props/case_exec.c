@@ -214,10 +214,24 @@ static bool delete_spans(shrinker *s, size_t span) {
     return progress;
 }
 
-/* Lowers each byte as far as it keeps failing: 0 first, then a binary search. */
+/* Tries the byte's low bits alone, fewest first: a choice is byte % id_space with a power
+ * of two for id_space, so this finds the smallest byte naming the same entry. */
+static bool keep_low_bits(shrinker *s, size_t at) {
+    for (unsigned mask = 1; mask < 0x80u; mask = mask * 2 + 1) {
+        uint8_t v = (uint8_t)(s->data[at] & mask);
+        if (v >= s->data[at]) return false;
+        memcpy(s->candidate, s->data, *s->size);
+        s->candidate[at] = v;
+        if (try_candidate(s, *s->size)) return true;
+    }
+    return false;
+}
+
+/* Lowers each byte as far as it keeps failing: its low bits, then a binary search. */
 static bool lower_bytes(shrinker *s) {
     bool progress = false;
     for (size_t at = 1; at < *s->size && budget_left(s); at++) {
+        progress |= keep_low_bits(s, at);
         uint8_t lo = 0;
         uint8_t hi = s->data[at]; /* hi fails; find the least value that still does */
         while (lo < hi && budget_left(s)) {
