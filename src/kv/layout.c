@@ -66,6 +66,13 @@ static bool layout_error(char *error, size_t size, const char *what) {
 
 bool kv_layout_compute(const kv_config *c, kv_layout *l, char *error, size_t error_size) {
     memset(l, 0, sizeof *l);
+    if (c->keys_max > OBJECT_POOL_ITEM_COUNT_MAX) {
+        /* The key records are a pool and the hash table holds their indexes: 31 bits. */
+        char why[160];
+        snprintf(why, sizeof why, "keys_max %llu is more than the %u keys the store can index",
+                 (unsigned long long)c->keys_max, OBJECT_POOL_ITEM_COUNT_MAX);
+        return layout_error(error, error_size, why);
+    }
     uint64_t chunks = kv_layout_chunk_count(c);
     if (chunks == 0 || chunks > OBJECT_POOL_ITEM_COUNT_MAX) {
         char why[300];
