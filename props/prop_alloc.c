@@ -154,17 +154,20 @@ static void op_alloc(cursor *c) {
 
 static void forget(size_t i) { s.live[i] = s.live[--s.live_count]; }
 
+/* Every operation reads all its bytes whatever the state: decoding never depends on it. */
 static void op_free(cursor *c) {
+    size_t pick = cursor_range(c, 0, 255);
     if (s.live_count == 0) return;
-    size_t i = cursor_range(c, 0, 255) % s.live_count;
+    size_t i = pick % s.live_count;
     allocator_free(s.a, s.live[i].ptr, s.live[i].len, s.live[i].align);
     forget(i);
 }
 
 static void op_resize(cursor *c) {
     size_t len = cursor_range(c, 1, 200);
+    size_t pick = cursor_range(c, 0, 255);
     if (s.live_count == 0) return;
-    size_t i = cursor_range(c, 0, 255) % s.live_count;
+    size_t i = pick % s.live_count;
     block *b = &s.live[i];
     if (allocator_resize(s.a, b->ptr, b->len, len, b->align)) b->len = len;
 }
