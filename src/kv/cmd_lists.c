@@ -12,6 +12,9 @@
  * always enough. Redis deletes a list key when its last element goes: so do these.
  */
 #include "alloc/stasis_assert.h"
+#ifdef STASIS_CANARY_PROPS_STRAY_MALLOC
+#include <stdlib.h>
+#endif
 #include "kv/command.h"
 #include "kv/resp_number.h"
 #include "kv/resp_writer.h"
@@ -38,7 +41,18 @@ static void push(kv_ctx *c, bool at_head, bool only_existing) {
         return;
     }
     if (id == KV_RECORD_NONE && !kv_check_key(c, 1)) return;
-    if (!can_push(c, id, 2, c->argc - 2)) return;
+    if (!can_push(c, id, 2, c->argc - 2)) {
+#ifdef STASIS_CANARY_PROPS_PUSH_HALF_APPLIED
+        /* canary (props rejected_unchanged): the first element joins a list anyway */
+        if (id != KV_RECORD_NONE && c->argc > 3 &&
+            c->argv[2].len <= c->engine->config->value_size_max &&
+            kv_store_can_take(c->store, kv_store_element_chunks(c->store, c->argv[2].len)))
+            kv_store_list_push(c->store, id,
+                               kv_store_element_alloc(c->store, c->argv[2].ptr, c->argv[2].len),
+                               at_head);
+#endif
+        return;
+    }
     if (id == KV_RECORD_NONE)
         id = kv_store_add(c->store, c->argv[1].ptr, c->argv[1].len, KV_TYPE_LIST);
     for (uint32_t i = 2; i < c->argc; i++) {
@@ -330,6 +344,11 @@ static void cmd_linsert(kv_ctx *c) {
     }
     uint32_t pivot = find_first(c, id, 3);
     if (pivot == CHUNK_NONE) {
+#ifdef STASIS_CANARY_PROPS_STRAY_MALLOC
+        /* canary (props memory_bound): an allocation after the seal, 1 MiB so libc maps */
+        void *volatile stray = malloc(1u << 20);
+        free(stray);
+#endif
         kv_reply_integer(c, -1);
         return;
     }
