@@ -11,7 +11,7 @@
 FUZZ_NO_COVERAGE_BEGIN
 
 static const kvm_family *const families[] = {&kvm_string_family, &kvm_key_family, &kvm_list_family,
-                                             &kvm_server_family};
+                                             &kvm_server_family, &kvm_connection_family};
 
 static kvm_entry snapshot[KVM_ENTRIES_MAX];
 static bool snapshot_taken;
@@ -22,6 +22,7 @@ void kvm_init(kv_model *m, const kv_config *config, uint64_t chunk_budget) {
     m->chunk_budget = chunk_budget;
     m->now_ms = 0;
     m->authenticated = config->requirepass[0] == '\0';
+    m->session_id = 1; /* the engine's first session */
     m->out_len = 0;
     m->expired_keys = 0;
 }
@@ -333,7 +334,27 @@ void kvm_execute(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_m
         kvm_error(&c, text);
         return;
     }
+    if (!m->authenticated && !kvm_runs_unauthenticated(cmd->name)) {
+        kvm_error(&c, "NOAUTH Authentication required.");
+        return;
+    }
     cmd->handler(&c);
+    kvm_apply_reply_limit(&c);
+}
+
+/* QUIT, AUTH and HELLO are the commands a client may send before it authenticates. */
+bool kvm_runs_unauthenticated(const char *name) {
+    return strcmp(name, "quit") == 0 || strcmp(name, "auth") == 0 || strcmp(name, "hello") == 0;
+}
+
+/* A reply longer than reply_size_max is that limit's error instead. Only read-only replies
+ * reach it in the model's small world (a write's reply is at most a list of KVM_LIST_MAX
+ * elements, below the limit's minimum), so no state needs restoring. */
+void kvm_apply_reply_limit(kvm_ctx *c) {
+    kv_model *m = c->m;
+    if (m->out_len <= m->config.reply_size_max) return;
+    m->out_len = 0;
+    limit_error(c, "reply", "reply_size_max", m->config.reply_size_max, "bytes");
 }
 
 FUZZ_NO_COVERAGE_END

@@ -60,6 +60,7 @@ typedef struct kv_model {
     kvm_entry entries[KVM_ENTRIES_MAX];
     int64_t now_ms;
     bool authenticated;
+    uint64_t session_id; /* HELLO reports it: the harness runs one session, the first */
     /* the reply being built */
     uint8_t out[KVM_REPLY_MAX];
     size_t out_len;
@@ -101,6 +102,7 @@ extern const kvm_family kvm_string_family; /* kv_model_strings.c */
 extern const kvm_family kvm_key_family;    /* kv_model_keys.c */
 extern const kvm_family kvm_list_family;   /* kv_model_lists.c */
 extern const kvm_family kvm_server_family; /* kv_model_server.c */
+extern const kvm_family kvm_connection_family; /* kv_model_server.c: AUTH HELLO QUIT TIME */
 
 /* Replies (RESP2, written naively with snprintf). */
 void kvm_simple(kvm_ctx *c, const char *text);
@@ -142,6 +144,11 @@ bool kvm_check_list_length(kvm_ctx *c, uint64_t len);
  */
 void kvm_begin(kvm_ctx *c);
 bool kvm_commit(kvm_ctx *c);
+
+/* Whether a command runs before AUTH (otherwise: NOAUTH), and the reply limit applied to
+ * a reply the handler wrote (kv_model.c). */
+bool kvm_runs_unauthenticated(const char *name);
+void kvm_apply_reply_limit(kvm_ctx *c);
 
 /* The accounting rule, from scratch. */
 uint64_t kvm_chunks_used(const kv_model *m);
