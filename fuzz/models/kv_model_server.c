@@ -107,7 +107,8 @@ static bool hello_options(kvm_ctx *c, uint32_t from, const resp_arg **user, cons
         } else if (kvm_arg_is(c, j, "setname") && more >= 1) {
             *name = &c->argv[++j];
         } else {
-            char text[160];
+            /* The engine cuts a formatted error text at 511 bytes (KV_ERROR_TEXT_SIZE_MAX). */
+            char text[512];
             snprintf(text, sizeof text, "ERR Syntax error in HELLO option '%.*s'",
                      (int)c->argv[j].len, (const char *)c->argv[j].ptr);
             kvm_error(c, text);
