@@ -295,6 +295,32 @@ static const kvm_command *lookup(const resp_arg *name) {
     return NULL;
 }
 
+/*
+ * The commands whose reply carries data they also change (the key argv[1]): when that
+ * reply passes reply_size_max the engine refuses it and changes nothing, so the model
+ * keeps the key as it was before the command. Only the key argv[1] changes, and its lazy
+ * expiry (which stays) never comes with a long reply. A command added to the model that
+ * replies data it changes belongs here.
+ */
+static const char *const data_writes[] = {"lpop", "rpop", "getdel", "getset", "set"};
+
+/* The longest reply the model's data can make: a whole list of the longest elements. */
+#define KVM_DATA_REPLY_MAX (5 + KVM_LIST_MAX * (KVM_BYTES_MAX + 7))
+
+/* The live entry a data write may have to restore, or NULL (no lazy expiry here). */
+static kvm_entry *data_write_target(kv_model *m, const kvm_command *cmd, const resp_arg *argv,
+                                    uint32_t argc) {
+    if (argc < 2 || m->config.reply_size_max >= KVM_DATA_REPLY_MAX) return NULL;
+    bool listed = false;
+    for (size_t i = 0; i < sizeof data_writes / sizeof data_writes[0]; i++)
+        listed = listed || strcmp(cmd->name, data_writes[i]) == 0;
+    if (!listed) return NULL;
+    for (size_t i = 0; i < KVM_ENTRIES_MAX; i++) {
+        if (same_key(&m->entries[i], argv[1].ptr, argv[1].len)) return &m->entries[i];
+    }
+    return NULL;
+}
+
 /* Redis's text, rebuilt: the name and each argument quoted, cut at 128 bytes and at NULs. */
 static void unknown_command(kvm_ctx *c) {
     char text[1024];
@@ -338,8 +364,11 @@ void kvm_execute(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_m
         kvm_error(&c, "NOAUTH Authentication required.");
         return;
     }
+    kvm_entry *touched = data_write_target(m, cmd, argv, argc);
+    static kvm_entry before;
+    if (touched != NULL) before = *touched;
     cmd->handler(&c);
-    kvm_apply_reply_limit(&c);
+    if (kvm_apply_reply_limit(&c) && touched != NULL) *touched = before;
 }
 
 /* QUIT, AUTH and HELLO are the commands a client may send before it authenticates. */
@@ -347,14 +376,14 @@ bool kvm_runs_unauthenticated(const char *name) {
     return strcmp(name, "quit") == 0 || strcmp(name, "auth") == 0 || strcmp(name, "hello") == 0;
 }
 
-/* A reply longer than reply_size_max is that limit's error instead. Only read-only replies
- * reach it in the model's small world (a write's reply is at most a list of KVM_LIST_MAX
- * elements, below the limit's minimum), so no state needs restoring. */
-void kvm_apply_reply_limit(kvm_ctx *c) {
+/* A reply longer than reply_size_max is that limit's error instead. Returns true iff it
+ * replaced the reply (the caller restores what the command changed). */
+bool kvm_apply_reply_limit(kvm_ctx *c) {
     kv_model *m = c->m;
-    if (m->out_len <= m->config.reply_size_max) return;
+    if (m->out_len <= m->config.reply_size_max) return false;
     m->out_len = 0;
     limit_error(c, "reply", "reply_size_max", m->config.reply_size_max, "bytes");
+    return true;
 }
 
 FUZZ_NO_COVERAGE_END

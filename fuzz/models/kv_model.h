@@ -33,7 +33,7 @@
 /* Capacity of the model: fuzz configurations stay inside it. */
 #define KVM_ENTRIES_MAX 16
 #define KVM_BYTES_MAX   48
-#define KVM_LIST_MAX    12
+#define KVM_LIST_MAX    32 /* lists long enough for a reply past reply_size_max's floor */
 #define KVM_REPLY_MAX   (64 * 1024)
 #define KVM_NO_EXPIRE   ((int64_t)-1)
 
@@ -148,7 +148,7 @@ bool kvm_commit(kvm_ctx *c);
 /* Whether a command runs before AUTH (otherwise: NOAUTH), and the reply limit applied to
  * a reply the handler wrote (kv_model.c). */
 bool kvm_runs_unauthenticated(const char *name);
-void kvm_apply_reply_limit(kvm_ctx *c);
+bool kvm_apply_reply_limit(kvm_ctx *c);
 
 /* The accounting rule, from scratch. */
 uint64_t kvm_chunks_used(const kv_model *m);

@@ -85,8 +85,9 @@ static const char *const operations[] = {
     /* 32 */ "rpushx", "lpop", "rpop", "llen", "lrange", "lindex", "lset", "lrem",
     /* 40 */ "ltrim", "linsert", "lpos", "ping", "echo", "select", "dbsize", "flushall",
     /* 48 */ "flushdb", "nosuchcommand", "clock", "active-expire", "info", "config", "command",
-    /* 55 */ "hello", "time", "auth", "quit",
+    /* 55 */ "hello", "time", "auth", "quit", "list-at-reply-limit",
 };
+#define OP_ID_AT_LIMIT 59
 #define OP_ID_CLOCK  50
 #define OP_ID_EXPIRE 51
 #define OP_ID_KEYS   21
@@ -103,6 +104,8 @@ static const char *const chunk_sizes[] = {"16", "32", "64"};
 #define chunk_size_table CHOICE_TABLE(chunk_sizes, 8)
 static const char *const limit_forms[] = {"default", "small"};
 #define limit_form_table CHOICE_TABLE(limit_forms, 4)
+static const char *const list_length_forms[] = {"as drawn", "the model's longest"};
+#define list_length_form_table CHOICE_TABLE(list_length_forms, 4)
 static const char *const passwords[] = {"none", "s3cret"};
 #define password_table CHOICE_TABLE(passwords, 4)
 
@@ -161,13 +164,14 @@ static const char *const scan_types[] = {"string", "list", "none", "LIST", "hash
 #define scan_type_table CHOICE_TABLE(scan_types, 16)
 
 typedef struct op {
-    enum { OP_COMMAND, OP_CLOCK, OP_EXPIRE_CYCLE, OP_SCAN_STEPS } kind;
+    enum { OP_COMMAND, OP_CLOCK, OP_EXPIRE_CYCLE, OP_SCAN_STEPS, OP_AT_LIMIT } kind;
     bool modelled; /* OP_COMMAND: the model predicts the reply's bytes */
     uint32_t argc;
     resp_arg argv[OPS_ARGS_MAX]; /* OP_SCAN_STEPS: "scan", a cursor slot, the options */
     int64_t clock_step_ms;
     uint32_t scan_steps; /* OP_SCAN_STEPS: SCAN calls to make */
     bool scan_restart;   /* OP_SCAN_STEPS: start a new iteration even if one is running */
+    int32_t limit_delta; /* OP_AT_LIMIT: the replies' size minus reply_size_max */
 } op;
 
 typedef struct header {
@@ -175,6 +179,7 @@ typedef struct header {
     uint64_t chunks;
     bool small_reply_limit;
     bool small_name_limit;
+    bool long_lists;
 } header;
 
 /* Filler arguments point into this: bytes no key or value in the tables equals. */
@@ -281,6 +286,13 @@ FUZZ_NO_COVERAGE static op decode_op(cursor *c, const kv_config *config) {
         return o;
     }
     if (id == OP_ID_SCAN && choice_read(c, &scan_form_table) == 1) return decode_scan_steps(c);
+    if (id == OP_ID_AT_LIMIT) {
+        o.kind = OP_AT_LIMIT;
+        uint32_t key = choice_read(c, &key_table);
+        o.argv[1] = key == CHOICE_REFUSED ? refused_arg() : text_arg(key_names[key]);
+        o.limit_delta = (int32_t)cursor_range(c, 0, 15) - 8;
+        return o;
+    }
     o.argc = 1 + cursor_range(c, 0, OPS_ARGS_MAX - 1);
     for (uint32_t i = 1; i < o.argc; i++)
         o.argv[i] = decode_arg(c, config);
@@ -314,11 +326,43 @@ FUZZ_NO_COVERAGE static header decode_header(cursor *c) {
     if (h.small_reply_limit) h.config.reply_size_max = 1024 + reply_limit;
     h.small_name_limit = decode_small_limit(c, &h.config.client_name_size_max, 1, 16);
     if (choice_read(c, &password_table) == 1) strcpy(h.config.requirepass, "s3cret");
+    h.long_lists = choice_read(c, &list_length_form_table) == 1;
+    if (h.long_lists) h.config.list_length_max = KVM_LIST_MAX;
     char error[256];
     bool ok = kv_config_finalize(&h.config, error, sizeof error);
     FUZZ_CHECK(ok, "fuzz configuration rejected: %s", error);
     h.chunks = kv_layout_chunk_count(&h.config);
     return h;
+}
+
+/*
+ * A list whose whole reply (LRANGE 0 -1, LPOP count) is reply_size_max + delta bytes when
+ * the limits allow one: `count` elements (list_length_max), `longer` of them len + 1 bytes
+ * and the rest len bytes. A reply is "*<count>\r\n" and a bulk of x bytes x + 6 bytes
+ * (x < 10) or x + 7 (x < 100). Where the limits cannot reach the size, the elements are
+ * as long as value_size_max lets them (the replies fall short of it).
+ */
+typedef struct at_limit_plan {
+    uint32_t count;
+    uint32_t len;
+    uint32_t longer;
+} at_limit_plan;
+
+FUZZ_NO_COVERAGE static at_limit_plan plan_at_limit(const kv_config *config, int32_t delta) {
+    uint32_t n = (uint32_t)(config->list_length_max < KVM_LIST_MAX ? config->list_length_max
+                                                                    : KVM_LIST_MAX);
+    uint32_t v = (uint32_t)(config->value_size_max < KVM_BYTES_MAX ? config->value_size_max
+                                                                    : KVM_BYTES_MAX);
+    uint64_t limit = config->reply_size_max < FILLER_BYTES_MAX ? config->reply_size_max : 1024;
+    int64_t target = (int64_t)limit + delta;
+    int64_t array_header = n < 10 ? 4 : 5;
+    int64_t data = target - array_header - 7 * (int64_t)n; /* every element at least 10 bytes */
+    at_limit_plan p = {.count = n, .len = v, .longer = 0};
+    if (v >= 10 && data >= 10 * (int64_t)n && data <= (int64_t)v * n) {
+        p.len = (uint32_t)(data / n);
+        p.longer = (uint32_t)(data % n);
+    }
+    return p;
 }
 
 FUZZ_NO_COVERAGE static void describe_header(const header *h, FILE *out) {
@@ -328,10 +372,11 @@ FUZZ_NO_COVERAGE static void describe_header(const header *h, FILE *out) {
             h->config.capacity_policy == KV_POLICY_SHARED ? "shared" : "guaranteed",
             h->config.keys_max, h->config.key_size_max, h->config.value_size_max,
             h->config.list_length_max, h->chunks, h->config.chunk_size);
-    fprintf(out, "reply_size_max=%" PRIu64 "%s client_name_size_max=%" PRIu64 "%s requirepass=%s\n",
+    fprintf(out, "reply_size_max=%" PRIu64 "%s client_name_size_max=%" PRIu64 "%s requirepass=%s%s\n",
             h->config.reply_size_max, h->small_reply_limit ? "" : " (default)",
             h->config.client_name_size_max, h->small_name_limit ? "" : " (default)",
-            h->config.requirepass[0] != '\0' ? h->config.requirepass : "none");
+            h->config.requirepass[0] != '\0' ? h->config.requirepass : "none",
+            h->long_lists ? " list_length_max: the model's longest" : "");
 }
 
 FUZZ_NO_COVERAGE static void describe_arg(const resp_arg *a, FILE *out) {
@@ -343,8 +388,15 @@ FUZZ_NO_COVERAGE static void describe_arg(const resp_arg *a, FILE *out) {
     }
 }
 
-FUZZ_NO_COVERAGE static void describe_op(size_t i, const op *o, FILE *out) {
-    if (o->kind == OP_CLOCK) {
+FUZZ_NO_COVERAGE static void describe_op(size_t i, const op *o, const kv_config *config,
+                                         FILE *out) {
+    if (o->kind == OP_AT_LIMIT) {
+        at_limit_plan p = plan_at_limit(config, o->limit_delta);
+        fprintf(out, "#%zu at reply_size_max %+d: RPUSH ", i, (int)o->limit_delta);
+        fuzz_print_escaped(out, o->argv[1].ptr, o->argv[1].len, 80);
+        fprintf(out, " <%u elements of %u bytes, %u of %u>, LRANGE 0 -1, LPOP %u\n",
+                p.count - p.longer, p.len, p.longer, p.len + 1, p.count);
+    } else if (o->kind == OP_CLOCK) {
         fprintf(out, "#%zu clock +%" PRId64 " ms\n", i, o->clock_step_ms);
     } else if (o->kind == OP_EXPIRE_CYCLE) {
         fprintf(out, "#%zu active expiry over every slot\n", i);
@@ -373,7 +425,7 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
                     c.refused_id);
             break;
         }
-        describe_op(i, &o, out);
+        describe_op(i, &o, &h.config, out);
     }
 }
 
@@ -733,6 +785,34 @@ FUZZ_NO_COVERAGE static void run_command(const op *o) {
     }
 }
 
+/* One command of a list-at-reply-limit operation, on both sides, compared byte for byte. */
+FUZZ_NO_COVERAGE static void run_exact(const resp_arg *argv, uint32_t argc) {
+    size_t len = kv_fuzz_engine_run(&fe, argv, argc, now_ms, reply, sizeof reply);
+    kvm_execute(&model, argv, argc, now_ms);
+    compare_reply(len);
+    check_state();
+}
+
+/* RPUSH the planned elements, then LRANGE 0 -1 and LPOP count: replies of exactly
+ * reply_size_max + delta bytes where the limits allow (a write, LPOP, and a read). */
+FUZZ_NO_COVERAGE static void run_at_limit(const op *o) {
+    at_limit_plan p = plan_at_limit(fe.engine.config, o->limit_delta);
+    static resp_arg argv[2 + KVM_LIST_MAX];
+    static char count_text[16];
+    uint32_t argc = 0;
+    argv[argc++] = text_arg("rpush");
+    argv[argc++] = o->argv[1];
+    if (filler[0] == 0) memset(filler, 'f', sizeof filler);
+    for (uint32_t i = 0; i < p.count; i++)
+        argv[argc++] = (resp_arg){.ptr = filler, .len = p.len + (i < p.longer ? 1u : 0u)};
+    run_exact(argv, argc);
+    resp_arg lrange[4] = {text_arg("lrange"), o->argv[1], text_arg("0"), text_arg("-1")};
+    run_exact(lrange, 4);
+    snprintf(count_text, sizeof count_text, "%u", p.count);
+    resp_arg lpop[3] = {text_arg("lpop"), o->argv[1], text_arg(count_text)};
+    run_exact(lpop, 3);
+}
+
 /* End of input: every model key exists in the engine with the same type, value, expiry. */
 FUZZ_NO_COVERAGE static void compare_everything(void) {
     FUZZ_CHECK(kv_store_invariants_hold_full(&fe.engine.store),
@@ -799,6 +879,8 @@ static int run_input(const uint8_t *data, size_t size) {
             kvm_expire_all(&model, now_ms);
         } else if (o->kind == OP_SCAN_STEPS) {
             run_scan_steps(o);
+        } else if (o->kind == OP_AT_LIMIT) {
+            run_at_limit(o);
         } else {
             run_command(o);
         }
