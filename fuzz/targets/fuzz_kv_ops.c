@@ -5,12 +5,19 @@
  * budget's accounting) must equal the model's. At the end of an input every key's type,
  * value and expiry are compared, and the store's full self-check runs.
  *
- * Input: a configuration header (policy, limits, budget), then operations: a command
- * (name from a table, arguments from a small grammar of keys, values, integers and option
- * words), a clock step, or a full active-expiry cycle. The engine gets the least room a
- * command may assume, so large replies go through KV_EXEC_NEEDS_ROOM and a retry, as in
- * the server; a retry must find nothing changed.
+ * Input (the format is described above the tables below): a configuration header
+ * (policy, every data limit small, reply_size_max and client_name_size_max small or
+ * default, a password or none), then operations: a command (every command the server
+ * offers, arguments from a small grammar of keys, values, integers, option words and
+ * filler sized around reply_size_max), a clock step, a full active-expiry cycle, SCAN
+ * steps, or a list whose replies land at reply_size_max. The engine gets the least room
+ * a command may assume, then a retry in reply_size_max of room (the least a caller may
+ * lend); the retry must find nothing changed (harness/kv_fuzz_engine.h).
  *
+ * Every reply must be exactly one RESP2 value no longer than reply_size_max. INFO, CONFIG
+ * and COMMAND describe the server rather than the data: no model predicts their bytes, so
+ * they are held to that form and to the invariants (nothing they do may change the data).
+ * Every other reply is the model's, byte for byte, except:
  * KEYS and SCAN replies have no order Redis fixes, so they are compared as sets:
  *  - KEYS (from the grammar, or a pattern from a table): the engine's keys and the model's
  *    are the same multiset;
@@ -24,8 +31,6 @@
  *    cursor 0 back to 0, every key that passed the filters after every operation of the
  *    iteration was returned exactly once, and no key was returned twice. An iteration still
  *    running when the input ends is finished then.
- * The "keys" and "scan" command tags read one more byte: a quarter of its values keep the
- * generic grammar, the others decode the dedicated operations above.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -61,7 +66,8 @@
  * Header: policy (policies, space 4); keys_max 1..12; key_size_max 1..20; value_size_max
  * 1..48; list_length_max 1..12; the budget, 1..400 chunks; chunk_size (chunk_sizes, space
  * 8); reply_size_max (limit_forms, space 4: "small" reads 0..511, the limit 1024 + that);
- * client_name_size_max (limit_forms: "small" reads 1..16); requirepass (passwords, space 4).
+ * client_name_size_max (limit_forms: "small" reads 1..16); requirepass (passwords, space 4);
+ * list_length_max as drawn or the model's longest, 32 (list_length_forms, space 4).
  *
  * Operations: an id from `operations` (space 128: commands, the clock, active expiry),
  * then what it reads:
@@ -74,7 +80,10 @@
  *  - "scan": a form (scan_forms, space 4): the grammar, or SCAN steps: 1..4 calls, restart
  *    or not, MATCH or not and its pattern, COUNT (scan_counts, space 16) and TYPE
  *    (scan_types, space 16), the last entries of each meaning none;
- *  - "clock +ms", "active expiry": 0..20000 (the step; read by both).
+ *  - "clock +ms", "active expiry": 0..20000 (the step; read by both);
+ *  - "list-at-reply-limit": a key (key_names) and a delta -8..7: RPUSH of list_length_max
+ *    elements sized so that LRANGE 0 -1 and LPOP count reply reply_size_max + delta bytes
+ *    (plan_at_limit), then those two commands.
  */
 
 static const char *const operations[] = {
