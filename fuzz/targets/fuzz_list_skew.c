@@ -17,6 +17,17 @@
  * the pool must be exactly full (its size is the limits' product). At the end of the
  * input every key is compared whole and the full self-check runs.
  *
+ * Why a list model of its own beside kv_model's: this target's point is scale and skew
+ * (lists of up to 200 elements, a store filled to the brim), and kv_model is a byte-exact
+ * model of every command on a deliberately tiny world (KVM_LIST_MAX elements of at most
+ * KVM_BYTES_MAX bytes, the whole state copied on every write for its all-or-nothing
+ * commits). Holding 200-element lists there would copy ~200 KB per write in every KV
+ * target. Here an element is a (letter, length) pair of two bytes and the accounting is
+ * kept as keys change. The two models are written independently and cover the list
+ * commands' replies both ways (kv_ops the exact bytes and errors on short lists, this one
+ * the budget and the links on long ones); a difference between them in what they accept is
+ * a difference one of the targets reports against the engine.
+ *
  * Input: a configuration header, then operations (see decode_op); decoding never depends
  * on the state. Element contents are a function of (letter, length), so equal pairs are
  * equal elements and LREM, LINSERT's pivot and LPOS-like matching have something to find.
