@@ -342,6 +342,21 @@ static void unknown_command(kvm_ctx *c) {
     kvm_error(c, text);
 }
 
+/* QUIT, AUTH and HELLO are the commands a client may send before it authenticates. */
+static bool runs_unauthenticated(const char *name) {
+    return strcmp(name, "quit") == 0 || strcmp(name, "auth") == 0 || strcmp(name, "hello") == 0;
+}
+
+/* A reply longer than reply_size_max is that limit's error instead. Returns true iff it
+ * replaced the reply (the caller restores what the command changed). */
+static bool apply_reply_limit(kvm_ctx *c) {
+    kv_model *m = c->m;
+    if (m->out_len <= m->config.reply_size_max) return false;
+    m->out_len = 0;
+    limit_error(c, "reply", "reply_size_max", m->config.reply_size_max, "bytes");
+    return true;
+}
+
 void kvm_execute(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_ms) {
     ST_ASSERT(argc >= 1);
     m->now_ms = now_ms;
@@ -360,7 +375,7 @@ void kvm_execute(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_m
         kvm_error(&c, text);
         return;
     }
-    if (!m->authenticated && !kvm_runs_unauthenticated(cmd->name)) {
+    if (!m->authenticated && !runs_unauthenticated(cmd->name)) {
         kvm_error(&c, "NOAUTH Authentication required.");
         return;
     }
@@ -368,22 +383,7 @@ void kvm_execute(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_m
     static kvm_entry before;
     if (touched != NULL) before = *touched;
     cmd->handler(&c);
-    if (kvm_apply_reply_limit(&c) && touched != NULL) *touched = before;
-}
-
-/* QUIT, AUTH and HELLO are the commands a client may send before it authenticates. */
-bool kvm_runs_unauthenticated(const char *name) {
-    return strcmp(name, "quit") == 0 || strcmp(name, "auth") == 0 || strcmp(name, "hello") == 0;
-}
-
-/* A reply longer than reply_size_max is that limit's error instead. Returns true iff it
- * replaced the reply (the caller restores what the command changed). */
-bool kvm_apply_reply_limit(kvm_ctx *c) {
-    kv_model *m = c->m;
-    if (m->out_len <= m->config.reply_size_max) return false;
-    m->out_len = 0;
-    limit_error(c, "reply", "reply_size_max", m->config.reply_size_max, "bytes");
-    return true;
+    if (apply_reply_limit(&c) && touched != NULL) *touched = before;
 }
 
 FUZZ_NO_COVERAGE_END

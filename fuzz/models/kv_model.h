@@ -145,11 +145,6 @@ bool kvm_check_list_length(kvm_ctx *c, uint64_t len);
 void kvm_begin(kvm_ctx *c);
 bool kvm_commit(kvm_ctx *c);
 
-/* Whether a command runs before AUTH (otherwise: NOAUTH), and the reply limit applied to
- * a reply the handler wrote (kv_model.c). */
-bool kvm_runs_unauthenticated(const char *name);
-bool kvm_apply_reply_limit(kvm_ctx *c);
-
 /* The accounting rule, from scratch. */
 uint64_t kvm_chunks_used(const kv_model *m);
 
