@@ -11,8 +11,9 @@
  * stale link into another key's chunks shows up there); the store's invariants hold.
  *
  * A drain-and-refill operation deletes every key, checks that every chunk came back, then
- * fills the store again to the brim: in the shared policy with one-chunk elements until no
- * chunk is left (anything less is capacity lost to a leak or fragmentation), in the
+ * fills the store again to the brim: in the shared policy with the longest elements, then
+ * one-chunk ones until no chunk is left (anything less is capacity lost to a leak or
+ * fragmentation), in the
  * guaranteed policy every key to list_length_max elements of value_size_max, after which
  * the pool must be exactly full (its size is the limits' product). At the end of the
  * input every key is compared whole and the full self-check runs.
@@ -855,7 +856,8 @@ FUZZ_NO_COVERAGE static uint32_t refill_room(uint8_t key, uint64_t cost) {
 
 /*
  * Deletes every key (all chunks must come back), then fills the store to the brim. Shared:
- * one-chunk elements into the keys in turn until no key can take one more, which must
+ * into the keys in turn, elements of value_size_max while they fit, then one-chunk
+ * elements until no key can take one more, which must
  * leave no chunk free unless every key is full. Guaranteed: every key to list_length_max
  * elements of value_size_max, which must leave the pool exactly full.
  */
@@ -876,7 +878,14 @@ FUZZ_NO_COVERAGE static void drain_and_refill(void) {
     uint64_t cost = element_chunks(e.len);
     bool every_key_full = true;
     uint64_t cheapest = UINT64_MAX; /* chunks the cheapest push that the limits allow needs */
+    /* The longest elements first (fewer commands for the same chunks), then one-chunk ones
+     * to the brim. */
+    element big = {.letter = 1, .len = (uint8_t)config.value_size_max};
+    uint64_t big_cost = element_chunks(big.len);
     for (uint8_t key = 0; key < config.keys_max; key++) {
+        for (uint32_t n = refill_room(key, big_cost); big_cost > cost && n > 0;
+             n = refill_room(key, big_cost))
+            refill_push(key, big, n);
         for (uint32_t n = refill_room(key, cost); n > 0; n = refill_room(key, cost))
             refill_push(key, e, n);
         const model_key *k = &m.keys[key];
