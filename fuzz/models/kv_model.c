@@ -1,6 +1,7 @@
 /* The reference model's core: dispatch, replies, keys, limits and the write protocol. */
 #include "models/kv_model.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -243,12 +244,29 @@ uint64_t kvm_chunks_used(const kv_model *m) {
     return used;
 }
 
+/* What an entry's state is: all of it but the list elements past its length (a write's
+ * snapshot costs the data that is there, not the model's capacity). */
+static void copy_entry(kvm_entry *dst, const kvm_entry *src) {
+    if (!src->live) {
+        dst->live = false;
+        return;
+    }
+    memcpy(dst, src, offsetof(kvm_entry, list));
+    uint32_t n = src->type == KVM_LIST ? src->list_len : 0;
+    ST_ASSERT(n <= KVM_LIST_MAX);
+    if (n > 0) memcpy(dst->list, src->list, n * sizeof src->list[0]);
+}
+
 void kvm_begin(kvm_ctx *c) {
-    memcpy(snapshot, c->m->entries, sizeof snapshot);
+    for (size_t i = 0; i < KVM_ENTRIES_MAX; i++)
+        copy_entry(&snapshot[i], &c->m->entries[i]);
     snapshot_taken = true;
 }
 
-static void restore(kvm_ctx *c) { memcpy(c->m->entries, snapshot, sizeof snapshot); }
+static void restore(kvm_ctx *c) {
+    for (size_t i = 0; i < KVM_ENTRIES_MAX; i++)
+        copy_entry(&c->m->entries[i], &snapshot[i]);
+}
 
 bool kvm_commit(kvm_ctx *c) {
     kv_model *m = c->m;
