@@ -5,14 +5,19 @@
  * The KV engine as the KV fuzz targets open it for each input: one reservation mapped on
  * the first input and reset for every later one (carving re-poisons only what the last
  * input used, so the reset costs what that input touched), the store carved from it, the
- * engine initialized over the store with a fixed hash key, and one session opened.
+ * engine initialized over the store with a fixed hash key, and one session opened; then
+ * every command run as the server runs it (kv_fuzz_engine_run) and its reply compared with
+ * a model's (kv_fuzz_compare_reply).
  *
  * Header-only on purpose: each target links its own core (a canary build links a planted
  * one), and a static inline function binds to the engine of the binary it is compiled into.
  */
 
+#include <string.h>
+
 #include "alloc/reservation.h"
 #include "drivers/fuzz_target.h"
+#include "harness/resp_reply_check.h"
 #include "kv/engine.h"
 
 typedef struct kv_fuzz_engine {
@@ -41,6 +46,71 @@ static inline void kv_fuzz_engine_open(kv_fuzz_engine *f, const kv_config *confi
     kv_engine_init(&f->engine, config, store_memory, store_bytes, chunk_count,
                    (siphash_key){.k0 = 0x0123456789abcdefu, .k1 = 0xfedcba9876543210u});
     kv_engine_open_session(&f->engine, &f->session, f->session_name);
+}
+
+/*
+ * The room a retry gets: reply_size_max, the least the engine's contract lets a caller lend
+ * (engine.h). The server lends a large buffer of max(request_size_max, reply_size_max)
+ * (kv/layout.c), and in that room the engine today serves replies past reply_size_max that
+ * it does not size in advance (ECHO, COMMAND DOCS: its overflow check only fires when the
+ * reply overflows the room): with the server's room, kv_ops fails at once on that open bug.
+ */
+static inline size_t kv_fuzz_large_room(const kv_config *config) {
+    return (size_t)config->reply_size_max;
+}
+
+/* Fails, printing the reply, unless it is exactly one complete RESP2 value. */
+FUZZ_NO_COVERAGE static inline void kv_fuzz_check_reply_form(const uint8_t *reply, size_t len) {
+    resp_reply_verdict v = resp_reply_check(reply, len);
+    if (v.ok) return;
+    fprintf(stderr, "reply: ");
+    fuzz_print_escaped(stderr, reply, len, 600);
+    fprintf(stderr, "\n");
+    FUZZ_CHECK(v.ok, "the engine's reply is not one complete RESP2 value: %s at byte %zu", v.why,
+               v.at);
+}
+
+/*
+ * Runs one command as the server does: in the least room a command may assume first, then,
+ * when the engine asks for room, in a large buffer's. Checks that asking for room changed
+ * nothing and wrote nothing, that the engine never asks twice, that the reply is one
+ * complete RESP2 value and no longer than reply_size_max. Returns the reply's length.
+ */
+FUZZ_NO_COVERAGE static inline size_t kv_fuzz_engine_run(kv_fuzz_engine *f, const resp_arg *argv,
+                                                         uint32_t argc, int64_t now_ms,
+                                                         uint8_t *reply, size_t reply_capacity) {
+    size_t room = KV_REPLY_ROOM_MIN_BYTES;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        FUZZ_CHECK(room <= reply_capacity, "the harness has %zu bytes for a reply, not %zu",
+                   reply_capacity, room);
+        resp_writer w;
+        resp_writer_init(&w, reply, room);
+        uint64_t chunks_before = chunk_store_used(&f->engine.store.chunks);
+        uint64_t keys_before = f->engine.store.keys;
+        kv_exec r = kv_engine_execute(&f->engine, &f->session, argv, argc, now_ms, &w);
+        if (r == KV_EXEC_DONE) {
+            kv_fuzz_check_reply_form(reply, w.len);
+            FUZZ_CHECK(w.len <= f->engine.config->reply_size_max,
+                       "a reply of %zu bytes passed reply_size_max (%llu bytes)", w.len,
+                       (unsigned long long)f->engine.config->reply_size_max);
+            return w.len;
+        }
+        FUZZ_CHECK(w.len == 0, "NEEDS_ROOM left %zu bytes in the writer", w.len);
+        FUZZ_CHECK(chunk_store_used(&f->engine.store.chunks) == chunks_before &&
+                       f->engine.store.keys == keys_before,
+                   "NEEDS_ROOM changed the store");
+        room = kv_fuzz_large_room(f->engine.config);
+    }
+    FUZZ_CHECK(false, "the engine asked for room twice");
+    return 0;
+}
+
+/* Fails, printing both, unless the engine's reply and the model's are the same bytes. */
+FUZZ_NO_COVERAGE static inline void kv_fuzz_compare_reply(const uint8_t *engine, size_t engine_len,
+                                                          const uint8_t *model, size_t model_len) {
+    if (engine_len == model_len && memcmp(engine, model, engine_len) == 0) return;
+    fuzz_print_replies(engine, engine_len, model, model_len);
+    FUZZ_CHECK(false, "the engine's reply differs from the model's (both above)");
 }
 
 #endif

@@ -1,6 +1,7 @@
 /* The reference model's core: dispatch, replies, keys, limits and the write protocol. */
 #include "models/kv_model.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,7 +12,7 @@
 FUZZ_NO_COVERAGE_BEGIN
 
 static const kvm_family *const families[] = {&kvm_string_family, &kvm_key_family, &kvm_list_family,
-                                             &kvm_server_family};
+                                             &kvm_server_family, &kvm_connection_family};
 
 static kvm_entry snapshot[KVM_ENTRIES_MAX];
 static bool snapshot_taken;
@@ -22,6 +23,7 @@ void kvm_init(kv_model *m, const kv_config *config, uint64_t chunk_budget) {
     m->chunk_budget = chunk_budget;
     m->now_ms = 0;
     m->authenticated = config->requirepass[0] == '\0';
+    m->session_id = 1; /* the engine's first session */
     m->out_len = 0;
     m->expired_keys = 0;
 }
@@ -242,12 +244,29 @@ uint64_t kvm_chunks_used(const kv_model *m) {
     return used;
 }
 
+/* What an entry's state is: all of it but the list elements past its length (a write's
+ * snapshot costs the data that is there, not the model's capacity). */
+static void copy_entry(kvm_entry *dst, const kvm_entry *src) {
+    if (!src->live) {
+        dst->live = false;
+        return;
+    }
+    memcpy(dst, src, offsetof(kvm_entry, list));
+    uint32_t n = src->type == KVM_LIST ? src->list_len : 0;
+    ST_ASSERT(n <= KVM_LIST_MAX);
+    if (n > 0) memcpy(dst->list, src->list, n * sizeof src->list[0]);
+}
+
 void kvm_begin(kvm_ctx *c) {
-    memcpy(snapshot, c->m->entries, sizeof snapshot);
+    for (size_t i = 0; i < KVM_ENTRIES_MAX; i++)
+        copy_entry(&snapshot[i], &c->m->entries[i]);
     snapshot_taken = true;
 }
 
-static void restore(kvm_ctx *c) { memcpy(c->m->entries, snapshot, sizeof snapshot); }
+static void restore(kvm_ctx *c) {
+    for (size_t i = 0; i < KVM_ENTRIES_MAX; i++)
+        copy_entry(&c->m->entries[i], &snapshot[i]);
+}
 
 /* True iff the state passes keys_max or the chunk budget. */
 static bool over_capacity(const kv_model *m) {
@@ -313,6 +332,32 @@ static const kvm_command *lookup(const resp_arg *name) {
     return NULL;
 }
 
+/*
+ * The commands whose reply carries data they also change (the key argv[1]): when that
+ * reply passes reply_size_max the engine refuses it and changes nothing, so the model
+ * keeps the key as it was before the command. Only the key argv[1] changes, and its lazy
+ * expiry (which stays) never comes with a long reply. A command added to the model that
+ * replies data it changes belongs here.
+ */
+static const char *const data_writes[] = {"lpop", "rpop", "getdel", "getset", "set"};
+
+/* The longest reply the model's data can make: a whole list of the longest elements. */
+#define KVM_DATA_REPLY_MAX (5 + KVM_LIST_MAX * (KVM_BYTES_MAX + 7))
+
+/* The live entry a data write may have to restore, or NULL (no lazy expiry here). */
+static kvm_entry *data_write_target(kv_model *m, const kvm_command *cmd, const resp_arg *argv,
+                                    uint32_t argc) {
+    if (argc < 2 || m->config.reply_size_max >= KVM_DATA_REPLY_MAX) return NULL;
+    bool listed = false;
+    for (size_t i = 0; i < sizeof data_writes / sizeof data_writes[0]; i++)
+        listed = listed || strcmp(cmd->name, data_writes[i]) == 0;
+    if (!listed) return NULL;
+    for (size_t i = 0; i < KVM_ENTRIES_MAX; i++) {
+        if (same_key(&m->entries[i], argv[1].ptr, argv[1].len)) return &m->entries[i];
+    }
+    return NULL;
+}
+
 /* Redis's text, rebuilt: the name and each argument quoted, cut at 128 bytes and at NULs. */
 static void unknown_command(kvm_ctx *c) {
     char text[1024];
@@ -334,6 +379,21 @@ static void unknown_command(kvm_ctx *c) {
     kvm_error(c, text);
 }
 
+/* QUIT, AUTH and HELLO are the commands a client may send before it authenticates. */
+static bool runs_unauthenticated(const char *name) {
+    return strcmp(name, "quit") == 0 || strcmp(name, "auth") == 0 || strcmp(name, "hello") == 0;
+}
+
+/* A reply longer than reply_size_max is that limit's error instead. Returns true iff it
+ * replaced the reply (the caller restores what the command changed). */
+static bool apply_reply_limit(kvm_ctx *c) {
+    kv_model *m = c->m;
+    if (m->out_len <= m->config.reply_size_max) return false;
+    m->out_len = 0;
+    limit_error(c, "reply", "reply_size_max", m->config.reply_size_max, "bytes");
+    return true;
+}
+
 void kvm_execute(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_ms) {
     ST_ASSERT(argc >= 1);
     m->now_ms = now_ms;
@@ -352,7 +412,15 @@ void kvm_execute(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_m
         kvm_error(&c, text);
         return;
     }
+    if (!m->authenticated && !runs_unauthenticated(cmd->name)) {
+        kvm_error(&c, "NOAUTH Authentication required.");
+        return;
+    }
+    kvm_entry *touched = data_write_target(m, cmd, argv, argc);
+    static kvm_entry before;
+    if (touched != NULL) before = *touched;
     cmd->handler(&c);
+    if (apply_reply_limit(&c) && touched != NULL) *touched = before;
 }
 
 FUZZ_NO_COVERAGE_END

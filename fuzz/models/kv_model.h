@@ -33,7 +33,7 @@
 /* Capacity of the model: fuzz configurations stay inside it. */
 #define KVM_ENTRIES_MAX 16
 #define KVM_BYTES_MAX   48
-#define KVM_LIST_MAX    12
+#define KVM_LIST_MAX    32 /* lists long enough for a reply past reply_size_max's floor */
 #define KVM_REPLY_MAX   (64 * 1024)
 #define KVM_NO_EXPIRE   ((int64_t)-1)
 
@@ -60,6 +60,7 @@ typedef struct kv_model {
     kvm_entry entries[KVM_ENTRIES_MAX];
     int64_t now_ms;
     bool authenticated;
+    uint64_t session_id; /* HELLO reports it: the harness runs one session, the first */
     /* the reply being built */
     uint8_t out[KVM_REPLY_MAX];
     size_t out_len;
@@ -101,6 +102,7 @@ extern const kvm_family kvm_string_family; /* kv_model_strings.c */
 extern const kvm_family kvm_key_family;    /* kv_model_keys.c */
 extern const kvm_family kvm_list_family;   /* kv_model_lists.c */
 extern const kvm_family kvm_server_family; /* kv_model_server.c */
+extern const kvm_family kvm_connection_family; /* kv_model_server.c: AUTH HELLO QUIT TIME */
 
 /* Replies (RESP2, written naively with snprintf). */
 void kvm_simple(kvm_ctx *c, const char *text);

@@ -27,6 +27,8 @@ FUZZ_NO_COVERAGE_BEGIN
 
 /* Arguments longer than this never reach the C-string paths in fuzzing (ARG_BYTES_MAX). */
 #define CSTR_SIZE_MAX 256
+/* The longest argument an error text echoes whole (fuzz_kv_ops's filler is shorter). */
+#define KVM_ERROR_WORD_MAX 4096
 
 /* The argument as a C string, as Redis's sds is one: cut at its first NUL. */
 static const char *cstr(const kvm_ctx *c, uint32_t i, char *buf) {
@@ -46,7 +48,8 @@ static const char *type_name(const kvm_entry *e) {
 
 /* ---- glob, after Redis's stringmatchlen (case-sensitive) ---- */
 
-#define GLOB_PATTERN_MAX 128
+/* Longer than any argument fuzz_kv_ops sends (its filler is at most 2048 bytes). */
+#define GLOB_PATTERN_MAX 4096
 
 /* The bracket class at p (just after '[') against byte ch; *used gets its pattern bytes
  * (which depend on the pattern only). */
@@ -278,8 +281,12 @@ static bool expire_flags(kvm_ctx *c, bool *nx, bool *xx, bool *gt, bool *lt) {
         } else if (strcasecmp(word, "lt") == 0) {
             *lt = true;
         } else {
-            char text[CSTR_SIZE_MAX + 64];
-            int n = snprintf(text, sizeof text, "ERR Unsupported option %s", word);
+            /* The whole word (to its NUL), however long: Redis formats it whole. */
+            char text[KVM_ERROR_WORD_MAX + 64];
+            const resp_arg *a = &c->argv[j];
+            int len = a->len < KVM_ERROR_WORD_MAX ? (int)a->len : KVM_ERROR_WORD_MAX;
+            int n = snprintf(text, sizeof text, "ERR Unsupported option %.*s", len,
+                             (const char *)a->ptr);
             while (n > 0 && (text[n - 1] == '\r' || text[n - 1] == '\n'))
                 text[--n] = '\0';
             kvm_error(c, text);

@@ -1,4 +1,8 @@
-/* The model's connection and server commands that have exact replies. */
+/* The model's connection and server commands that have exact replies (INFO, CONFIG and
+ * COMMAND have none: fuzz_kv_ops holds their replies to the protocol and the invariants). */
+#include <stdio.h>
+#include <string.h>
+
 #include "models/kv_model.h"
 #include "harness/cursor.h"
 
@@ -40,6 +44,129 @@ static void m_select(kvm_ctx *c) {
         kvm_simple(c, "OK");
     }
 }
+
+/* ---- the connection's commands (Redis 7.0's texts; HELLO speaks RESP2 only) ---- */
+
+/* Only the user "default" exists; its password is requirepass, or any without one. */
+static bool credentials_match(const kvm_ctx *c, const resp_arg *user, const resp_arg *pass) {
+    const char *expected = c->m->config.requirepass;
+    bool user_ok = user == NULL || (user->len == 7 && memcmp(user->ptr, "default", 7) == 0);
+    if (!user_ok) return false;
+    if (expected[0] == '\0') return true;
+    return pass->len == strlen(expected) && memcmp(pass->ptr, expected, pass->len) == 0;
+}
+
+static void m_auth(kvm_ctx *c) {
+    if (c->argc > 3) {
+        kvm_error(c, "ERR syntax error");
+    } else if (c->argc == 2 && c->m->config.requirepass[0] == '\0') {
+        kvm_error(c, "ERR AUTH <password> called without any password configured for the "
+                     "default user. Are you sure your configuration is correct?");
+    } else if (credentials_match(c, c->argc == 3 ? &c->argv[1] : NULL, &c->argv[c->argc - 1])) {
+        c->m->authenticated = true;
+        kvm_simple(c, "OK");
+    } else {
+        kvm_error(c, "WRONGPASS invalid username-password pair or user is disabled.");
+    }
+}
+
+static void m_quit(kvm_ctx *c) { kvm_simple(c, "OK"); }
+
+static void m_time(kvm_ctx *c) {
+    char text[2][24];
+    int n0 = snprintf(text[0], sizeof text[0], "%lld", (long long)(c->m->now_ms / 1000));
+    int n1 = snprintf(text[1], sizeof text[1], "%lld", (long long)(c->m->now_ms % 1000 * 1000));
+    kvm_array(c, 2);
+    kvm_bulk(c, text[0], (size_t)n0);
+    kvm_bulk(c, text[1], (size_t)n1);
+}
+
+static void hello_reply(kvm_ctx *c) {
+    static const char *const fields[] = {"server", "redis", "version", "7.0.15", "proto"};
+    kvm_array(c, 14);
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        kvm_bulk(c, fields[i], strlen(fields[i]));
+    kvm_int(c, 2);
+    kvm_bulk(c, "id", 2);
+    kvm_int(c, (int64_t)c->m->session_id);
+    static const char *const more[] = {"mode", "standalone", "role", "master", "modules"};
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+        kvm_bulk(c, more[i], strlen(more[i]));
+    kvm_array(c, 0);
+}
+
+/* HELLO's options: [AUTH user pass] [SETNAME name], in any order, the last of each wins. */
+static bool hello_options(kvm_ctx *c, uint32_t from, const resp_arg **user, const resp_arg **pass,
+                          const resp_arg **name) {
+    for (uint32_t j = from; j < c->argc; j++) {
+        uint32_t more = c->argc - 1 - j;
+        if (kvm_arg_is(c, j, "auth") && more >= 2) {
+            *user = &c->argv[j + 1];
+            *pass = &c->argv[j + 2];
+            j += 2;
+        } else if (kvm_arg_is(c, j, "setname") && more >= 1) {
+            *name = &c->argv[++j];
+        } else {
+            /* The engine cuts a formatted error text at 511 bytes (KV_ERROR_TEXT_SIZE_MAX). */
+            char text[512];
+            snprintf(text, sizeof text, "ERR Syntax error in HELLO option '%.*s'",
+                     (int)c->argv[j].len, (const char *)c->argv[j].ptr);
+            kvm_error(c, text);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool name_printable(const resp_arg *name) {
+    for (size_t i = 0; i < name->len; i++) {
+        if (name->ptr[i] < '!' || name->ptr[i] > '~') return false;
+    }
+    return true;
+}
+
+/* Every option is checked before any takes effect: a refused HELLO changes nothing. */
+static void m_hello(kvm_ctx *c) {
+    int64_t version = 2;
+    if (c->argc >= 2 && !kvm_parse_int(c->argv[1].ptr, c->argv[1].len, &version)) {
+        kvm_error(c, "ERR Protocol version is not an integer or out of range");
+        return;
+    }
+    if (version != 2) {
+        kvm_error(c, "NOPROTO unsupported protocol version");
+        return;
+    }
+    const resp_arg *user = NULL, *pass = NULL, *name = NULL;
+    if (!hello_options(c, c->argc >= 2 ? 2 : 1, &user, &pass, &name)) return;
+    if (pass != NULL && !credentials_match(c, user, pass)) {
+        kvm_error(c, "WRONGPASS invalid username-password pair or user is disabled.");
+    } else if (name != NULL && !name_printable(name)) {
+        kvm_error(c, "ERR Client names cannot contain spaces, newlines or special characters.");
+    } else if (name != NULL && name->len > c->m->config.client_name_size_max) {
+        char text[96];
+        snprintf(text, sizeof text, "ERR client name exceeds client_name_size_max (%llu bytes)",
+                 (unsigned long long)c->m->config.client_name_size_max);
+        kvm_error(c, text);
+    } else if (pass == NULL && !c->m->authenticated) {
+        kvm_error(c, "NOAUTH HELLO must be called with the client already authenticated, "
+                     "otherwise the HELLO AUTH <user> <pass> option can be used to authenticate "
+                     "the client and select the RESP protocol version at the same time");
+    } else {
+        if (pass != NULL) c->m->authenticated = true;
+        hello_reply(c);
+    }
+}
+
+static const kvm_command connection_commands[] = {
+    {"auth", -2, m_auth},
+    {"quit", -1, m_quit},
+    {"time", 1, m_time},
+    {"hello", -1, m_hello},
+};
+
+const kvm_family kvm_connection_family = {.commands = connection_commands,
+                                          .count = sizeof connection_commands /
+                                                   sizeof connection_commands[0]};
 
 static const kvm_command commands[] = {
     {"ping", -1, m_ping},      {"echo", 2, m_echo},      {"dbsize", 1, m_dbsize},

@@ -5,12 +5,19 @@
  * budget's accounting) must equal the model's. At the end of an input every key's type,
  * value and expiry are compared, and the store's full self-check runs.
  *
- * Input: a configuration header (policy, limits, budget), then operations: a command
- * (name from a table, arguments from a small grammar of keys, values, integers and option
- * words), a clock step, or a full active-expiry cycle. The engine gets the least room a
- * command may assume, so large replies go through KV_EXEC_NEEDS_ROOM and a retry, as in
- * the server; a retry must find nothing changed.
+ * Input (the format is described above the tables below): a configuration header
+ * (policy, every data limit small, reply_size_max and client_name_size_max small or
+ * default, a password or none), then operations: a command (every command the server
+ * offers, arguments from a small grammar of keys, values, integers, option words and
+ * filler sized around reply_size_max), a clock step, a full active-expiry cycle, SCAN
+ * steps, or a list whose replies land at reply_size_max. The engine gets the least room
+ * a command may assume, then a retry in reply_size_max of room (the least a caller may
+ * lend); the retry must find nothing changed (harness/kv_fuzz_engine.h).
  *
+ * Every reply must be exactly one RESP2 value no longer than reply_size_max. INFO, CONFIG
+ * and COMMAND describe the server rather than the data: no model predicts their bytes, so
+ * they are held to that form and to the invariants (nothing they do may change the data).
+ * Every other reply is the model's, byte for byte, except:
  * KEYS and SCAN replies have no order Redis fixes, so they are compared as sets:
  *  - KEYS (from the grammar, or a pattern from a table): the engine's keys and the model's
  *    are the same multiset;
@@ -24,8 +31,6 @@
  *    cursor 0 back to 0, every key that passed the filters after every operation of the
  *    iteration was returned exactly once, and no key was returned twice. An iteration still
  *    running when the input ends is finished then.
- * The "keys" and "scan" command tags read one more byte: a quarter of its values keep the
- * generic grammar, the others decode the dedicated operations above.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -33,6 +38,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "harness/choice.h"
 #include "harness/cursor.h"
 #include "drivers/fuzz_target.h"
 #include "kv/command.h"
@@ -43,178 +49,308 @@
 #include "models/kv_model.h"
 
 #define OPS_ARGS_MAX           16
+#define OPS_MAX                256 /* an input decodes to at most this many operations */
 #define ARG_BYTES_MAX          64
+#define FILLER_BYTES_MAX       2048
 #define START_MS               INT64_C(1700000000000)
-#define STORE_MEMORY_MAX_BYTES (256 * 1024)
+#define STORE_MEMORY_MAX_BYTES (1024 * 1024)
+#define REPLY_CAPACITY_BYTES   (128 * 1024)
 
-/* ---- the grammar ---- */
+/*
+ * ---- the input format (version 1) ----
+ *
+ * Every choice is an id from a numbered table (harness/choice.h): entries are only ever
+ * appended, an id past a table's entries refuses the input. Numbers (limits, lengths,
+ * clock steps) are read with cursor_range.
+ *
+ * Header: policy (policies, space 4); keys_max 1..12; key_size_max 1..20; value_size_max
+ * 1..48; list_length_max 1..12; the budget, 1..400 chunks; chunk_size (chunk_sizes, space
+ * 8); reply_size_max (limit_forms, space 4: "small" reads 0..511, the limit 1024 + that);
+ * client_name_size_max (limit_forms: "small" reads 1..16); requirepass (passwords, space 4);
+ * list_length_max as drawn or the model's longest, 32 (list_length_forms, space 4).
+ *
+ * Operations: an id from `operations` (space 128: commands, the clock, active expiry),
+ * then what it reads:
+ *  - a command from the grammar: its argument count 1..16, then each argument: a kind
+ *    (arg_kinds, space 16) and its value (a key from key_names, space 16; raw bytes; an
+ *    integer from integers, space 32; a word from words, space 64; filler bytes sized
+ *    around reply_size_max, so a reply lands just under, at or just past it);
+ *  - "keys": a form (keys_forms, space 4): the grammar, or a pattern (patterns, space 32,
+ *    whose last entry reads raw bytes);
+ *  - "scan": a form (scan_forms, space 4): the grammar, or SCAN steps: 1..4 calls, restart
+ *    or not, MATCH or not and its pattern, COUNT (scan_counts, space 16) and TYPE
+ *    (scan_types, space 16), the last entries of each meaning none;
+ *  - "clock +ms", "active expiry": 0..20000 (the step; read by both);
+ *  - "list-at-reply-limit": a key (key_names) and a delta -8..7: RPUSH of list_length_max
+ *    elements sized so that LRANGE 0 -1 and LPOP count reply reply_size_max + delta bytes
+ *    (plan_at_limit), then those two commands.
+ */
 
-static const char *const command_names[] = {
-    "get",     "set",           "setnx",    "getset",   "getdel",  "mget",   "mset",   "msetnx",
-    "append",  "strlen",        "getrange", "setrange", "incr",    "decr",   "incrby", "decrby",
-    "del",     "unlink",        "exists",   "type",     "rename",  "keys",   "scan",   "expire",
-    "pexpire", "expireat",      "ttl",      "pttl",     "persist", "lpush",  "rpush",  "lpushx",
-    "rpushx",  "lpop",          "rpop",     "llen",     "lrange",  "lindex", "lset",   "lrem",
-    "ltrim",   "linsert",       "lpos",     "ping",     "echo",    "select", "dbsize", "flushall",
-    "flushdb", "nosuchcommand",
+static const char *const operations[] = {
+    /* 0 */ "get", "set", "setnx", "getset", "getdel", "mget", "mset", "msetnx",
+    /* 8 */ "append", "strlen", "getrange", "setrange", "incr", "decr", "incrby", "decrby",
+    /* 16 */ "del", "unlink", "exists", "type", "rename", "keys", "scan", "expire",
+    /* 24 */ "pexpire", "expireat", "ttl", "pttl", "persist", "lpush", "rpush", "lpushx",
+    /* 32 */ "rpushx", "lpop", "rpop", "llen", "lrange", "lindex", "lset", "lrem",
+    /* 40 */ "ltrim", "linsert", "lpos", "ping", "echo", "select", "dbsize", "flushall",
+    /* 48 */ "flushdb", "nosuchcommand", "clock", "active-expire", "info", "config", "command",
+    /* 55 */ "hello", "time", "auth", "quit", "list-at-reply-limit",
+    /* 60: the data commands again, so that fewer ids are unassigned (a random byte picks an
+     * unassigned id, refusing the input, 26 times in 128 rather than 68) */
+    "get", "set", "setnx", "getset", "getdel", "mget", "mset", "msetnx", "append", "strlen",
+    /* 70 */ "getrange", "setrange", "incr", "decr", "incrby", "decrby", "del", "unlink",
+    /* 78 */ "exists", "type", "rename", "expire", "pexpire", "expireat", "ttl", "pttl",
+    /* 86 */ "persist", "lpush", "rpush", "lpushx", "rpushx", "lpop", "rpop", "llen", "lrange",
+    /* 95 */ "lindex", "lset", "lrem", "ltrim", "linsert", "lpos", "set",
 };
-#define COMMAND_COUNT (sizeof command_names / sizeof command_names[0])
+#define OP_ID_AT_LIMIT 59
+#define OP_ID_CLOCK  50
+#define OP_ID_EXPIRE 51
+#define OP_ID_KEYS   21
+#define OP_ID_SCAN   22
+#define operation_table CHOICE_TABLE(operations, 128)
+
+/* Commands whose replies no model predicts (they describe the server, not the data):
+ * held to the protocol and the invariants only. */
+static const char *const unmodelled[] = {"info", "config", "command"};
+
+static const char *const policies[] = {"guaranteed", "shared"};
+#define policy_table CHOICE_TABLE(policies, 4)
+static const char *const chunk_sizes[] = {"16", "32", "64"};
+#define chunk_size_table CHOICE_TABLE(chunk_sizes, 8)
+static const char *const limit_forms[] = {"default", "small"};
+#define limit_form_table CHOICE_TABLE(limit_forms, 4)
+static const char *const list_length_forms[] = {"as drawn", "the model's longest"};
+#define list_length_form_table CHOICE_TABLE(list_length_forms, 4)
+static const char *const passwords[] = {"none", "s3cret"};
+#define password_table CHOICE_TABLE(passwords, 4)
+
+/* Weighted by repetition: keys about three in eight, raw bytes two. */
+static const char *const arg_kinds[] = {"key",  "key",         "key",    "bytes",   "bytes",
+                                        "integer", "word",     "short bytes", "filler", "key",
+                                        "key",  "bytes",       "integer", "word"};
+/* What each arg_kinds id decodes as (the first id of its name). */
+static const uint8_t arg_kind_of_id[] = {0, 0, 0, 3, 3, 5, 6, 7, 8, 0, 0, 3, 5, 6};
+_Static_assert(sizeof arg_kind_of_id == sizeof arg_kinds / sizeof arg_kinds[0],
+               "one kind per argument kind id");
+#define arg_kind_table CHOICE_TABLE(arg_kinds, 16)
 
 static const char *const key_names[] = {
     "k0", "k1", "k2", "k3", "k4", "k5", "", "key:with:colons", "a-key-longer-than-most-limits-xx",
+    "k0", "k1", "k2", "k3", "k0", /* again: fewer unassigned ids */
 };
-#define KEY_COUNT (sizeof key_names / sizeof key_names[0])
+#define key_table CHOICE_TABLE(key_names, 16)
 
 static const char *const words[] = {
-    "ex",   "px",    "exat",   "pxat",  "nx",   "xx",    "keepttl", "get",   "gt",   "lt",
-    "sync", "async", "before", "after", "rank", "count", "maxlen",  "match", "type", "EX",
+    /* 0 */ "ex", "px", "exat", "pxat", "nx", "xx", "keepttl", "get", "gt", "lt",
+    /* 10 */ "sync", "async", "before", "after", "rank", "count", "maxlen", "match", "type", "EX",
+    /* 20: CONFIG, COMMAND, INFO, HELLO, AUTH */
+    "set", "resetstat", "help", "docs", "info", "list", "filterby", "module", "aclcat", "pattern",
+    /* 30 */ "*", "keys_max", "maxmemory", "reply_size_max", "maxclients", "timeout", "server",
+    /* 37 */ "clients", "memory", "stats", "keyspace", "limits", "all", "everything", "default",
+    /* 45 */ "setname", "auth", "s3cret", "config", "command|list", "get|nosuch", "2", "3",
 };
-#define WORD_COUNT (sizeof words / sizeof words[0])
+#define word_table CHOICE_TABLE(words, 64)
 
 static const char *const integers[] = {
-    "0",
-    "1",
-    "-1",
-    "2",
-    "3",
-    "5",
-    "-2",
-    "10",
-    "100",
-    "-100",
-    "9223372036854775807",
-    "-9223372036854775808",
-    "9223372036854775808",
-    "+1",
-    "01",
-    " 1",
-    "1.5",
-    "",
-    "-0",
+    "0",  "1",   "-1",   "2",
+    "3",  "5",   "-2",   "10",
+    "100", "-100", "9223372036854775807", "-9223372036854775808",
+    "9223372036854775808", "+1", "01", " 1",
+    "1.5", "", "-0",
+    "0", "1", "2", "3", "5", "10", "-1", "100", "1", /* again: fewer unassigned ids */
 };
-#define INTEGER_COUNT (sizeof integers / sizeof integers[0])
+#define integer_table CHOICE_TABLE(integers, 32)
 
 /* Glob patterns for KEYS and SCAN MATCH, over the key names above (Redis's keyspace.tcl
- * patterns among them). */
+ * patterns among them); the last entry reads raw bytes. */
 static const char *const patterns[] = {
     "*",           "k*",     "k?",         "k[0-2]", "k[^0-2]",  "*:*",  "",     "**",
     "?",           "*[0-9]", "key:with:*", "a-*",    "*x",       "k\\1", "[k]*", "*-*-*",
     "[a-z]*[0-9]", "[^k]*",  "\\*",        "k[",     "*longer*", "?*",   "*?",   "[k-a]?",
+    "raw bytes",
 };
-#define PATTERN_COUNT (sizeof patterns / sizeof patterns[0])
+#define PATTERN_ID_RAW 24
+#define pattern_table CHOICE_TABLE(patterns, 32)
 
-static const char *const scan_counts[] = {"1", "2", "3", "5", "10", "100", "1000"};
-#define SCAN_COUNT_COUNT (sizeof scan_counts / sizeof scan_counts[0])
+static const char *const keys_forms[] = {"grammar", "pattern"};
+#define keys_form_table CHOICE_TABLE(keys_forms, 4)
+static const char *const scan_forms[] = {"grammar", "steps"};
+#define scan_form_table CHOICE_TABLE(scan_forms, 4)
 
-static const char *const scan_types[] = {"string", "list", "none", "LIST", "hash"};
-#define SCAN_TYPE_COUNT (sizeof scan_types / sizeof scan_types[0])
+static const char *const scan_counts[] = {"1", "2", "3", "5", "10", "100", "1000", "none"};
+#define SCAN_COUNT_ID_NONE 7
+#define scan_count_table CHOICE_TABLE(scan_counts, 16)
+
+static const char *const scan_types[] = {"string", "list", "none", "LIST", "hash", "no TYPE"};
+#define SCAN_TYPE_ID_NONE 5
+#define scan_type_table CHOICE_TABLE(scan_types, 16)
 
 typedef struct op {
-    enum { OP_COMMAND, OP_CLOCK, OP_EXPIRE_CYCLE, OP_SCAN_STEPS } kind;
+    enum { OP_COMMAND, OP_CLOCK, OP_EXPIRE_CYCLE, OP_SCAN_STEPS, OP_AT_LIMIT } kind;
+    bool modelled; /* OP_COMMAND: the model predicts the reply's bytes */
     uint32_t argc;
     resp_arg argv[OPS_ARGS_MAX]; /* OP_SCAN_STEPS: "scan", a cursor slot, the options */
     int64_t clock_step_ms;
     uint32_t scan_steps; /* OP_SCAN_STEPS: SCAN calls to make */
     bool scan_restart;   /* OP_SCAN_STEPS: start a new iteration even if one is running */
+    int32_t limit_delta; /* OP_AT_LIMIT: the replies' size minus reply_size_max */
 } op;
 
 typedef struct header {
     kv_config config;
     uint64_t chunks;
+    bool small_reply_limit;
+    bool small_name_limit;
+    bool long_lists;
 } header;
+
+/* Filler arguments point into this: bytes no key or value in the tables equals. */
+static uint8_t filler[FILLER_BYTES_MAX];
 
 FUZZ_NO_COVERAGE static resp_arg text_arg(const char *s) {
     return (resp_arg){.ptr = (const uint8_t *)s, .len = strlen(s)};
 }
 
-FUZZ_NO_COVERAGE static resp_arg decode_arg(cursor *c) {
+FUZZ_NO_COVERAGE static resp_arg refused_arg(void) { return text_arg("<refused>"); }
+
+/* A filler of a length that makes ECHO's reply ("$<len>\r\n<len bytes>\r\n", 9 bytes of
+ * framing at these lengths) land from 8 bytes under reply_size_max to 7 past it. */
+FUZZ_NO_COVERAGE static resp_arg filler_arg(cursor *c, const kv_config *config) {
+    uint64_t limit = config->reply_size_max < FILLER_BYTES_MAX ? config->reply_size_max : 1024;
+    uint64_t len = limit - 9 - 8 + cursor_range(c, 0, 15);
+    ST_ASSERT(len <= FILLER_BYTES_MAX);
+    if (filler[0] == 0) memset(filler, 'f', sizeof filler);
+    return (resp_arg){.ptr = filler, .len = (size_t)len};
+}
+
+FUZZ_NO_COVERAGE static resp_arg decode_arg(cursor *c, const kv_config *config) {
     const uint8_t *bytes = NULL;
-    switch (cursor_u8(c) % 8) {
+    uint32_t kind = choice_read(c, &arg_kind_table);
+    uint32_t id = 0;
+    switch (kind == CHOICE_REFUSED ? CHOICE_REFUSED : arg_kind_of_id[kind]) {
     case 0:
     case 1:
-    case 2: return text_arg(key_names[cursor_range(c, 0, KEY_COUNT - 1)]);
+    case 2: id = choice_read(c, &key_table); return id == CHOICE_REFUSED ? refused_arg() : text_arg(key_names[id]);
     case 3:
     case 4: {
         size_t n = cursor_bytes(c, ARG_BYTES_MAX, &bytes);
         return (resp_arg){.ptr = bytes, .len = n};
     }
-    case 5: return text_arg(integers[cursor_range(c, 0, INTEGER_COUNT - 1)]);
-    case 6: return text_arg(words[cursor_range(c, 0, WORD_COUNT - 1)]);
-    default: {
+    case 5: id = choice_read(c, &integer_table); return id == CHOICE_REFUSED ? refused_arg() : text_arg(integers[id]);
+    case 6: id = choice_read(c, &word_table); return id == CHOICE_REFUSED ? refused_arg() : text_arg(words[id]);
+    case 7: {
         size_t n = cursor_bytes(c, 4, &bytes);
         return (resp_arg){.ptr = bytes, .len = n};
     }
+    case 8: return filler_arg(c, config);
+    default: return refused_arg();
     }
 }
 
-/* A pattern from the table, or (one value in PATTERN_COUNT + 1) a few raw bytes. */
+/* A pattern from the table, or (its last entry) a few raw bytes. */
 FUZZ_NO_COVERAGE static resp_arg decode_pattern(cursor *c) {
-    uint32_t k = cursor_range(c, 0, PATTERN_COUNT);
-    if (k < PATTERN_COUNT) return text_arg(patterns[k]);
+    uint32_t id = choice_read(c, &pattern_table);
+    if (id == CHOICE_REFUSED) return refused_arg();
+    if (id != PATTERN_ID_RAW) return text_arg(patterns[id]);
     const uint8_t *bytes = NULL;
     size_t n = cursor_bytes(c, 8, &bytes);
     return (resp_arg){.ptr = bytes, .len = n};
 }
 
 /* SCAN steps: how many calls, restart or not, then MATCH, COUNT and TYPE, each optional. */
-FUZZ_NO_COVERAGE static op decode_scan_steps(cursor *c, uint8_t sub) {
+FUZZ_NO_COVERAGE static op decode_scan_steps(cursor *c) {
     op o = {.kind = OP_SCAN_STEPS, .argc = 2};
     o.argv[0] = text_arg("scan");
-    o.scan_restart = (sub & 4u) != 0;
-    o.scan_steps = 1 + ((sub >> 3) & 3u);
+    o.scan_steps = cursor_range(c, 1, 4);
+    o.scan_restart = cursor_bool(c);
     if (cursor_bool(c)) {
         o.argv[o.argc++] = text_arg("match");
         o.argv[o.argc++] = decode_pattern(c);
     }
-    uint32_t k = cursor_range(c, 0, SCAN_COUNT_COUNT);
-    if (k < SCAN_COUNT_COUNT) {
+    uint32_t k = choice_read(c, &scan_count_table);
+    if (k != CHOICE_REFUSED && k != SCAN_COUNT_ID_NONE) {
         o.argv[o.argc++] = text_arg("COUNT");
         o.argv[o.argc++] = text_arg(scan_counts[k]);
     }
-    uint32_t t = cursor_range(c, 0, 2 * SCAN_TYPE_COUNT - 1);
-    if (t < SCAN_TYPE_COUNT) {
+    uint32_t t = choice_read(c, &scan_type_table);
+    if (t != CHOICE_REFUSED && t != SCAN_TYPE_ID_NONE) {
         o.argv[o.argc++] = text_arg("type");
         o.argv[o.argc++] = text_arg(scan_types[t]);
     }
     return o;
 }
 
-FUZZ_NO_COVERAGE static op decode_op(cursor *c) {
-    op o = {.kind = OP_COMMAND};
-    uint8_t tag = cursor_u8(c);
-    if (tag >= 248) {
-        o.kind = tag >= 252 ? OP_CLOCK : OP_EXPIRE_CYCLE;
+FUZZ_NO_COVERAGE static bool is_unmodelled(const char *name) {
+    for (size_t i = 0; i < sizeof unmodelled / sizeof unmodelled[0]; i++) {
+        if (strcmp(unmodelled[i], name) == 0) return true;
+    }
+    return false;
+}
+
+/* One operation; with the cursor refused, what it returns is never run. */
+FUZZ_NO_COVERAGE static op decode_op(cursor *c, const kv_config *config) {
+    op o = {.kind = OP_COMMAND, .modelled = true, .argc = 1};
+    uint32_t id = choice_read(c, &operation_table);
+    if (id == CHOICE_REFUSED) {
+        o.argv[0] = refused_arg();
+        return o;
+    }
+    if (id == OP_ID_CLOCK || id == OP_ID_EXPIRE) {
+        o.kind = id == OP_ID_CLOCK ? OP_CLOCK : OP_EXPIRE_CYCLE;
         o.clock_step_ms = (int64_t)cursor_range(c, 0, 20000);
         return o;
     }
-    o.argv[0] = text_arg(command_names[tag % COMMAND_COUNT]);
-    bool keys = strcmp(command_names[tag % COMMAND_COUNT], "keys") == 0;
-    bool scan = strcmp(command_names[tag % COMMAND_COUNT], "scan") == 0;
-    uint8_t sub = keys || scan ? cursor_u8(c) : 0;
-    if (keys && sub % 4 != 0) {
+    o.argv[0] = text_arg(operations[id]);
+    o.modelled = !is_unmodelled(operations[id]);
+    if (id == OP_ID_KEYS && choice_read(c, &keys_form_table) == 1) {
         o.argc = 2;
         o.argv[1] = decode_pattern(c);
         return o;
     }
-    if (scan && sub % 4 != 0) return decode_scan_steps(c, sub);
-    o.argc = 1 + cursor_range(c, 0, OPS_ARGS_MAX - 1) % 7;
+    if (id == OP_ID_SCAN && choice_read(c, &scan_form_table) == 1) return decode_scan_steps(c);
+    if (id == OP_ID_AT_LIMIT) {
+        o.kind = OP_AT_LIMIT;
+        uint32_t key = choice_read(c, &key_table);
+        o.argv[1] = key == CHOICE_REFUSED ? refused_arg() : text_arg(key_names[key]);
+        o.limit_delta = (int32_t)cursor_range(c, 0, 15) - 8;
+        return o;
+    }
+    o.argc = 1 + cursor_range(c, 0, OPS_ARGS_MAX - 1);
     for (uint32_t i = 1; i < o.argc; i++)
-        o.argv[i] = decode_arg(c);
+        o.argv[i] = decode_arg(c, config);
     return o;
 }
 
+/* A limit's value: the default, or (form "small") one read in [lo, hi]. */
+FUZZ_NO_COVERAGE static bool decode_small_limit(cursor *c, uint64_t *limit, uint32_t lo,
+                                                uint32_t hi) {
+    if (choice_read(c, &limit_form_table) != 1) return false;
+    *limit = cursor_range(c, lo, hi);
+    return true;
+}
+
 FUZZ_NO_COVERAGE static header decode_header(cursor *c) {
-    header h;
+    header h = {0};
     kv_config_defaults(&h.config);
-    uint8_t flags = cursor_u8(c);
-    h.config.capacity_policy = (flags & 1u) != 0 ? KV_POLICY_SHARED : KV_POLICY_GUARANTEED;
+    h.config.capacity_policy =
+        choice_read(c, &policy_table) == 1 ? KV_POLICY_SHARED : KV_POLICY_GUARANTEED;
     h.config.keys_max = cursor_range(c, 1, 12);
     h.config.key_size_max = cursor_range(c, 1, 20);
     h.config.value_size_max = cursor_range(c, 1, KVM_BYTES_MAX);
     h.config.list_length_max = cursor_range(c, 1, KVM_LIST_MAX);
-    h.config.chunk_size = 16;
-    h.config.data_budget_bytes = 16 * (uint64_t)cursor_range(c, 1, 400);
+    uint32_t budget_chunks = cursor_range(c, 1, 400);
+    uint32_t chunk_id = choice_read(c, &chunk_size_table);
+    h.config.chunk_size = chunk_id == CHOICE_REFUSED ? 16 : 16u << chunk_id;
+    h.config.data_budget_bytes = h.config.chunk_size * budget_chunks;
     h.config.command_args_max = OPS_ARGS_MAX;
+    uint64_t reply_limit = 0;
+    h.small_reply_limit = decode_small_limit(c, &reply_limit, 0, 511);
+    if (h.small_reply_limit) h.config.reply_size_max = 1024 + reply_limit;
+    h.small_name_limit = decode_small_limit(c, &h.config.client_name_size_max, 1, 16);
+    if (choice_read(c, &password_table) == 1) strcpy(h.config.requirepass, "s3cret");
+    h.long_lists = choice_read(c, &list_length_form_table) == 1;
+    if (h.long_lists) h.config.list_length_max = KVM_LIST_MAX;
     char error[256];
     bool ok = kv_config_finalize(&h.config, error, sizeof error);
     FUZZ_CHECK(ok, "fuzz configuration rejected: %s", error);
@@ -222,78 +358,114 @@ FUZZ_NO_COVERAGE static header decode_header(cursor *c) {
     return h;
 }
 
-FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
-    cursor c = cursor_make(data, size);
-    header h = decode_header(&c);
+/*
+ * A list whose whole reply (LRANGE 0 -1, LPOP count) is reply_size_max + delta bytes when
+ * the limits allow one: `count` elements (list_length_max), `longer` of them len + 1 bytes
+ * and the rest len bytes. A reply is "*<count>\r\n" and a bulk of x bytes x + 6 bytes
+ * (x < 10) or x + 7 (x < 100). Where the limits cannot reach the size, the elements are
+ * as long as value_size_max lets them (the replies fall short of it).
+ */
+typedef struct at_limit_plan {
+    uint32_t count;
+    uint32_t len;
+    uint32_t longer;
+} at_limit_plan;
+
+FUZZ_NO_COVERAGE static at_limit_plan plan_at_limit(const kv_config *config, int32_t delta) {
+    uint32_t n = (uint32_t)(config->list_length_max < KVM_LIST_MAX ? config->list_length_max
+                                                                    : KVM_LIST_MAX);
+    uint32_t v = (uint32_t)(config->value_size_max < KVM_BYTES_MAX ? config->value_size_max
+                                                                    : KVM_BYTES_MAX);
+    uint64_t limit = config->reply_size_max < FILLER_BYTES_MAX ? config->reply_size_max : 1024;
+    int64_t target = (int64_t)limit + delta;
+    int64_t array_header = n < 10 ? 4 : 5;
+    int64_t data = target - array_header - 7 * (int64_t)n; /* every element at least 10 bytes */
+    at_limit_plan p = {.count = n, .len = v, .longer = 0};
+    if (v >= 10 && data >= 10 * (int64_t)n && data <= (int64_t)v * n) {
+        p.len = (uint32_t)(data / n);
+        p.longer = (uint32_t)(data % n);
+    }
+    return p;
+}
+
+FUZZ_NO_COVERAGE static void describe_header(const header *h, FILE *out) {
     fprintf(out,
             "policy=%s keys_max=%" PRIu64 " key_size_max=%" PRIu64 " value_size_max=%" PRIu64
-            " list_length_max=%" PRIu64 " chunks=%" PRIu64 " (of 16 bytes)\n",
-            h.config.capacity_policy == KV_POLICY_SHARED ? "shared" : "guaranteed",
-            h.config.keys_max, h.config.key_size_max, h.config.value_size_max,
-            h.config.list_length_max, h.chunks);
-    for (size_t i = 0; !cursor_empty(&c); i++) {
-        op o = decode_op(&c);
-        if (o.kind == OP_CLOCK) {
-            fprintf(out, "#%zu clock +%" PRId64 " ms\n", i, o.clock_step_ms);
-            continue;
-        }
-        if (o.kind == OP_EXPIRE_CYCLE) {
-            fprintf(out, "#%zu active expiry over every slot\n", i);
-            continue;
-        }
-        if (o.kind == OP_SCAN_STEPS) {
-            fprintf(out, "#%zu %u SCAN step(s)%s, options:", i, o.scan_steps,
-                    o.scan_restart ? " of a new iteration" : "");
-            for (uint32_t a = 2; a < o.argc; a++) {
-                fputc(' ', out);
-                fuzz_print_escaped(out, o.argv[a].ptr, o.argv[a].len, 80);
-            }
-            fputc('\n', out);
-            continue;
-        }
+            " list_length_max=%" PRIu64 " chunks=%" PRIu64 " (of %" PRIu64 " bytes)\n",
+            h->config.capacity_policy == KV_POLICY_SHARED ? "shared" : "guaranteed",
+            h->config.keys_max, h->config.key_size_max, h->config.value_size_max,
+            h->config.list_length_max, h->chunks, h->config.chunk_size);
+    fprintf(out, "reply_size_max=%" PRIu64 "%s client_name_size_max=%" PRIu64 "%s requirepass=%s%s\n",
+            h->config.reply_size_max, h->small_reply_limit ? "" : " (default)",
+            h->config.client_name_size_max, h->small_name_limit ? "" : " (default)",
+            h->config.requirepass[0] != '\0' ? h->config.requirepass : "none",
+            h->long_lists ? " list_length_max: the model's longest" : "");
+}
+
+FUZZ_NO_COVERAGE static void describe_arg(const resp_arg *a, FILE *out) {
+    fputc(' ', out);
+    if (a->ptr == filler && a->len > 0) {
+        fprintf(out, "<%zu filler bytes>", a->len);
+    } else {
+        fuzz_print_escaped(out, a->ptr, a->len, 80);
+    }
+}
+
+FUZZ_NO_COVERAGE static void describe_op(size_t i, const op *o, const kv_config *config,
+                                         FILE *out) {
+    if (o->kind == OP_AT_LIMIT) {
+        at_limit_plan p = plan_at_limit(config, o->limit_delta);
+        fprintf(out, "#%zu at reply_size_max %+d: RPUSH ", i, (int)o->limit_delta);
+        fuzz_print_escaped(out, o->argv[1].ptr, o->argv[1].len, 80);
+        fprintf(out, " <%u elements of %u bytes, %u of %u>, LRANGE 0 -1, LPOP %u\n",
+                p.count - p.longer, p.len, p.longer, p.len + 1, p.count);
+    } else if (o->kind == OP_CLOCK) {
+        fprintf(out, "#%zu clock +%" PRId64 " ms\n", i, o->clock_step_ms);
+    } else if (o->kind == OP_EXPIRE_CYCLE) {
+        fprintf(out, "#%zu active expiry over every slot\n", i);
+    } else if (o->kind == OP_SCAN_STEPS) {
+        fprintf(out, "#%zu %u SCAN step(s)%s, options:", i, o->scan_steps,
+                o->scan_restart ? " of a new iteration" : "");
+        for (uint32_t a = 2; a < o->argc; a++)
+            describe_arg(&o->argv[a], out);
+        fputc('\n', out);
+    } else {
         fprintf(out, "#%zu", i);
-        for (uint32_t a = 0; a < o.argc; a++) {
-            fputc(' ', out);
-            fuzz_print_escaped(out, o.argv[a].ptr, o.argv[a].len, 80);
-        }
+        for (uint32_t a = 0; a < o->argc; a++)
+            describe_arg(&o->argv[a], out);
         fputc('\n', out);
     }
 }
 
+FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
+    cursor c = cursor_make(data, size);
+    header h = decode_header(&c);
+    describe_header(&h, out);
+    for (size_t i = 0; !cursor_empty(&c) && !c.refused; i++) {
+        op o = decode_op(&c, &h.config);
+        if (c.refused) {
+            fprintf(out, "#%zu refused: unassigned id %u (the input is never run)\n", i,
+                    c.refused_id);
+            break;
+        }
+        describe_op(i, &o, &h.config, out);
+    }
+}
 
 /* ---- the run ---- */
 
 static kv_fuzz_engine fe = {.map_bytes = STORE_MEMORY_MAX_BYTES};
-static uint8_t reply[KVM_REPLY_MAX];
+static uint8_t reply[REPLY_CAPACITY_BYTES];
 static kv_model model;
 static int64_t now_ms;
 
-/* Runs one command on the engine like the server would: least room first, then room for
- * the largest reply. Returns the reply length. */
+/* Runs one command on the engine as the server would; returns the reply length. */
 FUZZ_NO_COVERAGE static size_t run_engine(const op *o) {
-    size_t room = KV_REPLY_ROOM_MIN_BYTES;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        resp_writer w;
-        resp_writer_init(&w, reply, room);
-        uint64_t chunks_before = chunk_store_used(&fe.engine.store.chunks);
-        uint64_t keys_before = fe.engine.store.keys;
-        kv_exec r = kv_engine_execute(&fe.engine, &fe.session, o->argv, o->argc, now_ms, &w);
-        if (r == KV_EXEC_DONE) return w.len;
-        FUZZ_CHECK(w.len == 0, "NEEDS_ROOM left %zu bytes in the writer", w.len);
-        FUZZ_CHECK(chunk_store_used(&fe.engine.store.chunks) == chunks_before &&
-                       fe.engine.store.keys == keys_before,
-                   "NEEDS_ROOM changed the store");
-        room = fe.engine.config->reply_size_max + KV_REPLY_ROOM_MIN_BYTES;
-        FUZZ_CHECK(room <= sizeof reply, "reply_size_max too large for the harness");
-    }
-    FUZZ_CHECK(false, "the engine asked for room twice");
-    return 0;
+    return kv_fuzz_engine_run(&fe, o->argv, o->argc, now_ms, reply, sizeof reply);
 }
 
 FUZZ_NO_COVERAGE static void compare_reply(size_t len) {
-    if (len == model.out_len && memcmp(reply, model.out, len) == 0) return;
-    fuzz_print_replies(reply, len, model.out, model.out_len);
-    FUZZ_CHECK(false, "the engine's reply differs from the model's (both above)");
+    kv_fuzz_compare_reply(reply, len, model.out, model.out_len);
 }
 
 FUZZ_NO_COVERAGE static void check_state(void) {
@@ -578,7 +750,12 @@ FUZZ_NO_COVERAGE static void scan_step(void) {
     size_t len = run_engine(&iter.call);
     kvm_execute(&model, iter.call.argv, iter.call.argc, now_ms);
     static scan_reply got;
-    FUZZ_CHECK(compare_scan_reply(len, iter.cursor, &got), "a valid SCAN failed");
+    if (!compare_scan_reply(len, iter.cursor, &got)) {
+        /* Compared as an error: only NOAUTH may stop an iteration (before AUTH). */
+        FUZZ_CHECK(!model.authenticated, "a valid SCAN failed");
+        iter.active = false;
+        return;
+    }
     mirror_scan_deletions(iter.pattern);
     for (uint32_t k = 0; k < got.keys.n; k++) {
         tracked *t = track(got.keys.items[k].ptr, got.keys.items[k].len);
@@ -603,6 +780,7 @@ FUZZ_NO_COVERAGE static void run_scan_steps(const op *o) {
 /* A command: KEYS and SCAN replies compared as sets, every other reply byte for byte. */
 FUZZ_NO_COVERAGE static void run_command(const op *o) {
     size_t len = run_engine(o);
+    if (!o->modelled) return; /* its form was checked; check_state follows */
     kvm_execute(&model, o->argv, o->argc, now_ms);
     bool keys = o->argv[0].len == 4 && memcmp(o->argv[0].ptr, "keys", 4) == 0;
     bool scan = o->argv[0].len == 4 && memcmp(o->argv[0].ptr, "scan", 4) == 0;
@@ -628,6 +806,34 @@ FUZZ_NO_COVERAGE static void run_command(const op *o) {
     } else {
         compare_reply(len);
     }
+}
+
+/* One command of a list-at-reply-limit operation, on both sides, compared byte for byte. */
+FUZZ_NO_COVERAGE static void run_exact(const resp_arg *argv, uint32_t argc) {
+    size_t len = kv_fuzz_engine_run(&fe, argv, argc, now_ms, reply, sizeof reply);
+    kvm_execute(&model, argv, argc, now_ms);
+    compare_reply(len);
+    check_state();
+}
+
+/* RPUSH the planned elements, then LRANGE 0 -1 and LPOP count: replies of exactly
+ * reply_size_max + delta bytes where the limits allow (a write, LPOP, and a read). */
+FUZZ_NO_COVERAGE static void run_at_limit(const op *o) {
+    at_limit_plan p = plan_at_limit(fe.engine.config, o->limit_delta);
+    static resp_arg argv[2 + KVM_LIST_MAX];
+    static char count_text[16];
+    uint32_t argc = 0;
+    argv[argc++] = text_arg("rpush");
+    argv[argc++] = o->argv[1];
+    if (filler[0] == 0) memset(filler, 'f', sizeof filler);
+    for (uint32_t i = 0; i < p.count; i++)
+        argv[argc++] = (resp_arg){.ptr = filler, .len = p.len + (i < p.longer ? 1u : 0u)};
+    run_exact(argv, argc);
+    resp_arg lrange[4] = {text_arg("lrange"), o->argv[1], text_arg("0"), text_arg("-1")};
+    run_exact(lrange, 4);
+    snprintf(count_text, sizeof count_text, "%u", p.count);
+    resp_arg lpop[3] = {text_arg("lpop"), o->argv[1], text_arg(count_text)};
+    run_exact(lpop, 3);
 }
 
 /* End of input: every model key exists in the engine with the same type, value, expiry. */
@@ -661,34 +867,51 @@ FUZZ_NO_COVERAGE static void compare_everything(void) {
     }
 }
 
+static op ops[OPS_MAX];
+
+/* Decodes the whole input first: an input that names an unassigned id is refused (-1)
+ * before anything runs. Returns the operation count, or -1. */
+FUZZ_NO_COVERAGE static int decode_all(cursor *c, const kv_config *config) {
+    int n = 0;
+    for (; !cursor_empty(c); n++) {
+        if (n == OPS_MAX) return -1; /* longer than any input the options allow */
+        ops[n] = decode_op(c, config);
+        if (c->refused) return -1;
+    }
+    return n;
+}
+
 static int run_input(const uint8_t *data, size_t size) {
     cursor c = cursor_make(data, size);
     header h = decode_header(&c);
     static kv_config config;
     config = h.config;
+    int count = c.refused ? -1 : decode_all(&c, &config);
+    if (count < 0) return -1;
     kv_fuzz_engine_open(&fe, &config, (uint32_t)h.chunks);
     kvm_init(&model, &config, h.chunks);
     now_ms = START_MS;
     iter.active = false;
-    size_t i = 0;
-    for (; !cursor_empty(&c); i++) {
-        fuzz_set_op(i);
-        op o = decode_op(&c);
-        if (o.kind == OP_CLOCK) {
-            now_ms += o.clock_step_ms;
-        } else if (o.kind == OP_EXPIRE_CYCLE) {
+    for (int i = 0; i < count; i++) {
+        fuzz_set_op((size_t)i);
+        const op *o = &ops[i];
+        if (o->kind == OP_CLOCK) {
+            now_ms += o->clock_step_ms;
+        } else if (o->kind == OP_EXPIRE_CYCLE) {
             kv_engine_expire_cycle(&fe.engine, now_ms, table_slots(&fe.engine.store.index));
             kvm_expire_all(&model, now_ms);
-        } else if (o.kind == OP_SCAN_STEPS) {
-            run_scan_steps(&o);
+        } else if (o->kind == OP_SCAN_STEPS) {
+            run_scan_steps(o);
+        } else if (o->kind == OP_AT_LIMIT) {
+            run_at_limit(o);
         } else {
-            run_command(&o);
+            run_command(o);
         }
         check_state();
         refresh_iteration();
     }
     /* An iteration still running is finished, so every input checks its completeness. */
-    fuzz_set_op(i);
+    fuzz_set_op((size_t)count);
     while (iter.active) {
         scan_step();
         check_state();

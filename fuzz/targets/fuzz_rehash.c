@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "harness/choice.h"
 #include "harness/cursor.h"
 #include "drivers/fuzz_target.h"
 #include "kv/table.h"
@@ -81,10 +82,43 @@ typedef struct op {
 static const char *const op_names[] = {"insert", "remove", "find", "fill",
                                        "drain",  "rehash", "scan"};
 
+/*
+ * The input format (version 1): choices are ids from numbered, append-only tables
+ * (harness/choice.h; an id past a table's entries refuses the input). Header: live_max
+ * 1..64, the hash mode (modes, space 8), spread 1..16, a 32-bit seed. Operations: an id
+ * from `operations` (space 64, weighted by repetition: inserts and removes most, one
+ * rehash), then its numbers (a key 0..255; fill and drain a count 1..64; SCAN 1..4 steps
+ * of 1..16 homes).
+ */
+static const char *const modes[] = {"random", "few-homes", "adjacent", "shared-hash"};
+#define mode_table CHOICE_TABLE(modes, 8)
+
+static const char *const operations[] = {
+    /* 0 */ "insert", "insert", "insert", "insert", "insert", "insert", "insert", "insert",
+    /* 8 */ "insert", "insert", "insert", "insert", "insert", "insert", "insert", "insert",
+    /* 16 */ "insert", "insert", "remove", "remove", "remove", "remove", "remove", "remove",
+    /* 24 */ "remove", "remove", "remove", "remove", "remove", "remove", "remove", "remove",
+    /* 32 */ "remove", "find", "find", "find", "find", "find", "fill", "fill",
+    /* 40 */ "fill", "drain", "drain", "drain", "rehash", "scan", "scan, new iteration",
+};
+#define OP_ID_SCAN_RESTART 46
+static const op_kind kind_of_id[] = {
+    OP_INSERT, OP_INSERT, OP_INSERT, OP_INSERT, OP_INSERT, OP_INSERT, OP_INSERT, OP_INSERT,
+    OP_INSERT, OP_INSERT, OP_INSERT, OP_INSERT, OP_INSERT, OP_INSERT, OP_INSERT, OP_INSERT,
+    OP_INSERT, OP_INSERT, OP_REMOVE, OP_REMOVE, OP_REMOVE, OP_REMOVE, OP_REMOVE, OP_REMOVE,
+    OP_REMOVE, OP_REMOVE, OP_REMOVE, OP_REMOVE, OP_REMOVE, OP_REMOVE, OP_REMOVE, OP_REMOVE,
+    OP_REMOVE, OP_FIND,   OP_FIND,   OP_FIND,   OP_FIND,   OP_FIND,   OP_FILL,   OP_FILL,
+    OP_FILL,   OP_DRAIN,  OP_DRAIN,  OP_DRAIN,  OP_REHASH, OP_SCAN,   OP_SCAN,
+};
+_Static_assert(sizeof kind_of_id / sizeof kind_of_id[0] == sizeof operations / sizeof operations[0],
+               "one kind per operation id");
+#define operation_table CHOICE_TABLE(operations, 64)
+
 FUZZ_NO_COVERAGE static header decode_header(cursor *c) {
     header h;
     h.live_max = cursor_range(c, 1, LIVE_MAX_MAX);
-    h.mode = (hash_mode)(cursor_u8(c) % 4);
+    uint32_t mode = choice_read(c, &mode_table);
+    h.mode = mode == CHOICE_REFUSED ? HASH_RANDOM : (hash_mode)mode;
     h.spread = cursor_range(c, 1, 16);
     h.seed = cursor_u32(c);
     return h;
@@ -92,23 +126,10 @@ FUZZ_NO_COVERAGE static header decode_header(cursor *c) {
 
 FUZZ_NO_COVERAGE static op decode_op(cursor *c) {
     op o = {.kind = OP_INSERT};
-    uint8_t tag = cursor_u8(c);
-    if (tag < 96) {
-        o.kind = OP_INSERT;
-    } else if (tag < 176) {
-        o.kind = OP_REMOVE;
-    } else if (tag < 200) {
-        o.kind = OP_FIND;
-    } else if (tag < 216) {
-        o.kind = OP_FILL;
-    } else if (tag < 232) {
-        o.kind = OP_DRAIN;
-    } else if (tag < 236) {
-        o.kind = OP_REHASH;
-    } else {
-        o.kind = OP_SCAN;
-        o.restart = (tag & 1u) != 0;
-    }
+    uint32_t id = choice_read(c, &operation_table);
+    if (id == CHOICE_REFUSED) return o;
+    o.kind = kind_of_id[id];
+    o.restart = id == OP_ID_SCAN_RESTART;
     if (o.kind != OP_REHASH && o.kind != OP_SCAN) o.key = cursor_range(c, 0, KEY_COUNT - 1);
     if (o.kind == OP_FILL || o.kind == OP_DRAIN) o.count = cursor_range(c, 1, 64);
     if (o.kind == OP_SCAN) {
@@ -127,6 +148,11 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
             table_slot_count(h.live_max), mode_names[h.mode], h.spread, h.seed);
     for (size_t i = 0; !cursor_empty(&c); i++) {
         op o = decode_op(&c);
+        if (c.refused) {
+            fprintf(out, "#%zu refused: unassigned id %u (the input is never run)\n", i,
+                    c.refused_id);
+            return;
+        }
         fprintf(out, "#%zu %s", i, op_names[o.kind]);
         if (o.kind == OP_SCAN) {
             fprintf(out, " %u step(s) of %u home(s)%s", o.count, o.homes,
@@ -229,14 +255,27 @@ FUZZ_NO_COVERAGE static void check_fresh_layout(void) {
     }
 }
 
-/* After every step: the set, the predicted counters, the invariants, the probe bound. */
-FUZZ_NO_COVERAGE static void check_all(uint64_t rehashes_before) {
+/* Steps between two walks of the whole table (the set, table_invariants_hold): a stray
+ * slot is caught within this many steps, and at the end of the input. */
+#define WALK_PERIOD_STEPS 8
+
+static uint32_t steps_since_walk;
+
+/*
+ * After every step: the predicted counters; the touched key is found or not as the model
+ * says (by the step itself). Every WALK_PERIOD_STEPS steps, after every rehash and at the
+ * end: the set and the invariants (O(slots)); after a rehash also the probe bound.
+ */
+FUZZ_NO_COVERAGE static void check_all(uint64_t rehashes_before, bool walk) {
     table_stats s = table_get_stats(&t);
     FUZZ_CHECK(s.live == m.live, "live: table %" PRIu64 ", model %" PRIu64, s.live, m.live);
     FUZZ_CHECK(s.tombstones == m.tombstones, "tombstones: table %" PRIu64 ", model %" PRIu64,
                s.tombstones, m.tombstones);
     FUZZ_CHECK(s.rehashes == m.rehashes, "rehashes: table %" PRIu64 ", model %" PRIu64, s.rehashes,
                m.rehashes);
+    bool rehashed = s.rehashes != rehashes_before;
+    if (!walk && !rehashed && ++steps_since_walk < WALK_PERIOD_STEPS) return;
+    steps_since_walk = 0;
     FUZZ_CHECK(table_invariants_hold(&t), "table_invariants_hold() is false");
     /* The slots hold exactly the model's keys, each once (a walk: finding every key after
      * every step cost most of the run; the operations find the keys they touch). */
@@ -248,7 +287,7 @@ FUZZ_NO_COVERAGE static void check_all(uint64_t rehashes_before) {
                    id);
         seen[id] = true;
     }
-    if (s.rehashes == rehashes_before) return;
+    if (!rehashed) return;
     /* A rehash moved everything: every key must be found again, and the layout be fresh. */
     for (uint32_t k = 0; k < KEY_COUNT; k++) {
         if (m.present[k]) find(k);
@@ -348,7 +387,7 @@ FUZZ_NO_COVERAGE static void step(op_kind kind, uint32_t k) {
         break;
     default: FUZZ_CHECK(false, "not a step: %d", (int)kind);
     }
-    check_all(rehashes_before);
+    check_all(rehashes_before, false);
     note_presence();
 }
 
@@ -371,9 +410,17 @@ FUZZ_NO_COVERAGE static void run_op(const op *o) {
     }
 }
 
+#define OPS_MAX 1024 /* more than any input the options allow can hold */
+static op ops[OPS_MAX];
+
 static int run_input(const uint8_t *data, size_t size) {
     cursor c = cursor_make(data, size);
     cfg = decode_header(&c);
+    /* Decoded whole first: an input naming an unassigned id runs nothing (-1). */
+    size_t count = 0;
+    for (; !cursor_empty(&c) && !c.refused && count < OPS_MAX; count++)
+        ops[count] = decode_op(&c);
+    if (c.refused || !cursor_empty(&c)) return -1;
     size_t bytes = table_memory_bytes(cfg.live_max);
     FUZZ_CHECK(bytes <= sizeof memory, "table of %zu bytes", bytes);
     table_init(&t, memory, bytes, cfg.live_max);
@@ -382,16 +429,16 @@ static int run_input(const uint8_t *data, size_t size) {
         hashes[k] = hash_of(k, mask);
     memset(&m, 0, sizeof m);
     memset(&it, 0, sizeof it);
-    size_t i = 0;
-    for (; !cursor_empty(&c); i++) {
+    steps_since_walk = 0;
+    for (size_t i = 0; i < count; i++) {
         fuzz_set_op(i);
-        op o = decode_op(&c);
-        run_op(&o);
+        run_op(&ops[i]);
     }
     /* An iteration still running is finished, so every input checks its completeness. */
-    fuzz_set_op(i);
+    fuzz_set_op(count);
     while (it.active)
         scan_step(16);
+    check_all(table_get_stats(&t).rehashes, true);
     return 0;
 }
 

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# bench/bench_fuzz.sh, run by `ci/bench fuzz`: how fast each fuzz target runs and how much
+# it reaches in a fixed time, one target at a time (alone, so the figures are comparable).
+#
+#   ci/bench fuzz [--seconds N] [TARGET...]
+#     --seconds N   how long each target runs (default 20)
+# Every target starts from a scratch copy of its seed corpus (corpus/<target>/), so the
+# committed corpus is never changed; its libFuzzer flags are the ones ci/fuzz uses. The
+# table: target, exec/s (libFuzzer's average over the run), edges (cov), features (ft),
+# runs. Everything it writes goes under build/bench-fuzz/.
+set -euo pipefail
+source "$(dirname "$0")/../ci/lib.sh"
+
+seconds=20
+targets=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --seconds) seconds=$2; shift 2 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -*) die "unknown option: $1" ;;
+    *) targets+=("$1"); shift ;;
+  esac
+done
+[[ $seconds =~ ^[0-9]+$ && $seconds -gt 0 ]] || die "--seconds needs a positive integer"
+known=$(all_targets)
+[ ${#targets[@]} -gt 0 ] || mapfile -t targets <<<"$known"
+for t in "${targets[@]}"; do
+  grep -qx -- "$t" <<<"$known" || die "no such target: $t (have: $(echo $known))"
+done
+
+say "building the libfuzzer preset..."
+build_preset libfuzzer
+out=build/bench-fuzz
+say "each target alone for ${seconds}s from a scratch copy of its seeds ($(nproc) cores;" \
+  "figures move with whatever else runs on the machine)"
+printf '%-18s %9s %8s %8s %11s\n' target exec/s edges features runs
+for t in "${targets[@]}"; do
+  dir="$out/$t"
+  rm -rf "$dir"
+  mkdir -p "$dir/corpus" "$dir/crashes"
+  [ -d "corpus/$t" ] && cp -r "corpus/$t/." "$dir/corpus/"
+  mapfile -t flags < <(libfuzzer_flags "$t")
+  status=0
+  build/libfuzzer/fuzz/fuzz_"$t" -max_total_time="$seconds" -print_final_stats=1 \
+    -artifact_prefix="$dir/crashes/" "${flags[@]}" "$dir/corpus" >"$dir/log" 2>&1 || status=$?
+  rate=$(awk '/stat::average_exec_per_sec/{print $2}' "$dir/log")
+  runs=$(awk '/stat::number_of_executed_units/{print $2}' "$dir/log")
+  read -r cov ft <<<"$(grep -a -E '^#[0-9]+' "$dir/log" | tail -n 1 | awk '{
+    cov="-"; ft="-";
+    for (i = 2; i <= NF; i++) { if ($i == "cov:") cov=$(i+1); if ($i == "ft:") ft=$(i+1) }
+    print cov, ft }')"
+  note=""
+  [ "$status" -eq 0 ] || note="  (exit $status: see $dir/log)"
+  printf '%-18s %9s %8s %8s %11s%s\n' "$t" "${rate:--}" "${cov:--}" "${ft:--}" "${runs:--}" "$note"
+done
