@@ -24,7 +24,11 @@
  *    at once and without a completion (the text fits any fresh socket's buffer).
  *  - wait() submits everything asked for, then returns completions (up to `capacity`);
  *    with `block` it waits for at least one, unless a signal interrupts it (then it may
- *    return 0). Without `block` it only collects what is already there.
+ *    return 0; the simulator also returns 0 when its clients act next). Without `block` it
+ *    only collects what is already there.
+ *  - now_ms() is the loop's only clock: KV_IO_CLOCK_MONOTONIC for timeouts and hold limits,
+ *    KV_IO_CLOCK_REALTIME for the engine (expiry). io_uring reads the kernel's clocks; the
+ *    simulator its simulated time, so every deadline of the loop runs in simulated time.
  *
  * Tags: a completion carries the 64-bit tag of its operation, which the loop builds from
  * (operation, connection index, generation) with kv_io_tag_make.
@@ -70,6 +74,11 @@ typedef struct kv_io_completion {
     bool more;      /* ACCEPT: still armed */
 } kv_io_completion;
 
+typedef enum kv_io_clock {
+    KV_IO_CLOCK_MONOTONIC = 0,
+    KV_IO_CLOCK_REALTIME = 1,
+} kv_io_clock;
+
 typedef struct kv_io_backend {
     const char *name;
     void (*accept)(void *self, int listen_fd, uint64_t tag);
@@ -79,6 +88,7 @@ typedef struct kv_io_backend {
     void (*timeout)(void *self, uint64_t ms, uint64_t tag);
     void (*reject)(void *self, int fd, const char *text, size_t len);
     size_t (*wait)(void *self, kv_io_completion *out, size_t capacity, bool block);
+    int64_t (*now_ms)(void *self, kv_io_clock clock);
 } kv_io_backend;
 
 typedef struct kv_io {

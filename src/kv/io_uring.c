@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alloc/stasis_assert.h"
@@ -177,6 +178,14 @@ static size_t uring_wait(void *self, kv_io_completion *out, size_t capacity, boo
     return n;
 }
 
+static int64_t uring_now_ms(void *self, kv_io_clock clock) {
+    (void)self;
+    struct timespec ts;
+    int r = clock_gettime(clock == KV_IO_CLOCK_MONOTONIC ? CLOCK_MONOTONIC : CLOCK_REALTIME, &ts);
+    ST_ASSERT(r == 0);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static const kv_io_backend uring_backend = {
     .name = "io_uring",
     .accept = uring_accept,
@@ -186,6 +195,7 @@ static const kv_io_backend uring_backend = {
     .timeout = uring_timeout,
     .reject = uring_reject,
     .wait = uring_wait,
+    .now_ms = uring_now_ms,
 };
 
 kv_io kv_io_uring_interface(kv_io_uring *b) {

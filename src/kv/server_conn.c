@@ -18,7 +18,6 @@
 
 #include "alloc/stasis_assert.h"
 #include "kv/resp_number.h"
-#include "kv/seal.h"
 #include "kv/server_internal.h"
 
 #define LINK_NEXT offsetof(kv_connection, next)
@@ -474,10 +473,14 @@ static void need_more_input(kv_server *s, kv_connection *c) {
 static kv_exec execute(kv_server *s, kv_connection *c, uint32_t argc) {
     resp_writer w;
     resp_writer_init(&w, c->send_buf + c->send_len, send_room(c));
-    seal_window_begin();
+    if (s->hooks->window_begin != NULL) s->hooks->window_begin();
     kv_exec r = kv_engine_execute(&s->engine, &c->session, s->argv, argc, s->real_ms, &w);
-    seal_window_end();
+    if (s->hooks->window_end != NULL) s->hooks->window_end();
     if (r == KV_EXEC_DONE) {
+        if (s->hooks->executed != NULL) {
+            s->hooks->executed(s->hooks->context, s, kv_conn_index(s, c), s->argv, argc,
+                               c->send_buf + c->send_len, resp_writer_len(&w));
+        }
         c->send_len += resp_writer_len(&w);
     } else {
         ST_ASSERT(resp_writer_len(&w) == 0);
