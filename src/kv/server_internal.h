@@ -155,6 +155,9 @@ bool kv_server_invariants_hold(const kv_server *s);
  */
 bool kv_server_invariants_hold_full(const kv_server *s);
 
+/* The source line (server_check.c) of the last invariant that did not hold, for reports. */
+int kv_server_invariants_failed_line(void);
+
 /* Asks for one operation, tagged for connection c (or the listener / the tick). */
 uint64_t kv_server_tag(const kv_server *s, kv_io_op op, const kv_connection *c);
 
