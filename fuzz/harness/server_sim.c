@@ -17,7 +17,6 @@ FUZZ_NO_COVERAGE_BEGIN
 #define SIM_EXPECT_BYTES  (96 * 1024) /* every reply one client can be owed */
 #define SIM_SOCKETS_MAX   (SIM_CLIENTS_MAX + 8)
 #define SIM_DRAIN_MS      30000 /* after every client left: time to close every slot */
-#define SIM_SETTLE_MS     30000 /* after the last start and the protected clients' end */
 #define SIM_SCAN_MS       50
 #define SIM_NET_BYTES     (SIM_SOCKETS_MAX * (2 * KV_SIM_SOCKET_BUFFER_BYTES + 512) + 4096)
 #define SIM_FINAL_CLIENT  SIM_CLIENTS_MAX
@@ -39,8 +38,7 @@ typedef struct sim_client {
     uint64_t send_credit_milli; /* bytes * 1000 it may still send */
     uint64_t read_credit_milli;
     uint64_t bytes_sent;
-    /* the request being sent: command number `sent` */
-    uint8_t req[SIM_REQUEST_BYTES_MAX];
+    /* the request being sent: command number `sent` (its bytes in req) */
     uint32_t req_len;
     uint32_t req_off;
     uint32_t sent;     /* commands completely sent */
@@ -51,6 +49,8 @@ typedef struct sim_client {
     uint32_t reply_end[SIM_COMMANDS_MAX];
     uint32_t expect_len;
     uint32_t received;
+    /* not cleared between runs: written before read */
+    uint8_t req[SIM_REQUEST_BYTES_MAX];
     uint8_t expect[SIM_EXPECT_BYTES];
 } sim_client;
 
@@ -507,7 +507,7 @@ static bool protected_pending(const sim_world *w) {
 /* Whether the clients should leave now: the protected ones are done and the hostile ones
  * had SIM_SETTLE_MS after the last start, or the time or the events ran out. */
 static bool time_to_leave(const sim_world *w) {
-    if (w->result->events >= w->plan->events_max || now(w) >= SIM_TIME_MAX_MS) return true;
+    if (w->result->events >= w->plan->events_max || now(w) >= w->plan->time_max_ms) return true;
     return !protected_pending(w) && now(w) >= w->leave_ms;
 }
 
@@ -542,7 +542,7 @@ static void flush_and_check_leaks(sim_world *w) {
                                       .command_count = 1,
                                       .rate_bytes_per_s = 1u << 20,
                                       .commands = {{.shape = SIM_FLUSHALL}}};
-    memset(c, 0, offsetof(sim_client, expect));
+    memset(c, 0, offsetof(sim_client, req));
     c->plan = &w->final_plan;
     c->socket = -1;
     c->next_ms = now(w);
@@ -573,18 +573,18 @@ static void start_world(sim_world *w, const sim_plan *plan, sim_result *result) 
     int64_t last_start = 0;
     for (uint32_t i = 0; i < plan->client_count; i++) {
         sim_client *c = &w->clients[i];
-        memset(c, 0, offsetof(sim_client, expect));
+        memset(c, 0, offsetof(sim_client, req));
         c->plan = &plan->clients[i];
         c->socket = -1;
         c->next_ms = plan->clients[i].start_ms;
         if (c->next_ms > last_start) last_start = c->next_ms;
     }
     for (uint32_t i = plan->client_count; i <= SIM_FINAL_CLIENT; i++) {
-        memset(&w->clients[i], 0, offsetof(sim_client, expect));
+        memset(&w->clients[i], 0, offsetof(sim_client, req));
         w->clients[i].done = true; /* unused (the final client is set up at the end) */
         w->clients[i].socket = -1;
     }
-    w->leave_ms = last_start + SIM_SETTLE_MS;
+    w->leave_ms = last_start + w->plan->settle_ms;
     kv_io_sim_init(&w->net, w->net_memory, sizeof w->net_memory, SIM_SOCKETS_MAX,
                    plan->noise_seed, &plan->faults);
     w->hooks = (kv_server_hooks){

@@ -46,7 +46,8 @@
 #define SIM_COMMANDS_MAX        12
 #define SIM_RESET_BOUND_MS      250   /* two ticks and a delay */
 #define SIM_HONEST_RATE_DEFAULT 1024  /* bytes per second, at the simulation's scale */
-#define SIM_TIME_MAX_MS         180000 /* simulated time after which clients leave */
+#define SIM_TIME_MAX_MS         180000 /* stasis-sim's time_max_ms */
+#define SIM_SETTLE_MS           30000  /* stasis-sim's settle_ms */
 #define SIM_STEP_MS             10    /* an active client acts this often */
 
 typedef enum sim_kind {
@@ -101,6 +102,8 @@ typedef struct sim_plan {
     kv_sim_faults faults;
     uint64_t noise_seed; /* cut points, partial transfers, interleaving */
     uint64_t events_max;
+    int64_t time_max_ms; /* simulated time after which every client leaves */
+    int64_t settle_ms;   /* after the last start (and the protected clients' end) */
     uint32_t honest_rate_bytes_per_s;
     uint32_t client_count;
     sim_client_plan clients[SIM_CLIENTS_MAX];

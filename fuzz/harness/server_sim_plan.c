@@ -116,6 +116,8 @@ void sim_plan_from_seed(sim_plan *plan, const kv_config *config, uint64_t seed, 
     plan->config = *config;
     plan->noise_seed = mix(&r);
     plan->events_max = events_max;
+    plan->time_max_ms = SIM_TIME_MAX_MS;
+    plan->settle_ms = SIM_SETTLE_MS;
     plan->honest_rate_bytes_per_s = SIM_HONEST_RATE_DEFAULT;
     uint32_t f = pick(&r, 4); /* a quarter of the runs without faults */
     plan->faults = (kv_sim_faults){.partial_recv = f ? 8000 : 0,
