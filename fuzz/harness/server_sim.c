@@ -546,6 +546,8 @@ static void flush_and_check_leaks(sim_world *w) {
     c->plan = &w->final_plan;
     c->socket = -1;
     c->next_ms = now(w);
+    /* its FLUSHALL must get through: no injected errors from now on */
+    w->net.faults.recv_error = w->net.faults.send_error = w->net.faults.accept_error = 0;
     drain(w, SIM_FINAL_CLIENT + 1);
     if (w->result->failed) return;
     if (c->answered != 1) {

@@ -48,7 +48,7 @@
 #define SIM_HONEST_RATE_DEFAULT 1024  /* bytes per second, at the simulation's scale */
 #define SIM_TIME_MAX_MS         180000 /* stasis-sim's time_max_ms */
 #define SIM_SETTLE_MS           30000  /* stasis-sim's settle_ms */
-#define SIM_STEP_MS             10    /* an active client acts this often */
+#define SIM_STEP_MS             20    /* an active client acts this often */
 
 typedef enum sim_kind {
     SIM_HONEST = 0,      /* sends at its rate, one command at a time, reads at once */

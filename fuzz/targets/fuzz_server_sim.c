@@ -8,10 +8,10 @@
  *   header: connections_max (table), large_buffers_max (table), large_buffer_hold_ms_max
  *           (table), idle_timeout_s (table), fault profile (choice table), noise seed (u32),
  *           client count (1..FUZZ_CLIENTS_MAX);
- *   per client: kind (choice table), start (x 100 ms), rate (R x 1..8), pause (x 20 ms),
+ *   per client: kind (choice table), start (x 20 ms), rate (R x 1..8), pause (x 20 ms),
  *           cut (bytes, u16), command count (1..12), then per command: shape (choice table),
  *           key (0..7), size (u16; each shape clamps it to its range).
- * The simulation is short (clients start within 25 s, leave 6 s after the last start) so
+ * The simulation is short (clients start within 5 s, leave 2.5 s after the last start) so
  * that an input runs in about a millisecond.
  */
 #include <stdio.h>
@@ -26,7 +26,7 @@
 #define FUZZ_CLIENTS_MAX  16
 #define FUZZ_EVENTS_MAX   60000
 #define FUZZ_TIME_MAX_MS  60000
-#define FUZZ_SETTLE_MS    6000
+#define FUZZ_SETTLE_MS    2500
 
 /* Numbered, append-only (harness/choice.h): client kinds and command shapes are the
  * simulation's tables (server_sim.h), whose entries are only ever appended. */
@@ -88,7 +88,7 @@ FUZZ_NO_COVERAGE static bool decode(const uint8_t *data, size_t size, sim_plan *
         uint32_t kind = choice_read(&c, &kinds);
         if (kind == CHOICE_REFUSED) return false;
         p->kind = (uint8_t)kind;
-        p->start_ms = cursor_range(&c, 0, 250) * 100u;
+        p->start_ms = cursor_range(&c, 0, 250) * 20u;
         p->rate_bytes_per_s = plan->honest_rate_bytes_per_s * cursor_range(&c, 1, 8);
         p->pause_ms = 20u * cursor_range(&c, 1, 250);
         p->cut_bytes = cursor_u16(&c) % 8000u;
