@@ -9,7 +9,8 @@
  *
  * Clients (sim_kind): honest ones (which the liveness checks protect) send at a rate of at
  * least the documented rate R (plan.honest_rate_bytes_per_s, 1 KiB/s by default, at the
- * simulation's scale: large buffers of 8 KiB) and read at least as fast; hostile ones stay
+ * simulation's scale: large buffers of 8 KiB; the server's large_buffer_rate_min_bytes_per_s
+ * is set to it) and read at least as fast; hostile ones stay
  * silent after a big header, trickle, pipeline big replies and never read, read in bursts,
  * or reset mid-request. Every client's commands are cut into the network at arbitrary
  * points.
@@ -25,8 +26,9 @@
  *    sends and reads at rate R or faster) with a request or replies unfinished;
  *  - service-bound: an honest client's command is answered completely within
  *    sim_service_bound_ms after its last byte was sent;
- *  - reset-bound: a client that resets or closes has its slot closed by the server within
- *    SIM_RESET_BOUND_MS, waiting or not;
+ *  - reset-bound: a client that resets has its slot closed by the server within
+ *    SIM_RESET_BOUND_MS, waiting or not (a close cannot be told from a half-close: it is
+ *    bounded by the leak check's drain);
  *  - lock-out: no honest client is refused "max number of clients reached" while a slot is
  *    still held for a client gone longer than SIM_RESET_BOUND_MS;
  *  - leak: when every client is gone and a last client ran FLUSHALL, every slot, large

@@ -38,6 +38,7 @@ void sim_config_defaults(kv_config *c) {
     c->request_size_max = 8192;
     c->reply_size_max = 8192;
     c->connections_max = 16;
+    c->large_buffer_rate_min_bytes_per_s = SIM_HONEST_RATE_DEFAULT;
     c->hash_seed = 1;
 }
 

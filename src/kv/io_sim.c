@@ -6,7 +6,7 @@
 
 #include "alloc/stasis_assert.h"
 
-#define OPS_PER_SOCKET 4u /* recv, send, close, accept */
+#define OPS_PER_SOCKET 5u /* recv, send, poll, close, accept */
 #define EVENTS_EXTRA   8u /* the tick, the listener's close */
 #define PROB_ONE       65536u
 
@@ -195,9 +195,29 @@ static void try_send(kv_io_sim *sim, kv_sim_socket *k) {
     complete_after(sim, k->send_tag, result, false, delay_ms(sim));
 }
 
+static void try_poll(kv_io_sim *sim, kv_sim_socket *k) {
+    int32_t bits = 0;
+    if (k->reset) bits |= KV_IO_POLL_ERR | KV_IO_POLL_HUP;
+    if (k->client_shut_write) bits |= KV_IO_POLL_RDHUP;
+    if (k->server_shut) bits |= KV_IO_POLL_HUP;
+    if (bits == 0) return;
+    k->poll_pending = false;
+    complete_after(sim, k->poll_tag, bits, false, delay_ms(sim));
+}
+
 static void progress(kv_io_sim *sim, kv_sim_socket *k) {
     if (k->recv_pending) try_recv(sim, k);
     if (k->send_pending) try_send(sim, k);
+    if (k->poll_pending) try_poll(sim, k);
+}
+
+static void sim_poll_hangup(void *self, int fd, uint64_t tag) {
+    kv_io_sim *sim = self;
+    kv_sim_socket *k = socket_at(sim, kv_io_sim_socket_of(fd));
+    ST_ASSERT(k->accepted && !k->poll_pending);
+    k->poll_pending = true;
+    k->poll_tag = tag;
+    try_poll(sim, k);
 }
 
 /* ---- the backend ---- */
@@ -343,6 +363,7 @@ static const kv_io_backend sim_backend = {
     .send = sim_send,
     .close = sim_close,
     .timeout = sim_timeout,
+    .poll_hangup = sim_poll_hangup,
     .reject = sim_reject,
     .wait = sim_wait,
     .now_ms = sim_now_ms,

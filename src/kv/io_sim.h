@@ -77,6 +77,8 @@ typedef struct kv_sim_socket {
     size_t send_len;
     uint64_t recv_tag;
     uint64_t send_tag;
+    uint64_t poll_tag;
+    bool poll_pending;
     bool recv_pending;
     bool send_pending;
     /* the client's side */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,9 @@
 #include <unistd.h>
 
 #include "alloc/stasis_assert.h"
+
+ST_STATIC_ASSERT(KV_IO_POLL_RDHUP == POLLRDHUP && KV_IO_POLL_HUP == POLLHUP &&
+                 KV_IO_POLL_ERR == POLLERR);
 
 #define SQ_ENTRIES_MIN       64u
 #define SQ_ENTRIES_MAX       4096u
@@ -142,6 +146,12 @@ static void uring_timeout(void *self, uint64_t ms, uint64_t tag) {
     if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY) ring_failed("io_uring_submit", -r);
 }
 
+static void uring_poll_hangup(void *self, int fd, uint64_t tag) {
+    struct io_uring_sqe *sqe = sqe_get(self);
+    io_uring_prep_poll_add(sqe, fd, KV_IO_POLL_RDHUP | KV_IO_POLL_HUP | KV_IO_POLL_ERR);
+    io_uring_sqe_set_data64(sqe, tag);
+}
+
 static void uring_reject(void *self, int fd, const char *text, size_t len) {
     (void)self;
     /* A fresh socket's send buffer holds the short text: this never blocks. */
@@ -193,6 +203,7 @@ static const kv_io_backend uring_backend = {
     .send = uring_send,
     .close = uring_close,
     .timeout = uring_timeout,
+    .poll_hangup = uring_poll_hangup,
     .reject = uring_reject,
     .wait = uring_wait,
     .now_ms = uring_now_ms,

@@ -80,6 +80,7 @@ static void on_connection(kv_server *s, kv_io_tag tag, int32_t result) {
     case KV_IO_RECV: kv_conn_on_recv(s, c, result); return;
     case KV_IO_SEND: kv_conn_on_send(s, c, result); return;
     case KV_IO_CLOSE: kv_conn_on_close(s, c, result); return;
+    case KV_IO_POLL: kv_conn_on_poll(s, c, result); return;
     case KV_IO_ACCEPT:
     case KV_IO_TIMEOUT: break;
     }
@@ -98,7 +99,8 @@ static void dispatch(kv_server *s, const kv_io_completion *done) {
         }
         break;
     case KV_IO_RECV:
-    case KV_IO_SEND: break;
+    case KV_IO_SEND:
+    case KV_IO_POLL: break;
     }
     on_connection(s, tag, done->result);
 }
@@ -142,6 +144,7 @@ size_t kv_server_turn(kv_server *s) {
 void kv_server_loop_begin(kv_server *s) {
     read_clocks(s);
     s->info.started_ms = s->real_ms;
+    s->holds_checked_ms = s->mono_ms;
     arm_accept(s);
     arm_tick(s);
 }

@@ -202,7 +202,6 @@ void kv_conn_lend(kv_server *s, kv_connection *c, kv_large_role role, uint32_t b
         c->recv_len = left;
         c->recv_cap = s->layout.large_buffer_bytes;
         c->large_recv = b;
-        c->large_recv_since_ms = s->mono_ms;
     } else {
         ST_ASSERT(c->large_send == KV_LARGE_NONE);
         ST_ASSERT(c->send_len == 0); /* replies stay in order: the small buffer is drained */
@@ -211,8 +210,22 @@ void kv_conn_lend(kv_server *s, kv_connection *c, kv_large_role role, uint32_t b
         c->send_cap = s->layout.large_buffer_bytes;
         c->send_done = c->send_flight = 0;
         c->large_send = b;
-        c->large_send_since_ms = s->mono_ms;
     }
+    /* A first loan starts the rate clock with one small buffer of slack; a second keeps it. */
+    c->large_progress_ms = s->mono_ms;
+    bool first = c->large_recv == KV_LARGE_NONE || c->large_send == KV_LARGE_NONE;
+    if (first) {
+        c->large_credit_bytes = (int64_t)s->config->connection_buffer_size;
+        c->large_loan_ms = s->mono_ms;
+    }
+}
+
+/* Bytes moved through a large buffer: the client keeps up (server_large.c). */
+static void large_progress(kv_server *s, kv_connection *c, uint64_t bytes) {
+    int64_t slack = (int64_t)s->config->connection_buffer_size;
+    c->large_progress_ms = s->mono_ms;
+    c->large_credit_bytes += (int64_t)bytes;
+    if (c->large_credit_bytes > slack) c->large_credit_bytes = slack;
 }
 
 /* Back to the small receive buffer once what is left of the input fits in it. */
@@ -317,8 +330,8 @@ void kv_conn_accepted(kv_server *s, int fd) {
 /* The slot is reused only when nothing in flight refers to its buffers. */
 static void maybe_free(kv_server *s, kv_connection *c) {
     ST_ASSERT(c->state == KV_CONN_CLOSING);
-    uint32_t busy =
-        KV_CONN_RECV_PENDING | KV_CONN_SEND_PENDING | KV_CONN_CLOSE_PENDING | KV_CONN_READY;
+    uint32_t busy = KV_CONN_RECV_PENDING | KV_CONN_SEND_PENDING | KV_CONN_CLOSE_PENDING |
+                    KV_CONN_READY | KV_CONN_POLL_PENDING;
     if ((c->flags & busy) != 0) return;
     if (c->large_recv != KV_LARGE_NONE) kv_large_give_back(s, c->large_recv);
     if (c->large_send != KV_LARGE_NONE) kv_large_give_back(s, c->large_send);
@@ -358,12 +371,10 @@ void kv_conn_check_idle(kv_server *s) {
         kv_connection *c = kv_conn_at(s, i);
         if (s->mono_ms - c->last_active_ms <= limit_ms) break; /* the rest are more recent */
         i = c->lru_next;
-        if ((c->flags & KV_CONN_WAITING) != 0) {
-            touch(s, c); /* waiting for a large buffer is the server's doing, not idleness */
-        } else {
-            s->info.idle_timeouts++;
-            kv_conn_close(s, c); /* as Redis: no reply */
-        }
+        /* Waiting for a large buffer too: a waiter that sends nothing for so long holds its
+         * slot for nobody (issue 11's lock-out). */
+        s->info.idle_timeouts++;
+        kv_conn_close(s, c); /* as Redis: no reply */
     }
 }
 
@@ -380,6 +391,7 @@ void kv_conn_on_recv(kv_server *s, kv_connection *c, int32_t result) {
         ST_ASSERT(c->recv_len + (uint64_t)result <= c->recv_cap);
         c->recv_len += (uint64_t)result;
         s->info.net_input_bytes += (uint64_t)result;
+        if (c->large_recv != KV_LARGE_NONE) large_progress(s, c, (uint64_t)result);
         touch(s, c);
     } else if (result == 0) {
         c->flags |= KV_CONN_PEER_EOF; /* serve what it sent, then close */
@@ -405,6 +417,7 @@ void kv_conn_on_send(kv_server *s, kv_connection *c, int32_t result) {
         ST_ASSERT(c->send_done + (uint64_t)result <= c->send_flight);
         c->send_done += (uint64_t)result;
         s->info.net_output_bytes += (uint64_t)result;
+        if (c->large_send != KV_LARGE_NONE) large_progress(s, c, (uint64_t)result);
         touch(s, c);
     }
     c->send_flight = c->send_done; /* a short send: the rest goes in the next one */
@@ -418,6 +431,31 @@ void kv_conn_on_send(kv_server *s, kv_connection *c, int32_t result) {
         if (c->large_send != KV_LARGE_NONE && !rerun && !waiting) return_large_send(s, c);
     }
     kv_conn_ready(s, c);
+}
+
+/* Not read from while it waits: a poll tells when its client hangs up. */
+void kv_conn_watch_hangup(kv_server *s, kv_connection *c) {
+    if ((c->flags & (KV_CONN_POLL_PENDING | KV_CONN_RECV_PENDING | KV_CONN_PEER_EOF)) != 0) return;
+#ifndef STASIS_CANARY_WAITER_RESET_UNSEEN
+    c->flags |= KV_CONN_POLL_PENDING;
+    s->io.backend->poll_hangup(s->io.self, c->fd, kv_server_tag(s, KV_IO_POLL, c));
+#endif
+}
+
+void kv_conn_on_poll(kv_server *s, kv_connection *c, int32_t result) {
+    ST_ASSERT((c->flags & KV_CONN_POLL_PENDING) != 0);
+    c->flags &= ~(uint32_t)KV_CONN_POLL_PENDING;
+    if (c->state == KV_CONN_CLOSING) {
+        maybe_free(s, c);
+        return;
+    }
+    if (result < 0 || (result & (KV_IO_POLL_HUP | KV_IO_POLL_ERR)) != 0) {
+        kv_conn_close(s, c); /* reset, or gone: its slot is free at once */
+        return;
+    }
+    /* Only the client's end of stream (a half-close, or a close: they look the same): the
+     * rest of its request may still be in the socket, so it keeps its place; the recv after
+     * the wait reads the end. (Not watched again: the poll would fire at once.) */
 }
 
 void kv_conn_on_close(kv_server *s, kv_connection *c, int32_t result) {

@@ -99,6 +99,7 @@ struct kv_server {
     bool stopping;
     bool listener_closed;
     int64_t stop_deadline_ms;
+    int64_t holds_checked_ms; /* when kv_large_check_holds last ran */
     kv_io_completion completions[KV_SERVER_COMPLETIONS_PER_WAIT];
 };
 
@@ -175,6 +176,10 @@ void kv_conn_accepted(kv_server *s, int fd);
 void kv_conn_on_recv(kv_server *s, kv_connection *c, int32_t result);
 void kv_conn_on_send(kv_server *s, kv_connection *c, int32_t result);
 void kv_conn_on_close(kv_server *s, kv_connection *c, int32_t result);
+void kv_conn_on_poll(kv_server *s, kv_connection *c, int32_t result);
+
+/* c is not read from (it waits for a large buffer): watch for its client hanging up. */
+void kv_conn_watch_hangup(kv_server *s, kv_connection *c);
 
 /* Queues c to be served this turn (once). */
 void kv_conn_ready(kv_server *s, kv_connection *c);
@@ -213,7 +218,8 @@ void kv_large_give_back(kv_server *s, uint32_t b);
 /* Removes a closing connection from the wait queue it is in. */
 void kv_large_forget(kv_server *s, kv_connection *c);
 
-/* Tick: closes connections that held a large buffer longer than large_buffer_hold_ms_max. */
+/* Tick: closes connections that hold a large buffer and fell behind
+ * large_buffer_rate_min_bytes_per_s, or made no progress for large_buffer_hold_ms_max. */
 void kv_large_check_holds(kv_server *s);
 
 /* ---- queues (server_conn.c) ---- */
