@@ -3,12 +3,15 @@
  * checks it after every event (fuzz/harness/server_sim.h).
  *
  *   stasis-sim [--seed N] [--seeds COUNT] [--events-max M] [--clients K]
- *              [--honest-rate-bytes-per-s R] [--expect-check NAME] [--plan] [--digest]
+ *              [--honest-rate-bytes-per-s R] [--expect-check NAME] [--ignore-check NAME]
+ *              [--plan]
  *              [any stasis-kv limit flag, e.g. --connections-max 16]
  *
  * Without --seed a seed is picked from the clock and printed. --seeds runs COUNT seeds from
  * N on and stops at the first failure. --expect-check NAME searches for a run failing that
- * check (other liveness checks are counted, not fatal) and exits 0 when one is found. Exit: 0 when every
+ * check (other liveness checks are counted, not fatal) and exits 0 when one is found.
+ * --ignore-check NAME counts runs failing that liveness check instead of failing (a known
+ * open bug: issue 11's bug 1 remnant, see README) and prints how many did. Exit: 0 when every
  * run passed (or the expected check was found), 1 on a failed check (the seed and the check
  * printed), 2 on a usage error.
  */
@@ -28,8 +31,8 @@ typedef struct options {
     uint32_t clients;
     uint32_t honest_rate;
     const char *expect_check;
+    const char *ignore_check;
     bool plan;
-    bool digest;
 } options;
 
 static double wall_s(void) {
@@ -54,13 +57,13 @@ static bool parse(int argc, char **argv, options *o, kv_config *config) {
         uint64_t v = 0;
         if (strcmp(a, "--plan") == 0) {
             o->plan = true;
-        } else if (strcmp(a, "--digest") == 0) {
-            o->digest = true;
         } else if (!has_value || strncmp(a, "--", 2) != 0) {
             fprintf(stderr, "stasis-sim: %s: expected --option value\n", a);
             return false;
         } else if (strcmp(a, "--expect-check") == 0) {
             o->expect_check = argv[++i];
+        } else if (strcmp(a, "--ignore-check") == 0) {
+            o->ignore_check = argv[++i];
         } else if (strcmp(a, "--seed") == 0 || strcmp(a, "--seeds") == 0 ||
                    strcmp(a, "--events-max") == 0 || strcmp(a, "--clients") == 0 ||
                    strcmp(a, "--honest-rate-bytes-per-s") == 0) {
@@ -128,16 +131,19 @@ int main(int argc, char **argv) {
     seal_arm(); /* the simulation maps nothing but the server's reservation */
     double start = wall_s();
     uint64_t events = 0;
+    uint64_t ignored_runs = 0;
     for (uint64_t n = 0; n < o.seeds; n++) {
         uint64_t seed = o.seed + n;
         sim_plan_from_seed(&plan, &config, seed, o.clients, o.events_max);
         plan.honest_rate_bytes_per_s = o.honest_rate;
         plan.only_check = o.expect_check;
+        plan.ignore_check = o.ignore_check;
         if (o.plan) sim_plan_print(&plan, stdout);
         sim_result r;
         double t0 = wall_s();
         bool ok = sim_run(&plan, seal_allocation_calls, &r);
         events += r.events;
+        ignored_runs += r.ignored > 0;
         if (o.seeds == 1 || !ok) print_summary(seed, &r, wall_s() - t0);
         if (ok) continue;
         if (o.expect_check != NULL && strcmp(o.expect_check, r.check) != 0) continue;
@@ -153,6 +159,10 @@ int main(int argc, char **argv) {
         printf("stasis-sim: %llu seeds from %llu passed: %llu events in %.2f s (%.0f events/s)\n",
                (unsigned long long)o.seeds, (unsigned long long)o.seed,
                (unsigned long long)events, s, (double)events / s);
+    }
+    if (o.ignore_check != NULL) {
+        printf("stasis-sim: %llu of %llu runs failed the ignored check '%s'\n",
+               (unsigned long long)ignored_runs, (unsigned long long)o.seeds, o.ignore_check);
     }
     if (o.expect_check != NULL) {
         printf("stasis-sim: no seed failed check '%s'\n", o.expect_check);

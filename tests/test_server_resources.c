@@ -94,6 +94,7 @@ static char *big_set(const char *key, size_t value_len, size_t *len) {
 }
 
 static const char *const large_args[] = {"--large-buffers-max=2", "--connection-buffer-size=4096",
+                                         "--large-buffer-rate-min-bytes-per-s=1",
                                          "--value-size-max=65536", NULL};
 
 /* All the buffers a first loan may take are lent: the next client waits, is not failed,

@@ -112,6 +112,8 @@ typedef struct sim_plan {
     /* NULL, or the one liveness check that fails the run (the others are counted in
      * result.ignored): to search for one bug while others are still there */
     const char *only_check;
+    /* NULL, or one liveness check that is counted in result.ignored instead of failing */
+    const char *ignore_check;
 } sim_plan;
 
 typedef struct sim_result {

@@ -396,6 +396,9 @@ void kv_conn_on_recv(kv_server *s, kv_connection *c, int32_t result) {
     } else if (result == 0) {
         c->flags |= KV_CONN_PEER_EOF; /* serve what it sent, then close */
     } else if (result != -EINTR && result != -EAGAIN) {
+#ifdef STASIS_CANARY_LARGE_KEPT_AFTER_RESET
+        c->large_recv = KV_LARGE_NONE; /* forgotten, never given back */
+#endif
         kv_conn_close(s, c); /* reset, or any other error: the client is gone */
         return;
     }
@@ -411,6 +414,9 @@ void kv_conn_on_send(kv_server *s, kv_connection *c, int32_t result) {
     }
     if (result == 0 || (result < 0 && result != -EINTR && result != -EAGAIN)) {
         kv_conn_close(s, c); /* EPIPE, ECONNRESET: the client vanished mid-reply */
+#ifdef STASIS_CANARY_CONN_LOST_ON_SEND_ERROR
+        c->flags |= KV_CONN_POLL_PENDING; /* as if something were still in flight: never freed */
+#endif
         return;
     }
     if (result > 0) {
@@ -420,6 +426,9 @@ void kv_conn_on_send(kv_server *s, kv_connection *c, int32_t result) {
         if (c->large_send != KV_LARGE_NONE) large_progress(s, c, (uint64_t)result);
         touch(s, c);
     }
+#ifdef STASIS_CANARY_SHORT_SEND_LOSES_BYTES
+    c->send_done = c->send_flight; /* the unsent rest of a short send is dropped */
+#endif
     c->send_flight = c->send_done; /* a short send: the rest goes in the next one */
     if (c->send_done == c->send_len) {
         c->send_done = c->send_len = c->send_flight = 0;
