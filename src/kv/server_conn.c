@@ -220,12 +220,16 @@ void kv_conn_lend(kv_server *s, kv_connection *c, kv_large_role role, uint32_t b
     }
 }
 
-/* Bytes moved through a large buffer: the client keeps up (server_large.c). */
+/* Bytes moved through a large buffer: the client keeps up (server_large.c). The credit is
+ * capped at one small buffer, or at this transfer when bigger: bytes a send hands to the
+ * kernel at once are bytes the client has that long to read (the kernel's buffer), time in
+ * which no send completes. */
 static void large_progress(kv_server *s, kv_connection *c, uint64_t bytes) {
-    int64_t slack = (int64_t)s->config->connection_buffer_size;
+    int64_t cap = (int64_t)s->config->connection_buffer_size;
+    if ((int64_t)bytes > cap) cap = (int64_t)bytes;
     c->large_progress_ms = s->mono_ms;
     c->large_credit_bytes += (int64_t)bytes;
-    if (c->large_credit_bytes > slack) c->large_credit_bytes = slack;
+    if (c->large_credit_bytes > cap) c->large_credit_bytes = cap;
 }
 
 /* Back to the small receive buffer once what is left of the input fits in it. */
@@ -445,7 +449,9 @@ void kv_conn_on_send(kv_server *s, kv_connection *c, int32_t result) {
 /* Not read from while it waits: a poll tells when its client hangs up. */
 void kv_conn_watch_hangup(kv_server *s, kv_connection *c) {
     if ((c->flags & (KV_CONN_POLL_PENDING | KV_CONN_RECV_PENDING | KV_CONN_PEER_EOF)) != 0) return;
-#ifndef STASIS_CANARY_WAITER_RESET_UNSEEN
+#ifdef STASIS_CANARY_WAITER_RESET_UNSEEN
+    (void)s; /* issue 11, bug 4: a waiter is not watched, its reset never seen */
+#else
     c->flags |= KV_CONN_POLL_PENDING;
     s->io.backend->poll_hangup(s->io.self, c->fd, kv_server_tag(s, KV_IO_POLL, c));
 #endif

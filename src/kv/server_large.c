@@ -121,7 +121,7 @@ static bool waits_on_client(const kv_connection *c) {
  * large_buffer_rate_min_bytes_per_s; bytes it moves pay it back (up to one small buffer of
  * slack). A client at that rate or faster is never behind; a silent or trickling one is cut
  * off after about connection_buffer_size / rate seconds. Also cut: no progress at all for
- * large_buffer_hold_ms_max. */
+ * large_buffer_hold_ms_max while receiving. */
 static bool falls_behind(kv_server *s, kv_connection *c, int64_t elapsed_ms) {
 #if defined(STASIS_CANARY_HOLD_FROM_LOAN_SENDER) || defined(STASIS_CANARY_HOLD_FROM_LOAN_READER)
     /* the old rule (issue 11, bugs 2 and 3): counted from the loan, for one role */
@@ -143,7 +143,11 @@ static bool falls_behind(kv_server *s, kv_connection *c, int64_t elapsed_ms) {
     c->large_credit_bytes -=
         (int64_t)(s->config->large_buffer_rate_min_bytes_per_s * (uint64_t)elapsed_ms / 1000);
     if (c->large_credit_bytes < 0) return true;
-    return s->mono_ms - c->large_progress_ms > (int64_t)s->config->large_buffer_hold_ms_max;
+    /* No progress at all: observable on receives only (a recv completes at the first byte;
+     * a send may wait on a kernel buffer the client is steadily reading). */
+    bool receiving = c->large_recv != KV_LARGE_NONE && (c->flags & KV_CONN_RECV_PENDING) != 0;
+    return receiving &&
+           s->mono_ms - c->large_progress_ms > (int64_t)s->config->large_buffer_hold_ms_max;
 #endif
 }
 
