@@ -16,17 +16,6 @@ static int64_t now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static char *big_set(const char *key, size_t value_len, size_t *len) {
-    char *value = malloc(value_len);
-    assert_non_null(value);
-    memset(value, 'v', value_len);
-    const char *argv[] = {"SET", key, value};
-    size_t lens[] = {3, strlen(key), value_len};
-    char *cmd = resp_command(len, 3, argv, lens);
-    free(value);
-    return cmd;
-}
-
 /* Sends len bytes at about rate bytes per second, in 100 ms steps. */
 static void send_paced(int fd, const char *data, size_t len, size_t rate) {
     size_t step = rate / 10;
@@ -64,14 +53,14 @@ static void test_silent_holders_do_not_starve(void **state) {
     server_proc s;
     server_start(&s, args);
     size_t len = 0;
-    char *cmd = big_set("x", 60000, &len);
+    char *cmd = resp_big_set("x", 60000, &len);
     int silent[SILENT_HOLDERS];
     for (int i = 0; i < SILENT_HOLDERS; i++) {
         silent[i] = client_connect(s.port);
         client_send(silent[i], cmd, 6000); /* a full small buffer, then nothing */
     }
     size_t good_len = 0;
-    char *good = big_set("good", 20000, &good_len);
+    char *good = resp_big_set("good", 20000, &good_len);
     int g = client_connect(s.port);
     int64_t t0 = now_ms();
     client_send(g, good, good_len);
@@ -100,7 +89,7 @@ static void test_slow_reader_that_keeps_reading(void **state) {
     server_proc s;
     server_start(&s, args);
     size_t len = 0;
-    char *cmd = big_set("big", BIG_VALUE_BYTES, &len);
+    char *cmd = resp_big_set("big", BIG_VALUE_BYTES, &len);
     int w = client_connect(s.port);
     client_send(w, cmd, len);
     client_expect(w, "+OK\r\n");
@@ -130,7 +119,7 @@ static void test_slow_sender_of_a_legal_request(void **state) {
     server_proc s;
     server_start(&s, args);
     size_t len = 0;
-    char *cmd = big_set("slow", 150000, &len);
+    char *cmd = resp_big_set("slow", 150000, &len);
     int c = client_connect(s.port);
     send_paced(c, cmd, len, 65536); /* about 2.3 s */
     client_expect(c, "+OK\r\n");
@@ -153,7 +142,7 @@ static void test_waiters_that_reset_free_their_slots(void **state) {
     server_proc s;
     server_start(&s, args);
     size_t len = 0;
-    char *cmd = big_set("x", 60000, &len);
+    char *cmd = resp_big_set("x", 60000, &len);
     int holder = client_connect(s.port);
     client_send(holder, cmd, 6000);
     assert_int_equal(server_wait_info(s.port, "large_buffers_in_use", 1), 1);

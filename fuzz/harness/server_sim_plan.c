@@ -7,6 +7,7 @@
 #include "harness/cursor.h"
 #include "harness/server_sim.h"
 #include "harness/server_sim_internal.h"
+#include "kv/resp_number.h"
 #include "kv/server_internal.h"
 
 FUZZ_NO_COVERAGE_BEGIN
@@ -221,16 +222,8 @@ uint32_t sim_command_args(const sim_command *c, uint32_t client, uint32_t index,
 }
 
 static size_t put_number(uint8_t *out, char lead, size_t n) {
-    char digits[24];
-    size_t d = 0;
-    do {
-        digits[d++] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n != 0);
-    size_t at = 0;
-    out[at++] = (uint8_t)lead;
-    while (d > 0)
-        out[at++] = (uint8_t)digits[--d];
+    out[0] = (uint8_t)lead;
+    size_t at = 1 + resp_format_u64(n, (char *)out + 1, 24);
     out[at++] = '\r';
     out[at++] = '\n';
     return at;
