@@ -68,6 +68,10 @@ static void test_silent_holders_do_not_starve(void **state) {
     int64_t waited = now_ms() - t0;
     print_message("good SET answered after %lld ms\n", (long long)waited);
     assert_true(waited < 2000);
+    /* the silent holders were cut off by the rate rule, counted; the limit is visible */
+    assert_true(server_info_u64(s.port, "large_buffer_timeouts") >= 1);
+    client_send_text(g, "CONFIG GET large_buffer_rate_min_bytes_per_s\r\n");
+    client_expect(g, "*2\r\n$33\r\nlarge_buffer_rate_min_bytes_per_s\r\n$5\r\n65536\r\n");
     for (int i = 0; i < SILENT_HOLDERS; i++)
         close(silent[i]);
     close(g);
