@@ -285,3 +285,14 @@ char *resp_command(size_t *len, int argc, const char *const *argv, const size_t 
     *len = at;
     return out;
 }
+
+char *resp_big_set(const char *key, size_t value_len, size_t *len) {
+    char *value = malloc(value_len);
+    assert_non_null(value);
+    memset(value, 'v', value_len);
+    const char *argv[] = {"SET", key, value};
+    size_t lens[] = {3, strlen(key), value_len};
+    char *cmd = resp_command(len, 3, argv, lens);
+    free(value);
+    return cmd;
+}

@@ -79,6 +79,9 @@ uint64_t server_wait_info(int port, const char *field, uint64_t want);
 /* Builds a RESP multibulk command in a malloc'd buffer (test side: allowed). */
 char *resp_command(size_t *len, int argc, const char *const *argv, const size_t *lens);
 
+/* SET key v...v (value_len bytes of 'v') as RESP, malloc'd. */
+char *resp_big_set(const char *key, size_t value_len, size_t *len);
+
 void sleep_ms(int ms);
 
 #endif

@@ -82,18 +82,8 @@ static void test_idle_timeout(void **state) {
 /* ---- large buffers ---- */
 
 /* "*3\r\n$3\r\nSET\r\n$<k>\r\n<key>\r\n$<n>\r\n" then n bytes of value and "\r\n". */
-static char *big_set(const char *key, size_t value_len, size_t *len) {
-    char *value = malloc(value_len);
-    assert_non_null(value);
-    memset(value, 'v', value_len);
-    const char *argv[] = {"SET", key, value};
-    size_t lens[] = {3, strlen(key), value_len};
-    char *cmd = resp_command(len, 3, argv, lens);
-    free(value);
-    return cmd;
-}
-
 static const char *const large_args[] = {"--large-buffers-max=2", "--connection-buffer-size=4096",
+                                         "--large-buffer-rate-min-bytes-per-s=1",
                                          "--value-size-max=65536", NULL};
 
 /* All the buffers a first loan may take are lent: the next client waits, is not failed,
@@ -104,8 +94,8 @@ static void test_waiting_for_a_large_buffer(void **state) {
     server_start(&s, large_args);
     size_t len_a = 0;
     size_t len_b = 0;
-    char *cmd_a = big_set("a", 60000, &len_a);
-    char *cmd_b = big_set("b", 60000, &len_b);
+    char *cmd_a = resp_big_set("a", 60000, &len_a);
+    char *cmd_b = resp_big_set("b", 60000, &len_b);
     int a = client_connect(s.port);
     client_send(a, cmd_a, 30000); /* a holds a large buffer, its request half there */
     assert_int_equal(server_wait_info(s.port, "large_buffers_in_use", 1), 1);
@@ -169,7 +159,7 @@ static void test_large_buffer_hold_limit(void **state) {
     const char *args[] = {"--large-buffer-hold-ms-max=300", "--value-size-max=65536", NULL};
     server_start(&s, args);
     size_t len = 0;
-    char *cmd = big_set("loris", 60000, &len);
+    char *cmd = resp_big_set("loris", 60000, &len);
     int fd = client_connect(s.port);
     client_send(fd, cmd, 20000); /* and never the rest */
     assert_true(client_closed(fd, SERVER_WAIT_MS));
@@ -186,7 +176,7 @@ static const char *const big_value_args[] = {"--value-size-max=1m", NULL};
 
 static void store_big_value(int port, size_t n) {
     size_t len = 0;
-    char *cmd = big_set("big", n, &len);
+    char *cmd = resp_big_set("big", n, &len);
     int fd = client_connect(port);
     client_send(fd, cmd, len);
     client_expect(fd, "+OK\r\n");

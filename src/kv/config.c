@@ -80,7 +80,15 @@ const kv_option kv_options[] = {
                "large buffers, lent to one connection at a time for a request or reply "
                "bigger than its own buffers"),
     U64_OPTION(large_buffer_hold_ms_max, NULL, KV_OPTION_SERVER, 5000, 1, 3600 * 1000, false, NULL,
-               "longest a client may hold a large buffer before it is disconnected"),
+               "longest a client holding a large buffer may make no progress before it is "
+               "disconnected"),
+    /* Measured while the server waits on the client (a recv or a send in flight): a client
+     * that keeps up with this rate is never cut off; one that falls behind by more than
+     * connection_buffer_size bytes is. */
+    U64_OPTION(large_buffer_rate_min_bytes_per_s, NULL, KV_OPTION_SERVER, 64 * KIB, 1, 1 * GIB,
+               true, NULL,
+               "slowest a client holding a large buffer may send its request or read its "
+               "replies, in bytes per second, before it is disconnected"),
     U64_OPTION(idle_timeout_s, "timeout", KV_OPTION_SERVER, 0, 0, 365 * 24 * 3600, false, NULL,
                "close clients idle this long (0: never)"),
     U64_OPTION(commands_per_turn_max, NULL, KV_OPTION_SERVER, 64, 1, 1024 * 1024, false, NULL,

@@ -59,6 +59,7 @@ typedef struct kv_config {
     uint64_t connection_buffer_size;
     uint64_t large_buffers_max;
     uint64_t large_buffer_hold_ms_max;
+    uint64_t large_buffer_rate_min_bytes_per_s;
     uint64_t idle_timeout_s;
     uint64_t commands_per_turn_max;
     uint64_t client_name_size_max;

@@ -14,7 +14,9 @@
  * flight covers send_buf[send_done, send_flight), so new replies are appended after
  * send_len while it is in flight, and the buffer is compacted only when none is.
  *
- * Operations in flight. At most one recv, one send and one close per connection; the slot is
+ * Operations in flight. At most one recv, one send, one poll and one close per connection (the
+ * poll watches for the client hanging up while it is not read from: waiting for a large
+ * buffer); the slot is
  * reused only after all of them completed (they refer to its buffers), and every reuse bumps
  * `generation`, which every operation's tag carries, so a completion can be matched to the
  * connection it was for.
@@ -48,6 +50,7 @@ enum kv_conn_flag {
     KV_CONN_PEER_EOF = 1u << 8,          /* the client shut its side down */
     KV_CONN_MORE_INPUT = 1u << 9,        /* stopped at commands_per_turn_max */
     KV_CONN_WAIT_SECOND = 1u << 10,      /* waiting in the second-loan queue */
+    KV_CONN_POLL_PENDING = 1u << 11,     /* a poll for the client's hang-up is in flight */
 };
 
 typedef enum kv_large_role {
@@ -68,8 +71,10 @@ typedef struct kv_connection {
     uint64_t send_flight;        /* end of the send in flight (== send_done when none) */
     uint64_t send_len;           /* end of the replies */
     int64_t last_active_ms;      /* monotonic: last byte received or sent */
-    int64_t large_recv_since_ms; /* monotonic: when the large buffers were lent */
-    int64_t large_send_since_ms;
+    int64_t large_loan_ms;      /* monotonic: when the first large buffer was lent */
+    int64_t large_progress_ms;  /* monotonic: last byte moved through a large buffer (or the loan) */
+    int64_t large_credit_bytes; /* bytes ahead of large_buffer_rate_min_bytes_per_s (see
+                                   server_large.c); below zero the client is cut off */
     int32_t fd;
     uint32_t generation;
     uint32_t large_recv; /* large buffer lent for receiving, or KV_LARGE_NONE */

@@ -18,13 +18,19 @@
  *    sent, possibly fewer than asked (a short send), or -errno; never raises SIGPIPE.
  *    CLOSE: shuts the socket down first, so that operations still in flight on it complete
  *    (a recv with 0, a send with an error) instead of waiting forever; result 0 or -errno.
- *    TIMEOUT: fires once after `ms`, result -ETIME (or 0).
+ *    TIMEOUT: fires once after `ms`, result -ETIME (or 0). POLL: completes once, when the
+ *    peer shut its side down, hung up or reset (result: the KV_IO_POLL_* bits), or when the
+ *    socket is closed (CLOSE's shutdown makes it complete).
  *  - Buffers passed to recv and send must stay valid until their completion arrives.
  *  - reject() answers a client the server will not serve with a short text and closes it,
  *    at once and without a completion (the text fits any fresh socket's buffer).
  *  - wait() submits everything asked for, then returns completions (up to `capacity`);
  *    with `block` it waits for at least one, unless a signal interrupts it (then it may
- *    return 0). Without `block` it only collects what is already there.
+ *    return 0; the simulator also returns 0 when its clients act next). Without `block` it
+ *    only collects what is already there.
+ *  - now_ms() is the loop's only clock: KV_IO_CLOCK_MONOTONIC for timeouts and hold limits,
+ *    KV_IO_CLOCK_REALTIME for the engine (expiry). io_uring reads the kernel's clocks; the
+ *    simulator its simulated time, so every deadline of the loop runs in simulated time.
  *
  * Tags: a completion carries the 64-bit tag of its operation, which the loop builds from
  * (operation, connection index, generation) with kv_io_tag_make.
@@ -42,7 +48,13 @@ typedef enum kv_io_op {
     KV_IO_SEND = 3,
     KV_IO_CLOSE = 4,
     KV_IO_TIMEOUT = 5,
+    KV_IO_POLL = 6,
 } kv_io_op;
+
+/* POLL's result bits (poll(2)'s values): the peer shut its side, hung up, or failed. */
+#define KV_IO_POLL_RDHUP 0x2000
+#define KV_IO_POLL_HUP   0x0010
+#define KV_IO_POLL_ERR   0x0008
 
 /* Connection indexes fit in 24 bits of a tag (connections_max is at most 2^20). */
 #define KV_IO_INDEX_MAX ((uint32_t)((1u << 24) - 1))
@@ -70,6 +82,11 @@ typedef struct kv_io_completion {
     bool more;      /* ACCEPT: still armed */
 } kv_io_completion;
 
+typedef enum kv_io_clock {
+    KV_IO_CLOCK_MONOTONIC = 0,
+    KV_IO_CLOCK_REALTIME = 1,
+} kv_io_clock;
+
 typedef struct kv_io_backend {
     const char *name;
     void (*accept)(void *self, int listen_fd, uint64_t tag);
@@ -77,8 +94,10 @@ typedef struct kv_io_backend {
     void (*send)(void *self, int fd, const void *buf, size_t len, uint64_t tag);
     void (*close)(void *self, int fd, uint64_t tag);
     void (*timeout)(void *self, uint64_t ms, uint64_t tag);
+    void (*poll_hangup)(void *self, int fd, uint64_t tag);
     void (*reject)(void *self, int fd, const char *text, size_t len);
     size_t (*wait)(void *self, kv_io_completion *out, size_t capacity, bool block);
+    int64_t (*now_ms)(void *self, kv_io_clock clock);
 } kv_io_backend;
 
 typedef struct kv_io {

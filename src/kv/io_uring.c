@@ -4,13 +4,18 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alloc/stasis_assert.h"
+
+ST_STATIC_ASSERT(KV_IO_POLL_RDHUP == POLLRDHUP && KV_IO_POLL_HUP == POLLHUP &&
+                 KV_IO_POLL_ERR == POLLERR);
 
 #define SQ_ENTRIES_MIN       64u
 #define SQ_ENTRIES_MAX       4096u
@@ -141,6 +146,12 @@ static void uring_timeout(void *self, uint64_t ms, uint64_t tag) {
     if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY) ring_failed("io_uring_submit", -r);
 }
 
+static void uring_poll_hangup(void *self, int fd, uint64_t tag) {
+    struct io_uring_sqe *sqe = sqe_get(self);
+    io_uring_prep_poll_add(sqe, fd, KV_IO_POLL_RDHUP | KV_IO_POLL_HUP | KV_IO_POLL_ERR);
+    io_uring_sqe_set_data64(sqe, tag);
+}
+
 static void uring_reject(void *self, int fd, const char *text, size_t len) {
     (void)self;
     /* A fresh socket's send buffer holds the short text: this never blocks. */
@@ -177,6 +188,14 @@ static size_t uring_wait(void *self, kv_io_completion *out, size_t capacity, boo
     return n;
 }
 
+static int64_t uring_now_ms(void *self, kv_io_clock clock) {
+    (void)self;
+    struct timespec ts;
+    int r = clock_gettime(clock == KV_IO_CLOCK_MONOTONIC ? CLOCK_MONOTONIC : CLOCK_REALTIME, &ts);
+    ST_ASSERT(r == 0);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static const kv_io_backend uring_backend = {
     .name = "io_uring",
     .accept = uring_accept,
@@ -184,8 +203,10 @@ static const kv_io_backend uring_backend = {
     .send = uring_send,
     .close = uring_close,
     .timeout = uring_timeout,
+    .poll_hangup = uring_poll_hangup,
     .reject = uring_reject,
     .wait = uring_wait,
+    .now_ms = uring_now_ms,
 };
 
 kv_io kv_io_uring_interface(kv_io_uring *b) {

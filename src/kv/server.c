@@ -5,10 +5,8 @@
  * I/O interface (io.h).
  */
 #include <errno.h>
-#include <time.h>
 
 #include "alloc/stasis_assert.h"
-#include "kv/seal.h"
 #include "kv/server_internal.h"
 
 uint64_t kv_server_tag(const kv_server *s, kv_io_op op, const kv_connection *c) {
@@ -16,16 +14,18 @@ uint64_t kv_server_tag(const kv_server *s, kv_io_op op, const kv_connection *c) 
     return kv_io_tag_make(op, kv_conn_index(s, c), c->generation);
 }
 
-static int64_t clock_ms(clockid_t id) {
-    struct timespec ts;
-    int r = clock_gettime(id, &ts);
-    ST_ASSERT(r == 0);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+/* The loop's only clock is the backend's: simulated time drives every deadline. */
+static void read_clocks(kv_server *s) {
+    s->mono_ms = s->io.backend->now_ms(s->io.self, KV_IO_CLOCK_MONOTONIC);
+    s->real_ms = s->io.backend->now_ms(s->io.self, KV_IO_CLOCK_REALTIME);
 }
 
-static void read_clocks(kv_server *s) {
-    s->mono_ms = clock_ms(CLOCK_MONOTONIC);
-    s->real_ms = clock_ms(CLOCK_REALTIME);
+void kv_server_attach(kv_server *s, kv_io io, int listen_fd, const kv_server_hooks *hooks) {
+    ST_ASSERT(io.backend != NULL && io.backend->now_ms != NULL);
+    ST_ASSERT(hooks != NULL);
+    s->io = io;
+    s->listen_fd = listen_fd;
+    s->hooks = hooks;
 }
 
 /* ---- accept ---- */
@@ -80,6 +80,7 @@ static void on_connection(kv_server *s, kv_io_tag tag, int32_t result) {
     case KV_IO_RECV: kv_conn_on_recv(s, c, result); return;
     case KV_IO_SEND: kv_conn_on_send(s, c, result); return;
     case KV_IO_CLOSE: kv_conn_on_close(s, c, result); return;
+    case KV_IO_POLL: kv_conn_on_poll(s, c, result); return;
     case KV_IO_ACCEPT:
     case KV_IO_TIMEOUT: break;
     }
@@ -98,7 +99,8 @@ static void dispatch(kv_server *s, const kv_io_completion *done) {
         }
         break;
     case KV_IO_RECV:
-    case KV_IO_SEND: break;
+    case KV_IO_SEND:
+    case KV_IO_POLL: break;
     }
     on_connection(s, tag, done->result);
 }
@@ -119,27 +121,43 @@ static bool stopped(const kv_server *s) {
 
 /* ---- the loop ---- */
 
-static void turn(kv_server *s) {
+size_t kv_server_turn(kv_server *s) {
     /* Connections left with commands to serve (fairness) must not wait for an event. */
     bool block = s->ready.count == 0;
     size_t n =
         s->io.backend->wait(s->io.self, s->completions, KV_SERVER_COMPLETIONS_PER_WAIT, block);
     read_clocks(s);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         dispatch(s, &s->completions[i]);
+        if (s->hooks->after_completion != NULL) s->hooks->after_completion(s->hooks->context, s);
+#ifndef NDEBUG
+        ST_ASSERT(kv_server_invariants_hold(s));
+#endif
+    }
     kv_conn_serve_ready(s);
-    s->info.allocation_calls_after_seal = seal_allocation_calls();
+    if (s->hooks->allocation_calls != NULL) {
+        s->info.allocation_calls_after_seal = s->hooks->allocation_calls();
+    }
+    return n;
+}
+
+void kv_server_loop_begin(kv_server *s) {
+    read_clocks(s);
+    s->info.started_ms = s->real_ms;
+    s->holds_checked_ms = s->mono_ms;
+    arm_accept(s);
+    arm_tick(s);
+}
+
+bool kv_server_loop_step(kv_server *s, bool stop) {
+    kv_server_turn(s);
+    if (stop && !s->stopping) begin_stop(s);
+    return !(s->stopping && stopped(s));
 }
 
 void kv_server_loop(kv_server *s, volatile const int *stop_signal) {
-    read_clocks(s);
-    s->info.started_ms = s->real_ms;
-    arm_accept(s);
-    arm_tick(s);
+    kv_server_loop_begin(s);
     /* The event loop: the one loop that does not end, until a signal asks it to. */
-    for (;;) {
-        turn(s);
-        if (*stop_signal != 0 && !s->stopping) begin_stop(s);
-        if (s->stopping && stopped(s)) return;
+    while (kv_server_loop_step(s, *stop_signal != 0)) {
     }
 }

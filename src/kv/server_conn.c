@@ -18,7 +18,6 @@
 
 #include "alloc/stasis_assert.h"
 #include "kv/resp_number.h"
-#include "kv/seal.h"
 #include "kv/server_internal.h"
 
 #define LINK_NEXT offsetof(kv_connection, next)
@@ -203,7 +202,6 @@ void kv_conn_lend(kv_server *s, kv_connection *c, kv_large_role role, uint32_t b
         c->recv_len = left;
         c->recv_cap = s->layout.large_buffer_bytes;
         c->large_recv = b;
-        c->large_recv_since_ms = s->mono_ms;
     } else {
         ST_ASSERT(c->large_send == KV_LARGE_NONE);
         ST_ASSERT(c->send_len == 0); /* replies stay in order: the small buffer is drained */
@@ -212,8 +210,26 @@ void kv_conn_lend(kv_server *s, kv_connection *c, kv_large_role role, uint32_t b
         c->send_cap = s->layout.large_buffer_bytes;
         c->send_done = c->send_flight = 0;
         c->large_send = b;
-        c->large_send_since_ms = s->mono_ms;
     }
+    /* A first loan starts the rate clock with one small buffer of slack; a second keeps it. */
+    c->large_progress_ms = s->mono_ms;
+    bool first = c->large_recv == KV_LARGE_NONE || c->large_send == KV_LARGE_NONE;
+    if (first) {
+        c->large_credit_bytes = (int64_t)s->config->connection_buffer_size;
+        c->large_loan_ms = s->mono_ms;
+    }
+}
+
+/* Bytes moved through a large buffer: the client keeps up (server_large.c). The credit is
+ * capped at one small buffer, or at this transfer when bigger: bytes a send hands to the
+ * kernel at once are bytes the client has that long to read (the kernel's buffer), time in
+ * which no send completes. */
+static void large_progress(kv_server *s, kv_connection *c, uint64_t bytes) {
+    int64_t cap = (int64_t)s->config->connection_buffer_size;
+    if ((int64_t)bytes > cap) cap = (int64_t)bytes;
+    c->large_progress_ms = s->mono_ms;
+    c->large_credit_bytes += (int64_t)bytes;
+    if (c->large_credit_bytes > cap) c->large_credit_bytes = cap;
 }
 
 /* Back to the small receive buffer once what is left of the input fits in it. */
@@ -318,8 +334,8 @@ void kv_conn_accepted(kv_server *s, int fd) {
 /* The slot is reused only when nothing in flight refers to its buffers. */
 static void maybe_free(kv_server *s, kv_connection *c) {
     ST_ASSERT(c->state == KV_CONN_CLOSING);
-    uint32_t busy =
-        KV_CONN_RECV_PENDING | KV_CONN_SEND_PENDING | KV_CONN_CLOSE_PENDING | KV_CONN_READY;
+    uint32_t busy = KV_CONN_RECV_PENDING | KV_CONN_SEND_PENDING | KV_CONN_CLOSE_PENDING |
+                    KV_CONN_READY | KV_CONN_POLL_PENDING;
     if ((c->flags & busy) != 0) return;
     if (c->large_recv != KV_LARGE_NONE) kv_large_give_back(s, c->large_recv);
     if (c->large_send != KV_LARGE_NONE) kv_large_give_back(s, c->large_send);
@@ -359,12 +375,10 @@ void kv_conn_check_idle(kv_server *s) {
         kv_connection *c = kv_conn_at(s, i);
         if (s->mono_ms - c->last_active_ms <= limit_ms) break; /* the rest are more recent */
         i = c->lru_next;
-        if ((c->flags & KV_CONN_WAITING) != 0) {
-            touch(s, c); /* waiting for a large buffer is the server's doing, not idleness */
-        } else {
-            s->info.idle_timeouts++;
-            kv_conn_close(s, c); /* as Redis: no reply */
-        }
+        /* Waiting for a large buffer too: a waiter that sends nothing for so long holds its
+         * slot for nobody (issue 11's lock-out). */
+        s->info.idle_timeouts++;
+        kv_conn_close(s, c); /* as Redis: no reply */
     }
 }
 
@@ -381,10 +395,14 @@ void kv_conn_on_recv(kv_server *s, kv_connection *c, int32_t result) {
         ST_ASSERT(c->recv_len + (uint64_t)result <= c->recv_cap);
         c->recv_len += (uint64_t)result;
         s->info.net_input_bytes += (uint64_t)result;
+        if (c->large_recv != KV_LARGE_NONE) large_progress(s, c, (uint64_t)result);
         touch(s, c);
     } else if (result == 0) {
         c->flags |= KV_CONN_PEER_EOF; /* serve what it sent, then close */
     } else if (result != -EINTR && result != -EAGAIN) {
+#ifdef STASIS_CANARY_LARGE_KEPT_AFTER_RESET
+        c->large_recv = KV_LARGE_NONE; /* forgotten, never given back */
+#endif
         kv_conn_close(s, c); /* reset, or any other error: the client is gone */
         return;
     }
@@ -400,14 +418,21 @@ void kv_conn_on_send(kv_server *s, kv_connection *c, int32_t result) {
     }
     if (result == 0 || (result < 0 && result != -EINTR && result != -EAGAIN)) {
         kv_conn_close(s, c); /* EPIPE, ECONNRESET: the client vanished mid-reply */
+#ifdef STASIS_CANARY_CONN_LOST_ON_SEND_ERROR
+        c->flags |= KV_CONN_POLL_PENDING; /* as if something were still in flight: never freed */
+#endif
         return;
     }
     if (result > 0) {
         ST_ASSERT(c->send_done + (uint64_t)result <= c->send_flight);
         c->send_done += (uint64_t)result;
         s->info.net_output_bytes += (uint64_t)result;
+        if (c->large_send != KV_LARGE_NONE) large_progress(s, c, (uint64_t)result);
         touch(s, c);
     }
+#ifdef STASIS_CANARY_SHORT_SEND_LOSES_BYTES
+    c->send_done = c->send_flight; /* the unsent rest of a short send is dropped */
+#endif
     c->send_flight = c->send_done; /* a short send: the rest goes in the next one */
     if (c->send_done == c->send_len) {
         c->send_done = c->send_len = c->send_flight = 0;
@@ -419,6 +444,33 @@ void kv_conn_on_send(kv_server *s, kv_connection *c, int32_t result) {
         if (c->large_send != KV_LARGE_NONE && !rerun && !waiting) return_large_send(s, c);
     }
     kv_conn_ready(s, c);
+}
+
+/* Not read from while it waits: a poll tells when its client hangs up. */
+void kv_conn_watch_hangup(kv_server *s, kv_connection *c) {
+    if ((c->flags & (KV_CONN_POLL_PENDING | KV_CONN_RECV_PENDING | KV_CONN_PEER_EOF)) != 0) return;
+#ifdef STASIS_CANARY_WAITER_RESET_UNSEEN
+    (void)s; /* issue 11, bug 4: a waiter is not watched, its reset never seen */
+#else
+    c->flags |= KV_CONN_POLL_PENDING;
+    s->io.backend->poll_hangup(s->io.self, c->fd, kv_server_tag(s, KV_IO_POLL, c));
+#endif
+}
+
+void kv_conn_on_poll(kv_server *s, kv_connection *c, int32_t result) {
+    ST_ASSERT((c->flags & KV_CONN_POLL_PENDING) != 0);
+    c->flags &= ~(uint32_t)KV_CONN_POLL_PENDING;
+    if (c->state == KV_CONN_CLOSING) {
+        maybe_free(s, c);
+        return;
+    }
+    if (result < 0 || (result & (KV_IO_POLL_HUP | KV_IO_POLL_ERR)) != 0) {
+        kv_conn_close(s, c); /* reset, or gone: its slot is free at once */
+        return;
+    }
+    /* Only the client's end of stream (a half-close, or a close: they look the same): the
+     * rest of its request may still be in the socket, so it keeps its place; the recv after
+     * the wait reads the end. (Not watched again: the poll would fire at once.) */
 }
 
 void kv_conn_on_close(kv_server *s, kv_connection *c, int32_t result) {
@@ -474,10 +526,14 @@ static void need_more_input(kv_server *s, kv_connection *c) {
 static kv_exec execute(kv_server *s, kv_connection *c, uint32_t argc) {
     resp_writer w;
     resp_writer_init(&w, c->send_buf + c->send_len, send_room(c));
-    seal_window_begin();
+    if (s->hooks->window_begin != NULL) s->hooks->window_begin();
     kv_exec r = kv_engine_execute(&s->engine, &c->session, s->argv, argc, s->real_ms, &w);
-    seal_window_end();
+    if (s->hooks->window_end != NULL) s->hooks->window_end();
     if (r == KV_EXEC_DONE) {
+        if (s->hooks->executed != NULL) {
+            s->hooks->executed(s->hooks->context, s, kv_conn_index(s, c), s->argv, argc,
+                               c->send_buf + c->send_len, resp_writer_len(&w));
+        }
         c->send_len += resp_writer_len(&w);
     } else {
         ST_ASSERT(resp_writer_len(&w) == 0);

@@ -39,7 +39,29 @@ typedef struct kv_conn_queue {
     uint32_t count;
 } kv_conn_queue;
 
-typedef struct kv_server {
+typedef struct kv_server kv_server;
+
+/*
+ * What the loop calls outside itself, chosen at start-up (the loop is I/O-free and links
+ * into the core; the seal's counting lives with the I/O build):
+ *  - window_begin/end around every engine call (sanitized builds count allocation calls
+ *    only inside it), allocation_calls once per turn (INFO allocation_calls_after_seal);
+ *  - executed, after every command the engine ran, with its arguments and its reply bytes
+ *    (the simulator replays them through the reference model in this order);
+ *  - after_completion, after every completion was handled (the simulator's checks).
+ * Any of them may be NULL.
+ */
+typedef struct kv_server_hooks {
+    void (*window_begin)(void);
+    void (*window_end)(void);
+    uint64_t (*allocation_calls)(void);
+    void (*executed)(void *context, const kv_server *s, uint32_t index, const resp_arg *argv,
+                     uint32_t argc, const uint8_t *reply, size_t reply_len);
+    void (*after_completion)(void *context, const kv_server *s);
+    void *context;
+} kv_server_hooks;
+
+struct kv_server {
     const kv_config *config;
     kv_layout layout;
     reservation memory;
@@ -47,6 +69,7 @@ typedef struct kv_server {
     kv_server_info info;
     resp_limits limits;
     kv_io io;
+    const kv_server_hooks *hooks;
     int listen_fd;
     /* carved from the reservation, in the layout's order */
     kv_connection *conns;
@@ -76,8 +99,9 @@ typedef struct kv_server {
     bool stopping;
     bool listener_closed;
     int64_t stop_deadline_ms;
+    int64_t holds_checked_ms; /* when kv_large_check_holds last ran */
     kv_io_completion completions[KV_SERVER_COMPLETIONS_PER_WAIT];
-} kv_server;
+};
 
 /* ---- server_start.c: memory ---- */
 
@@ -96,8 +120,44 @@ void kv_server_release(kv_server *s);
 
 /* ---- server.c: the loop ---- */
 
+/*
+ * Start-up takes a backend: after kv_server_reserve, the same server runs over io_uring
+ * (server_start.c) or the simulator (src/kv/io_sim.h), with the listener's descriptor and
+ * the hooks (kept by pointer). No second copy of the loop exists.
+ */
+void kv_server_attach(kv_server *s, kv_io io, int listen_fd, const kv_server_hooks *hooks);
+
 /* Arms accept and the tick, then turns until a stop was asked for and everything closed. */
 void kv_server_loop(kv_server *s, volatile const int *stop_signal);
+
+/* The same loop in steps (the simulator drives it): begin once, then step until it returns
+ * false; `stop` asks for the shutdown (as the signal does). */
+void kv_server_loop_begin(kv_server *s);
+bool kv_server_loop_step(kv_server *s, bool stop);
+
+/* One turn: wait for completions, handle each, serve the ready connections. Returns the
+ * completions handled. */
+size_t kv_server_turn(kv_server *s);
+
+/* ---- server_check.c: invariants ---- */
+
+/*
+ * O(1) plus the large buffers: counters agree (slots, large buffers free and lent, queue
+ * counts, INFO's connected_clients and large_buffers_in_use). After every completion in
+ * the simulator and in debug builds.
+ */
+bool kv_server_invariants_hold(const kv_server *s);
+
+/*
+ * A walk of every slot and queue: each slot free or in exactly one state; flags consistent
+ * with the queues it is in (ready, wait queues, the LRU list of open ones) and with the
+ * operations in flight; each large buffer owned by at most one connection, which points at
+ * it, and counted once; buffers in range. For the simulator after every event and tests.
+ */
+bool kv_server_invariants_hold_full(const kv_server *s);
+
+/* The source line (server_check.c) of the last invariant that did not hold, for reports. */
+int kv_server_invariants_failed_line(void);
 
 /* Asks for one operation, tagged for connection c (or the listener / the tick). */
 uint64_t kv_server_tag(const kv_server *s, kv_io_op op, const kv_connection *c);
@@ -116,6 +176,10 @@ void kv_conn_accepted(kv_server *s, int fd);
 void kv_conn_on_recv(kv_server *s, kv_connection *c, int32_t result);
 void kv_conn_on_send(kv_server *s, kv_connection *c, int32_t result);
 void kv_conn_on_close(kv_server *s, kv_connection *c, int32_t result);
+void kv_conn_on_poll(kv_server *s, kv_connection *c, int32_t result);
+
+/* c is not read from (it waits for a large buffer): watch for its client hanging up. */
+void kv_conn_watch_hangup(kv_server *s, kv_connection *c);
 
 /* Queues c to be served this turn (once). */
 void kv_conn_ready(kv_server *s, kv_connection *c);
@@ -154,7 +218,8 @@ void kv_large_give_back(kv_server *s, uint32_t b);
 /* Removes a closing connection from the wait queue it is in. */
 void kv_large_forget(kv_server *s, kv_connection *c);
 
-/* Tick: closes connections that held a large buffer longer than large_buffer_hold_ms_max. */
+/* Tick: closes connections that hold a large buffer and fell behind
+ * large_buffer_rate_min_bytes_per_s, or made no progress for large_buffer_hold_ms_max. */
 void kv_large_check_holds(kv_server *s);
 
 /* ---- queues (server_conn.c) ---- */

@@ -67,6 +67,7 @@ bool kv_large_acquire(kv_server *s, kv_connection *c, kv_large_role role) {
     c->wait_role = (uint8_t)role;
     kv_queue_push(s, second ? &s->wait_second : &s->wait_first, c, LINK_WAIT);
     s->info.large_buffer_waits++;
+    kv_conn_watch_hangup(s, c);
     return false;
 }
 
@@ -108,17 +109,57 @@ void kv_large_forget(kv_server *s, kv_connection *c) {
     c->flags &= ~(uint32_t)(KV_CONN_WAITING | KV_CONN_WAIT_SECOND);
 }
 
-static bool held_too_long(const kv_server *s, const kv_connection *c, uint32_t b) {
-    int64_t max_ms = (int64_t)s->config->large_buffer_hold_ms_max;
-    if (c->large_recv == b && s->mono_ms - c->large_recv_since_ms > max_ms) return true;
-    return c->large_send == b && s->mono_ms - c->large_send_since_ms > max_ms;
+/* Whether the server is waiting on c's client for a large buffer's bytes: a receive into a
+ * large receive buffer, or a send from a large send buffer, in flight. Time the server
+ * spends elsewhere (c waits for a buffer, for its turn, for output room) is not c's. */
+static bool waits_on_client(const kv_connection *c) {
+    return (c->large_recv != KV_LARGE_NONE && (c->flags & KV_CONN_RECV_PENDING) != 0) ||
+           (c->large_send != KV_LARGE_NONE && (c->flags & KV_CONN_SEND_PENDING) != 0);
+}
+
+/* The rate rule: while the server waits on it, a holder owes
+ * large_buffer_rate_min_bytes_per_s; bytes it moves pay it back (up to one small buffer of
+ * slack). A client at that rate or faster is never behind; a silent or trickling one is cut
+ * off after about connection_buffer_size / rate seconds. Also cut: no progress at all for
+ * large_buffer_hold_ms_max while receiving. */
+static bool falls_behind(kv_server *s, kv_connection *c, int64_t elapsed_ms) {
+#if defined(STASIS_CANARY_HOLD_FROM_LOAN_SENDER) || defined(STASIS_CANARY_HOLD_FROM_LOAN_READER)
+    /* the old rule (issue 11, bugs 2 and 3): counted from the loan, for one role */
+#ifdef STASIS_CANARY_HOLD_FROM_LOAN_SENDER
+    bool old_rule = c->large_recv != KV_LARGE_NONE;
+#else
+    bool old_rule = c->large_send != KV_LARGE_NONE;
+#endif
+    if (old_rule && s->mono_ms - c->large_loan_ms > (int64_t)s->config->large_buffer_hold_ms_max) {
+        return true;
+    }
+#endif
+    if (!waits_on_client(c)) return false;
+#ifdef STASIS_CANARY_NO_RATE_RULE
+    /* issue 11, bug 1: a trickler that never stops holds its buffer while others wait */
+    (void)elapsed_ms;
+    return s->mono_ms - c->large_progress_ms > (int64_t)s->config->large_buffer_hold_ms_max;
+#else
+    c->large_credit_bytes -=
+        (int64_t)(s->config->large_buffer_rate_min_bytes_per_s * (uint64_t)elapsed_ms / 1000);
+    if (c->large_credit_bytes < 0) return true;
+    /* No progress at all: observable on receives only (a recv completes at the first byte;
+     * a send may wait on a kernel buffer the client is steadily reading). */
+    bool receiving = c->large_recv != KV_LARGE_NONE && (c->flags & KV_CONN_RECV_PENDING) != 0;
+    return receiving &&
+           s->mono_ms - c->large_progress_ms > (int64_t)s->config->large_buffer_hold_ms_max;
+#endif
 }
 
 void kv_large_check_holds(kv_server *s) {
+    int64_t elapsed = s->mono_ms - s->holds_checked_ms;
+    s->holds_checked_ms = s->mono_ms;
     for (uint32_t b = 0; b < s->config->large_buffers_max; b++) {
         if (s->large_owner[b] == KV_CONN_NONE) continue;
         kv_connection *c = kv_conn_at(s, s->large_owner[b]);
-        if (c->state != KV_CONN_OPEN || !held_too_long(s, c, b)) continue;
+        /* a connection holding two buffers is judged once, at its receive buffer */
+        if (c->large_recv != KV_LARGE_NONE && c->large_send == b) continue;
+        if (c->state != KV_CONN_OPEN || !falls_behind(s, c, elapsed)) continue;
         s->info.large_buffer_timeouts++;
         kv_conn_close(s, c); /* its buffers come back once its operations completed */
     }

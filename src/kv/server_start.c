@@ -46,77 +46,6 @@ __attribute__((format(printf, 2, 3))) static void say(int fd, const char *fmt, .
     }
 }
 
-/* ---- memory ---- */
-
-static void *carve_region(kv_server *s, size_t region) {
-    const kv_region *r = &s->layout.regions[region];
-    void *p = reservation_carve(&s->memory, r->bytes, KV_REGION_ALIGN_BYTES);
-    ST_ASSERT(p != NULL); /* the reservation is the layout's total */
-    return p;
-}
-
-/* Carves every region in the layout's order: the store (three regions, one block), then
- * the connection slots, their buffers, the large buffers, argv, names, the inline scratch,
- * the LCS scratch. */
-static void carve_all(kv_server *s, siphash_key seed) {
-    const kv_config *c = s->config;
-    kv_store_params sp = {.keys_max = c->keys_max,
-                          .chunk_count = (uint32_t)s->layout.chunk_count,
-                          .chunk_size = (uint32_t)c->chunk_size};
-    size_t store_bytes = kv_store_memory_bytes(sp);
-    ST_ASSERT(store_bytes == s->layout.regions[KV_REGION_STORE_TABLE].bytes +
-                                 s->layout.regions[KV_REGION_STORE_RECORDS].bytes +
-                                 s->layout.regions[KV_REGION_STORE_CHUNKS].bytes);
-    void *store = reservation_carve(&s->memory, store_bytes, KV_REGION_ALIGN_BYTES);
-    ST_ASSERT(store != NULL);
-    kv_engine_init(&s->engine, c, store, store_bytes, sp.chunk_count, seed);
-    s->engine.server = &s->info;
-    ST_ASSERT(s->layout.regions[KV_REGION_CONNECTIONS].item_bytes == sizeof(kv_connection));
-    s->conns = carve_region(s, KV_REGION_CONNECTIONS);
-    s->conn_buffers = carve_region(s, KV_REGION_CONNECTION_BUFFERS);
-    s->large_buffers = carve_region(s, KV_REGION_LARGE_BUFFERS);
-    s->argv = carve_region(s, KV_REGION_ARGV);
-    s->client_names = carve_region(s, KV_REGION_CLIENT_NAMES);
-    s->inline_scratch = carve_region(s, KV_REGION_INLINE_SCRATCH);
-    kv_engine_give_lcs_scratch(&s->engine, carve_region(s, KV_REGION_LCS_SCRATCH),
-                               kv_engine_lcs_scratch_bytes(c));
-    ST_ASSERT(reservation_diagnostics(&s->memory).allocated_bytes == s->layout.total_bytes);
-}
-
-int kv_server_reserve(kv_server *s, const kv_config *config, bool lock, siphash_key seed,
-                      char *error, size_t error_size) {
-    ST_ASSERT(config->connections_max <= KV_IO_INDEX_MAX - 1);
-    ST_ASSERT(config->connection_buffer_size >= KV_REPLY_ROOM_MIN_BYTES);
-    memset(s, 0, sizeof *s);
-    s->config = config;
-    s->listen_fd = -1;
-    if (!kv_layout_compute(config, &s->layout, error, error_size)) return -EOVERFLOW;
-    int r = reservation_map(&s->memory, s->layout.total_bytes, lock ? RESERVATION_LOCK : 0u);
-    if (r != 0) {
-        snprintf(error, error_size, "%s %llu bytes (%llu MiB): %s",
-                 lock ? "cannot reserve and lock" : "cannot reserve",
-                 (unsigned long long)s->layout.total_bytes,
-                 (unsigned long long)(s->layout.total_bytes / MIB), strerrordesc_np(-r));
-        return r;
-    }
-    carve_all(s, seed);
-    s->limits = (resp_limits){.command_args_max = config->command_args_max,
-                              .bulk_size_max = config->bulk_size_max,
-                              .inline_size_max = config->inline_size_max,
-                              .request_size_max = config->request_size_max};
-    kv_conn_init_all(s);
-    kv_large_init(s);
-    s->info.reservation_bytes = s->layout.total_bytes;
-    return 0;
-}
-
-void kv_server_release(kv_server *s) {
-    if (reservation_get_state(&s->memory) == RESERVATION_STATIC) {
-        reservation_begin_deinit(&s->memory);
-    }
-    reservation_unmap(&s->memory);
-}
-
 /* ---- file descriptors ---- */
 
 static bool raise_fd_limit(const kv_config *c, uint64_t *limit) {
@@ -252,6 +181,16 @@ static void print_started(const kv_server *s, const kv_io_uring *ring, uint64_t 
 
 /* ---- run ---- */
 
+/* The loop is I/O-free; the seal's counting is this build's (seal.h). */
+static void window_begin(void) { seal_window_begin(); }
+static void window_end(void) { seal_window_end(); }
+
+static const kv_server_hooks seal_hooks = {
+    .window_begin = window_begin,
+    .window_end = window_end,
+    .allocation_calls = seal_allocation_calls,
+};
+
 static kv_server server;
 static kv_io_uring ring;
 
@@ -283,7 +222,7 @@ static bool start(const kv_config *c, uint64_t *fd_limit, uint16_t *port) {
         say(STDERR_FILENO, "stasis-kv: %s\n", error);
         return false;
     }
-    server.io = kv_io_uring_interface(&ring);
+    kv_server_attach(&server, kv_io_uring_interface(&ring), server.listen_fd, &seal_hooks);
     if (c->seal == KV_SEAL_STRICT && !seal_strict_prepare(error, sizeof error)) {
         say(STDERR_FILENO, "stasis-kv: %s\n", error);
         return false;
