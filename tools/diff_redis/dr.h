@@ -174,14 +174,29 @@ typedef struct {
     uint64_t commands;
     uint64_t by_rule[DR_RULES];
     uint64_t divergences;
+    uint64_t resyncs;
+    uint64_t known_open; /* divergences an open regression case records (--known) */
 } dr_stats;
+
+typedef struct {
+    char **sigs; /* dr_signature of each open regression case */
+    size_t count;
+} dr_known;
+
+typedef struct dr_offer dr_offer;
 
 typedef struct {
     dr_server server[DR_SERVERS];
     dr_intended_set intended;
     dr_stats stats;
-    bool quiet;
+    const dr_offer *offer;   /* key positions, for dr_resync */
+    size_t batch_commands_max; /* 1: no pipelining (a resync then precedes the next command) */
+    dr_known known;
 } dr_ctx;
+
+/* After an intended difference that Redis carried out (its reply was not an error): the
+ * keys cmd names are copied from stasis to Redis (resync.c). */
+void dr_resync(dr_ctx *ctx, const dr_cmd *cmd);
 
 typedef struct {
     bool found;
@@ -189,6 +204,10 @@ typedef struct {
     dr_cmd cmd;     /* the command (copied) */
     dr_reply reply[DR_SERVERS];
 } dr_divergence;
+
+/* What makes two divergences "the same": the command name (and subcommand of CONFIG,
+ * COMMAND, OBJECT) and the first line of both replies, digits dropped (malloc'd). */
+char *dr_signature(const dr_divergence *div);
 
 /* Runs seq on both servers from their current state; stops at the first divergence
  * (filled into *div when div is not NULL). Returns true iff none. */
@@ -212,13 +231,13 @@ typedef struct {
     long first_key, last_key, step;
 } dr_offered;
 
-typedef struct {
+struct dr_offer {
     dr_offered *commands;
     size_t count;
     char **config_params; /* stasis's CONFIG GET * names */
     char **config_values; /* and the value of each */
     size_t config_count;
-} dr_offer;
+};
 
 /* Reads stasis's COMMAND LIST and COMMAND INFO, and its CONFIG GET *. */
 void dr_offer_discover(dr_ctx *ctx, dr_offer *offer);

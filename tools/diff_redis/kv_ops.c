@@ -4,7 +4,9 @@
  * decoder's rework on another branch does not break this. The fuzz target's clock is
  * simulated; here it is real time, so:
  *   - a clock step is slept for real, but only once some key may have a TTL (before that it
- *     changes nothing either server can show);
+ *     changes nothing either server can show), and DR_CLOCK_MARGIN_MS longer than the step:
+ *     fuzz inputs put deadlines exactly on clock steps ("PEXPIRE k 100", "clock +100 ms"),
+ *     an instant at which two real servers a few milliseconds apart would race;
  *   - active expiry, and every DBSIZE once a TTL may be pending, become a settle step (a
  *     full SCAN on both, uncompared: lazy expiry removes every expired key on both, so
  *     counts do not depend on when each server's active expiry ran);
@@ -15,6 +17,8 @@
 #include <strings.h>
 
 #include "dr.h"
+
+#define DR_CLOCK_MARGIN_MS 25
 
 static bool sets_ttl(const dr_cmd *cmd) {
     static const char *const names[] = {"expire", "pexpire", "expireat", "pexpireat", "setex",
@@ -34,7 +38,8 @@ static bool load_op(const char *op, dr_seq *seq, bool *ttl_pending) {
     unsigned steps = 0;
     int used = 0;
     if (sscanf(op, "clock +%ld ms%n", &ms, &used) == 1 && op[used] == '\0') {
-        if (*ttl_pending) dr_group_add(dr_seq_new_group(seq), DR_STEP_SLEEP, 0)->sleep_ms = (int)ms;
+        if (*ttl_pending)
+            dr_group_add(dr_seq_new_group(seq), DR_STEP_SLEEP, 0)->sleep_ms = (int)ms + DR_CLOCK_MARGIN_MS;
         return true;
     }
     if (strcmp(op, "active expiry over every slot") == 0) {

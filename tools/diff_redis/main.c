@@ -7,7 +7,9 @@
  *     --generate [--seed N] [--commands N] [--seconds S] [--keep-going] [--exclude A,B]
  *         seeded sequences over every command stasis offers (but those --exclude names);
  *         the first divergence is shrunk, printed and saved (with --keep-going: every
- *         distinct one, then exit 1)
+ *         distinct one, then exit 1); --known DIR: a divergence that an open regression
+ *         case of DIR already records (same command and reply shapes) is counted as known
+ *         and the sequence goes on
  *     --replay FILE...      regression files (corpus/regressions/diff/NAME.txt): a file whose
  *                           header has "# open:" must still diverge, any other must agree
  *     --kv-ops FILE...      `replay_kv_ops --describe --quiet` texts, each from fresh servers
@@ -16,6 +18,7 @@
  * failure of the tool itself.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,7 +32,7 @@
 #define DR_DIVERGENCES_MAX 50
 
 typedef struct {
-    const char *host, *intended, *save_dir, *mode, *exclude;
+    const char *host, *intended, *save_dir, *mode, *exclude, *known_dir;
     int ports[DR_SERVERS];
     uint64_t seed, commands;
     double seconds;
@@ -41,7 +44,7 @@ typedef struct {
 static void usage(void) {
     fprintf(stderr, "usage: diff_redis --redis-port P --stasis-port Q --intended FILE [--save-dir DIR]\n"
                     "         (--generate [--seed N] [--commands N] [--seconds S] [--keep-going]\n"
-                    "                     [--exclude NAME,NAME...]\n"
+                    "                     [--exclude NAME,NAME...] [--known DIR]\n"
                     "          | --replay FILE... | --kv-ops FILE...)\n");
     exit(2);
 }
@@ -63,6 +66,8 @@ static void parse_args(int argc, char **argv, options *o) {
             o->host = argv[++i];
         } else if (has_value && strcmp(a, "--intended") == 0) {
             o->intended = argv[++i];
+        } else if (has_value && strcmp(a, "--known") == 0) {
+            o->known_dir = argv[++i];
         } else if (has_value && strcmp(a, "--exclude") == 0) {
             o->exclude = argv[++i];
         } else if (has_value && strcmp(a, "--save-dir") == 0) {
@@ -96,6 +101,9 @@ static void print_stats(const dr_ctx *ctx, double elapsed) {
            (unsigned long long)ctx->stats.commands, elapsed,
            elapsed > 0 ? (double)ctx->stats.commands / elapsed : 0.0,
            (unsigned long long)ctx->stats.divergences);
+    if (ctx->known.count > 0)
+        printf("known open divergences (%zu open regression cases): %llu\n", ctx->known.count,
+               (unsigned long long)ctx->stats.known_open);
     printf("agreed by rule:");
     for (int r = 0; r < DR_RULES; r++)
         if (ctx->stats.by_rule[r] > 0)
@@ -123,32 +131,53 @@ static void handle_divergence(dr_ctx *ctx, const dr_seq *seq, dr_divergence *div
     dr_seq_free(&shrunk);
 }
 
-/* The first line of a reply with its digits dropped: "*8" and "*2" are one kind. */
-static void append_shape(char *out, size_t size, const dr_bytes *raw) {
-    size_t n = strlen(out);
-    for (size_t i = 0; i < raw->len && raw->ptr[i] != '\r' && n + 1 < size && i < 48; i++)
-        if (raw->ptr[i] < '0' || raw->ptr[i] > '9') out[n++] = raw->ptr[i];
-    out[n] = '\0';
+/* Signatures of the open regression cases (their "# open:" line says stasis has not been
+ * fixed yet): a generated divergence with one of them is reported as known, not failed. */
+/* The last command of a regression file and its two recorded replies, as a divergence. */
+static bool load_case(const char *path, dr_divergence *div, bool *open) {
+    FILE *f = fopen(path, "r");
+    if (f == NULL) return false;
+    char *line = NULL;
+    size_t size = 0;
+    memset(div, 0, sizeof *div);
+    *open = false;
+    while (getline(&line, &size, f) >= 0) {
+        dr_cmd words = {0};
+        int server = strncmp(line, "# redis:", 8) == 0 ? DR_REDIS : strncmp(line, "# stasis:", 9) == 0 ? DR_STASIS : -1;
+        if (strncmp(line, "# open:", 7) == 0) *open = true;
+        if (server >= 0 && dr_parse_words(strchr(line, ':') + 1, &words) == 1) {
+            div->reply[server].raw = words.argv[0];
+            words.argc = 0; /* the bytes now belong to the reply */
+        } else if (line[0] == '"' && dr_parse_words(line, &words) > 0) {
+            dr_cmd_free(&div->cmd);
+            div->cmd = words;
+            words.argc = 0;
+        }
+        dr_cmd_free(&words);
+    }
+    free(line);
+    fclose(f);
+    div->found = div->cmd.argc > 0 && div->reply[0].raw.ptr != NULL && div->reply[1].raw.ptr != NULL;
+    return div->found;
 }
 
-/* What makes two divergences "the same" for --keep-going: the command (and subcommand of
- * CONFIG, COMMAND, OBJECT) and the shape of both replies. */
-static char *signature(const dr_divergence *div) {
-    char *sig = calloc(1, 256);
-    ST_ASSERT(sig != NULL);
-    dr_cmd_name(&div->cmd, sig, 64);
-    if (div->cmd.argc > 1 && (strcmp(sig, "config") == 0 || strcmp(sig, "command") == 0 ||
-                              strcmp(sig, "object") == 0)) {
-        size_t n = strlen(sig);
-        sig[n++] = ' ';
-        for (size_t i = 0; i < div->cmd.argv[1].len && n < 100; i++)
-            sig[n++] = (char)tolower((unsigned char)div->cmd.argv[1].ptr[i]);
+static void load_known(const char *dir, dr_known *known) {
+    DIR *d = dir != NULL ? opendir(dir) : NULL;
+    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (len < 5 || strcmp(e->d_name + len - 4, ".txt") != 0) continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        dr_divergence div;
+        bool open;
+        if (load_case(path, &div, &open) && open) {
+            known->sigs = realloc(known->sigs, (known->count + 1) * sizeof(char *));
+            ST_ASSERT(known->sigs != NULL);
+            known->sigs[known->count++] = dr_signature(&div);
+        }
+        dr_divergence_free(&div);
     }
-    strcat(sig, "|");
-    append_shape(sig, 256, &div->reply[DR_REDIS].raw);
-    strcat(sig, "|");
-    append_shape(sig, 256, &div->reply[DR_STASIS].raw);
-    return sig;
+    if (d != NULL) closedir(d);
 }
 
 static bool seen_before(char **seen, size_t count, const char *sig) {
@@ -160,6 +189,7 @@ static bool seen_before(char **seen, size_t count, const char *sig) {
 static int run_generate(dr_ctx *ctx, const options *o) {
     dr_offer offer = {0};
     dr_offer_discover(ctx, &offer);
+    ctx->offer = &offer;
     dr_offer_report_missing(ctx, &offer);
     size_t offered = offer.count;
     if (o->exclude != NULL) dr_offer_exclude(&offer, o->exclude);
@@ -168,6 +198,7 @@ static int run_generate(dr_ctx *ctx, const options *o) {
            o->exclude ? o->exclude : "");
     char *seen[DR_DIVERGENCES_MAX];
     size_t seen_count = 0;
+    load_known(o->known_dir, &ctx->known);
     double start = now_s();
     for (uint64_t sequence = 0; ctx->stats.commands < o->commands; sequence++) {
         if (o->seconds > 0 && now_s() - start >= o->seconds) break;
@@ -180,8 +211,8 @@ static int run_generate(dr_ctx *ctx, const options *o) {
             char origin[128];
             snprintf(origin, sizeof origin, "ci/diff-redis --seed %llu, sequence %llu",
                      (unsigned long long)o->seed, (unsigned long long)sequence);
+            char *sig = dr_signature(&div);
             ctx->stats.divergences++;
-            char *sig = signature(&div);
             if (seen_before(seen, seen_count, sig)) {
                 free(sig);
             } else {
@@ -264,6 +295,12 @@ static int run_kv_ops(dr_ctx *ctx, const options *o) {
     int diverged = 0;
     long skipped = 0;
     double start = now_s();
+    /* Small limits: stasis refuses what Redis accepts, and each refusal is resynchronised
+     * before the next command runs, so nothing is pipelined. */
+    dr_offer offer = {0};
+    dr_offer_discover(ctx, &offer);
+    ctx->offer = &offer;
+    ctx->batch_commands_max = 1;
     for (int i = 0; i < o->file_count; i++) {
         dr_seq seq = {0};
         long n = dr_kv_ops_load(o->files[i], &seq);
@@ -285,8 +322,8 @@ static int run_kv_ops(dr_ctx *ctx, const options *o) {
         dr_seq_free(&seq);
     }
     print_stats(ctx, now_s() - start);
-    printf("kv_ops inputs: %d, diverged: %d, operations not replayable: %ld\n", o->file_count,
-           diverged, skipped);
+    printf("kv_ops inputs: %d, diverged: %d, operations not replayable: %ld, resyncs: %llu\n",
+           o->file_count, diverged, skipped, (unsigned long long)ctx->stats.resyncs);
     return diverged > 0 ? 1 : 0;
 }
 

@@ -2,6 +2,7 @@
  * batches (the generator never depends on a reply, so pipelining changes nothing the
  * servers see but the speed); episodes (sleeps, deferred blocking commands, full SCAN
  * iterations, QUIT) run on their own. Then shrinking and the divergence report. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -37,6 +38,44 @@ static bool name_is(const dr_cmd *cmd, const char *name) {
            strncasecmp(cmd->argv[0].ptr, name, cmd->argv[0].len) == 0;
 }
 
+/* The first line of a reply with its digits dropped: "*8" and "*2" are one kind. */
+static void append_shape(char *out, size_t size, const dr_bytes *raw) {
+    size_t n = strlen(out);
+    for (size_t i = 0; i < raw->len && raw->ptr[i] != '\r' && n + 1 < size && i < 48; i++)
+        if (raw->ptr[i] < '0' || raw->ptr[i] > '9') out[n++] = raw->ptr[i];
+    out[n] = '\0';
+}
+
+/* What makes two divergences "the same" for --keep-going: the command (and subcommand of
+ * CONFIG, COMMAND, OBJECT) and the shape of both replies. */
+char *dr_signature(const dr_divergence *div) {
+    char *sig = calloc(1, 256);
+    ST_ASSERT(sig != NULL);
+    dr_cmd_name(&div->cmd, sig, 64);
+    if (div->cmd.argc > 1 && (strcmp(sig, "config") == 0 || strcmp(sig, "command") == 0 ||
+                              strcmp(sig, "object") == 0)) {
+        size_t n = strlen(sig);
+        sig[n++] = ' ';
+        for (size_t i = 0; i < div->cmd.argv[1].len && n < 100; i++)
+            sig[n++] = (char)tolower((unsigned char)div->cmd.argv[1].ptr[i]);
+    }
+    strcat(sig, "|");
+    append_shape(sig, 256, &div->reply[DR_REDIS].raw);
+    strcat(sig, "|");
+    append_shape(sig, 256, &div->reply[DR_STASIS].raw);
+    return sig;
+}
+
+static bool is_known(const dr_ctx *ctx, const dr_cmd *cmd, dr_reply reply[DR_SERVERS]) {
+    if (ctx->known.count == 0) return false;
+    dr_divergence d = {.found = true, .cmd = *cmd, .reply = {reply[0], reply[1]}};
+    char *sig = dr_signature(&d);
+    bool known = false;
+    for (size_t i = 0; i < ctx->known.count && !known; i++) known = strcmp(ctx->known.sigs[i], sig) == 0;
+    free(sig);
+    return known;
+}
+
 static bool compare(dr_ctx *ctx, const dr_cmd *cmd, size_t group, dr_reply reply[DR_SERVERS],
                     dr_divergence *div) {
     dr_rule rule;
@@ -44,6 +83,13 @@ static bool compare(dr_ctx *ctx, const dr_cmd *cmd, size_t group, dr_reply reply
     ctx->stats.commands++;
     if (dr_agree(cmd, &reply[DR_REDIS], &reply[DR_STASIS], &ctx->intended, &rule, &which)) {
         ctx->stats.by_rule[rule]++;
+        bool redis_accepted = reply[DR_REDIS].raw.len > 0 && reply[DR_REDIS].raw.ptr[0] != '-';
+        if (rule == DR_RULE_INTENDED && redis_accepted) dr_resync(ctx, cmd);
+        for (int s = 0; s < DR_SERVERS; s++) dr_reply_free(&reply[s]);
+        return true;
+    }
+    if (is_known(ctx, cmd, reply)) { /* an open regression case records it already */
+        ctx->stats.known_open++;
         for (int s = 0; s < DR_SERVERS; s++) dr_reply_free(&reply[s]);
         return true;
     }
@@ -259,11 +305,24 @@ static bool collect(dr_ctx *ctx, runner *r, dr_divergence *div) {
     return ok;
 }
 
+/* DBSIZE and INFO count keys whose time has passed until something deletes them, and when
+ * that happens differs between two servers (Redis's active expiry runs ten times a second;
+ * Redis 7.0 even stores a SET whose PXAT is past, and deletes it at its next cycle). So each
+ * runs after a settle: a full SCAN on both, uncompared, which deletes every expired key on
+ * both (lazy expiry). How promptly stasis expires keys is not measured here. */
+static bool counts_keys(const dr_cmd *cmd) { return name_is(cmd, "dbsize") || name_is(cmd, "info"); }
+
 static bool run_step(dr_ctx *ctx, runner *r, const dr_step *step, size_t group, dr_divergence *div) {
+    if (step->kind == DR_STEP_CMD && step->client == 0 && counts_keys(&step->cmd)) {
+        if (!run_batch(ctx, &r->b, div)) return false;
+        settle(ctx);
+    }
     if (step->kind == DR_STEP_CMD && step->client == 0 && !runs_alone(&step->cmd)) {
         size_t bytes = 16;
         for (int i = 0; i < step->cmd.argc; i++) bytes += step->cmd.argv[i].len + 16;
-        if (r->b.count == DR_BATCH_COMMANDS_MAX || r->b.bytes + bytes > DR_BATCH_BYTES_MAX)
+        size_t most = ctx->batch_commands_max ? ctx->batch_commands_max : DR_BATCH_COMMANDS_MAX;
+        ST_ASSERT(most <= DR_BATCH_COMMANDS_MAX);
+        if (r->b.count == most || r->b.bytes + bytes > DR_BATCH_BYTES_MAX)
             if (!run_batch(ctx, &r->b, div)) return false;
         r->b.cmd[r->b.count] = &step->cmd;
         r->b.group[r->b.count++] = group;

@@ -95,6 +95,7 @@ diff_args() { # the ports and files every mode takes
 }
 
 status=0
+instances=0
 note() { # the worst outcome so far: 2 (could not run) over 1 (divergence) over 0
   case $1 in 0) ;; 1) [ "$status" -eq 2 ] || status=1 ;; *) status=2 ;; esac
 }
@@ -108,7 +109,7 @@ if [[ $parts == *generate* || $parts == *regressions* ]]; then
   mapfile -t common < <(diff_args)
   if [[ $parts == *generate* ]]; then
     echo "== generated sequences"
-    "$diff_bin" "${common[@]}" --generate "${gen_args[@]}"
+    "$diff_bin" "${common[@]}" --generate --known "$root/corpus/regressions/diff" "${gen_args[@]}"
     note $?
   fi
   if [[ $parts == *regressions* ]]; then
@@ -138,11 +139,16 @@ kv_ops_one() {
                --value-size-max "$value" --list-length-max "$list" --chunk-size "$chunk"
                --bulk-size-max "$bulk" --command-args-max 1024)
   [ "$policy" = shared ] && flags+=(--data-budget-bytes $((chunks * chunk)))
-  stasis_start "$work/stasis.out" "$stasis_bin" "${flags[@]}" || return 2
+  stasis_out="$work/stasis.$((++instances)).out" # one file each: an old instance may still write
+  stasis_start "$stasis_out" "$stasis_bin" "${flags[@]}" || return 2
   mapfile -t common < <(diff_args)
   echo "-- $(basename "$input"): $config"
-  "$diff_bin" "${common[@]}" --kv-ops "$text" | sed 's/^/   /'
+  "$diff_bin" "${common[@]}" --kv-ops "$text" 2>&1 | sed 's/^/   /'
   local st=${PIPESTATUS[0]}
+  if [ "$st" -eq 2 ]; then
+    echo "   stasis-kv's output (alive: $(kill -0 "$server_pid" 2>/dev/null && echo yes || echo no)):"
+    tail -n 20 "$stasis_out" | sed 's/^/   | /'
+  fi
   stop_stasis
   return "$st"
 }
