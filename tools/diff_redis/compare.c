@@ -270,3 +270,17 @@ void dr_intended_load(dr_intended_set *set, const char *path) {
     }
     fclose(f);
 }
+
+void dr_intended_free(dr_intended_set *set) {
+    for (size_t i = 0; i < set->count; i++) {
+        dr_intended *e = &set->entries[i];
+        free(e->name);
+        free(e->command_glob);
+        free(e->redis_glob);
+        free(e->reply_glob);
+        free(e->reason);
+        free(e->example);
+    }
+    free(set->entries);
+    memset(set, 0, sizeof *set);
+}

@@ -162,6 +162,7 @@ typedef struct {
 
 /* Loads the intended-differences file; exits with a message on a malformed line. */
 void dr_intended_load(dr_intended_set *set, const char *path);
+void dr_intended_free(dr_intended_set *set);
 
 /* Whether the two replies to cmd agree: exactly, after a normalisation rule, or by an
  * intended difference. *rule says which; *intended the entry when DR_RULE_INTENDED. */
@@ -244,6 +245,7 @@ void dr_offer_discover(dr_ctx *ctx, dr_offer *offer);
 bool dr_offer_has(const dr_offer *offer, const char *name);
 /* Drops the comma-separated names from the offer (they are then never generated). */
 void dr_offer_exclude(dr_offer *offer, const char *names);
+void dr_offer_free(dr_offer *offer);
 /* Prints how many of Redis's @string, @keyspace and @list commands stasis lacks (and
  * which), from redis-server's COMMAND INFO. */
 void dr_offer_report_missing(dr_ctx *ctx, const dr_offer *offer);

@@ -230,6 +230,8 @@ static int run_generate(dr_ctx *ctx, const options *o) {
     print_stats(ctx, now_s() - start);
     printf("distinct divergences: %zu\n", seen_count);
     for (size_t i = 0; i < seen_count; i++) free(seen[i]);
+    ctx->offer = NULL;
+    dr_offer_free(&offer);
     return ctx->stats.divergences > 0 ? 1 : 0;
 }
 
@@ -306,6 +308,7 @@ static int run_kv_ops(dr_ctx *ctx, const options *o) {
         long n = dr_kv_ops_load(o->files[i], &seq);
         if (n < 0) {
             fprintf(stderr, "diff_redis: cannot read %s\n", o->files[i]);
+            dr_offer_free(&offer);
             return 2;
         }
         skipped += n;
@@ -324,6 +327,8 @@ static int run_kv_ops(dr_ctx *ctx, const options *o) {
     print_stats(ctx, now_s() - start);
     printf("kv_ops inputs: %d, diverged: %d, operations not replayable: %ld, resyncs: %llu\n",
            o->file_count, diverged, skipped, (unsigned long long)ctx->stats.resyncs);
+    ctx->offer = NULL;
+    dr_offer_free(&offer);
     return diverged > 0 ? 1 : 0;
 }
 
@@ -341,5 +346,9 @@ int main(int argc, char **argv) {
     else if (strcmp(o.mode, "replay") == 0) status = run_replay(ctx, &o);
     else status = run_kv_ops(ctx, &o);
     for (int s = 0; s < DR_SERVERS; s++) dr_server_disconnect(&ctx->server[s]);
+    dr_intended_free(&ctx->intended);
+    for (size_t i = 0; i < ctx->known.count; i++) free(ctx->known.sigs[i]);
+    free(ctx->known.sigs);
+    free(ctx);
     return status;
 }

@@ -116,3 +116,14 @@ void dr_offer_exclude(dr_offer *offer, const char *names) {
     }
     offer->count = kept;
 }
+
+void dr_offer_free(dr_offer *offer) {
+    for (size_t i = 0; i < offer->config_count; i++) {
+        free(offer->config_params[i]);
+        free(offer->config_values[i]);
+    }
+    free(offer->config_params);
+    free(offer->config_values);
+    free(offer->commands);
+    memset(offer, 0, sizeof *offer);
+}
