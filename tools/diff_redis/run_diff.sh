@@ -104,6 +104,7 @@ start_redis || exit 2
 echo "redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') on port $redis_port"
 
 if [[ $parts == *generate* || $parts == *regressions* ]]; then
+  : >"$work/stasis.out" # exists before stasis_start first reads it
   stasis_start "$work/stasis.out" "$stasis_bin" "${stasis_wide[@]}" || exit 2
   echo "stasis-kv on port $port (${stasis_wide[*]})"
   mapfile -t common < <(diff_args)
@@ -140,6 +141,7 @@ kv_ops_one() {
                --bulk-size-max "$bulk" --command-args-max 1024)
   [ "$policy" = shared ] && flags+=(--data-budget-bytes $((chunks * chunk)))
   stasis_out="$work/stasis.$((++instances)).out" # one file each: an old instance may still write
+  : >"$stasis_out" # exists before stasis_start first reads it
   stasis_start "$stasis_out" "$stasis_bin" "${flags[@]}" || return 2
   mapfile -t common < <(diff_args)
   echo "-- $(basename "$input"): $config"
