@@ -11,7 +11,7 @@
 
 const char *const dr_rule_names[DR_RULES] = {
     "exact", "time", "info", "keys-order", "scan-step", "ttl-tolerance",
-    "hello-id", "randomkey", "config-pairs", "intended",
+    "hello-id", "randomkey", "config-pairs", "exec", "intended",
 };
 
 /* ---- helpers ---------------------------------------------------------------------------- */
@@ -100,16 +100,21 @@ static bool info_agrees(const dr_reply *a, const dr_reply *b) {
     return strcmp(ka, kb) == 0;
 }
 
-/* SCAN from a cursor other than 0: which keys a step returns and the next cursor depend
- * on each server's table; both must be a [cursor, [keys...]] pair. */
+/* One SCAN step: which keys it returns and the next cursor depend on each server's table;
+ * both must be a [cursor, [keys...]] pair, and for a SCAN from 0 that both ended in one
+ * step (a whole iteration) the same keys. A SCAN 0 outside MULTI is a whole iteration, compared by
+ * run.c; only a step inside EXEC's reply comes here with cursor 0. */
 static bool scan_step_agrees(const dr_cmd *cmd, const dr_reply *a, const dr_reply *b) {
-    if (arg_is(cmd, 1, "0")) return false; /* full iterations: compared by run.c */
     for (int s = 0; s < 2; s++) {
         const redisReply *r = (s == 0 ? a : b)->value;
         if (!is_type(r, REDIS_REPLY_ARRAY) || r->elements != 2) return false;
         if (r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY)
             return false;
     }
+    bool ended_a = strcmp(a->value->element[0]->str, "0") == 0;
+    bool ended_b = strcmp(b->value->element[0]->str, "0") == 0;
+    if (arg_is(cmd, 1, "0") && ended_a && ended_b)
+        return same_multiset(a->value->element[1], b->value->element[1]);
     return true;
 }
 
@@ -217,13 +222,59 @@ static dr_intended *intended_match(dr_intended_set *set, const dr_cmd *cmd, cons
     return found;
 }
 
+/* A reply as RESP2 again (an element of EXEC's array; a null is written $-1 whether it
+ * was a null bulk or a null array: hiredis keeps no difference). */
+static void serialize(FILE *out, const redisReply *r) {
+    switch (r->type) {
+    case REDIS_REPLY_STRING: fprintf(out, "$%zu\r\n", r->len); fwrite(r->str, 1, r->len, out); fputs("\r\n", out); break;
+    case REDIS_REPLY_STATUS: fprintf(out, "+%s\r\n", r->str); break;
+    case REDIS_REPLY_ERROR: fprintf(out, "-%s\r\n", r->str); break;
+    case REDIS_REPLY_INTEGER: fprintf(out, ":%lld\r\n", r->integer); break;
+    case REDIS_REPLY_ARRAY:
+        fprintf(out, "*%zu\r\n", r->elements);
+        for (size_t i = 0; i < r->elements; i++) serialize(out, r->element[i]);
+        break;
+    default: fputs("$-1\r\n", out); break;
+    }
+}
+
+static dr_reply element_reply(redisReply *r) {
+    dr_reply out = {.value = r, .closed = false};
+    FILE *mem = open_memstream(&out.raw.ptr, &out.raw.len);
+    ST_ASSERT(mem != NULL);
+    serialize(mem, r);
+    fclose(mem);
+    return out;
+}
+
+/* EXEC: both arrays of one reply per queued command, each pair agreeing by the rules of
+ * its own command (KEYS inside MULTI is still unordered). */
+static bool exec_agrees(const dr_queue *queue, const dr_reply *a, const dr_reply *b, dr_intended_set *intended) {
+    if (!both(a, b, REDIS_REPLY_ARRAY) || a->value->elements != b->value->elements) return false;
+    if (a->value->elements != queue->count) return false;
+    bool ok = true;
+    for (size_t i = 0; i < queue->count && ok; i++) {
+        dr_reply x = element_reply(a->value->element[i]), y = element_reply(b->value->element[i]);
+        dr_rule rule;
+        dr_intended *which;
+        ok = dr_agree(queue->cmd[i], &x, &y, intended, NULL, &rule, &which);
+        free(x.raw.ptr);
+        free(y.raw.ptr);
+    }
+    return ok;
+}
+
 bool dr_agree(const dr_cmd *cmd, const dr_reply *redis, const dr_reply *stasis,
-              dr_intended_set *intended, dr_rule *rule, dr_intended **which) {
+              dr_intended_set *intended, const dr_queue *queue, dr_rule *rule, dr_intended **which) {
     *which = NULL;
     *rule = DR_RULE_EXACT;
     if (redis->raw.len == stasis->raw.len && memcmp(redis->raw.ptr, stasis->raw.ptr, redis->raw.len) == 0)
         return true;
     if (rule_agrees(cmd, redis, stasis, rule)) return true;
+    if (queue != NULL && arg_is(cmd, 0, "exec") && exec_agrees(queue, redis, stasis, intended)) {
+        *rule = DR_RULE_EXEC;
+        return true;
+    }
     *which = intended_match(intended, cmd, redis, stasis);
     if (*which == NULL) return false;
     *rule = DR_RULE_INTENDED;

@@ -139,6 +139,7 @@ typedef enum {
     DR_RULE_HELLO,
     DR_RULE_RANDOMKEY,
     DR_RULE_CONFIG_PAIRS,
+    DR_RULE_EXEC,
     DR_RULE_INTENDED,
     DR_RULES
 } dr_rule;
@@ -164,10 +165,20 @@ typedef struct {
 void dr_intended_load(dr_intended_set *set, const char *path);
 void dr_intended_free(dr_intended_set *set);
 
+/* The commands client 0 queued since MULTI (those Redis answered +QUEUED): EXEC's reply
+ * is compared element by element against them. */
+#define DR_QUEUE_MAX 64
+typedef struct {
+    const dr_cmd *cmd[DR_QUEUE_MAX];
+    size_t count;
+    bool open;
+} dr_queue;
+
 /* Whether the two replies to cmd agree: exactly, after a normalisation rule, or by an
- * intended difference. *rule says which; *intended the entry when DR_RULE_INTENDED. */
+ * intended difference. *rule says which; *intended the entry when DR_RULE_INTENDED.
+ * queue: what EXEC runs (NULL for other commands). */
 bool dr_agree(const dr_cmd *cmd, const dr_reply *redis, const dr_reply *stasis,
-              dr_intended_set *intended, dr_rule *rule, dr_intended **which);
+              dr_intended_set *intended, const dr_queue *queue, dr_rule *rule, dr_intended **which);
 
 /* ---- running ---------------------------------------------------------------------------- */
 
@@ -193,6 +204,7 @@ typedef struct {
     const dr_offer *offer;   /* key positions, for dr_resync */
     size_t batch_commands_max; /* 1: no pipelining (a resync then precedes the next command) */
     dr_known known;
+    dr_queue queue; /* client 0's MULTI */
 } dr_ctx;
 
 /* After an intended difference that Redis carried out (its reply was not an error): the
@@ -243,8 +255,8 @@ struct dr_offer {
 /* Reads stasis's COMMAND LIST and COMMAND INFO, and its CONFIG GET *. */
 void dr_offer_discover(dr_ctx *ctx, dr_offer *offer);
 bool dr_offer_has(const dr_offer *offer, const char *name);
-/* Drops the comma-separated names from the offer (they are then never generated). */
-void dr_offer_exclude(dr_offer *offer, const char *names);
+/* Keeps (keep) or drops (!keep) the comma-separated names of the offer. */
+void dr_offer_filter(dr_offer *offer, const char *names, bool keep);
 void dr_offer_free(dr_offer *offer);
 /* Prints how many of Redis's @string, @keyspace and @list commands stasis lacks (and
  * which), from redis-server's COMMAND INFO. */

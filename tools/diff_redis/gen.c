@@ -73,9 +73,9 @@ static const dr_template templates[] = {
     {"lpos", "%k %v [rank %x] [count %n] [maxlen %n]", 0},
     {"lmove", "%k %k {left|right|x} {left|right}", 0}, {"rpoplpush", "%k %k", 0},
     {"lmpop", "%N (%k)+ {left|right|x} [count %n]", 0},
-    {"blpop", "(%k)+ %b", 2}, {"brpop", "(%k)+ %b", 2},
-    {"blmove", "%k %k {left|right} {left|right} %b", 2}, {"brpoplpush", "%k %k %b", 2},
-    {"blmpop", "%b %N (%k)+ {left|right} [count %n]", 2},
+    {"blpop", "(%k)+ %b", 1}, {"brpop", "(%k)+ %b", 1},
+    {"blmove", "%k %k {left|right} {left|right} %b", 1}, {"brpoplpush", "%k %k %b", 1},
+    {"blmpop", "%b %N (%k)+ {left|right} [count %n]", 1},
     /* transactions (MULTI itself mostly comes in episodes, see group_multi) */
     {"watch", "(%k)+", 2}, {"unwatch", "", 2}, {"multi", "", 1}, {"exec", "", 1}, {"discard", "", 1},
     /* server and connection */
@@ -113,13 +113,14 @@ static const char *const pool_offset[] = {
     "4294967295", "x"};
 static const char *const pool_pattern[] = {
     "*", "k*", "k[0-2]", "k?", "\\*", "[", "nomatch", "*:*", "k[^0]", "[a-z]*", "", "k\\"};
-static const char *const pool_block[] = {"0.05", "0.1", "-1", "x", "0.01", "1e-1"};
+/* Short: a blocking command outside an episode waits its whole timeout. */
+static const char *const pool_block[] = {"0.01", "0.01", "0.02", "-1", "x", "1e-2"};
 static const char *const pool_db[] = {"0", "1", "-1", "x", "16"};
 static const char *const pool_cursor[] = {"1", "5", "12345", "-1", "x", "18446744073709551615", "18446744073709551616"};
 /* Redis parameters stasis may not have, with the value redis-server runs with here (a
  * CONFIG SET must never really change Redis: the two servers would no longer be alike). */
 static const char *const redis_only_params[][2] = {
-    {"hz", "10"}, {"list-max-listpack-size", "-2"}, {"list-max-ziplist-size", "-2"},
+    {"hz", "100"}, {"list-max-listpack-size", "-2"}, {"list-max-ziplist-size", "-2"},
     {"list-compress-depth", "0"}, {"maxmemory-policy", "noeviction"}, {"save", ""},
     {"appendonly", "no"}, {"nosuch", "1"}};
 
@@ -443,7 +444,8 @@ static void group_multi(gen *g, dr_group *group) {
     dr_cmd_adds(g->cmd, dr_rng_below(g->rng, 10) == 0 && dr_offer_has(g->offer, "discard") ? "discard" : "exec");
 }
 
-/* One or two clients block (timeouts of 0.2 s), then client 0 maybe pushes. */
+/* One or two clients block (timeouts of 0.05 s), then client 0 maybe pushes (within 20 ms
+ * of the first blocking: each blocked client is given 10 ms to register). */
 static void group_blocking(gen *g, dr_group *group, const char *const *blocking, size_t count) {
     int clients = 1 + (int)dr_rng_below(g->rng, 2);
     for (int c = 1; c <= clients; c++) {
@@ -456,9 +458,9 @@ static void group_blocking(gen *g, dr_group *group, const char *const *blocking,
         /* A timeout that ends the wait if nothing comes: the last or first %b. */
         size_t at = strcmp(name, "blmpop") == 0 ? 1 : (size_t)g->cmd->argc - 1;
         free(g->cmd->argv[at].ptr);
-        g->cmd->argv[at].ptr = strdup("0.2");
-        g->cmd->argv[at].len = 3;
-        add_sleep(group, 20);
+        g->cmd->argv[at].ptr = strdup("0.05");
+        g->cmd->argv[at].len = 4;
+        add_sleep(group, 10);
     }
     for (uint64_t pushes = dr_rng_below(g->rng, 3); pushes > 0; pushes--) {
         g->cmd = add_cmd(group, DR_STEP_CMD, 0);
@@ -483,7 +485,7 @@ void dr_generate(dr_rng *rng, const dr_offer *offer, size_t groups, dr_seq *seq)
             group_expiry(&g, group);
         } else if (r < 30 && r >= 10 && dr_offer_has(offer, "multi")) {
             group_multi(&g, group);
-        } else if (r < 40 && r >= 30 && blocking_count > 0) {
+        } else if (r < 35 && r >= 30 && blocking_count > 0) {
             group_blocking(&g, group, blocking, blocking_count);
         } else if (r < 42) {
             g.cmd = add_cmd(group, DR_STEP_CMD, 0);

@@ -5,7 +5,9 @@
  *   diff_redis --redis-port P --stasis-port Q --intended FILE [--save-dir DIR] MODE
  *   modes:
  *     --generate [--seed N] [--commands N] [--seconds S] [--keep-going] [--exclude A,B]
- *         seeded sequences over every command stasis offers (but those --exclude names);
+ *                [--only A,B]
+ *         seeded sequences over every command stasis offers (but those --exclude names, or
+ *         only the --only names: also how the tester is checked against two redis-servers);
  *         the first divergence is shrunk, printed and saved (with --keep-going: every
  *         distinct one, then exit 1); --known DIR: a divergence that an open regression
  *         case of DIR already records (same command and reply shapes) is counted as known
@@ -32,7 +34,7 @@
 #define DR_DIVERGENCES_MAX 50
 
 typedef struct {
-    const char *host, *intended, *save_dir, *mode, *exclude, *known_dir;
+    const char *host, *intended, *save_dir, *mode, *exclude, *only, *known_dir;
     int ports[DR_SERVERS];
     uint64_t seed, commands;
     double seconds;
@@ -44,7 +46,7 @@ typedef struct {
 static void usage(void) {
     fprintf(stderr, "usage: diff_redis --redis-port P --stasis-port Q --intended FILE [--save-dir DIR]\n"
                     "         (--generate [--seed N] [--commands N] [--seconds S] [--keep-going]\n"
-                    "                     [--exclude NAME,NAME...] [--known DIR]\n"
+                    "                     [--exclude NAME,NAME...] [--only NAME,NAME...] [--known DIR]\n"
                     "          | --replay FILE... | --kv-ops FILE...)\n");
     exit(2);
 }
@@ -68,6 +70,8 @@ static void parse_args(int argc, char **argv, options *o) {
             o->intended = argv[++i];
         } else if (has_value && strcmp(a, "--known") == 0) {
             o->known_dir = argv[++i];
+        } else if (has_value && strcmp(a, "--only") == 0) {
+            o->only = argv[++i];
         } else if (has_value && strcmp(a, "--exclude") == 0) {
             o->exclude = argv[++i];
         } else if (has_value && strcmp(a, "--save-dir") == 0) {
@@ -192,10 +196,11 @@ static int run_generate(dr_ctx *ctx, const options *o) {
     ctx->offer = &offer;
     dr_offer_report_missing(ctx, &offer);
     size_t offered = offer.count;
-    if (o->exclude != NULL) dr_offer_exclude(&offer, o->exclude);
-    printf("stasis offers %zu commands; generating over %zu of them (seed %llu%s%s)\n", offered,
+    if (o->exclude != NULL) dr_offer_filter(&offer, o->exclude, false);
+    if (o->only != NULL) dr_offer_filter(&offer, o->only, true);
+    printf("stasis offers %zu commands; generating over %zu of them (seed %llu%s%s%s%s)\n", offered,
            offer.count, (unsigned long long)o->seed, o->exclude ? ", excluded: " : "",
-           o->exclude ? o->exclude : "");
+           o->exclude ? o->exclude : "", o->only ? ", only: " : "", o->only ? o->only : "");
     char *seen[DR_DIVERGENCES_MAX];
     size_t seen_count = 0;
     load_known(o->known_dir, &ctx->known);

@@ -102,7 +102,7 @@ void dr_offer_report_missing(dr_ctx *ctx, const dr_offer *offer) {
     freeReplyObject(all);
 }
 
-void dr_offer_exclude(dr_offer *offer, const char *names) {
+void dr_offer_filter(dr_offer *offer, const char *names, bool keep) {
     size_t kept = 0;
     for (size_t i = 0; i < offer->count; i++) {
         const char *name = offer->commands[i].name;
@@ -112,7 +112,7 @@ void dr_offer_exclude(dr_offer *offer, const char *names) {
             size_t word = strcspn(p, ",");
             excluded = excluded || (word == len && strncasecmp(p, name, len) == 0);
         }
-        if (!excluded) offer->commands[kept++] = offer->commands[i];
+        if (excluded == keep) offer->commands[kept++] = offer->commands[i];
     }
     offer->count = kept;
 }

@@ -76,12 +76,28 @@ static bool is_known(const dr_ctx *ctx, const dr_cmd *cmd, dr_reply reply[DR_SER
     return known;
 }
 
+/* Client 0's MULTI: which commands Redis queued, for EXEC's comparison. */
+static void track_multi(dr_ctx *ctx, const dr_cmd *cmd, const dr_reply *redis) {
+    dr_queue *q = &ctx->queue;
+    if (name_is(cmd, "multi")) {
+        if (!q->open) q->count = 0;
+        q->open = q->open || (redis->raw.len == 5 && memcmp(redis->raw.ptr, "+OK\r\n", 5) == 0);
+    } else if (q->open && redis->raw.len == 9 && memcmp(redis->raw.ptr, "+QUEUED\r\n", 9) == 0 &&
+               q->count < DR_QUEUE_MAX) {
+        q->cmd[q->count++] = cmd;
+    }
+}
+
 static bool compare(dr_ctx *ctx, const dr_cmd *cmd, size_t group, dr_reply reply[DR_SERVERS],
                     dr_divergence *div) {
     dr_rule rule;
     dr_intended *which;
     ctx->stats.commands++;
-    if (dr_agree(cmd, &reply[DR_REDIS], &reply[DR_STASIS], &ctx->intended, &rule, &which)) {
+    track_multi(ctx, cmd, &reply[DR_REDIS]);
+    bool exec = name_is(cmd, "exec") || name_is(cmd, "discard");
+    const dr_queue *queue = exec && ctx->queue.open ? &ctx->queue : NULL;
+    if (exec) ctx->queue.open = false;
+    if (dr_agree(cmd, &reply[DR_REDIS], &reply[DR_STASIS], &ctx->intended, queue, &rule, &which)) {
         ctx->stats.by_rule[rule]++;
         bool redis_accepted = reply[DR_REDIS].raw.len > 0 && reply[DR_REDIS].raw.ptr[0] != '-';
         if (rule == DR_RULE_INTENDED && redis_accepted) dr_resync(ctx, cmd);
@@ -315,7 +331,7 @@ static bool counts_keys(const dr_cmd *cmd) { return name_is(cmd, "dbsize") || na
 static bool run_step(dr_ctx *ctx, runner *r, const dr_step *step, size_t group, dr_divergence *div) {
     if (step->kind == DR_STEP_CMD && step->client == 0 && counts_keys(&step->cmd)) {
         if (!run_batch(ctx, &r->b, div)) return false;
-        settle(ctx);
+        if (!ctx->queue.open) settle(ctx); /* inside MULTI the SCANs would be queued */
     }
     if (step->kind == DR_STEP_CMD && step->client == 0 && !runs_alone(&step->cmd)) {
         size_t bytes = 16;
@@ -366,6 +382,7 @@ bool dr_run(dr_ctx *ctx, const dr_seq *seq, dr_divergence *div) {
 }
 
 void dr_reset(dr_ctx *ctx) {
+    ctx->queue.open = false;
     dr_cmd flush = {0};
     dr_cmd_adds(&flush, "flushall");
     for (int s = 0; s < DR_SERVERS; s++) {
