@@ -9,7 +9,7 @@
 #                that input's own (small) limits, and the shared redis-server
 #
 #   run_diff.sh --stasis BIN --diff BIN [--replay-kv-ops BIN] [--parts generate,regressions,kv-ops]
-#               [--seed N] [--commands N] [--seconds S] [--keep-going] [--exclude A,B]
+#               [--seed N] [--commands N] [--seconds S] [--keep-going] [--exclude A,B] [--only A,B]
 #               [--save-dir DIR]
 #
 # Exits 77 when redis-server is not installed (CTest: skipped), 1 on a divergence, 2 when
@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
     --diff) diff_bin=$2; shift 2 ;;
     --replay-kv-ops) kv_bin=$2; shift 2 ;;
     --parts) parts=$2; shift 2 ;;
-    --seed|--commands|--seconds|--exclude) gen_args+=("$1" "$2"); shift 2 ;;
+    --seed|--commands|--seconds|--exclude|--only) gen_args+=("$1" "$2"); shift 2 ;;
     --keep-going) gen_args+=("$1"); shift ;;
     --save-dir) save_dir=$2; shift 2 ;;
     *) echo "run_diff.sh: unknown argument: $1" >&2; exit 2 ;;
