@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# run_diff.sh: starts a fresh redis-server 7.0 and a stasis-kv on free loopback ports and
+# runs diff_redis against them (ci/diff-redis and CTest call this; see the README section
+# "ci/diff-redis"). Three parts, each selectable:
+#   generate     seeded sequences (--seed, --commands, --seconds, --keep-going)
+#   regressions  every corpus/regressions/diff/*.txt
+#   kv-ops       every corpus/kv_ops/ input and kv_ops regression, decoded by
+#                `replay_kv_ops --describe --quiet`, each against a stasis-kv started with
+#                that input's own (small) limits, and the shared redis-server
+#
+#   run_diff.sh --stasis BIN --diff BIN [--replay-kv-ops BIN] [--parts generate,regressions,kv-ops]
+#               [--seed N] [--commands N] [--seconds S] [--keep-going] [--exclude A,B] [--only A,B]
+#               [--save-dir DIR]
+#
+# Exits 77 when redis-server is not installed (CTest: skipped), 1 on a divergence, 2 when
+# something could not run.
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+stasis_bin="" diff_bin="" kv_bin="" parts="generate,regressions,kv-ops"
+gen_args=()
+save_dir=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --stasis) stasis_bin=$2; shift 2 ;;
+    --diff) diff_bin=$2; shift 2 ;;
+    --replay-kv-ops) kv_bin=$2; shift 2 ;;
+    --parts) parts=$2; shift 2 ;;
+    --seed|--commands|--seconds|--exclude|--only) gen_args+=("$1" "$2"); shift 2 ;;
+    --keep-going) gen_args+=("$1"); shift ;;
+    --save-dir) save_dir=$2; shift 2 ;;
+    *) echo "run_diff.sh: unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+[ -x "$stasis_bin" ] && [ -x "$diff_bin" ] || { echo "run_diff.sh: need --stasis BIN and --diff BIN" >&2; exit 2; }
+command -v redis-server >/dev/null || { echo "skip: redis-server not installed"; exit 77; }
+command -v redis-cli >/dev/null || { echo "skip: redis-cli not installed"; exit 77; }
+
+source "$root/tests/server_lib.sh"
+intended="$root/tools/diff_redis/intended_differences.txt"
+work=$(mktemp -d)
+redis_pid="" server_pid=""
+cleanup() {
+  [ -z "$redis_pid" ] || kill "$redis_pid" 2>/dev/null
+  [ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# stasis's wide limits, mirrored in redis-server where Redis has the same parameter, so
+# CONFIG GET and the limits' errors agree: values up to proto-max-bulk-len (1 MiB, Redis's
+# least), the shared budget as maxmemory, connections_max as maxclients, one database;
+# hz 100: Redis ends a blocked client's wait in its cron, so a 0.01 s timeout would
+# otherwise take up to 0.1 s.
+budget=67108864
+bulk=1048576
+clients=1024
+stasis_wide=(--value-size-max "$bulk" --keys-max 65536 --list-length-max 65536
+             --data-budget-bytes "$budget" --connections-max "$clients")
+
+free_port() { # a loopback port nobody listens on
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+  done
+}
+
+start_redis() {
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    redis_port=$(free_port)
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+      --databases 1 --maxmemory "$budget" --maxclients "$clients" --proto-max-bulk-len "$bulk" \
+      --hz 100 \
+      --dir "$work" --logfile "$work/redis.log" --daemonize no &
+    redis_pid=$!
+    for _ in $(seq 50); do
+      redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && return 0
+      kill -0 "$redis_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null; redis_pid=""
+  done
+  echo "run_diff.sh: redis-server did not start; its log:" >&2
+  cat "$work/redis.log" >&2
+  return 1
+}
+
+stop_stasis() {
+  [ -z "$server_pid" ] || { kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; }
+  server_pid=""
+}
+
+diff_args() { # the ports and files every mode takes
+  printf '%s\n' --redis-port "$redis_port" --stasis-port "$port" --intended "$intended"
+  [ -z "$save_dir" ] || printf '%s\n' --save-dir "$save_dir"
+}
+
+status=0
+instances=0
+note() { # the worst outcome so far: 2 (could not run) over 1 (divergence) over 0
+  case $1 in 0) ;; 1) [ "$status" -eq 2 ] || status=1 ;; *) status=2 ;; esac
+}
+[ -z "$save_dir" ] || mkdir -p "$save_dir"
+start_redis || exit 2
+echo "redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') on port $redis_port"
+
+if [[ $parts == *generate* || $parts == *regressions* ]]; then
+  : >"$work/stasis.out" # exists before stasis_start first reads it
+  stasis_start "$work/stasis.out" "$stasis_bin" "${stasis_wide[@]}" || exit 2
+  echo "stasis-kv on port $port (${stasis_wide[*]})"
+  mapfile -t common < <(diff_args)
+  if [[ $parts == *generate* ]]; then
+    echo "== generated sequences"
+    "$diff_bin" "${common[@]}" --generate --known "$root/corpus/regressions/diff" "${gen_args[@]}"
+    note $?
+  fi
+  if [[ $parts == *regressions* ]]; then
+    echo "== corpus/regressions/diff"
+    shopt -s nullglob
+    files=("$root"/corpus/regressions/diff/*.txt)
+    if [ ${#files[@]} -eq 0 ]; then
+      echo "no regression files"
+    else
+      "$diff_bin" "${common[@]}" --replay "${files[@]}"
+      note $?
+    fi
+  fi
+  stop_stasis
+fi
+
+# One kv_ops input: its configuration line gives stasis's limits for it.
+kv_ops_one() {
+  local input=$1 text="$work/kv_ops.txt" config
+  "$kv_bin" --describe --quiet "$input" >"$text" 2>"$work/describe.err" || {
+    echo "FAIL $input: replay_kv_ops --describe refused it: $(cat "$work/describe.err")"; return 2; }
+  config=$(grep -m1 -o 'policy=[a-z]* keys_max=[0-9]* key_size_max=[0-9]* value_size_max=[0-9]* list_length_max=[0-9]* chunks=[0-9]* (of [0-9]* bytes)' "$text")
+  [ -n "$config" ] || { echo "FAIL $input: no configuration line in its description"; return 2; }
+  local policy keys key value list chunks chunk
+  read -r policy keys key value list chunks chunk < <(sed 's/[a-z_]*=//g; s/(of //; s/ bytes)//' <<<"$config")
+  local flags=(--capacity-policy "$policy" --keys-max "$keys" --key-size-max "$key"
+               --value-size-max "$value" --list-length-max "$list" --chunk-size "$chunk"
+               --bulk-size-max "$bulk" --command-args-max 1024)
+  [ "$policy" = shared ] && flags+=(--data-budget-bytes $((chunks * chunk)))
+  stasis_out="$work/stasis.$((++instances)).out" # one file each: an old instance may still write
+  : >"$stasis_out" # exists before stasis_start first reads it
+  stasis_start "$stasis_out" "$stasis_bin" "${flags[@]}" || return 2
+  mapfile -t common < <(diff_args)
+  echo "-- $(basename "$input"): $config"
+  "$diff_bin" "${common[@]}" --kv-ops "$text" 2>&1 | sed 's/^/   /'
+  local st=${PIPESTATUS[0]}
+  if [ "$st" -eq 2 ]; then
+    echo "   stasis-kv's output (alive: $(kill -0 "$server_pid" 2>/dev/null && echo yes || echo no)):"
+    tail -n 20 "$stasis_out" | sed 's/^/   | /'
+  fi
+  stop_stasis
+  return "$st"
+}
+
+if [[ $parts == *kv-ops* ]]; then
+  [ -x "$kv_bin" ] || { echo "run_diff.sh: kv-ops needs --replay-kv-ops BIN" >&2; exit 2; }
+  echo "== corpus/kv_ops and corpus/regressions/kv_ops, decoded"
+  shopt -s nullglob
+  for input in "$root"/corpus/kv_ops/* "$root"/corpus/regressions/kv_ops/*; do
+    [[ $input == *.txt ]] && continue
+    kv_ops_one "$input"
+    note $?
+  done
+fi
+exit $status
