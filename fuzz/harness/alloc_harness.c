@@ -3,7 +3,7 @@
 #include <inttypes.h>
 
 #include "drivers/fuzz_target.h"
-#include "harness/choice_byte.h"
+#include "harness/choice.h"
 
 static struct {
     const harness_subject *subject;

@@ -25,7 +25,6 @@
 #include "alloc/allocator.h"
 #include "alloc/failing.h"
 #include "harness/choice.h"
-#include "harness/choice_byte.h"
 #include "harness/cursor.h"
 #include "models/model_failing.h"
 #include "models/shadow_heap.h"

@@ -15,12 +15,13 @@
  * or changing an id space, does: that needs a new format version (drivers/fuzz_target.h).
  *
  *   static const char *const op_names[] = {"alloc", "resize", "free", "reset"};
- *   static const choice_table ops = CHOICE_TABLE(op_names, 8);   // ids 4..7 unassigned
+ *   static const choice_table ops = CHOICE_TABLE_INIT(op_names, 8);   // ids 4..7 unassigned
  *   uint32_t id = choice_read(&c, &ops);   // CHOICE_REFUSED: return -1 / describe says so
  */
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "harness/cursor.h"
 
@@ -58,5 +59,35 @@ FUZZ_NO_COVERAGE static inline uint32_t choice_read(cursor *c, const choice_tabl
 FUZZ_NO_COVERAGE static inline const char *choice_name(const choice_table *table, uint32_t id) {
     return id < table->count ? table->names[id] : "unassigned";
 }
+
+/*
+ * The initializer of a table at file scope (CHOICE_TABLE is a compound literal, which C11,
+ * gcc -Wpedantic, does not accept as a static object's initializer).
+ *   static const choice_table ops = CHOICE_TABLE_INIT(op_names, 8);
+ */
+#define CHOICE_TABLE_INIT(names_array, space)                                                      \
+    {                                                                                              \
+        .names = (names_array),                                                                    \
+        .count = (uint32_t)(sizeof(names_array) / sizeof((names_array)[0])), .id_space = (space)   \
+    }
+
+/* choice_read, and the byte it read in *byte (0 when the input is exhausted). */
+FUZZ_NO_COVERAGE static inline uint32_t choice_read_byte(cursor *c, const choice_table *table,
+                                                         uint8_t *byte) {
+    *byte = cursor_empty(c) ? 0 : c->data[c->pos];
+    return choice_read(c, table);
+}
+
+/* One line for describe output: which table's unassigned id refused the input. */
+FUZZ_NO_COVERAGE static inline void
+choice_print_refused(FILE *out, const cursor *c, const char *what, const choice_table *table) {
+    fprintf(out, "refused: %s id %u is unassigned (ids 0-%u of %u are), so the input is not run\n",
+            what, c->refused_id, table->count - 1u, table->id_space);
+}
+
+/*
+ * A choice byte may also carry flags in the bits the id space leaves over: an id space of
+ * 2^k uses bits 0..k-1, so a flag in bit 7 never changes the id while 2^k <= 128.
+ */
 
 #endif

@@ -94,7 +94,7 @@ typedef enum op_kind {
  *    boundaries and value_size_max) and a letter 0..7.
  */
 static const char *const policies[] = {"guaranteed", "shared"};
-#define policy_table CHOICE_TABLE(policies, 4)
+static const choice_table policy_table = CHOICE_TABLE_INIT(policies, 4);
 
 static const char *const operations[] = {
     /* 0 */ "push", "push", "push", "push", "push", "push", "push", "push",
@@ -112,7 +112,7 @@ static const op_kind kind_of_id[] = {
 };
 _Static_assert(sizeof kind_of_id / sizeof kind_of_id[0] == sizeof operations / sizeof operations[0],
                "one kind per operation id");
-#define operation_table CHOICE_TABLE(operations, 64)
+static const choice_table operation_table = CHOICE_TABLE_INIT(operations, 64);
 
 static const char *const keys[] = {
     "hot:key0", "hot:key1", "hot:key0", "hot:key1", "hot:key0", "hot:key1", "hot:key0",
@@ -121,7 +121,7 @@ static const char *const keys[] = {
 };
 static const uint8_t key_of_id[] = {0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 2, 3, 4, 5, 6};
 _Static_assert(sizeof key_of_id == sizeof keys / sizeof keys[0], "one name index per key id");
-#define key_table CHOICE_TABLE(keys, 32)
+static const choice_table key_table = CHOICE_TABLE_INIT(keys, 32);
 
 static const char *const lengths[] = {"0",  "1",  "2",  "3",  "4",  "4",  "4",       "5",
                                       "5",  "8",  "17", "20", "33", "value_size_max - 1",
@@ -129,7 +129,7 @@ static const char *const lengths[] = {"0",  "1",  "2",  "3",  "4",  "4",  "4",  
 #define LENGTH_ID_LIMIT_MINUS_1 13
 #define LENGTH_ID_LIMIT         14
 #define LENGTH_ID_LIMIT_PLUS_1  15
-#define length_table            CHOICE_TABLE(lengths, 32)
+static const choice_table length_table = CHOICE_TABLE_INIT(lengths, 32);
 
 typedef struct op {
     op_kind kind;

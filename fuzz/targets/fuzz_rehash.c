@@ -91,7 +91,7 @@ static const char *const op_names[] = {"insert", "remove", "find", "fill",
  * of 1..16 homes).
  */
 static const char *const modes[] = {"random", "few-homes", "adjacent", "shared-hash"};
-#define mode_table CHOICE_TABLE(modes, 8)
+static const choice_table mode_table = CHOICE_TABLE_INIT(modes, 8);
 
 static const char *const operations[] = {
     /* 0 */ "insert", "insert", "insert", "insert", "insert", "insert", "insert", "insert",
@@ -112,7 +112,7 @@ static const op_kind kind_of_id[] = {
 };
 _Static_assert(sizeof kind_of_id / sizeof kind_of_id[0] == sizeof operations / sizeof operations[0],
                "one kind per operation id");
-#define operation_table CHOICE_TABLE(operations, 64)
+static const choice_table operation_table = CHOICE_TABLE_INIT(operations, 64);
 
 FUZZ_NO_COVERAGE static header decode_header(cursor *c) {
     header h;

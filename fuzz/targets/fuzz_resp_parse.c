@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "drivers/fuzz_target.h"
-#include "harness/choice_byte.h"
+#include "harness/choice.h"
 #include "harness/cursor.h"
 #include "harness/resp_fuzz_limits.h"
 #include "kv/resp_parser.h"

@@ -18,7 +18,7 @@
 #include <hiredis.h>
 
 #include "drivers/fuzz_target.h"
-#include "harness/choice_byte.h"
+#include "harness/choice.h"
 #include "harness/cursor.h"
 #include "kv/resp_number.h"
 #include "kv/resp_parser.h"
