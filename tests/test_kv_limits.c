@@ -34,16 +34,6 @@ static const char *bulk_of(size_t n, char c) {
     return out;
 }
 
-/* A harness with the default test limits changed by `tweak`. */
-static kv_harness *open_tweaked(void (*tweak)(kv_config *c)) {
-    kv_config c;
-    kv_harness_config(&c);
-    tweak(&c);
-    char error[256];
-    if (!kv_config_finalize(&c, error, sizeof error)) fail_msg("%s", error);
-    return kv_harness_open(&c);
-}
-
 /* ---- data limits ---- */
 
 static void test_key_size_max(void **state) {
@@ -63,16 +53,51 @@ static void test_value_size_max(void **state) {
     assert_string_equal(KV_CMD(h, "SET", "s", filled(0, 256, 'v')), "+OK\r\n");
     assert_string_equal(KV_CMD(h, "GET", "s"), bulk_of(256, 'v'));
     assert_string_equal(KV_CMD(h, "SET", "t", filled(0, 257, 'v')), error);
+    assert_string_equal(KV_CMD(h, "RPUSH", "l", filled(0, 256, 'e')), ":1\r\n");
+    assert_string_equal(KV_CMD(h, "RPUSH", "l", filled(0, 257, 'e')), error);
+    assert_string_equal(KV_CMD(h, "LLEN", "l"), ":1\r\n");
+    assert_string_equal(KV_CMD(h, "EXISTS", "t"), ":0\r\n");
+}
+
+/* APPEND and SETRANGE meet two limits: Redis's proto-max-bulk-len on offset + length
+ * (bulk_size_max, checked first, as Redis's checkStringLength), then value_size_max. Here
+ * both are 256, so one byte past is past the bulk limit and answers Redis's text. */
+static void test_string_growth_past_both_limits(void **state) {
+    (void)state;
+    const char *error = "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n";
     assert_string_equal(KV_CMD(h, "SET", "a", filled(0, 255, 'v')), "+OK\r\n");
     assert_string_equal(KV_CMD(h, "APPEND", "a", "v"), ":256\r\n");
     assert_string_equal(KV_CMD(h, "APPEND", "a", "v"), error);
     assert_string_equal(KV_CMD(h, "SETRANGE", "a", "255", "w"), ":256\r\n");
     assert_string_equal(KV_CMD(h, "SETRANGE", "a", "256", "w"), error);
-    assert_string_equal(KV_CMD(h, "RPUSH", "l", filled(0, 256, 'e')), ":1\r\n");
-    assert_string_equal(KV_CMD(h, "RPUSH", "l", filled(0, 257, 'e')), error);
     assert_string_equal(KV_CMD(h, "STRLEN", "a"), ":256\r\n");
-    assert_string_equal(KV_CMD(h, "LLEN", "l"), ":1\r\n");
-    assert_string_equal(KV_CMD(h, "EXISTS", "t"), ":0\r\n");
+    assert_string_equal(KV_CMD(h, "GETRANGE", "a", "254", "-1"), "$2\r\nvw\r\n");
+}
+
+/* A bulk limit wider than value_size_max (256): past value_size_max but within the bulk
+ * limit is the data limit's error; past the bulk limit, Redis's text. */
+static void wide_bulks(kv_config *c) { c->bulk_size_max = 512; }
+
+static void test_string_growth_past_value_size_max(void **state) {
+    (void)state;
+    kv_harness *x = kv_harness_open_tweaked(wide_bulks);
+    const char *value = "-ERR value exceeds value_size_max (256 bytes)\r\n";
+    const char *bulk = "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n";
+    assert_string_equal(KV_CMD(x, "SET", "a", filled(0, 255, 'v')), "+OK\r\n");
+    assert_string_equal(KV_CMD(x, "APPEND", "a", "v"), ":256\r\n");
+    assert_string_equal(KV_CMD(x, "APPEND", "a", "v"), value);
+    assert_string_equal(KV_CMD(x, "APPEND", "a", filled(0, 256, 'x')), value); /* 512 */
+    assert_string_equal(KV_CMD(x, "APPEND", "a", filled(0, 257, 'x')), bulk);  /* 513 */
+    assert_string_equal(KV_CMD(x, "SETRANGE", "a", "255", "w"), ":256\r\n");
+    assert_string_equal(KV_CMD(x, "SETRANGE", "a", "256", "w"), value);
+    assert_string_equal(KV_CMD(x, "SETRANGE", "a", "511", "w"), value); /* ends at 512 */
+    assert_string_equal(KV_CMD(x, "SETRANGE", "a", "512", "w"), bulk);  /* ends at 513 */
+    assert_string_equal(KV_CMD(x, "SETRANGE", "n", "511", "w"), value); /* a new key too */
+    assert_string_equal(KV_CMD(x, "SETRANGE", "n", "512", "w"), bulk);
+    assert_string_equal(KV_CMD(x, "STRLEN", "a"), ":256\r\n");
+    assert_string_equal(KV_CMD(x, "GETRANGE", "a", "254", "-1"), "$2\r\nvw\r\n");
+    assert_string_equal(KV_CMD(x, "EXISTS", "n"), ":0\r\n");
+    kv_harness_close(x);
 }
 
 static void test_list_length_max(void **state) {
@@ -113,7 +138,7 @@ static void small_budget(kv_config *c) {
 
 static void test_data_budget_bytes(void **state) {
     (void)state;
-    kv_harness *x = open_tweaked(small_budget);
+    kv_harness *x = kv_harness_open_tweaked(small_budget);
     const char *names[] = {"a", "b", "c", "d"};
     for (size_t i = 0; i < 4; i++)
         assert_string_equal(KV_CMD(x, "SET", names[i], filled(0, 240, 'v')), "+OK\r\n");
@@ -178,11 +203,11 @@ static void assert_list_replies_at_the_limit(kv_harness *x) {
 
 static void test_reply_size_max(void **state) {
     (void)state;
-    kv_harness *x = open_tweaked(small_replies);
+    kv_harness *x = kv_harness_open_tweaked(small_replies);
     assert_string_replies_at_the_limit(x);
     assert_list_replies_at_the_limit(x);
     kv_harness_close(x);
-    x = open_tweaked(small_replies);
+    x = kv_harness_open_tweaked(small_replies);
     kv_harness_set_room(x, KV_REPLY_ROOM_MIN_BYTES); /* the same through NEEDS_ROOM */
     assert_string_replies_at_the_limit(x);
     assert_list_replies_at_the_limit(x);
@@ -250,7 +275,7 @@ static void short_lines(kv_config *c) { c->inline_size_max = 64; }
 
 static void test_inline_size_max(void **state) {
     (void)state;
-    kv_harness *x = open_tweaked(short_lines);
+    kv_harness *x = kv_harness_open_tweaked(short_lines);
     char line[128];
     snprintf(line, sizeof line, "ECHO %s\n", filled(1, 59, 'i'));
     assert_exchange(x, line, strlen(line), bulk_of(59, 'i'), false);
@@ -259,7 +284,7 @@ static void test_inline_size_max(void **state) {
     snprintf(line, sizeof line, "ECHO %s\r\n", filled(1, 59, 'i'));
     assert_exchange(x, line, strlen(line), "-ERR Protocol error: too big inline request\r\n", true);
     kv_harness_close(x);
-    x = open_tweaked(short_lines);
+    x = kv_harness_open_tweaked(short_lines);
     snprintf(line, sizeof line, "ECHO %s\n", filled(1, 60, 'i'));
     assert_exchange(x, line, strlen(line), "-ERR Protocol error: too big inline request\r\n", true);
     kv_harness_close(x);
@@ -276,7 +301,7 @@ static void small_requests(kv_config *c) {
 
 static void test_request_size_max(void **state) {
     (void)state;
-    kv_harness *x = open_tweaked(small_requests);
+    kv_harness *x = kv_harness_open_tweaked(small_requests);
     size_t len = 0;
     const char *at = multibulk(&len, 2, "ECHO", filled(1, 1001, 'r'));
     assert_int_equal(len, 1024);
@@ -300,10 +325,20 @@ static void test_client_name_size_max(void **state) {
 int main(void) {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, open_harness, close_harness)
     const struct CMUnitTest tests[] = {
-        T(test_key_size_max),     T(test_value_size_max),          T(test_list_length_max),
-        T(test_keys_max),         T(test_data_budget_bytes),       T(test_reply_size_max),
-        T(test_command_args_max), T(test_command_args_max_inline), T(test_bulk_size_max),
-        T(test_inline_size_max),  T(test_request_size_max),        T(test_client_name_size_max),
+        T(test_key_size_max),
+        T(test_value_size_max),
+        T(test_string_growth_past_both_limits),
+        T(test_string_growth_past_value_size_max),
+        T(test_list_length_max),
+        T(test_keys_max),
+        T(test_data_budget_bytes),
+        T(test_reply_size_max),
+        T(test_command_args_max),
+        T(test_command_args_max_inline),
+        T(test_bulk_size_max),
+        T(test_inline_size_max),
+        T(test_request_size_max),
+        T(test_client_name_size_max),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
