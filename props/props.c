@@ -8,13 +8,14 @@ extern const prop_property prop_capacity;
 extern const prop_property prop_reservation;
 extern const prop_property prop_rejected_unchanged;
 extern const prop_property prop_allocator_algebra;
+extern const prop_property prop_memory_sim;
 #ifdef PROPS_SERVER
 extern const prop_property prop_memory_server;
 #endif
 
 const prop_property *const prop_all[] = {
     &prop_memory_bound,       &prop_capacity,          &prop_reservation,
-    &prop_rejected_unchanged, &prop_allocator_algebra,
+    &prop_rejected_unchanged, &prop_allocator_algebra, &prop_memory_sim,
 #ifdef PROPS_SERVER
     &prop_memory_server,
 #endif
