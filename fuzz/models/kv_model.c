@@ -11,7 +11,7 @@
 /* The model is the harness, not the code under test: no coverage feedback from it. */
 FUZZ_NO_COVERAGE_BEGIN
 
-static const kvm_family *const families[] = {&kvm_string_family, &kvm_key_family, &kvm_list_family,
+static const kvm_family *const families[] = {&kvm_string_family, &kvm_bit_family, &kvm_key_family, &kvm_list_family,
                                              &kvm_server_family, &kvm_connection_family};
 
 static kvm_entry snapshot[KVM_ENTRIES_MAX];
@@ -339,7 +339,7 @@ static const kvm_command *lookup(const resp_arg *name) {
  * expiry (which stays) never comes with a long reply. A command added to the model that
  * replies data it changes belongs here.
  */
-static const char *const data_writes[] = {"lpop", "rpop", "getdel", "getset", "set"};
+static const char *const data_writes[] = {"lpop", "rpop", "getdel", "getset", "set", "getex"};
 
 /* The longest reply the model's data can make: a whole list of the longest elements. */
 #define KVM_DATA_REPLY_MAX (5 + KVM_LIST_MAX * (KVM_BYTES_MAX + 7))

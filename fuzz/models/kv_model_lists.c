@@ -349,12 +349,52 @@ FUZZ_NO_COVERAGE static void m_lpos(kvm_ctx *c) {
         kvm_int(c, hits[first + k]);
 }
 
+/* ---- LMOVE, RPOPLPUSH ---- */
+
+/* The element at one end moves to an end of the destination (maybe the same list); $-1
+ * when the source is missing; an emptied source goes before the destination is made. */
+FUZZ_NO_COVERAGE static void move(kvm_ctx *c, bool from_head, bool to_head) {
+    bool wrong = false;
+    kvm_entry *src = kvm_find_typed(c, 1, KVM_LIST, &wrong);
+    if (wrong) return;
+    if (src == NULL) {
+        kvm_null(c);
+        return;
+    }
+    kvm_entry *dst = kvm_find_typed(c, 2, KVM_LIST, &wrong);
+    if (wrong) return;
+    if (dst != src && dst != NULL && !kvm_check_list_length(c, (uint64_t)dst->list_len + 1)) return;
+    if (dst == NULL && !kvm_check_key_size(c, 2)) return;
+    kvm_begin(c);
+    kvm_bytes element = src->list[from_head ? 0 : src->list_len - 1];
+    remove_at(src, from_head ? 0 : src->list_len - 1);
+    if (src != dst) drop_if_empty(c, src);
+    if (dst == NULL) dst = kvm_add(c, 2, KVM_LIST);
+    ST_ASSERT(dst != NULL && dst->list_len < KVM_LIST_MAX);
+    resp_arg a = {.ptr = element.b, .len = element.len};
+    insert_at(dst, to_head ? 0 : dst->list_len, &a);
+    if (kvm_commit(c)) reply_element(c, &element);
+}
+
+FUZZ_NO_COVERAGE static void m_lmove(kvm_ctx *c) {
+    bool from_head = kvm_arg_is(c, 3, "left");
+    bool to_head = kvm_arg_is(c, 4, "left");
+    if ((!from_head && !kvm_arg_is(c, 3, "right")) || (!to_head && !kvm_arg_is(c, 4, "right"))) {
+        kvm_error(c, "ERR syntax error");
+        return;
+    }
+    move(c, from_head, to_head);
+}
+
+FUZZ_NO_COVERAGE static void m_rpoplpush(kvm_ctx *c) { move(c, false, true); }
+
 static const kvm_command commands[] = {
     {"lpush", -3, m_lpush},    {"rpush", -3, m_rpush},  {"lpushx", -3, m_lpushx},
     {"rpushx", -3, m_rpushx},  {"lpop", -2, m_lpop},    {"rpop", -2, m_rpop},
     {"llen", 2, m_llen},       {"lrange", 4, m_lrange}, {"lindex", 3, m_lindex},
     {"lset", 4, m_lset},       {"lrem", 4, m_lrem},     {"ltrim", 4, m_ltrim},
-    {"linsert", 5, m_linsert}, {"lpos", -3, m_lpos},
+    {"linsert", 5, m_linsert}, {"lpos", -3, m_lpos},   {"lmove", 5, m_lmove},
+    {"rpoplpush", 3, m_rpoplpush},
 };
 
 const kvm_family kvm_list_family = {.commands = commands,
