@@ -80,6 +80,18 @@ FUZZ_NO_COVERAGE static void m_rpushx(kvm_ctx *c) { push(c, false, true); }
 
 /* ---- pops ---- */
 
+/* Pops n elements from one end of e, replying each; an emptied list goes. */
+FUZZ_NO_COVERAGE static void pop_elements(kvm_ctx *c, kvm_entry *e, bool head, uint32_t n) {
+    kvm_begin(c);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t at = head ? 0 : e->list_len - 1;
+        reply_element(c, &e->list[at]);
+        remove_at(e, at);
+    }
+    drop_if_empty(c, e);
+    kvm_commit(c); /* nothing grew: it holds */
+}
+
 FUZZ_NO_COVERAGE static void pop(kvm_ctx *c, bool head) {
     if (c->argc > 3) {
         kvm_error(c, head ? ERR_WRONG_ARGS_LPOP : ERR_WRONG_ARGS_RPOP);
@@ -104,14 +116,7 @@ FUZZ_NO_COVERAGE static void pop(kvm_ctx *c, bool head) {
     }
     uint32_t n = count < (int64_t)e->list_len ? (uint32_t)count : e->list_len;
     if (with_count) kvm_array(c, n);
-    kvm_begin(c);
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t at = head ? 0 : e->list_len - 1;
-        reply_element(c, &e->list[at]);
-        remove_at(e, at);
-    }
-    drop_if_empty(c, e);
-    kvm_commit(c); /* nothing grew: it holds */
+    pop_elements(c, e, head, n);
 }
 
 FUZZ_NO_COVERAGE static void m_lpop(kvm_ctx *c) { pop(c, true); }
@@ -388,13 +393,64 @@ FUZZ_NO_COVERAGE static void m_lmove(kvm_ctx *c) {
 
 FUZZ_NO_COVERAGE static void m_rpoplpush(kvm_ctx *c) { move(c, false, true); }
 
+/* ---- LMPOP ---- */
+
+/* LMPOP's arguments: numkeys >= 1 keys, LEFT|RIGHT, then COUNT n (n >= 1) or nothing.
+ * Returns the index of LEFT|RIGHT, or 0 having replied the error. */
+FUZZ_NO_COVERAGE static uint32_t lmpop_args(kvm_ctx *c, bool *head, int64_t *count) {
+    int64_t numkeys = 0;
+    if (!kvm_parse_int(c->argv[1].ptr, c->argv[1].len, &numkeys) || numkeys < 1) {
+        kvm_error(c, "ERR numkeys should be greater than 0");
+        return 0;
+    }
+    if ((uint64_t)numkeys >= c->argc - 2) {
+        kvm_error(c, "ERR syntax error");
+        return 0;
+    }
+    uint32_t side = (uint32_t)numkeys + 2;
+    *head = kvm_arg_is(c, side, "left");
+    bool side_ok = *head || kvm_arg_is(c, side, "right");
+    bool with_count = side_ok && c->argc == side + 3 && kvm_arg_is(c, side + 1, "count");
+    if (!side_ok || (!with_count && c->argc != side + 1)) {
+        kvm_error(c, "ERR syntax error");
+        return 0;
+    }
+    if (with_count && (!kvm_parse_int(c->argv[side + 2].ptr, c->argv[side + 2].len, count) ||
+                       *count < 1)) {
+        kvm_error(c, "ERR count should be greater than 0");
+        return 0;
+    }
+    return side;
+}
+
+/* LMPOP numkeys key... LEFT|RIGHT [COUNT n]: [key, [elements]] from the first key holding
+ * a list, *-1 when none does; a key of another type met first answers WRONGTYPE. */
+FUZZ_NO_COVERAGE static void m_lmpop(kvm_ctx *c) {
+    bool head = false;
+    int64_t count = 1;
+    uint32_t side = lmpop_args(c, &head, &count);
+    for (uint32_t k = 2; k < side; k++) {
+        bool wrong = false;
+        kvm_entry *e = kvm_find_typed(c, k, KVM_LIST, &wrong);
+        if (wrong) return;
+        if (e == NULL) continue;
+        uint32_t n = count < (int64_t)e->list_len ? (uint32_t)count : e->list_len;
+        kvm_array(c, 2);
+        kvm_bulk(c, e->key.b, e->key.len);
+        kvm_array(c, n);
+        pop_elements(c, e, head, n);
+        return;
+    }
+    if (side != 0) kvm_null_array(c);
+}
+
 static const kvm_command commands[] = {
     {"lpush", -3, m_lpush},    {"rpush", -3, m_rpush},  {"lpushx", -3, m_lpushx},
     {"rpushx", -3, m_rpushx},  {"lpop", -2, m_lpop},    {"rpop", -2, m_rpop},
     {"llen", 2, m_llen},       {"lrange", 4, m_lrange}, {"lindex", 3, m_lindex},
     {"lset", 4, m_lset},       {"lrem", 4, m_lrem},     {"ltrim", 4, m_ltrim},
     {"linsert", 5, m_linsert}, {"lpos", -3, m_lpos},   {"lmove", 5, m_lmove},
-    {"rpoplpush", 3, m_rpoplpush},
+    {"rpoplpush", 3, m_rpoplpush}, {"lmpop", -4, m_lmpop},
 };
 
 const kvm_family kvm_list_family = {.commands = commands,

@@ -104,7 +104,7 @@ static const char *const operations[] = {
     /* 95 */ "lindex", "lset", "lrem", "ltrim", "linsert", "lpos", "set",
     /* 102: issue 14's commands, modelled */
     "setex", "psetex", "getex", "setbit", "getbit", "bitcount", "renamenx", "copy",
-    /* 110 */ "touch", "expiretime", "pexpiretime", "lmove", "rpoplpush",
+    /* 110 */ "touch", "expiretime", "pexpiretime", "lmove", "rpoplpush", "lmpop",
 };
 #define OP_ID_AT_LIMIT 59
 #define OP_ID_CLOCK  50
