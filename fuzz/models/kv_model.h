@@ -36,6 +36,8 @@
 #define KVM_LIST_MAX    32 /* lists long enough for a reply past reply_size_max's floor */
 #define KVM_REPLY_MAX   (64 * 1024)
 #define KVM_NO_EXPIRE   ((int64_t)-1)
+/* The longest argument an error text echoes whole (fuzz_kv_ops's filler is shorter). */
+#define KVM_ERROR_WORD_MAX 4096
 
 typedef struct kvm_bytes {
     uint32_t len;

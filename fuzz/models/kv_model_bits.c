@@ -92,9 +92,12 @@ static void m_bitcount(kvm_ctx *c) {
         if (start < 0) start = start < -n ? 0 : n + start;
         if (end < 0) end = end < -n ? 0 : n + end;
         if (end >= n) end = n - 1;
+        if (start > end) { /* empty; start may be huge, so nothing is scaled */
+            kvm_int(c, 0);
+            return;
+        }
         first = bits ? start : start * 8;
         last = bits ? end : end * 8 + 7;
-        if (start > end) last = first - 1;
     } else if (c->argc != 2) {
         kvm_error(c, "ERR syntax error");
         return;

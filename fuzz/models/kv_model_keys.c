@@ -27,8 +27,6 @@ FUZZ_NO_COVERAGE_BEGIN
 
 /* Arguments longer than this never reach the C-string paths in fuzzing (ARG_BYTES_MAX). */
 #define CSTR_SIZE_MAX 256
-/* The longest argument an error text echoes whole (fuzz_kv_ops's filler is shorter). */
-#define KVM_ERROR_WORD_MAX 4096
 
 /* The argument as a C string, as Redis's sds is one: cut at its first NUL. */
 static const char *cstr(const kvm_ctx *c, uint32_t i, char *buf) {

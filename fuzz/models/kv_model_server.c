@@ -131,10 +131,12 @@ static bool hello_options(kvm_ctx *c, uint32_t from, const resp_arg **pass) {
         } else if (kvm_arg_is(c, j, "setname") && more >= 1) {
             if (!hello_name_ok(c, &c->argv[++j])) return false;
         } else {
-            /* The engine cuts a formatted error text at 511 bytes (KV_ERROR_TEXT_SIZE_MAX). */
-            char text[512];
-            snprintf(text, sizeof text, "ERR Syntax error in HELLO option '%.*s'",
-                     (int)c->argv[j].len, (const char *)c->argv[j].ptr);
+            /* The whole word (to its NUL, as %s), however long: the engine echoes it whole,
+             * and a reply past reply_size_max is that limit's error. */
+            static char text[KVM_ERROR_WORD_MAX + 64];
+            int len = c->argv[j].len < KVM_ERROR_WORD_MAX ? (int)c->argv[j].len : KVM_ERROR_WORD_MAX;
+            snprintf(text, sizeof text, "ERR Syntax error in HELLO option '%.*s'", len,
+                     (const char *)c->argv[j].ptr);
             kvm_error(c, text);
             return false;
         }
