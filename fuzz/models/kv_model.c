@@ -11,7 +11,7 @@
 /* The model is the harness, not the code under test: no coverage feedback from it. */
 FUZZ_NO_COVERAGE_BEGIN
 
-static const kvm_family *const families[] = {&kvm_string_family, &kvm_key_family, &kvm_list_family,
+static const kvm_family *const families[] = {&kvm_string_family, &kvm_bit_family, &kvm_key_family, &kvm_list_family,
                                              &kvm_server_family, &kvm_connection_family};
 
 static kvm_entry snapshot[KVM_ENTRIES_MAX];
@@ -333,29 +333,44 @@ static const kvm_command *lookup(const resp_arg *name) {
 }
 
 /*
- * The commands whose reply carries data they also change (the key argv[1]): when that
- * reply passes reply_size_max the engine refuses it and changes nothing, so the model
- * keeps the key as it was before the command. Only the key argv[1] changes, and its lazy
- * expiry (which stays) never comes with a long reply. A command added to the model that
- * replies data it changes belongs here.
+ * The commands whose reply carries data they also change: when that reply passes
+ * reply_size_max the engine refuses it and changes nothing but the lazy expiry of the keys
+ * it looked up, so the model restores every entry as it was before the command, except
+ * expired entries the command deleted (or whose slot it reused). A command added to the
+ * model that replies data it changes belongs here.
  */
-static const char *const data_writes[] = {"lpop", "rpop", "getdel", "getset", "set"};
+static const char *const data_writes[] = {"lpop", "rpop", "getdel", "getset", "set", "getex",
+                                          "lmpop"};
 
 /* The longest reply the model's data can make: a whole list of the longest elements. */
-#define KVM_DATA_REPLY_MAX (5 + KVM_LIST_MAX * (KVM_BYTES_MAX + 7))
+#define KVM_DATA_REPLY_MAX (5 + KVM_LIST_MAX * (KVM_BYTES_MAX + 7) + 64)
 
-/* The live entry a data write may have to restore, or NULL (no lazy expiry here). */
-static kvm_entry *data_write_target(kv_model *m, const kvm_command *cmd, const resp_arg *argv,
-                                    uint32_t argc) {
-    if (argc < 2 || m->config.reply_size_max >= KVM_DATA_REPLY_MAX) return NULL;
+static kvm_entry entries_before[KVM_ENTRIES_MAX];
+
+/* Whether the command is a data write whose reply may pass reply_size_max. */
+static bool data_write_may_pass_limit(const kv_model *m, const kvm_command *cmd) {
+    if (m->config.reply_size_max >= KVM_DATA_REPLY_MAX) return false;
     bool listed = false;
     for (size_t i = 0; i < sizeof data_writes / sizeof data_writes[0]; i++)
         listed = listed || strcmp(cmd->name, data_writes[i]) == 0;
-    if (!listed) return NULL;
+    return listed;
+}
+
+/* Undoes a refused data write: entries_before back, but for lazily expired keys. */
+static void restore_data_write(kv_model *m) {
     for (size_t i = 0; i < KVM_ENTRIES_MAX; i++) {
-        if (same_key(&m->entries[i], argv[1].ptr, argv[1].len)) return &m->entries[i];
+        const kvm_entry *was = &entries_before[i];
+        kvm_entry *now = &m->entries[i];
+        bool expired = was->live && was->expire_at_ms != KVM_NO_EXPIRE &&
+                       m->now_ms > was->expire_at_ms;
+        bool gone = !now->live || now->key.len != was->key.len ||
+                    memcmp(now->key.b, was->key.b, was->key.len) != 0;
+        if (expired && gone) {
+            now->live = false;
+        } else {
+            *now = *was;
+        }
     }
-    return NULL;
 }
 
 /* Redis's text, rebuilt: the name and each argument quoted, cut at 128 bytes and at NULs. */
@@ -416,11 +431,10 @@ void kvm_execute(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_m
         kvm_error(&c, "NOAUTH Authentication required.");
         return;
     }
-    kvm_entry *touched = data_write_target(m, cmd, argv, argc);
-    static kvm_entry before;
-    if (touched != NULL) before = *touched;
+    bool data_write = data_write_may_pass_limit(m, cmd);
+    if (data_write) memcpy(entries_before, m->entries, sizeof entries_before);
     cmd->handler(&c);
-    if (apply_reply_limit(&c) && touched != NULL) *touched = before;
+    if (apply_reply_limit(&c) && data_write) restore_data_write(m);
 }
 
 FUZZ_NO_COVERAGE_END

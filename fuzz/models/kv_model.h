@@ -19,7 +19,7 @@
  * Order of limit checks (the engine uses the same): key size, value size, list length,
  * key count (keys_max), chunks (-OOM, shared policy only).
  *
- * Families (kv_model_strings.c, kv_model_keys.c, kv_model_lists.c, kv_model_server.c)
+ * Families (kv_model_strings.c, kv_model_bits.c, kv_model_keys.c, kv_model_lists.c, kv_model_server.c)
  * each define a kvm_family; kv_model.c lists them.
  */
 
@@ -36,6 +36,8 @@
 #define KVM_LIST_MAX    32 /* lists long enough for a reply past reply_size_max's floor */
 #define KVM_REPLY_MAX   (64 * 1024)
 #define KVM_NO_EXPIRE   ((int64_t)-1)
+/* The longest argument an error text echoes whole (fuzz_kv_ops's filler is shorter). */
+#define KVM_ERROR_WORD_MAX 4096
 
 typedef struct kvm_bytes {
     uint32_t len;
@@ -102,6 +104,7 @@ extern const kvm_family kvm_string_family; /* kv_model_strings.c */
 extern const kvm_family kvm_key_family;    /* kv_model_keys.c */
 extern const kvm_family kvm_list_family;   /* kv_model_lists.c */
 extern const kvm_family kvm_server_family; /* kv_model_server.c */
+extern const kvm_family kvm_bit_family;    /* kv_model_bits.c: SETBIT GETBIT BITCOUNT */
 extern const kvm_family kvm_connection_family; /* kv_model_server.c: AUTH HELLO QUIT TIME */
 
 /* Replies (RESP2, written naively with snprintf). */

@@ -27,8 +27,6 @@ FUZZ_NO_COVERAGE_BEGIN
 
 /* Arguments longer than this never reach the C-string paths in fuzzing (ARG_BYTES_MAX). */
 #define CSTR_SIZE_MAX 256
-/* The longest argument an error text echoes whole (fuzz_kv_ops's filler is shorter). */
-#define KVM_ERROR_WORD_MAX 4096
 
 /* The argument as a C string, as Redis's sds is one: cut at its first NUL. */
 static const char *cstr(const kvm_ctx *c, uint32_t i, char *buf) {
@@ -154,7 +152,8 @@ static void m_type(kvm_ctx *c) {
 
 /* ---- RENAME ---- */
 
-static void m_rename(kvm_ctx *c) {
+/* RENAME / RENAMENX (nx: 0 instead of OK when newkey exists or is the same name). */
+static void rename_cmd(kvm_ctx *c, bool nx) {
     kvm_entry *src = kvm_find(c, 1);
     if (src == NULL) {
         kvm_error(c, "ERR no such key");
@@ -163,15 +162,92 @@ static void m_rename(kvm_ctx *c) {
     const resp_arg *a = &c->argv[1];
     const resp_arg *b = &c->argv[2];
     if (a->len == b->len && memcmp(a->ptr, b->ptr, a->len) == 0) {
-        kvm_simple(c, "OK");
+        if (nx) kvm_int(c, 0);
+        else kvm_simple(c, "OK");
         return;
     }
     if (!kvm_check_key_size(c, 2)) return;
     kvm_entry *dst = kvm_find(c, 2);
+    if (nx && dst != NULL) {
+        kvm_int(c, 0);
+        return;
+    }
     kvm_begin(c);
     if (dst != NULL) kvm_delete(c->m, dst);
     kvm_set_bytes(&src->key, b->ptr, b->len); /* value and expiry stay with the entry */
-    if (kvm_commit(c)) kvm_simple(c, "OK");
+    if (!kvm_commit(c)) return;
+    if (nx) kvm_int(c, 1);
+    else kvm_simple(c, "OK");
+}
+
+static void m_rename(kvm_ctx *c) { rename_cmd(c, false); }
+static void m_renamenx(kvm_ctx *c) { rename_cmd(c, true); }
+
+/* COPY's options: REPLACE and DB n in any order; only database 0 exists. */
+static bool copy_options(kvm_ctx *c, bool *replace) {
+    *replace = false;
+    for (uint32_t j = 3; j < c->argc; j++) {
+        if (kvm_arg_is(c, j, "replace")) {
+            *replace = true;
+        } else if (kvm_arg_is(c, j, "db") && j + 1 < c->argc) {
+            int64_t db = 0;
+            if (!kvm_arg_int(c, j + 1, &db)) return false;
+            if (db < INT32_MIN || db > INT32_MAX) {
+                kvm_error(c, "ERR value is out of range, value must between -2147483648 and "
+                             "2147483647");
+                return false;
+            }
+            if (db != 0) {
+                kvm_error(c, "ERR DB index is out of range");
+                return false;
+            }
+            j++;
+        } else {
+            kvm_error(c, "ERR syntax error");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* COPY source destination [DB 0] [REPLACE]: value and expiry, 1; 0 if no source or the
+ * destination exists without REPLACE. */
+static void m_copy(kvm_ctx *c) {
+    bool replace = false;
+    if (!copy_options(c, &replace)) return;
+    const resp_arg *a = &c->argv[1];
+    const resp_arg *b = &c->argv[2];
+    if (a->len == b->len && memcmp(a->ptr, b->ptr, a->len) == 0) {
+        kvm_error(c, "ERR source and destination objects are the same");
+        return;
+    }
+    kvm_entry *src = kvm_find(c, 1);
+    if (src == NULL) {
+        kvm_int(c, 0);
+        return;
+    }
+    kvm_entry *dst = kvm_find(c, 2);
+    if (dst != NULL && !replace) {
+        kvm_int(c, 0);
+        return;
+    }
+    if (!kvm_check_key_size(c, 2)) return;
+    kvm_begin(c);
+    if (dst != NULL) kvm_delete(c->m, dst);
+    kvm_entry *e = kvm_add(c, 2, (kvm_type)src->type);
+    ST_ASSERT(e != NULL);
+    kvm_bytes key = e->key;
+    *e = *src;
+    e->key = key;
+    if (kvm_commit(c)) kvm_int(c, 1);
+}
+
+/* TOUCH key [key ...]: how many exist, a key named twice counted twice. */
+static void m_touch(kvm_ctx *c) {
+    int64_t n = 0;
+    for (uint32_t i = 1; i < c->argc; i++)
+        n += kvm_find(c, i) != NULL;
+    kvm_int(c, n);
 }
 
 /* ---- KEYS ---- */
@@ -345,21 +421,24 @@ static void m_pexpireat(kvm_ctx *c) { expire_cmd(c, "pexpireat", false, false); 
 
 /* ---- TTL, PTTL, PERSIST ---- */
 
-static void ttl_cmd(kvm_ctx *c, bool ms) {
+/* TTL, PTTL (time left) and EXPIRETIME, PEXPIRETIME (absolute: the expiry time). */
+static void ttl_cmd(kvm_ctx *c, bool ms, bool absolute) {
     kvm_entry *e = kvm_find(c, 1);
     if (e == NULL) {
         kvm_int(c, -2);
     } else if (e->expire_at_ms == KVM_NO_EXPIRE) {
         kvm_int(c, -1);
     } else {
-        int64_t left = e->expire_at_ms - c->m->now_ms;
+        int64_t left = absolute ? e->expire_at_ms : e->expire_at_ms - c->m->now_ms;
         if (left < 0) left = 0;
         kvm_int(c, ms ? left : (left + 500) / 1000);
     }
 }
 
-static void m_ttl(kvm_ctx *c) { ttl_cmd(c, false); }
-static void m_pttl(kvm_ctx *c) { ttl_cmd(c, true); }
+static void m_ttl(kvm_ctx *c) { ttl_cmd(c, false, false); }
+static void m_pttl(kvm_ctx *c) { ttl_cmd(c, true, false); }
+static void m_expiretime(kvm_ctx *c) { ttl_cmd(c, false, true); }
+static void m_pexpiretime(kvm_ctx *c) { ttl_cmd(c, true, true); }
 
 static void m_persist(kvm_ctx *c) {
     kvm_entry *e = kvm_find(c, 1);
@@ -377,7 +456,9 @@ static const kvm_command commands[] = {
     {"type", 2, m_type},          {"rename", 3, m_rename},        {"keys", 2, m_keys},
     {"scan", -2, m_scan},         {"expire", -3, m_expire},       {"pexpire", -3, m_pexpire},
     {"expireat", -3, m_expireat}, {"pexpireat", -3, m_pexpireat}, {"ttl", 2, m_ttl},
-    {"pttl", 2, m_pttl},          {"persist", 2, m_persist},
+    {"pttl", 2, m_pttl},          {"persist", 2, m_persist},      {"renamenx", 3, m_renamenx},
+    {"copy", -3, m_copy},         {"touch", -2, m_touch},         {"expiretime", 2, m_expiretime},
+    {"pexpiretime", 2, m_pexpiretime},
 };
 
 const kvm_family kvm_key_family = {.commands = commands,

@@ -80,6 +80,18 @@ FUZZ_NO_COVERAGE static void m_rpushx(kvm_ctx *c) { push(c, false, true); }
 
 /* ---- pops ---- */
 
+/* Pops n elements from one end of e, replying each; an emptied list goes. */
+FUZZ_NO_COVERAGE static void pop_elements(kvm_ctx *c, kvm_entry *e, bool head, uint32_t n) {
+    kvm_begin(c);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t at = head ? 0 : e->list_len - 1;
+        reply_element(c, &e->list[at]);
+        remove_at(e, at);
+    }
+    drop_if_empty(c, e);
+    kvm_commit(c); /* nothing grew: it holds */
+}
+
 FUZZ_NO_COVERAGE static void pop(kvm_ctx *c, bool head) {
     if (c->argc > 3) {
         kvm_error(c, head ? ERR_WRONG_ARGS_LPOP : ERR_WRONG_ARGS_RPOP);
@@ -104,14 +116,7 @@ FUZZ_NO_COVERAGE static void pop(kvm_ctx *c, bool head) {
     }
     uint32_t n = count < (int64_t)e->list_len ? (uint32_t)count : e->list_len;
     if (with_count) kvm_array(c, n);
-    kvm_begin(c);
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t at = head ? 0 : e->list_len - 1;
-        reply_element(c, &e->list[at]);
-        remove_at(e, at);
-    }
-    drop_if_empty(c, e);
-    kvm_commit(c); /* nothing grew: it holds */
+    pop_elements(c, e, head, n);
 }
 
 FUZZ_NO_COVERAGE static void m_lpop(kvm_ctx *c) { pop(c, true); }
@@ -349,12 +354,103 @@ FUZZ_NO_COVERAGE static void m_lpos(kvm_ctx *c) {
         kvm_int(c, hits[first + k]);
 }
 
+/* ---- LMOVE, RPOPLPUSH ---- */
+
+/* The element at one end moves to an end of the destination (maybe the same list); $-1
+ * when the source is missing; an emptied source goes before the destination is made. */
+FUZZ_NO_COVERAGE static void move(kvm_ctx *c, bool from_head, bool to_head) {
+    bool wrong = false;
+    kvm_entry *src = kvm_find_typed(c, 1, KVM_LIST, &wrong);
+    if (wrong) return;
+    if (src == NULL) {
+        kvm_null(c);
+        return;
+    }
+    kvm_entry *dst = kvm_find_typed(c, 2, KVM_LIST, &wrong);
+    if (wrong) return;
+    if (dst != src && dst != NULL && !kvm_check_list_length(c, (uint64_t)dst->list_len + 1)) return;
+    if (dst == NULL && !kvm_check_key_size(c, 2)) return;
+    kvm_begin(c);
+    kvm_bytes element = src->list[from_head ? 0 : src->list_len - 1];
+    remove_at(src, from_head ? 0 : src->list_len - 1);
+    if (src != dst) drop_if_empty(c, src);
+    if (dst == NULL) dst = kvm_add(c, 2, KVM_LIST);
+    ST_ASSERT(dst != NULL && dst->list_len < KVM_LIST_MAX);
+    resp_arg a = {.ptr = element.b, .len = element.len};
+    insert_at(dst, to_head ? 0 : dst->list_len, &a);
+    if (kvm_commit(c)) reply_element(c, &element);
+}
+
+FUZZ_NO_COVERAGE static void m_lmove(kvm_ctx *c) {
+    bool from_head = kvm_arg_is(c, 3, "left");
+    bool to_head = kvm_arg_is(c, 4, "left");
+    if ((!from_head && !kvm_arg_is(c, 3, "right")) || (!to_head && !kvm_arg_is(c, 4, "right"))) {
+        kvm_error(c, "ERR syntax error");
+        return;
+    }
+    move(c, from_head, to_head);
+}
+
+FUZZ_NO_COVERAGE static void m_rpoplpush(kvm_ctx *c) { move(c, false, true); }
+
+/* ---- LMPOP ---- */
+
+/* LMPOP's arguments: numkeys >= 1 keys, LEFT|RIGHT, then COUNT n (n >= 1) or nothing.
+ * Returns the index of LEFT|RIGHT, or 0 having replied the error. */
+FUZZ_NO_COVERAGE static uint32_t lmpop_args(kvm_ctx *c, bool *head, int64_t *count) {
+    int64_t numkeys = 0;
+    if (!kvm_parse_int(c->argv[1].ptr, c->argv[1].len, &numkeys) || numkeys < 1) {
+        kvm_error(c, "ERR numkeys should be greater than 0");
+        return 0;
+    }
+    if ((uint64_t)numkeys >= c->argc - 2) {
+        kvm_error(c, "ERR syntax error");
+        return 0;
+    }
+    uint32_t side = (uint32_t)numkeys + 2;
+    *head = kvm_arg_is(c, side, "left");
+    bool side_ok = *head || kvm_arg_is(c, side, "right");
+    bool with_count = side_ok && c->argc == side + 3 && kvm_arg_is(c, side + 1, "count");
+    if (!side_ok || (!with_count && c->argc != side + 1)) {
+        kvm_error(c, "ERR syntax error");
+        return 0;
+    }
+    if (with_count && (!kvm_parse_int(c->argv[side + 2].ptr, c->argv[side + 2].len, count) ||
+                       *count < 1)) {
+        kvm_error(c, "ERR count should be greater than 0");
+        return 0;
+    }
+    return side;
+}
+
+/* LMPOP numkeys key... LEFT|RIGHT [COUNT n]: [key, [elements]] from the first key holding
+ * a list, *-1 when none does; a key of another type met first answers WRONGTYPE. */
+FUZZ_NO_COVERAGE static void m_lmpop(kvm_ctx *c) {
+    bool head = false;
+    int64_t count = 1;
+    uint32_t side = lmpop_args(c, &head, &count);
+    for (uint32_t k = 2; k < side; k++) {
+        bool wrong = false;
+        kvm_entry *e = kvm_find_typed(c, k, KVM_LIST, &wrong);
+        if (wrong) return;
+        if (e == NULL) continue;
+        uint32_t n = count < (int64_t)e->list_len ? (uint32_t)count : e->list_len;
+        kvm_array(c, 2);
+        kvm_bulk(c, e->key.b, e->key.len);
+        kvm_array(c, n);
+        pop_elements(c, e, head, n);
+        return;
+    }
+    if (side != 0) kvm_null_array(c);
+}
+
 static const kvm_command commands[] = {
     {"lpush", -3, m_lpush},    {"rpush", -3, m_rpush},  {"lpushx", -3, m_lpushx},
     {"rpushx", -3, m_rpushx},  {"lpop", -2, m_lpop},    {"rpop", -2, m_rpop},
     {"llen", 2, m_llen},       {"lrange", 4, m_lrange}, {"lindex", 3, m_lindex},
     {"lset", 4, m_lset},       {"lrem", 4, m_lrem},     {"ltrim", 4, m_ltrim},
-    {"linsert", 5, m_linsert}, {"lpos", -3, m_lpos},
+    {"linsert", 5, m_linsert}, {"lpos", -3, m_lpos},   {"lmove", 5, m_lmove},
+    {"rpoplpush", 3, m_rpoplpush}, {"lmpop", -4, m_lmpop},
 };
 
 const kvm_family kvm_list_family = {.commands = commands,

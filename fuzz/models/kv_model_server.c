@@ -95,32 +95,51 @@ static void hello_reply(kvm_ctx *c) {
     kvm_array(c, 0);
 }
 
-/* HELLO's options: [AUTH user pass] [SETNAME name], in any order, the last of each wins. */
-static bool hello_options(kvm_ctx *c, uint32_t from, const resp_arg **user, const resp_arg **pass,
-                          const resp_arg **name) {
-    for (uint32_t j = from; j < c->argc; j++) {
-        uint32_t more = c->argc - 1 - j;
-        if (kvm_arg_is(c, j, "auth") && more >= 2) {
-            *user = &c->argv[j + 1];
-            *pass = &c->argv[j + 2];
-            j += 2;
-        } else if (kvm_arg_is(c, j, "setname") && more >= 1) {
-            *name = &c->argv[++j];
-        } else {
-            /* The engine cuts a formatted error text at 511 bytes (KV_ERROR_TEXT_SIZE_MAX). */
-            char text[512];
-            snprintf(text, sizeof text, "ERR Syntax error in HELLO option '%.*s'",
-                     (int)c->argv[j].len, (const char *)c->argv[j].ptr);
-            kvm_error(c, text);
-            return false;
-        }
+static bool name_printable(const resp_arg *name) {
+    for (size_t i = 0; i < name->len; i++) {
+        if (name->ptr[i] < '!' || name->ptr[i] > '~') return false;
     }
     return true;
 }
 
-static bool name_printable(const resp_arg *name) {
-    for (size_t i = 0; i < name->len; i++) {
-        if (name->ptr[i] < '!' || name->ptr[i] > '~') return false;
+/* SETNAME's name: printable, within client_name_size_max; else the error is replied. */
+static bool hello_name_ok(kvm_ctx *c, const resp_arg *name) {
+    if (!name_printable(name)) {
+        kvm_error(c, "ERR Client names cannot contain spaces, newlines or special characters.");
+        return false;
+    }
+    if (name->len <= c->m->config.client_name_size_max) return true;
+    char text[96];
+    snprintf(text, sizeof text, "ERR client name exceeds client_name_size_max (%llu bytes)",
+             (unsigned long long)c->m->config.client_name_size_max);
+    kvm_error(c, text);
+    return false;
+}
+
+/* HELLO's options: [AUTH user pass] [SETNAME name], in any order, each checked where it
+ * stands (Redis 7.0.15 answers WRONGPASS for "HELLO 2 AUTH u p junk"); the last wins. */
+static bool hello_options(kvm_ctx *c, uint32_t from, const resp_arg **pass) {
+    for (uint32_t j = from; j < c->argc; j++) {
+        uint32_t more = c->argc - 1 - j;
+        if (kvm_arg_is(c, j, "auth") && more >= 2) {
+            if (!credentials_match(c, &c->argv[j + 1], &c->argv[j + 2])) {
+                kvm_error(c, "WRONGPASS invalid username-password pair or user is disabled.");
+                return false;
+            }
+            *pass = &c->argv[j + 2];
+            j += 2;
+        } else if (kvm_arg_is(c, j, "setname") && more >= 1) {
+            if (!hello_name_ok(c, &c->argv[++j])) return false;
+        } else {
+            /* The whole word (to its NUL, as %s), however long: the engine echoes it whole,
+             * and a reply past reply_size_max is that limit's error. */
+            static char text[KVM_ERROR_WORD_MAX + 64];
+            int len = c->argv[j].len < KVM_ERROR_WORD_MAX ? (int)c->argv[j].len : KVM_ERROR_WORD_MAX;
+            snprintf(text, sizeof text, "ERR Syntax error in HELLO option '%.*s'", len,
+                     (const char *)c->argv[j].ptr);
+            kvm_error(c, text);
+            return false;
+        }
     }
     return true;
 }
@@ -136,25 +155,16 @@ static void m_hello(kvm_ctx *c) {
         kvm_error(c, "NOPROTO unsupported protocol version");
         return;
     }
-    const resp_arg *user = NULL, *pass = NULL, *name = NULL;
-    if (!hello_options(c, c->argc >= 2 ? 2 : 1, &user, &pass, &name)) return;
-    if (pass != NULL && !credentials_match(c, user, pass)) {
-        kvm_error(c, "WRONGPASS invalid username-password pair or user is disabled.");
-    } else if (name != NULL && !name_printable(name)) {
-        kvm_error(c, "ERR Client names cannot contain spaces, newlines or special characters.");
-    } else if (name != NULL && name->len > c->m->config.client_name_size_max) {
-        char text[96];
-        snprintf(text, sizeof text, "ERR client name exceeds client_name_size_max (%llu bytes)",
-                 (unsigned long long)c->m->config.client_name_size_max);
-        kvm_error(c, text);
-    } else if (pass == NULL && !c->m->authenticated) {
+    const resp_arg *pass = NULL;
+    if (!hello_options(c, c->argc >= 2 ? 2 : 1, &pass)) return;
+    if (pass == NULL && !c->m->authenticated) {
         kvm_error(c, "NOAUTH HELLO must be called with the client already authenticated, "
                      "otherwise the HELLO AUTH <user> <pass> option can be used to authenticate "
                      "the client and select the RESP protocol version at the same time");
-    } else {
-        if (pass != NULL) c->m->authenticated = true;
-        hello_reply(c);
+        return;
     }
+    if (pass != NULL) c->m->authenticated = true;
+    hello_reply(c);
 }
 
 static const kvm_command connection_commands[] = {

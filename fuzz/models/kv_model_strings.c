@@ -117,32 +117,39 @@ static bool parse_set(kvm_ctx *c, bool *nx, bool *xx, bool *get, bool *keepttl, 
     return true;
 }
 
-static void m_set(kvm_ctx *c) {
-    bool nx = false, xx = false, get = false, keepttl = false;
-    int unit = 0;
-    uint32_t time_arg = 0;
-    if (!parse_set(c, &nx, &xx, &get, &keepttl, &unit, &time_arg)) return;
-    int64_t at = KVM_NO_EXPIRE;
-    if (time_arg != 0) {
-        int64_t t = 0;
-        if (!kvm_arg_int(c, time_arg, &t)) return;
-        int64_t ms = t;
-        bool seconds = unit == 1 || unit == 3;
-        bool relative = unit == 1 || unit == 2;
-        bool bad = t <= 0 || (seconds && __builtin_mul_overflow(ms, 1000, &ms)) ||
-                   (relative && __builtin_add_overflow(ms, c->m->now_ms, &ms));
-        if (bad || ms <= 0) {
-            kvm_error(c, "ERR invalid expire time in 'set' command");
-            return;
-        }
-        at = ms;
+/* The absolute expiry (ms) for an expiry option of this kind (1 EX, 2 PX, 3 EXAT, 4 PXAT)
+ * at argv[arg], by Redis's rules: the number > 0, no overflow scaling seconds or adding
+ * now, the result > 0. False having replied the error. */
+static bool expire_at(kvm_ctx *c, uint32_t arg, int unit, const char *name, int64_t *at) {
+    int64_t t = 0;
+    if (!kvm_arg_int(c, arg, &t)) return false;
+    int64_t ms = t;
+    bool seconds = unit == 1 || unit == 3;
+    bool relative = unit == 1 || unit == 2;
+    bool bad = t <= 0 || (seconds && __builtin_mul_overflow(ms, 1000, &ms)) ||
+               (relative && __builtin_add_overflow(ms, c->m->now_ms, &ms));
+    if (bad || ms <= 0) {
+        char text[96];
+        snprintf(text, sizeof text, "ERR invalid expire time in '%s' command", name);
+        kvm_error(c, text);
+        return false;
     }
-    if (!kvm_check_key_size(c, 1) || !kvm_check_value_size(c, c->argv[2].len)) return;
+    *at = ms;
+    return true;
+}
+
+typedef struct set_flags {
+    bool nx, xx, get, keepttl;
+} set_flags;
+
+/* SET's body once its options are read: argv[value] under argv[1], expiring at `at`. */
+static void set_body(kvm_ctx *c, set_flags f, uint32_t value, int64_t at) {
+    if (!kvm_check_key_size(c, 1) || !kvm_check_value_size(c, c->argv[value].len)) return;
     bool wrong = false;
-    kvm_entry *e = get ? kvm_find_typed(c, 1, KVM_STRING, &wrong) : kvm_find(c, 1);
+    kvm_entry *e = f.get ? kvm_find_typed(c, 1, KVM_STRING, &wrong) : kvm_find(c, 1);
     if (wrong) return;
-    if ((nx && e != NULL) || (xx && e == NULL)) {
-        if (get) {
+    if ((f.nx && e != NULL) || (f.xx && e == NULL)) {
+        if (f.get) {
             reply_value(c, e);
         } else {
             kvm_null(c);
@@ -152,10 +159,10 @@ static void m_set(kvm_ctx *c) {
     kvm_bytes old = e != NULL ? e->str : (kvm_bytes){0};
     bool had = e != NULL;
     kvm_begin(c);
-    e = put_string(c, 1, e, c->argv[2].ptr, c->argv[2].len, keepttl);
+    e = put_string(c, 1, e, c->argv[value].ptr, c->argv[value].len, f.keepttl);
     if (at != KVM_NO_EXPIRE) e->expire_at_ms = at;
     if (!kvm_commit(c)) return;
-    if (get) {
+    if (f.get) {
         if (had) {
             kvm_bulk(c, old.b, old.len);
         } else {
@@ -163,6 +170,69 @@ static void m_set(kvm_ctx *c) {
         }
     } else {
         kvm_simple(c, "OK");
+    }
+}
+
+static void m_set(kvm_ctx *c) {
+    set_flags f = {0};
+    int unit = 0;
+    uint32_t time_arg = 0;
+    if (!parse_set(c, &f.nx, &f.xx, &f.get, &f.keepttl, &unit, &time_arg)) return;
+    int64_t at = KVM_NO_EXPIRE;
+    if (time_arg != 0 && !expire_at(c, time_arg, unit, "set", &at)) return;
+    set_body(c, f, 2, at);
+}
+
+/* SETEX key seconds value, PSETEX key ms value: SET with EX or PX. */
+static void m_setex(kvm_ctx *c) {
+    int64_t at = KVM_NO_EXPIRE;
+    if (expire_at(c, 2, 1, "setex", &at)) set_body(c, (set_flags){0}, 3, at);
+}
+
+static void m_psetex(kvm_ctx *c) {
+    int64_t at = KVM_NO_EXPIRE;
+    if (expire_at(c, 2, 2, "psetex", &at)) set_body(c, (set_flags){0}, 3, at);
+}
+
+/* GETEX's options: one kind of expiry (repeatable, the last wins) or PERSIST (repeatable),
+ * not both. */
+static bool parse_getex(kvm_ctx *c, bool *persist, int *unit, uint32_t *time_arg) {
+    for (uint32_t j = 2; j < c->argc; j++) {
+        int kind = expiry_kind(c, j);
+        if (kvm_arg_is(c, j, "persist") && *unit == 0) {
+            *persist = true;
+        } else if (kind != 0 && j + 1 < c->argc && !*persist && (*unit == 0 || *unit == kind)) {
+            *unit = kind;
+            *time_arg = ++j;
+        } else {
+            kvm_error(c, "ERR syntax error");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* GETEX key [EX|PX|EXAT|PXAT t | PERSIST]: the value, then its expiry changed; a missing
+ * key answers $-1 before the time is checked; an absolute time not after now deletes it. */
+static void m_getex(kvm_ctx *c) {
+    bool persist = false;
+    int unit = 0;
+    uint32_t time_arg = 0;
+    if (!parse_getex(c, &persist, &unit, &time_arg)) return;
+    bool wrong = false;
+    kvm_entry *e = kvm_find_typed(c, 1, KVM_STRING, &wrong);
+    if (wrong) return;
+    if (e == NULL) {
+        kvm_null(c);
+        return;
+    }
+    int64_t at = KVM_NO_EXPIRE;
+    if (time_arg != 0 && !expire_at(c, time_arg, unit, "getex", &at)) return;
+    reply_value(c, e);
+    if (unit >= 3 && at <= c->m->now_ms) {
+        kvm_delete(c->m, e);
+    } else if (at != KVM_NO_EXPIRE || persist) {
+        e->expire_at_ms = at;
     }
 }
 
@@ -323,7 +393,8 @@ static const kvm_command commands[] = {
     {"mset", -3, m_mset},    {"msetnx", -3, m_msetnx},    {"append", 3, m_append},
     {"strlen", 2, m_strlen}, {"getrange", 4, m_getrange}, {"setrange", 4, m_setrange},
     {"incr", 2, m_incr},     {"decr", 2, m_decr},         {"incrby", 3, m_incrby},
-    {"decrby", 3, m_decrby},
+    {"decrby", 3, m_decrby}, {"setex", 4, m_setex},       {"psetex", 4, m_psetex},
+    {"getex", -2, m_getex},
 };
 
 const kvm_family kvm_string_family = {.commands = commands,

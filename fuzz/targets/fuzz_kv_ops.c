@@ -102,6 +102,9 @@ static const char *const operations[] = {
     /* 78 */ "exists", "type", "rename", "expire", "pexpire", "expireat", "ttl", "pttl",
     /* 86 */ "persist", "lpush", "rpush", "lpushx", "rpushx", "lpop", "rpop", "llen", "lrange",
     /* 95 */ "lindex", "lset", "lrem", "ltrim", "linsert", "lpos", "set",
+    /* 102: issue 14's commands, modelled */
+    "setex", "psetex", "getex", "setbit", "getbit", "bitcount", "renamenx", "copy",
+    /* 110 */ "touch", "expiretime", "pexpiretime", "lmove", "rpoplpush", "lmpop",
 };
 #define OP_ID_AT_LIMIT 59
 #define OP_ID_CLOCK  50
@@ -149,6 +152,8 @@ static const char *const words[] = {
     /* 30 */ "*", "keys_max", "maxmemory", "reply_size_max", "maxclients", "timeout", "server",
     /* 37 */ "clients", "memory", "stats", "keyspace", "limits", "all", "everything", "default",
     /* 45 */ "setname", "auth", "s3cret", "config", "command|list", "get|nosuch", "2", "3",
+    /* 53: GETEX, COPY, LMOVE, BITCOUNT */
+    "persist", "replace", "db", "left", "right", "bit", "byte", "LEFT",
 };
 #define word_table CHOICE_TABLE(words, 64)
 
