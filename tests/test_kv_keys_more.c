@@ -102,6 +102,11 @@ static void test_touch_and_expiretime(void **state) {
     assert_string_equal(KV_CMD(h, "PEXPIRETIME", "c"), ":1900000000500\r\n");
     assert_string_equal(KV_CMD(h, "PEXPIREAT", "c", "1900000000499"), ":1\r\n");
     assert_string_equal(KV_CMD(h, "EXPIRETIME", "c"), ":1900000000\r\n");
+    /* The latest expiry there is, rounded up without overflow (diff case expiretime-bdc36ea8). */
+    assert_string_equal(KV_CMD(h, "PEXPIREAT", "c", "9223372036854775807"), ":1\r\n");
+    assert_string_equal(KV_CMD(h, "EXPIRETIME", "c"), ":9223372036854776\r\n");
+    assert_string_equal(KV_CMD(h, "PEXPIRETIME", "c"), ":9223372036854775807\r\n");
+    assert_string_equal(KV_CMD(h, "TTL", "c"), ":9223370336854776\r\n");
 }
 
 static void test_object(void **state) {

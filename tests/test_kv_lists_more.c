@@ -68,6 +68,13 @@ static void test_lmpop(void **state) {
                         "-ERR count should be greater than 0\r\n");
     assert_string_equal(KV_CMD(h, "LMPOP", "1", "f", "LEFT", "COUNT", "1", "COUNT", "1"),
                         "-ERR syntax error\r\n");
+    /* Options in order: a bad count before a stray word (diff case lmpop-24926de4). */
+    assert_string_equal(KV_CMD(h, "LMPOP", "1", "f", "LEFT", "COUNT", "-1", "x"),
+                        "-ERR count should be greater than 0\r\n");
+    assert_string_equal(KV_CMD(h, "LMPOP", "1", "f", "LEFT", "COUNT", "1", "COUNT", "0"),
+                        "-ERR syntax error\r\n");
+    assert_string_equal(KV_CMD(h, "LMPOP", "1", "f", "LEFT", "x", "COUNT", "0"),
+                        "-ERR syntax error\r\n");
     assert_string_equal(KV_CMD(h, "SET", "str", "x"), "+OK\r\n");
     assert_string_equal(KV_CMD(h, "RPUSH", "f", "c"), ":1\r\n");
     assert_string_equal(KV_CMD(h, "LMPOP", "2", "str", "f", "LEFT"), wrongtype);

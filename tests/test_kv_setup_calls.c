@@ -38,6 +38,21 @@ static void test_config_set_to_the_value_in_force(void **state) {
     assert_string_equal(KV_CMD(h, "CONFIG", "SET", "connections_max", "4", "maxclients", "4"),
                         "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - "
                         "duplicate parameter\r\n");
+    /* databases is immutable in Redis, even at the value it holds (diff case config-1cb9e48b). */
+    assert_string_equal(KV_CMD(h, "CONFIG", "SET", "appendonly", "no", "databases", "1"),
+                        "-ERR CONFIG SET failed (possibly related to argument 'databases') - "
+                        "can't set immutable config\r\n");
+    /* A tuning's name and alias are two settings to Redis 7.0: the later pair wins
+     * (diff case config-604bc494); the same name twice is a duplicate. */
+    assert_string_equal(KV_CMD(h, "CONFIG", "SET", "list-max-ziplist-size", "-1",
+                               "list-max-listpack-size", "-3"),
+                        "+OK\r\n");
+    assert_string_equal(KV_CMD(h, "CONFIG", "GET", "list-max-listpack-size"),
+                        "*2\r\n$22\r\nlist-max-listpack-size\r\n$2\r\n-3\r\n");
+    assert_string_equal(KV_CMD(h, "CONFIG", "SET", "list-max-ziplist-size", "-1",
+                               "list-max-ziplist-size", "-3"),
+                        "-ERR CONFIG SET failed (possibly related to argument "
+                        "'list-max-ziplist-size') - duplicate parameter\r\n");
     /* The first refusal in order wins. */
     assert_string_equal(KV_CMD(h, "CONFIG", "SET", "keys_max", "1", "nope", "1"),
                         "-ERR CONFIG SET failed (possibly related to argument 'keys_max') - "

@@ -16,13 +16,14 @@
 typedef struct compat_setting {
     const char *name;
     const char *value;
+    bool immutable; /* Redis refuses to set it even to the value it holds */
 } compat_setting;
 
 static const compat_setting compat[] = {
-    {"save", ""},
-    {"appendonly", "no"},
-    {"databases", "1"},
-    {"maxmemory-policy", "noeviction"},
+    {"save", "", false},
+    {"appendonly", "no", false},
+    {"databases", "1", true},
+    {"maxmemory-policy", "noeviction", false},
 };
 #define COMPAT_COUNT (sizeof compat / sizeof compat[0])
 
@@ -37,11 +38,13 @@ static bool is_option(size_t i) { return i < 2 * kv_option_count; }
 static bool is_tuning(size_t i) { return i >= TUNING_BASE; }
 static const kv_tuning *tuning_of(size_t i) { return &kv_tunings[(i - TUNING_BASE) / 2]; }
 
-/* The setting an entry names: a name and its alias are the same setting. */
-static size_t entry_setting(size_t i) {
-    if (is_option(i)) return i & ~(size_t)1;
-    if (is_tuning(i)) return TUNING_BASE + ((i - TUNING_BASE) & ~(size_t)1);
-    return i;
+/* The setting an entry names, for CONFIG SET's duplicate check: an option's stasis name
+ * and Redis name are one setting; a tuning's name and its alias are not (Redis 7.0 sets
+ * both, the later pair winning: `list-max-ziplist-size -1 list-max-listpack-size -3`). */
+static size_t entry_setting(size_t i) { return is_option(i) ? i & ~(size_t)1 : i; }
+
+static bool entry_is_immutable(size_t i) {
+    return !is_option(i) && !is_tuning(i) && compat[i - 2 * kv_option_count].immutable;
 }
 
 static const char *entry_name(size_t i) {
@@ -167,7 +170,7 @@ static bool config_set_refusal(kv_ctx *c) {
                                 a, "'");
             return false;
         }
-        if (!is_tuning(i) && !entry_holds(c, i, &c->argv[a + 1])) {
+        if (entry_is_immutable(i) || (!is_tuning(i) && !entry_holds(c, i, &c->argv[a + 1]))) {
             kv_reply_error_echo(c, "ERR CONFIG SET failed (possibly related to argument '", a,
                                 "') - can't set immutable config");
             return false;

@@ -489,7 +489,9 @@ static void ttl_generic(kv_ctx *c, bool ms, bool absolute) {
     }
     ST_ASSERT(at >= c->now_ms); /* not expired, or the lookup would have deleted it */
     int64_t t = absolute ? at : at - c->now_ms;
-    kv_reply_integer(c, ms ? t : (t + 500) / 1000);
+    /* Rounded without overflow: an expiry at INT64_MAX ms (PEXPIREAT accepts it) is
+     * 9223372036854776 s, as Redis answers, not t + 500 wrapped. t >= 0 here. */
+    kv_reply_integer(c, ms ? t : t / 1000 + (t % 1000 + 500) / 1000);
 }
 
 static void cmd_ttl(kv_ctx *c) { ttl_generic(c, false, false); }

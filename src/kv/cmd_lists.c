@@ -538,11 +538,17 @@ static void cmd_lmpop(kv_ctx *c) {
     }
     uint32_t side = (uint32_t)numkeys + 2;
     if (!kv_arg_either(c, side, "left", "right", &head)) return;
-    if (c->argc == side + 3 && kv_arg_is(c, side + 1, "count")) {
-        if (!arg_positive(c, side + 2, &count, "ERR count should be greater than 0")) return;
-    } else if (c->argc != side + 1) {
-        kv_reply_error(c, KV_ERR_SYNTAX);
-        return;
+    /* The options in order, as Redis: a bad COUNT value is refused before a word after it
+     * (LMPOP 1 k LEFT COUNT -1 x: the count's error); COUNT once only. */
+    bool counted = false;
+    for (uint32_t j = side + 1; j < c->argc; j++) {
+        if (counted || !kv_arg_is(c, j, "count") || j + 1 >= c->argc) {
+            kv_reply_error(c, KV_ERR_SYNTAX);
+            return;
+        }
+        j++;
+        if (!arg_positive(c, j, &count, "ERR count should be greater than 0")) return;
+        counted = true;
     }
     for (uint32_t k = 2; k < side; k++) {
         uint32_t id = kv_store_find_quiet(c->store, c->argv[k].ptr, c->argv[k].len, c->now_ms);
