@@ -14,9 +14,9 @@ check_reproduced() {
   grep -q "^== input: .*, target $t, canary $canary\$" "$log" || fail "$1: target or canary not named"
   grep -q '^#0 alloc len=100 align=8$' "$log" || fail "$1: decoded operations missing"
   grep -qF -- "$expect" "$log" || fail "$1: report lacks '$expect'"
-  grep -Eq '^ +#[0-9]+ 0x[0-9a-f]+ in check_against_model .*fuzz_fixed_buffer.c:[0-9]+' "$log" \
+  grep -Eq '^ +#[0-9]+ 0x[0-9a-f]+ in model_check .*fuzz_fixed_buffer.c:[0-9]+' "$log" \
     || fail "$1: no symbolised stack"
-  grep -q '^== signature: check: d.allocated_bytes == m.end @ check_against_model<LLVMFuzzerTestOneInput$' "$log" \
+  grep -q '^== signature: check: d.allocated_bytes == m.end @ model_check<harness_check<harness_run$' "$log" \
     || fail "$1: signature"
   grep -q "^== reproduced $runs of $runs\$" "$log" || fail "$1: not 'reproduced $runs of $runs'"
   grep -q "^== rerun:  ci/repro --canary $canary $t " "$log" || fail "$1: no rerun line"
