@@ -395,7 +395,7 @@ FUZZ_NO_COVERAGE static void m_rpoplpush(kvm_ctx *c) { move(c, false, true); }
 
 /* ---- LMPOP ---- */
 
-/* LMPOP's arguments: numkeys >= 1 keys, LEFT|RIGHT, then COUNT n (n >= 1) or nothing.
+/* LMPOP's arguments: numkeys >= 1 keys, LEFT|RIGHT, then COUNT n (n >= 1) at most once.
  * Returns the index of LEFT|RIGHT, or 0 having replied the error. */
 FUZZ_NO_COVERAGE static uint32_t lmpop_args(kvm_ctx *c, bool *head, int64_t *count) {
     int64_t numkeys = 0;
@@ -409,16 +409,23 @@ FUZZ_NO_COVERAGE static uint32_t lmpop_args(kvm_ctx *c, bool *head, int64_t *cou
     }
     uint32_t side = (uint32_t)numkeys + 2;
     *head = kvm_arg_is(c, side, "left");
-    bool side_ok = *head || kvm_arg_is(c, side, "right");
-    bool with_count = side_ok && c->argc == side + 3 && kvm_arg_is(c, side + 1, "count");
-    if (!side_ok || (!with_count && c->argc != side + 1)) {
+    if (!*head && !kvm_arg_is(c, side, "right")) {
         kvm_error(c, "ERR syntax error");
         return 0;
     }
-    if (with_count && (!kvm_parse_int(c->argv[side + 2].ptr, c->argv[side + 2].len, count) ||
-                       *count < 1)) {
-        kvm_error(c, "ERR count should be greater than 0");
-        return 0;
+    /* Redis reads the options left to right: COUNT n at most once, each n checked as it is
+     * met, so "COUNT -1 x" answers the count's error before the stray word's. */
+    bool counted = false;
+    for (uint32_t j = side + 1; j < c->argc; j += 2) {
+        if (counted || !kvm_arg_is(c, j, "count") || j + 1 >= c->argc) {
+            kvm_error(c, "ERR syntax error");
+            return 0;
+        }
+        if (!kvm_parse_int(c->argv[j + 1].ptr, c->argv[j + 1].len, count) || *count < 1) {
+            kvm_error(c, "ERR count should be greater than 0");
+            return 0;
+        }
+        counted = true;
     }
     return side;
 }
