@@ -68,7 +68,8 @@ FUZZ_NO_COVERAGE static void describe_op(const harness_target *t, FILE *out, siz
     }
 }
 
-FUZZ_NO_COVERAGE void harness_describe_ops(const harness_target *t, cursor *c, FILE *out) {
+/* The operations left in the cursor, one a line, or where an unassigned id refuses them. */
+FUZZ_NO_COVERAGE static void describe_ops(const harness_target *t, cursor *c, FILE *out) {
     for (size_t i = 0; !cursor_empty(c); i++) {
         harness_op o;
         if (!harness_decode_op(t, c, &o)) {
@@ -80,16 +81,34 @@ FUZZ_NO_COVERAGE void harness_describe_ops(const harness_target *t, cursor *c, F
     }
 }
 
-FUZZ_NO_COVERAGE void harness_describe_rest(const harness_target *t, cursor *c,
-                                            bool config_assigned, const harness_layer *layers,
-                                            size_t layer_count, FILE *out) {
-    if (!config_assigned) {
-        failing_config_print_refused(out, c);
+FUZZ_NO_COVERAGE void harness_describe_input(const harness_target *t, const uint8_t *data,
+                                             size_t size, FILE *out) {
+    cursor c = cursor_make(data, size);
+    bool assigned = t->decode_config == NULL || t->decode_config(&c);
+    t->describe_config(out);
+    if (!assigned) {
+        failing_config_print_refused(out, &c);
         return;
     }
-    for (size_t i = 0; i < layer_count; i++)
-        failing_config_describe(out, layers[i].side, layers[i].cfg);
-    harness_describe_ops(t, c, out);
+    for (size_t i = 0; i < t->layer_count; i++)
+        failing_config_describe(out, t->layers[i].side, t->layers[i].cfg);
+    describe_ops(t, &c, out);
+    if (t->describe_note != NULL) fputs(t->describe_note, out);
+}
+
+FUZZ_NO_COVERAGE int harness_run_input(const harness_target *t, const uint8_t *data,
+                                       size_t size) {
+    static const failing_config no_failing = {.enabled = false};
+    ST_ASSERT(t->layer_count <= HARNESS_LAYERS_MAX);
+    cursor c = cursor_make(data, size);
+    if (t->decode_config != NULL && !t->decode_config(&c)) return -1;
+    harness_span span = t->start();
+    const failing_config *failing =
+        t->layer_count > 0 ? t->layers[t->layer_count - 1].cfg : &no_failing;
+    harness_begin(t, failing, span.region, span.len);
+    if (harness_run(t, &c) != 0) return -1;
+    if (t->finish != NULL) t->finish();
+    return 0;
 }
 
 FUZZ_NO_COVERAGE void harness_begin(const harness_target *t, const failing_config *failing,
@@ -101,6 +120,7 @@ FUZZ_NO_COVERAGE void harness_begin(const harness_target *t, const failing_confi
     ST_ASSERT(!t->interface_flag ||
               (t->ops->id_space <= 128u && (t->ops->id_space & (t->ops->id_space - 1u)) == 0));
     ST_ASSERT(t->subject->iface != NULL && t->model->alloc != NULL && t->model->check != NULL);
+    ST_ASSERT(t->describe_config != NULL && t->start != NULL);
     h.subject = t->subject;
     h.model = t->model;
     h.failing_config = *failing;
@@ -277,4 +297,58 @@ FUZZ_NO_COVERAGE void harness_check(void) {
 FUZZ_NO_COVERAGE void harness_end(void) {
     shadow_heap_verify_all(&h.shadow);
     if (h.model->check_full != NULL) h.model->check_full();
+}
+
+/* ---- a block allocator beneath the allocator under test ---- */
+
+FUZZ_NO_COVERAGE allocator harness_block_layer_init(harness_block_layer *l, uint8_t *memory,
+                                                    size_t memory_cap,
+                                                    block_allocator_params params,
+                                                    const failing_config *cfg) {
+    ST_ASSERT(l->name != NULL);
+    size_t memory_bytes = block_allocator_memory_bytes(params);
+    FUZZ_CHECK(memory_bytes <= memory_cap, "%s memory too small", l->name);
+    block_allocator_init(&l->ba, memory, memory_bytes, params);
+    block_model_init(&l->model, memory, params.block_count, params.block_bytes);
+    l->failing_model = failing_model_make(cfg);
+    return failing_wrap(&l->failing, block_allocator_allocator(&l->ba), cfg);
+}
+
+FUZZ_NO_COVERAGE uint8_t *harness_block_layer_model_alloc(harness_block_layer *l, size_t len,
+                                                          size_t align) {
+    if (failing_model_call(&l->failing_model, false)) return NULL;
+    size_t i = block_model_alloc(&l->model, len, align);
+    return i == BLOCK_MODEL_NONE ? NULL : block_model_address(&l->model, i);
+}
+
+FUZZ_NO_COVERAGE bool harness_block_layer_model_resize(harness_block_layer *l,
+                                                       const uint8_t *addr, size_t old_len,
+                                                       size_t new_len) {
+    if (failing_model_call(&l->failing_model, true)) return false;
+    return block_model_resize(&l->model, block_model_index_of(&l->model, addr), old_len,
+                              new_len);
+}
+
+FUZZ_NO_COVERAGE void harness_block_layer_model_free(harness_block_layer *l, const uint8_t *addr,
+                                                     size_t len) {
+    block_model_free(&l->model, block_model_index_of(&l->model, addr), len);
+}
+
+FUZZ_NO_COVERAGE void harness_block_layer_check(const harness_block_layer *l) {
+    allocator_diagnostics d = block_allocator_diagnostics(&l->ba);
+    size_t allocated = l->model.used_blocks * l->model.block_bytes;
+    FUZZ_CHECK(d.allocated_bytes == allocated, "%s allocated %zu, model %zu", l->name,
+               d.allocated_bytes, allocated);
+    FUZZ_CHECK(d.oom_count == l->model.oom, "%s oom_count %" PRIu64 ", model %" PRIu64, l->name,
+               d.oom_count, l->model.oom);
+    FUZZ_CHECK(block_allocator_invariants_hold(&l->ba), "%s invariants_hold() is false", l->name);
+}
+
+FUZZ_NO_COVERAGE void harness_block_layer_check_full(const harness_block_layer *l) {
+    FUZZ_CHECK(block_allocator_invariants_hold_full(&l->ba), "%s invariants_hold_full() is false",
+               l->name);
+    uint64_t induced = l->failing.counters.induced_failures;
+    FUZZ_CHECK(induced == l->failing_model.induced,
+               "%s-side failing wrapper induced %" PRIu64 ", model %" PRIu64, l->name, induced,
+               l->failing_model.induced);
 }

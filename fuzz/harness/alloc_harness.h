@@ -15,6 +15,9 @@
  * fuzz/models/model_failing.h; a refused call must leave the model, and so the allocator,
  * unchanged. After every operation the target's O(1) check runs (diagnostics against the
  * model, invariants_hold); at the end of the input, its full check and every block's contents.
+ *
+ * The harness also reads each input's config (through the target's decode_config), describes
+ * it and runs it, so a target's fuzz_target is HARNESS_FUZZ_TARGET(name, version, target).
  */
 
 #include <stdbool.h>
@@ -23,9 +26,12 @@
 #include <stdio.h>
 
 #include "alloc/allocator.h"
+#include "alloc/block_allocator.h"
 #include "alloc/failing.h"
+#include "drivers/fuzz_target.h"
 #include "harness/choice.h"
 #include "harness/cursor.h"
+#include "models/model_block.h"
 #include "models/model_failing.h"
 #include "models/shadow_heap.h"
 
@@ -105,6 +111,32 @@ typedef struct harness_model {
     void (*check_full)(void);
 } harness_model;
 
+/* Defines `model_ops` from the target's model_alloc, model_resize, model_free and
+ * model_check, with CHECK_FULL (a function, or NULL) at the end of the input. */
+#define HARNESS_MODEL(CHECK_FULL)                                                                  \
+    static const harness_model model_ops = {                                                       \
+        .alloc = model_alloc,                                                                      \
+        .resize = model_resize,                                                                    \
+        .free = model_free,                                                                        \
+        .check = model_check,                                                                      \
+        .check_full = (CHECK_FULL),                                                                \
+    }
+
+/* Where a failing layer sits ("interface calls", "parent calls") and its config. */
+typedef struct harness_layer {
+    const char *side;
+    const failing_config *cfg;
+} harness_layer;
+
+/* At most: one failing layer beneath the allocator under test, one in front of it. */
+#define HARNESS_LAYERS_MAX 2u
+
+/* The memory an input's allocator hands blocks out of (the shadow heap's region). */
+typedef struct harness_span {
+    const void *region;
+    size_t len;
+} harness_span;
+
 /*
  * One allocator target, as the run loop and the describer see it.
  *
@@ -130,25 +162,49 @@ typedef struct harness_target {
     /* Optional: false when the operation must be skipped in the current state (the
      * allocator's contract aborts it; its death tests cover that). */
     bool (*runs)(const harness_op *o);
+    /* The input's config, the bytes before the operations, read into the target's own
+     * static config. decode_config may be NULL (no config bytes); it returns false iff a
+     * choice in the config is unassigned (the input is refused) and fills the fields
+     * before that choice either way. describe_config prints the config's line, even for a
+     * refused config. */
+    bool (*decode_config)(cursor *c);
+    void (*describe_config)(FILE *out);
+    /* The failing layers in the config, in the order the describe prints them; the last
+     * one, if any, wraps the interface (the harness's own wrapper). */
+    harness_layer layers[HARNESS_LAYERS_MAX];
+    size_t layer_count;
+    /* Makes the allocator and its model for the decoded config; returns its span. */
+    harness_span (*start)(void);
+    /* Optional: after the last operation and harness_end (e.g. return everything). */
+    void (*finish)(void);
+    /* Optional: a line (with its newline) the describe prints after the operations. */
+    const char *describe_note;
 } harness_target;
+
+/* An input described: the config's line, the failing layers' lines and the operations, or
+ * where a refusal stops them. Independent of any state. */
+void harness_describe_input(const harness_target *t, const uint8_t *data, size_t size,
+                            FILE *out);
+
+/* An input run: its config decoded, the allocator and model started, harness_begin, then
+ * harness_run and finish. Returns 0, or -1 when an unassigned choice refuses the input. */
+int harness_run_input(const harness_target *t, const uint8_t *data, size_t size);
+
+/* Defines the `fuzz_target` of an allocator target whose harness_target is TARGET:
+ * NAME and the input format VERSION (drivers/fuzz_target.h), run and described by the
+ * harness. */
+#define HARNESS_FUZZ_TARGET(NAME, VERSION, TARGET)                                                 \
+    FUZZ_NO_COVERAGE static void describe_input(const uint8_t *data, size_t size, FILE *out) {     \
+        harness_describe_input(&(TARGET), data, size, out);                                        \
+    }                                                                                              \
+    static int run_input(const uint8_t *data, size_t size) {                                       \
+        return harness_run_input(&(TARGET), data, size);                                           \
+    }                                                                                              \
+    const fuzz_target_info fuzz_target = {                                                         \
+        .name = (NAME), .format_version = (VERSION), .run = run_input, .describe = describe_input}
 
 /* Reads one operation. False iff its id is unassigned (the cursor is then refused). */
 bool harness_decode_op(const harness_target *t, cursor *c, harness_op *o);
-
-/* Prints the operations left in the cursor, one a line, or where an unassigned id refuses
- * the input. Independent of any state. */
-void harness_describe_ops(const harness_target *t, cursor *c, FILE *out);
-
-/* Where a failing layer sits ("interface calls", "parent calls") and its config. */
-typedef struct harness_layer {
-    const char *side;
-    const failing_config *cfg;
-} harness_layer;
-
-/* The rest of a describe after the target's config line: the failing layers' lines and the
- * operations, or (config_assigned false) the config's refusal. */
-void harness_describe_rest(const harness_target *t, cursor *c, bool config_assigned,
-                           const harness_layer *layers, size_t layer_count, FILE *out);
 
 /* Starts an input: an empty shadow heap over [region, region + region_len), the failing
  * wrapper (if the config enables it) around the subject's interface, armed. */
@@ -191,5 +247,42 @@ void failing_config_describe(FILE *out, const char *side, const failing_config *
 /* An allocator's interface, or a failing wrapper around it (initialised and armed) when the
  * config has one. The wrapper is initialised either way, so its counters read zero. */
 allocator failing_wrap(failing_allocator *f, allocator inner, const failing_config *cfg);
+
+/* ---- a block allocator beneath the allocator under test ----
+ * The arena's parent, the stack fallback's fallback, the checking wrapper's child: a block
+ * allocator, behind a failing wrapper when the input's config has one, with its first-fit
+ * model and the wrapper's model. Initialise `name` ("parent") statically; it names the
+ * layer in failure reports. */
+typedef struct harness_block_layer {
+    const char *name;
+    block_allocator ba;
+    failing_allocator failing;
+    block_model model;
+    failing_model failing_model;
+} harness_block_layer;
+
+/* Makes the block allocator over memory (its size checked against memory_cap), the
+ * wrapper and both models. Returns the interface to give the allocator under test: the
+ * wrapper's if the config has one, else the block allocator's. */
+allocator harness_block_layer_init(harness_block_layer *l, uint8_t *memory, size_t memory_cap,
+                                   block_allocator_params params, const failing_config *cfg);
+
+/* The models' answer to an allocation asked of the layer (and applied to them): the exact
+ * address, or NULL when the wrapper refuses or no run of blocks fits. */
+uint8_t *harness_block_layer_model_alloc(harness_block_layer *l, size_t len, size_t align);
+
+/* The models' answer to resizing the layer's block at addr from old_len to new_len bytes
+ * (applied if it succeeds): false when the wrapper refuses or the blocks cannot grow. */
+bool harness_block_layer_model_resize(harness_block_layer *l, const uint8_t *addr, size_t old_len,
+                                      size_t new_len);
+
+/* The model freeing the layer's block of len bytes at addr. */
+void harness_block_layer_model_free(harness_block_layer *l, const uint8_t *addr, size_t len);
+
+/* O(1): allocated bytes and oom count against the model, invariants_hold. */
+void harness_block_layer_check(const harness_block_layer *l);
+
+/* End of the input: invariants_hold_full, the wrapper's induced failures against its model. */
+void harness_block_layer_check_full(const harness_block_layer *l);
 
 #endif

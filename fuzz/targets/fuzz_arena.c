@@ -23,8 +23,6 @@
 #include "harness/alloc_harness.h"
 #include "harness/cursor.h"
 #include "drivers/fuzz_target.h"
-#include "models/model_block.h"
-#include "models/model_failing.h"
 
 #define AR_PARENT_BLOCKS_MAX   256u
 #define AR_PARENT_SHIFT_MAX    2u /* blocks of 16 << shift bytes */
@@ -58,8 +56,8 @@ typedef struct config {
 } config;
 
 static uint8_t backing[AR_BACKING_BYTES] __attribute__((aligned(4096)));
-static block_allocator parent;
-static failing_allocator parent_failing;
+static config cfg;
+static harness_block_layer parent = {.name = "parent"};
 static arena ar;
 
 typedef struct model_chunk {
@@ -67,7 +65,7 @@ typedef struct model_chunk {
     size_t bytes;
 } model_chunk;
 
-/* The model: the chunk list in order, the bump position, and the parent's heap. */
+/* The model: the chunk list in order and the bump position (the parent's is its layer's). */
 static struct {
     model_chunk chunks[AR_PARENT_BLOCKS_MAX];
     size_t count;
@@ -78,17 +76,22 @@ static struct {
     size_t allocated;
     size_t peak;
     uint64_t oom;
-    block_model parent;
-    failing_model parent_failing;
 } m;
 
 /* False iff a choice in the config is unassigned. */
-FUZZ_NO_COVERAGE static bool decode_config(cursor *c, config *cfg) {
-    cfg->parent.block_count = cursor_range(c, 1, AR_PARENT_BLOCKS_MAX);
-    cfg->parent.block_bytes = (uint32_t)16 << cursor_range(c, 0, AR_PARENT_SHIFT_MAX);
-    cfg->chunk_bytes_min = cursor_range(c, 0, AR_CHUNK_MIN_MAX_BYTES);
-    return failing_config_decode(c, &cfg->parent_failing) &&
-           failing_config_decode(c, &cfg->failing);
+FUZZ_NO_COVERAGE static bool decode_config(cursor *c) {
+    cfg.parent.block_count = cursor_range(c, 1, AR_PARENT_BLOCKS_MAX);
+    cfg.parent.block_bytes = (uint32_t)16 << cursor_range(c, 0, AR_PARENT_SHIFT_MAX);
+    cfg.chunk_bytes_min = cursor_range(c, 0, AR_CHUNK_MIN_MAX_BYTES);
+    return failing_config_decode(c, &cfg.parent_failing) &&
+           failing_config_decode(c, &cfg.failing);
+}
+
+FUZZ_NO_COVERAGE static void describe_config(FILE *out) {
+    fprintf(out,
+            "arena: chunks of at least %zu bytes from a block allocator of %" PRIu32
+            " blocks of %" PRIu32 " bytes\n",
+            cfg.chunk_bytes_min, cfg.parent.block_count, cfg.parent.block_bytes);
 }
 
 FUZZ_NO_COVERAGE static void decode_own(cursor *c, harness_op *o) {
@@ -129,13 +132,6 @@ FUZZ_NO_COVERAGE static uint8_t *model_bump(size_t k, size_t start, size_t len) 
     return model_data(k) + start;
 }
 
-/* The parent's answer to a chunk request (through its failing wrapper, if any). */
-FUZZ_NO_COVERAGE static uint8_t *model_parent_alloc(size_t bytes) {
-    if (failing_model_call(&m.parent_failing, false)) return NULL;
-    size_t i = block_model_alloc(&m.parent, bytes, ARENA_CHUNK_ALIGN_BYTES);
-    return i == BLOCK_MODEL_NONE ? NULL : block_model_address(&m.parent, i);
-}
-
 FUZZ_NO_COVERAGE static uint8_t *model_alloc(size_t len, size_t align, bool via_interface) {
     (void)via_interface;
     if (m.current != SIZE_MAX) {
@@ -147,7 +143,7 @@ FUZZ_NO_COVERAGE static uint8_t *model_alloc(size_t len, size_t align, bool via_
     size_t slack = align > ARENA_CHUNK_ALIGN_BYTES ? align - ARENA_CHUNK_ALIGN_BYTES : 0;
     size_t bytes = ARENA_CHUNK_HEADER_BYTES + slack + len;
     if (bytes < m.chunk_bytes_min) bytes = m.chunk_bytes_min;
-    uint8_t *addr = model_parent_alloc(bytes);
+    uint8_t *addr = harness_block_layer_model_alloc(&parent, bytes, ARENA_CHUNK_ALIGN_BYTES);
     if (addr == NULL) {
         m.oom++;
         return NULL;
@@ -194,8 +190,7 @@ FUZZ_NO_COVERAGE static void model_reset(arena_reset_mode mode, size_t limit) {
             kept += usable;
             m.chunks[n++] = m.chunks[k];
         } else {
-            block_model_free(&m.parent, block_model_index_of(&m.parent, m.chunks[k].addr),
-                             m.chunks[k].bytes);
+            harness_block_layer_model_free(&parent, m.chunks[k].addr, m.chunks[k].bytes);
         }
     }
     m.count = n;
@@ -216,32 +211,16 @@ FUZZ_NO_COVERAGE static void model_check(void) {
     FUZZ_CHECK(d.oom_count == m.oom, "oom_count %" PRIu64 ", model %" PRIu64, d.oom_count, m.oom);
     FUZZ_CHECK(arena_chunk_count(&ar) == m.count, "chunks %zu, model %zu", arena_chunk_count(&ar),
                m.count);
-    allocator_diagnostics pd = block_allocator_diagnostics(&parent);
-    size_t pb = m.parent.block_bytes;
-    FUZZ_CHECK(pd.allocated_bytes == m.parent.used_blocks * pb, "parent allocated %zu, model %zu",
-               pd.allocated_bytes, m.parent.used_blocks * pb);
-    FUZZ_CHECK(pd.oom_count == m.parent.oom, "parent oom_count %" PRIu64 ", model %" PRIu64,
-               pd.oom_count, m.parent.oom);
     FUZZ_CHECK(arena_invariants_hold(&ar), "arena_invariants_hold() is false");
-    FUZZ_CHECK(block_allocator_invariants_hold(&parent), "parent invariants_hold() is false");
+    harness_block_layer_check(&parent);
 }
 
 FUZZ_NO_COVERAGE static void model_check_full(void) {
     FUZZ_CHECK(arena_invariants_hold_full(&ar), "arena_invariants_hold_full() is false");
-    FUZZ_CHECK(block_allocator_invariants_hold_full(&parent),
-               "parent invariants_hold_full() is false");
-    FUZZ_CHECK(parent_failing.counters.induced_failures == m.parent_failing.induced,
-               "parent-side failing wrapper induced %" PRIu64 ", model %" PRIu64,
-               parent_failing.counters.induced_failures, m.parent_failing.induced);
+    harness_block_layer_check_full(&parent);
 }
 
-static const harness_model model_ops = {
-    .alloc = model_alloc,
-    .resize = model_resize,
-    .free = model_free,
-    .check = model_check,
-    .check_full = model_check_full,
-};
+HARNESS_MODEL(model_check_full);
 
 FUZZ_NO_COVERAGE static void run_own(const harness_op *o) {
     if (o->id == OP_CAPACITY_QUERY) {
@@ -257,39 +236,9 @@ FUZZ_NO_COVERAGE static void run_own(const harness_op *o) {
     harness_forget_all();
 }
 
-static const harness_target target = {
-    .ops = &ops,
-    .interface_flag = true,
-    .limits = {.len_max = AR_LEN_MAX_BYTES, .align_log2_max = AR_ALIGN_LOG2_MAX},
-    .subject = &subject,
-    .model = &model_ops,
-    .decode_own = decode_own,
-    .describe_own = describe_own,
-    .run_own = run_own,
-};
-
-FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
-    cursor c = cursor_make(data, size);
-    config cfg;
-    bool assigned = decode_config(&c, &cfg);
-    fprintf(out,
-            "arena: chunks of at least %zu bytes from a block allocator of %" PRIu32
-            " blocks of %" PRIu32 " bytes\n",
-            cfg.chunk_bytes_min, cfg.parent.block_count, cfg.parent.block_bytes);
-    harness_layer layers[] = {{"parent calls", &cfg.parent_failing},
-                              {"interface calls", &cfg.failing}};
-    harness_describe_rest(&target, &c, assigned, layers, 2, out);
-}
-
-static int run_input(const uint8_t *data, size_t size) {
-    cursor c = cursor_make(data, size);
-    config cfg;
-    if (!decode_config(&c, &cfg)) return -1;
-    size_t memory_bytes = block_allocator_memory_bytes(cfg.parent);
-    FUZZ_CHECK(memory_bytes <= sizeof backing, "backing too small");
-    block_allocator_init(&parent, backing, memory_bytes, cfg.parent);
+FUZZ_NO_COVERAGE static harness_span start(void) {
     allocator parent_iface =
-        failing_wrap(&parent_failing, block_allocator_allocator(&parent), &cfg.parent_failing);
+        harness_block_layer_init(&parent, backing, sizeof backing, cfg.parent, &cfg.parent_failing);
     arena_init(&ar, parent_iface, cfg.chunk_bytes_min);
     m.count = 0;
     m.current = SIZE_MAX;
@@ -299,15 +248,30 @@ static int run_input(const uint8_t *data, size_t size) {
     m.allocated = 0;
     m.peak = 0;
     m.oom = 0;
-    block_model_init(&m.parent, backing, cfg.parent.block_count, cfg.parent.block_bytes);
-    m.parent_failing = failing_model_make(&cfg.parent_failing);
-    size_t region = (size_t)cfg.parent.block_count * cfg.parent.block_bytes;
-    harness_begin(&target, &cfg.failing, backing, region);
-    if (harness_run(&target, &c) != 0) return -1;
-    arena_reset(&ar, ARENA_FREE_ALL, 0);
-    FUZZ_CHECK(block_allocator_is_empty(&parent), "free_all left blocks in the parent");
-    return 0;
+    return (harness_span){backing, (size_t)cfg.parent.block_count * cfg.parent.block_bytes};
 }
 
-const fuzz_target_info fuzz_target = {
-    .name = "arena", .format_version = 1, .run = run_input, .describe = describe};
+/* free_all returns every chunk to the parent. */
+FUZZ_NO_COVERAGE static void finish(void) {
+    arena_reset(&ar, ARENA_FREE_ALL, 0);
+    FUZZ_CHECK(block_allocator_is_empty(&parent.ba), "free_all left blocks in the parent");
+}
+
+static const harness_target target = {
+    .ops = &ops,
+    .interface_flag = true,
+    .limits = {.len_max = AR_LEN_MAX_BYTES, .align_log2_max = AR_ALIGN_LOG2_MAX},
+    .subject = &subject,
+    .model = &model_ops,
+    .decode_own = decode_own,
+    .describe_own = describe_own,
+    .run_own = run_own,
+    .decode_config = decode_config,
+    .describe_config = describe_config,
+    .layers = {{"parent calls", &cfg.parent_failing}, {"interface calls", &cfg.failing}},
+    .layer_count = 2,
+    .start = start,
+    .finish = finish,
+};
+
+HARNESS_FUZZ_TARGET("arena", 1, target);

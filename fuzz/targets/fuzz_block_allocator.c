@@ -41,15 +41,23 @@ typedef struct config {
 } config;
 
 static uint8_t backing[BA_BACKING_BYTES] __attribute__((aligned(4096)));
+static config cfg;
 static block_allocator ba;
 static block_model model;
 
 /* False iff a choice in the config is unassigned. */
-FUZZ_NO_COVERAGE static bool decode_config(cursor *c, config *cfg) {
-    cfg->params.block_count = cursor_range(c, 1, BA_BLOCKS_MAX);
-    cfg->params.block_bytes = (uint32_t)1 << cursor_range(c, 0, BA_BLOCK_SHIFT_MAX);
-    cfg->offset_steps = cursor_range(c, 0, BA_OFFSET_STEPS_MAX);
-    return failing_config_decode(c, &cfg->failing);
+FUZZ_NO_COVERAGE static bool decode_config(cursor *c) {
+    cfg.params.block_count = cursor_range(c, 1, BA_BLOCKS_MAX);
+    cfg.params.block_bytes = (uint32_t)1 << cursor_range(c, 0, BA_BLOCK_SHIFT_MAX);
+    cfg.offset_steps = cursor_range(c, 0, BA_OFFSET_STEPS_MAX);
+    return failing_config_decode(c, &cfg.failing);
+}
+
+FUZZ_NO_COVERAGE static void describe_config(FILE *out) {
+    fprintf(out,
+            "block allocator: %" PRIu32 " blocks of %" PRIu32 " bytes, base offset %zu x %zu\n",
+            cfg.params.block_count, cfg.params.block_bytes, cfg.offset_steps,
+            block_allocator_memory_align(cfg.params));
 }
 
 /* ---- the subject ---- */
@@ -103,19 +111,22 @@ FUZZ_NO_COVERAGE static void model_check_full(void) {
                "block_allocator_invariants_hold_full() is false");
 }
 
-static const harness_model model_ops = {
-    .alloc = model_alloc,
-    .resize = model_resize,
-    .free = model_free,
-    .check = model_check,
-    .check_full = model_check_full,
-};
+HARNESS_MODEL(model_check_full);
 
 FUZZ_NO_COVERAGE static void run_reset(const harness_op *o) {
     (void)o;
     block_allocator_reset(&ba);
     block_model_reset(&model);
     harness_forget_all();
+}
+
+FUZZ_NO_COVERAGE static harness_span start(void) {
+    size_t memory_bytes = block_allocator_memory_bytes(cfg.params);
+    uint8_t *memory = backing + cfg.offset_steps * block_allocator_memory_align(cfg.params);
+    FUZZ_CHECK(memory + memory_bytes <= backing + sizeof backing, "backing too small");
+    block_allocator_init(&ba, memory, memory_bytes, cfg.params);
+    block_model_init(&model, memory, cfg.params.block_count, cfg.params.block_bytes);
+    return (harness_span){memory, (size_t)cfg.params.block_count * cfg.params.block_bytes};
 }
 
 static const harness_target target = {
@@ -125,33 +136,11 @@ static const harness_target target = {
     .subject = &subject,
     .model = &model_ops,
     .run_own = run_reset,
+    .decode_config = decode_config,
+    .describe_config = describe_config,
+    .layers = {{"interface calls", &cfg.failing}},
+    .layer_count = 1,
+    .start = start,
 };
 
-FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
-    cursor c = cursor_make(data, size);
-    config cfg;
-    bool assigned = decode_config(&c, &cfg);
-    fprintf(out,
-            "block allocator: %" PRIu32 " blocks of %" PRIu32 " bytes, base offset %zu x %zu\n",
-            cfg.params.block_count, cfg.params.block_bytes, cfg.offset_steps,
-            block_allocator_memory_align(cfg.params));
-    harness_layer layer = {"interface calls", &cfg.failing};
-    harness_describe_rest(&target, &c, assigned, &layer, 1, out);
-}
-
-static int run_input(const uint8_t *data, size_t size) {
-    cursor c = cursor_make(data, size);
-    config cfg;
-    if (!decode_config(&c, &cfg)) return -1;
-    size_t memory_bytes = block_allocator_memory_bytes(cfg.params);
-    uint8_t *memory = backing + cfg.offset_steps * block_allocator_memory_align(cfg.params);
-    FUZZ_CHECK(memory + memory_bytes <= backing + sizeof backing, "backing too small");
-    block_allocator_init(&ba, memory, memory_bytes, cfg.params);
-    block_model_init(&model, memory, cfg.params.block_count, cfg.params.block_bytes);
-    harness_begin(&target, &cfg.failing, memory,
-                  (size_t)cfg.params.block_count * cfg.params.block_bytes);
-    return harness_run(&target, &c);
-}
-
-const fuzz_target_info fuzz_target = {
-    .name = "block_allocator", .format_version = 1, .run = run_input, .describe = describe};
+HARNESS_FUZZ_TARGET("block_allocator", 1, target);

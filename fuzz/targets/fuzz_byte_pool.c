@@ -52,6 +52,7 @@ typedef struct config {
 } config;
 
 static uint8_t backing[BP_BACKING_BYTES] __attribute__((aligned(4096)));
+static config cfg;
 static byte_pool bp;
 
 /* The model: per slot, live or not and its expected contents (slot-API slots) or length
@@ -75,11 +76,16 @@ static struct {
 } m;
 
 /* False iff a choice in the config is unassigned. */
-FUZZ_NO_COVERAGE static bool decode_config(cursor *c, config *cfg) {
-    cfg->params.slot_count = cursor_range(c, 1, BP_SLOTS_MAX);
-    cfg->params.slot_bytes = cursor_range(c, 1, BP_SLOT_BYTES_MAX);
-    cfg->offset_steps = cursor_range(c, 0, BP_OFFSET_STEPS_MAX);
-    return failing_config_decode(c, &cfg->failing);
+FUZZ_NO_COVERAGE static bool decode_config(cursor *c) {
+    cfg.params.slot_count = cursor_range(c, 1, BP_SLOTS_MAX);
+    cfg.params.slot_bytes = cursor_range(c, 1, BP_SLOT_BYTES_MAX);
+    cfg.offset_steps = cursor_range(c, 0, BP_OFFSET_STEPS_MAX);
+    return failing_config_decode(c, &cfg.failing);
+}
+
+FUZZ_NO_COVERAGE static void describe_config(FILE *out) {
+    fprintf(out, "byte pool: %" PRIu32 " slots of %" PRIu32 " bytes, base offset %zu x 16\n",
+            cfg.params.slot_count, cfg.params.slot_bytes, cfg.offset_steps);
 }
 
 FUZZ_NO_COVERAGE static void decode_own(cursor *c, harness_op *o) {
@@ -208,13 +214,7 @@ FUZZ_NO_COVERAGE static void model_check_full(void) {
     FUZZ_CHECK(byte_pool_invariants_hold_full(&bp), "byte_pool_invariants_hold_full() is false");
 }
 
-static const harness_model model_ops = {
-    .alloc = model_alloc,
-    .resize = model_resize,
-    .free = model_free,
-    .check = model_check,
-    .check_full = model_check_full,
-};
+HARNESS_MODEL(model_check_full);
 
 /* ---- the slot API ---- */
 
@@ -288,31 +288,7 @@ FUZZ_NO_COVERAGE static void run_slot_op(const harness_op *o) {
     }
 }
 
-static const harness_target target = {
-    .ops = &ops,
-    .interface_flag = false,
-    .limits = {.len_max = BP_SLOT_BYTES_MAX + 16u, .align_log2_max = 5},
-    .subject = &subject,
-    .model = &model_ops,
-    .decode_own = decode_own,
-    .describe_own = describe_own,
-    .run_own = run_slot_op,
-};
-
-FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
-    cursor c = cursor_make(data, size);
-    config cfg;
-    bool assigned = decode_config(&c, &cfg);
-    fprintf(out, "byte pool: %" PRIu32 " slots of %" PRIu32 " bytes, base offset %zu x 16\n",
-            cfg.params.slot_count, cfg.params.slot_bytes, cfg.offset_steps);
-    harness_layer layer = {"interface calls", &cfg.failing};
-    harness_describe_rest(&target, &c, assigned, &layer, 1, out);
-}
-
-static int run_input(const uint8_t *data, size_t size) {
-    cursor c = cursor_make(data, size);
-    config cfg;
-    if (!decode_config(&c, &cfg)) return -1;
+FUZZ_NO_COVERAGE static harness_span start(void) {
     size_t memory_bytes = byte_pool_memory_bytes(cfg.params);
     uint8_t *memory = backing + cfg.offset_steps * BYTE_POOL_MEMORY_ALIGN_BYTES;
     FUZZ_CHECK(memory + memory_bytes <= backing + sizeof backing, "backing too small");
@@ -322,9 +298,23 @@ static int run_input(const uint8_t *data, size_t size) {
     m.slot_bytes = cfg.params.slot_bytes;
     m.oom = 0;
     model_reset();
-    harness_begin(&target, &cfg.failing, memory, (size_t)m.count * m.slot_bytes);
-    return harness_run(&target, &c);
+    return (harness_span){memory, (size_t)m.count * m.slot_bytes};
 }
 
-const fuzz_target_info fuzz_target = {
-    .name = "byte_pool", .format_version = 1, .run = run_input, .describe = describe};
+static const harness_target target = {
+    .ops = &ops,
+    .interface_flag = false,
+    .limits = {.len_max = BP_SLOT_BYTES_MAX + 16u, .align_log2_max = 5},
+    .subject = &subject,
+    .model = &model_ops,
+    .decode_own = decode_own,
+    .describe_own = describe_own,
+    .run_own = run_slot_op,
+    .decode_config = decode_config,
+    .describe_config = describe_config,
+    .layers = {{"interface calls", &cfg.failing}},
+    .layer_count = 1,
+    .start = start,
+};
+
+HARNESS_FUZZ_TARGET("byte_pool", 1, target);

@@ -28,8 +28,6 @@
 #include "harness/alloc_harness.h"
 #include "harness/cursor.h"
 #include "drivers/fuzz_target.h"
-#include "models/model_block.h"
-#include "models/model_failing.h"
 
 #define CK_CHILD_BLOCKS_MAX 256u
 #define CK_CHILD_SHIFT_MAX  1u
@@ -73,14 +71,12 @@ typedef struct config {
 
 static uint8_t child_memory[CK_CHILD_BYTES] __attribute__((aligned(4096)));
 static checking_block table_memory[CK_TABLE_BYTES / sizeof(checking_block)];
-static block_allocator child;
-static failing_allocator child_failing;
+static config cfg;
+static harness_block_layer child = {.name = "child"};
 static checking chk;
 
-/* The model of the wrapper, and the child's heap. */
+/* The model of the wrapper (the child's heap is its layer's). */
 static struct {
-    block_model child;
-    failing_model child_failing;
     uint32_t blocks_max;
     size_t guard;
     size_t limit;
@@ -95,15 +91,23 @@ static struct {
 } m;
 
 /* False iff a choice in the config is unassigned. */
-FUZZ_NO_COVERAGE static bool decode_config(cursor *c, config *cfg) {
-    cfg->child.block_count = cursor_range(c, 1, CK_CHILD_BLOCKS_MAX);
-    cfg->child.block_bytes = (uint32_t)16 << cursor_range(c, 0, CK_CHILD_SHIFT_MAX);
-    cfg->params.guard_bytes = cursor_range(c, 0, CK_GUARD_MAX_BYTES);
-    cfg->params.blocks_max = cursor_range(c, 1, CK_BLOCKS_MAX);
+FUZZ_NO_COVERAGE static bool decode_config(cursor *c) {
+    cfg.child.block_count = cursor_range(c, 1, CK_CHILD_BLOCKS_MAX);
+    cfg.child.block_bytes = (uint32_t)16 << cursor_range(c, 0, CK_CHILD_SHIFT_MAX);
+    cfg.params.guard_bytes = cursor_range(c, 0, CK_GUARD_MAX_BYTES);
+    cfg.params.blocks_max = cursor_range(c, 1, CK_BLOCKS_MAX);
     uint16_t limit = cursor_u16(c);
-    cfg->params.limit_bytes = limit == 0 ? CHECKING_NO_LIMIT : limit;
-    cfg->params.on_error = CHECKING_REPORT;
-    return failing_config_decode(c, &cfg->child_failing) && failing_config_decode(c, &cfg->failing);
+    cfg.params.limit_bytes = limit == 0 ? CHECKING_NO_LIMIT : limit;
+    cfg.params.on_error = CHECKING_REPORT;
+    return failing_config_decode(c, &cfg.child_failing) && failing_config_decode(c, &cfg.failing);
+}
+
+FUZZ_NO_COVERAGE static void describe_config(FILE *out) {
+    fprintf(out,
+            "checking (report mode): %" PRIu32 " guard bytes, %" PRIu32 " blocks max, limit %zu, "
+            "over a block allocator of %" PRIu32 " blocks of %" PRIu32 " bytes\n",
+            cfg.params.guard_bytes, cfg.params.blocks_max, cfg.params.limit_bytes,
+            cfg.child.block_count, cfg.child.block_bytes);
 }
 
 FUZZ_NO_COVERAGE static void decode_own(cursor *c, harness_op *o) { o->which = cursor_u8(c); }
@@ -122,8 +126,9 @@ FUZZ_NO_COVERAGE static size_t model_lead(size_t align) {
     return m.guard == 0 ? 0 : (m.guard + align - 1) / align * align;
 }
 
-FUZZ_NO_COVERAGE static size_t model_child_index(const shadow_block *b) {
-    return block_model_index_of(&m.child, b->ptr - model_lead(b->align));
+/* Where the child's block of b starts. */
+FUZZ_NO_COVERAGE static const uint8_t *model_child_block(const shadow_block *b) {
+    return b->ptr - model_lead(b->align);
 }
 
 FUZZ_NO_COVERAGE static uint8_t *model_alloc(size_t len, size_t align, bool via_interface) {
@@ -133,18 +138,15 @@ FUZZ_NO_COVERAGE static uint8_t *model_alloc(size_t len, size_t align, bool via_
         return NULL;
     }
     size_t lead = model_lead(align);
-    size_t i = BLOCK_MODEL_NONE;
-    if (!failing_model_call(&m.child_failing, false)) {
-        i = block_model_alloc(&m.child, lead + len + m.guard, align);
-    }
-    if (i == BLOCK_MODEL_NONE) {
+    uint8_t *p = harness_block_layer_model_alloc(&child, lead + len + m.guard, align);
+    if (p == NULL) {
         m.oom++;
         return NULL;
     }
     m.live++;
     m.live_bytes += len;
     if (m.live_bytes > m.peak) m.peak = m.live_bytes;
-    return block_model_address(&m.child, i) + lead;
+    return p + lead;
 }
 
 FUZZ_NO_COVERAGE static bool model_resize(const shadow_block *b, size_t new_len,
@@ -154,10 +156,9 @@ FUZZ_NO_COVERAGE static bool model_resize(const shadow_block *b, size_t new_len,
         m.oom++;
         return false;
     }
-    if (failing_model_call(&m.child_failing, true)) return false;
     size_t lead = model_lead(b->align);
-    if (!block_model_resize(&m.child, model_child_index(b), lead + b->len + m.guard,
-                            lead + new_len + m.guard)) {
+    if (!harness_block_layer_model_resize(&child, model_child_block(b), lead + b->len + m.guard,
+                                          lead + new_len + m.guard)) {
         return false;
     }
     m.live_bytes = m.live_bytes - b->len + new_len;
@@ -167,7 +168,8 @@ FUZZ_NO_COVERAGE static bool model_resize(const shadow_block *b, size_t new_len,
 
 FUZZ_NO_COVERAGE static void model_free(const shadow_block *b, bool via_interface) {
     (void)via_interface;
-    block_model_free(&m.child, model_child_index(b), model_lead(b->align) + b->len + m.guard);
+    harness_block_layer_model_free(&child, model_child_block(b),
+                                   model_lead(b->align) + b->len + m.guard);
     m.live--;
     m.live_bytes -= b->len;
     m.freed[m.freed_next] = b->ptr;
@@ -193,10 +195,7 @@ FUZZ_NO_COVERAGE static void model_check(void) {
     FUZZ_CHECK(d.oom_count == m.oom, "oom_count %" PRIu64 ", model %" PRIu64, d.oom_count, m.oom);
     FUZZ_CHECK(checking_live_count(&chk) == m.live, "live %" PRIu32 ", model %" PRIu32,
                checking_live_count(&chk), m.live);
-    size_t cb = m.child.block_bytes;
-    FUZZ_CHECK(block_allocator_diagnostics(&child).allocated_bytes == m.child.used_blocks * cb,
-               "child allocated %zu, model %zu",
-               block_allocator_diagnostics(&child).allocated_bytes, m.child.used_blocks * cb);
+    harness_block_layer_check(&child);
     FUZZ_CHECK(checking_invariants_hold(&chk), "checking_invariants_hold() is false");
 }
 
@@ -220,17 +219,10 @@ FUZZ_NO_COVERAGE static void model_check_full(void) {
     check_live_list();
     FUZZ_CHECK(checking_verify_guards(&chk) == 0, "a guard is overwritten");
     FUZZ_CHECK(checking_invariants_hold_full(&chk), "checking_invariants_hold_full() is false");
-    FUZZ_CHECK(block_allocator_invariants_hold_full(&child),
-               "child invariants_hold_full() is false");
+    harness_block_layer_check_full(&child);
 }
 
-static const harness_model model_ops = {
-    .alloc = model_alloc,
-    .resize = model_resize,
-    .free = model_free,
-    .check = model_check,
-    .check_full = model_check_full,
-};
+HARNESS_MODEL(model_check_full);
 
 /* ---- misuse ---- */
 
@@ -303,6 +295,19 @@ FUZZ_NO_COVERAGE static void run_misuse(const harness_op *o) {
     }
 }
 
+FUZZ_NO_COVERAGE static harness_span start(void) {
+    allocator child_iface = harness_block_layer_init(&child, child_memory, sizeof child_memory,
+                                                     cfg.child, &cfg.child_failing);
+    size_t table_bytes = checking_memory_bytes(cfg.params);
+    FUZZ_CHECK(table_bytes <= sizeof table_memory, "table memory too small");
+    checking_init(&chk, child_iface, table_memory, table_bytes, cfg.params);
+    memset(&m, 0, sizeof m);
+    m.blocks_max = cfg.params.blocks_max;
+    m.guard = cfg.params.guard_bytes;
+    m.limit = cfg.params.limit_bytes;
+    return (harness_span){child_memory, (size_t)cfg.child.block_count * cfg.child.block_bytes};
+}
+
 static const harness_target target = {
     .ops = &ops,
     .interface_flag = false,
@@ -312,44 +317,11 @@ static const harness_target target = {
     .decode_own = decode_own,
     .describe_own = describe_own,
     .run_own = run_misuse,
+    .decode_config = decode_config,
+    .describe_config = describe_config,
+    .layers = {{"child calls", &cfg.child_failing}, {"interface calls", &cfg.failing}},
+    .layer_count = 2,
+    .start = start,
 };
 
-FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
-    cursor c = cursor_make(data, size);
-    config cfg;
-    bool assigned = decode_config(&c, &cfg);
-    fprintf(out,
-            "checking (report mode): %" PRIu32 " guard bytes, %" PRIu32 " blocks max, limit %zu, "
-            "over a block allocator of %" PRIu32 " blocks of %" PRIu32 " bytes\n",
-            cfg.params.guard_bytes, cfg.params.blocks_max, cfg.params.limit_bytes,
-            cfg.child.block_count, cfg.child.block_bytes);
-    harness_layer layers[] = {{"child calls", &cfg.child_failing},
-                              {"interface calls", &cfg.failing}};
-    harness_describe_rest(&target, &c, assigned, layers, 2, out);
-}
-
-static int run_input(const uint8_t *data, size_t size) {
-    cursor c = cursor_make(data, size);
-    config cfg;
-    if (!decode_config(&c, &cfg)) return -1;
-    size_t child_bytes = block_allocator_memory_bytes(cfg.child);
-    FUZZ_CHECK(child_bytes <= sizeof child_memory, "child memory too small");
-    block_allocator_init(&child, child_memory, child_bytes, cfg.child);
-    allocator child_iface =
-        failing_wrap(&child_failing, block_allocator_allocator(&child), &cfg.child_failing);
-    size_t table_bytes = checking_memory_bytes(cfg.params);
-    FUZZ_CHECK(table_bytes <= sizeof table_memory, "table memory too small");
-    checking_init(&chk, child_iface, table_memory, table_bytes, cfg.params);
-    memset(&m, 0, sizeof m);
-    block_model_init(&m.child, child_memory, cfg.child.block_count, cfg.child.block_bytes);
-    m.child_failing = failing_model_make(&cfg.child_failing);
-    m.blocks_max = cfg.params.blocks_max;
-    m.guard = cfg.params.guard_bytes;
-    m.limit = cfg.params.limit_bytes;
-    harness_begin(&target, &cfg.failing, child_memory,
-                  (size_t)cfg.child.block_count * cfg.child.block_bytes);
-    return harness_run(&target, &c);
-}
-
-const fuzz_target_info fuzz_target = {
-    .name = "checking", .format_version = 1, .run = run_input, .describe = describe};
+HARNESS_FUZZ_TARGET("checking", 1, target);

@@ -33,8 +33,22 @@ typedef struct model {
 } model;
 
 static uint8_t backing[FB_CAPACITY_MAX_BYTES + 64] __attribute__((aligned(4096)));
+static struct {
+    size_t capacity;
+    size_t offset;
+} cfg;
 static fixed_buffer fb;
 static model m;
+
+FUZZ_NO_COVERAGE static bool decode_config(cursor *c) {
+    cfg.capacity = cursor_range(c, 0, FB_CAPACITY_MAX_BYTES);
+    cfg.offset = cursor_range(c, 0, 15);
+    return true;
+}
+
+FUZZ_NO_COVERAGE static void describe_config(FILE *out) {
+    fprintf(out, "fixed buffer: capacity=%zu base offset=%zu\n", cfg.capacity, cfg.offset);
+}
 
 HARNESS_DIRECT_SUBJECT(fixed_buffer, fb);
 
@@ -84,12 +98,7 @@ FUZZ_NO_COVERAGE static void model_check(void) {
     FUZZ_CHECK(fixed_buffer_invariants_hold(&fb), "fixed_buffer_invariants_hold() is false");
 }
 
-static const harness_model model_ops = {
-    .alloc = model_alloc,
-    .resize = model_resize,
-    .free = model_free,
-    .check = model_check,
-};
+HARNESS_MODEL(NULL);
 
 /* ---- own operations: reset ---- */
 
@@ -101,6 +110,12 @@ FUZZ_NO_COVERAGE static void run_reset(const harness_op *o) {
     m.peak = 0;
 }
 
+FUZZ_NO_COVERAGE static harness_span start(void) {
+    m = (model){.base = backing + cfg.offset, .capacity = cfg.capacity};
+    fixed_buffer_init(&fb, m.base, cfg.capacity);
+    return (harness_span){m.base, cfg.capacity};
+}
+
 static const harness_target target = {
     .ops = &ops,
     .interface_flag = true,
@@ -108,26 +123,9 @@ static const harness_target target = {
     .subject = &subject,
     .model = &model_ops,
     .run_own = run_reset,
+    .decode_config = decode_config,
+    .describe_config = describe_config,
+    .start = start,
 };
 
-FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
-    cursor c = cursor_make(data, size);
-    unsigned capacity = cursor_range(&c, 0, FB_CAPACITY_MAX_BYTES);
-    unsigned offset = cursor_range(&c, 0, 15);
-    fprintf(out, "fixed buffer: capacity=%u base offset=%u\n", capacity, offset);
-    harness_describe_ops(&target, &c, out);
-}
-
-static int run_input(const uint8_t *data, size_t size) {
-    cursor c = cursor_make(data, size);
-    size_t capacity = cursor_range(&c, 0, FB_CAPACITY_MAX_BYTES);
-    size_t offset = cursor_range(&c, 0, 15);
-    m = (model){.base = backing + offset, .capacity = capacity};
-    fixed_buffer_init(&fb, m.base, capacity);
-    static const failing_config no_failing = {.enabled = false};
-    harness_begin(&target, &no_failing, m.base, capacity);
-    return harness_run(&target, &c);
-}
-
-const fuzz_target_info fuzz_target = {
-    .name = "fixed_buffer", .format_version = 1, .run = run_input, .describe = describe};
+HARNESS_FUZZ_TARGET("fixed_buffer", 1, target);

@@ -57,6 +57,7 @@ typedef struct config {
 } config;
 
 static uint8_t backing[OP_BACKING_BYTES] __attribute__((aligned(4096)));
+static config cfg;
 static object_pool pool;
 
 /* The model: LIFO free stack of indexes, then never-used items in order. */
@@ -76,12 +77,17 @@ static struct {
 } m;
 
 /* False iff a choice in the config is unassigned. */
-FUZZ_NO_COVERAGE static bool decode_config(cursor *c, config *cfg) {
-    cfg->params.item_bytes = cursor_range(c, 1, OP_ITEM_BYTES_MAX);
-    cfg->params.item_align = (size_t)1 << cursor_range(c, 0, OP_ALIGN_LOG2_MAX);
-    cfg->params.item_count = cursor_range(c, 1, OP_ITEMS_MAX);
-    cfg->offset_steps = cursor_range(c, 0, OP_OFFSET_STEPS_MAX);
-    return failing_config_decode(c, &cfg->failing);
+FUZZ_NO_COVERAGE static bool decode_config(cursor *c) {
+    cfg.params.item_bytes = cursor_range(c, 1, OP_ITEM_BYTES_MAX);
+    cfg.params.item_align = (size_t)1 << cursor_range(c, 0, OP_ALIGN_LOG2_MAX);
+    cfg.params.item_count = cursor_range(c, 1, OP_ITEMS_MAX);
+    cfg.offset_steps = cursor_range(c, 0, OP_OFFSET_STEPS_MAX);
+    return failing_config_decode(c, &cfg.failing);
+}
+
+FUZZ_NO_COVERAGE static void describe_config(FILE *out) {
+    fprintf(out, "object pool: %" PRIu32 " items of %zu bytes, align %zu, base offset %zu\n",
+            cfg.params.item_count, cfg.params.item_bytes, cfg.params.item_align, cfg.offset_steps);
 }
 
 /* ---- the subject: direct alloc/free are the typed API ---- */
@@ -173,13 +179,7 @@ FUZZ_NO_COVERAGE static void model_check_full(void) {
                "object_pool_invariants_hold_full() is false");
 }
 
-static const harness_model model_ops = {
-    .alloc = model_alloc,
-    .resize = model_resize,
-    .free = model_free,
-    .check = model_check,
-    .check_full = model_check_full,
-};
+HARNESS_MODEL(model_check_full);
 
 /* ---- the pool's own operations ---- */
 
@@ -239,31 +239,7 @@ FUZZ_NO_COVERAGE static void run_own(const harness_op *o) {
     }
 }
 
-static const harness_target target = {
-    .ops = &ops,
-    .interface_flag = false,
-    .limits = {.len_max = OP_ITEM_BYTES_MAX + 64u, .align_log2_max = OP_ALIGN_LOG2_ASKED_MAX},
-    .subject = &subject,
-    .model = &model_ops,
-    .decode_own = decode_own,
-    .describe_own = describe_own,
-    .run_own = run_own,
-};
-
-FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
-    cursor c = cursor_make(data, size);
-    config cfg;
-    bool assigned = decode_config(&c, &cfg);
-    fprintf(out, "object pool: %" PRIu32 " items of %zu bytes, align %zu, base offset %zu\n",
-            cfg.params.item_count, cfg.params.item_bytes, cfg.params.item_align, cfg.offset_steps);
-    harness_layer layer = {"interface calls", &cfg.failing};
-    harness_describe_rest(&target, &c, assigned, &layer, 1, out);
-}
-
-static int run_input(const uint8_t *data, size_t size) {
-    cursor c = cursor_make(data, size);
-    config cfg;
-    if (!decode_config(&c, &cfg)) return -1;
+FUZZ_NO_COVERAGE static harness_span start(void) {
     size_t memory_bytes = object_pool_memory_bytes(cfg.params);
     uint8_t *memory = backing + cfg.offset_steps * object_pool_item_align(cfg.params);
     FUZZ_CHECK(memory + memory_bytes <= backing + sizeof backing, "backing too small");
@@ -275,9 +251,23 @@ static int run_input(const uint8_t *data, size_t size) {
     m.count = cfg.params.item_count;
     m.oom = 0;
     model_reset();
-    harness_begin(&target, &cfg.failing, memory, (size_t)m.count * m.stride);
-    return harness_run(&target, &c);
+    return (harness_span){memory, (size_t)m.count * m.stride};
 }
 
-const fuzz_target_info fuzz_target = {
-    .name = "object_pool", .format_version = 1, .run = run_input, .describe = describe};
+static const harness_target target = {
+    .ops = &ops,
+    .interface_flag = false,
+    .limits = {.len_max = OP_ITEM_BYTES_MAX + 64u, .align_log2_max = OP_ALIGN_LOG2_ASKED_MAX},
+    .subject = &subject,
+    .model = &model_ops,
+    .decode_own = decode_own,
+    .describe_own = describe_own,
+    .run_own = run_own,
+    .decode_config = decode_config,
+    .describe_config = describe_config,
+    .layers = {{"interface calls", &cfg.failing}},
+    .layer_count = 1,
+    .start = start,
+};
+
+HARNESS_FUZZ_TARGET("object_pool", 1, target);

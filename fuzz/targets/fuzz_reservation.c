@@ -95,18 +95,13 @@ FUZZ_NO_COVERAGE static void model_check(void) {
     FUZZ_CHECK(reservation_invariants_hold(&res), "reservation_invariants_hold() is false");
 }
 
-static const harness_model model_ops = {
-    .alloc = model_alloc,
-    .resize = model_resize,
-    .free = model_free,
-    .check = model_check,
-};
+HARNESS_MODEL(NULL);
 
 /* ---- own operations and the contract's gates ---- */
 
-FUZZ_NO_COVERAGE static void run_reset(void) {
+/* Cost proportional to what the input carved (reservation_reset_for_testing). */
+FUZZ_NO_COVERAGE static void reset(void) {
     reservation_reset_for_testing(&res);
-    harness_forget_all();
     m = (model){.state = RESERVATION_INIT};
 }
 
@@ -132,8 +127,26 @@ FUZZ_NO_COVERAGE static void run_own(const harness_op *o) {
         reservation_begin_deinit(&res);
         m.state = RESERVATION_DEINIT;
         break;
-    case OP_RESET: run_reset(); break;
+    case OP_RESET:
+        reset();
+        harness_forget_all();
+        break;
     }
+}
+
+FUZZ_NO_COVERAGE static void describe_config(FILE *out) {
+    fprintf(out, "reservation: capacity=%zu (mapped once)\n", RES_CAPACITY_BYTES);
+}
+
+/* Mapped by the first input, reset by every later one. */
+FUZZ_NO_COVERAGE static harness_span start(void) {
+    if (!mapped) {
+        int rc = reservation_map(&res, RES_CAPACITY_BYTES, 0);
+        FUZZ_CHECK(rc == 0, "reservation_map failed: %d", rc);
+        mapped = true;
+    }
+    reset();
+    return (harness_span){res.base, RES_CAPACITY_BYTES};
 }
 
 static const harness_target target = {
@@ -144,28 +157,10 @@ static const harness_target target = {
     .model = &model_ops,
     .run_own = run_own,
     .runs = runs,
+    .describe_config = describe_config,
+    .start = start,
+    .describe_note = "(carve outside INIT, seal outside INIT, begin_deinit outside STATIC and "
+                     "free in STATIC abort by contract and are skipped)\n",
 };
 
-FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
-    cursor c = cursor_make(data, size);
-    fprintf(out, "reservation: capacity=%zu (mapped once)\n", RES_CAPACITY_BYTES);
-    harness_describe_ops(&target, &c, out);
-    fprintf(out, "(carve outside INIT, seal outside INIT, begin_deinit outside STATIC and free "
-                 "in STATIC abort by contract and are skipped)\n");
-}
-
-static int run_input(const uint8_t *data, size_t size) {
-    if (!mapped) {
-        int rc = reservation_map(&res, RES_CAPACITY_BYTES, 0);
-        FUZZ_CHECK(rc == 0, "reservation_map failed: %d", rc);
-        mapped = true;
-    }
-    static const failing_config no_failing = {.enabled = false};
-    harness_begin(&target, &no_failing, res.base, RES_CAPACITY_BYTES);
-    run_reset();
-    cursor c = cursor_make(data, size);
-    return harness_run(&target, &c);
-}
-
-const fuzz_target_info fuzz_target = {
-    .name = "reservation", .format_version = 1, .run = run_input, .describe = describe};
+HARNESS_FUZZ_TARGET("reservation", 1, target);

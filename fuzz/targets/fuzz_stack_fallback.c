@@ -23,8 +23,6 @@
 #include "harness/alloc_harness.h"
 #include "harness/cursor.h"
 #include "drivers/fuzz_target.h"
-#include "models/model_block.h"
-#include "models/model_failing.h"
 
 #define SF_PRIMARY_MAX_BYTES   2048u
 #define SF_FALLBACK_BLOCKS_MAX 256u
@@ -46,19 +44,18 @@ typedef struct config {
 } config;
 
 static uint8_t backing[SF_BACKING_BYTES] __attribute__((aligned(4096)));
-static block_allocator fallback;
-static failing_allocator fallback_failing;
+static config cfg;
+static harness_block_layer fallback = {.name = "fallback"};
 static stack_fallback sf;
 
-/* The model: the fixed buffer's bump state, the fallback's heap, what lives in it. */
+/* The model: the fixed buffer's bump state, what lives in the fallback (whose heap is its
+ * layer's). */
 static struct {
     uint8_t *primary;
     size_t primary_bytes;
     size_t end;
     size_t primary_peak;
     uint64_t primary_oom;
-    block_model fallback;
-    failing_model fallback_failing;
     size_t fallback_live;
     uint64_t fallback_allocations;
     size_t peak;
@@ -66,12 +63,19 @@ static struct {
 } m;
 
 /* False iff a choice in the config is unassigned. */
-FUZZ_NO_COVERAGE static bool decode_config(cursor *c, config *cfg) {
-    cfg->primary_bytes = cursor_range(c, 0, SF_PRIMARY_MAX_BYTES);
-    cfg->fallback.block_count = cursor_range(c, 1, SF_FALLBACK_BLOCKS_MAX);
-    cfg->fallback.block_bytes = (uint32_t)16 << cursor_range(c, 0, SF_FALLBACK_SHIFT_MAX);
-    return failing_config_decode(c, &cfg->fallback_failing) &&
-           failing_config_decode(c, &cfg->failing);
+FUZZ_NO_COVERAGE static bool decode_config(cursor *c) {
+    cfg.primary_bytes = cursor_range(c, 0, SF_PRIMARY_MAX_BYTES);
+    cfg.fallback.block_count = cursor_range(c, 1, SF_FALLBACK_BLOCKS_MAX);
+    cfg.fallback.block_bytes = (uint32_t)16 << cursor_range(c, 0, SF_FALLBACK_SHIFT_MAX);
+    return failing_config_decode(c, &cfg.fallback_failing) &&
+           failing_config_decode(c, &cfg.failing);
+}
+
+FUZZ_NO_COVERAGE static void describe_config(FILE *out) {
+    fprintf(out,
+            "stack fallback: %zu-byte fixed buffer, then a block allocator of %" PRIu32
+            " blocks of %" PRIu32 " bytes\n",
+            cfg.primary_bytes, cfg.fallback.block_count, cfg.fallback.block_bytes);
 }
 
 /* ---- the subject ---- */
@@ -101,17 +105,15 @@ FUZZ_NO_COVERAGE static uint8_t *model_alloc(size_t len, size_t align, bool via_
         return p;
     }
     m.primary_oom++;
-    size_t i = BLOCK_MODEL_NONE;
-    if (!failing_model_call(&m.fallback_failing, false))
-        i = block_model_alloc(&m.fallback, len, align);
-    if (i == BLOCK_MODEL_NONE) {
+    uint8_t *p = harness_block_layer_model_alloc(&fallback, len, align);
+    if (p == NULL) {
         m.oom++;
         return NULL;
     }
     m.fallback_live += len;
     m.fallback_allocations++;
     model_note_peak();
-    return block_model_address(&m.fallback, i);
+    return p;
 }
 
 FUZZ_NO_COVERAGE static bool model_resize_primary(const shadow_block *b, size_t new_len) {
@@ -131,9 +133,7 @@ FUZZ_NO_COVERAGE static bool model_resize(const shadow_block *b, size_t new_len,
                                           bool via_interface) {
     (void)via_interface;
     if (in_primary(b->ptr)) return model_resize_primary(b, new_len);
-    if (failing_model_call(&m.fallback_failing, true)) return false;
-    size_t i = block_model_index_of(&m.fallback, b->ptr);
-    if (!block_model_resize(&m.fallback, i, b->len, new_len)) return false;
+    if (!harness_block_layer_model_resize(&fallback, b->ptr, b->len, new_len)) return false;
     m.fallback_live = m.fallback_live - b->len + new_len;
     model_note_peak();
     return true;
@@ -145,7 +145,7 @@ FUZZ_NO_COVERAGE static void model_free(const shadow_block *b, bool via_interfac
         if (b->ptr + b->len == m.primary + m.end) m.end -= b->len;
         return;
     }
-    block_model_free(&m.fallback, block_model_index_of(&m.fallback, b->ptr), b->len);
+    harness_block_layer_model_free(&fallback, b->ptr, b->len);
     m.fallback_live -= b->len;
 }
 
@@ -171,29 +171,13 @@ FUZZ_NO_COVERAGE static void model_check(void) {
     FUZZ_CHECK(stack_fallback_fallback_allocations(&sf) == m.fallback_allocations,
                "fallback allocations %" PRIu64 ", model %" PRIu64,
                stack_fallback_fallback_allocations(&sf), m.fallback_allocations);
-    size_t fb = m.fallback.block_bytes;
-    FUZZ_CHECK(block_allocator_diagnostics(&fallback).allocated_bytes ==
-                   m.fallback.used_blocks * fb,
-               "fallback heap allocated %zu, model %zu",
-               block_allocator_diagnostics(&fallback).allocated_bytes, m.fallback.used_blocks * fb);
+    harness_block_layer_check(&fallback);
     FUZZ_CHECK(stack_fallback_invariants_hold(&sf), "stack_fallback_invariants_hold() is false");
 }
 
-FUZZ_NO_COVERAGE static void model_check_full(void) {
-    FUZZ_CHECK(block_allocator_invariants_hold_full(&fallback),
-               "fallback invariants_hold_full() is false");
-    FUZZ_CHECK(fallback_failing.counters.induced_failures == m.fallback_failing.induced,
-               "fallback-side failing wrapper induced %" PRIu64 ", model %" PRIu64,
-               fallback_failing.counters.induced_failures, m.fallback_failing.induced);
-}
+FUZZ_NO_COVERAGE static void model_check_full(void) { harness_block_layer_check_full(&fallback); }
 
-static const harness_model model_ops = {
-    .alloc = model_alloc,
-    .resize = model_resize,
-    .free = model_free,
-    .check = model_check,
-    .check_full = model_check_full,
-};
+HARNESS_MODEL(model_check_full);
 
 FUZZ_NO_COVERAGE static void run_reset(const harness_op *o) {
     (void)o;
@@ -204,38 +188,10 @@ FUZZ_NO_COVERAGE static void run_reset(const harness_op *o) {
     m.peak = m.fallback_live;
 }
 
-static const harness_target target = {
-    .ops = &ops,
-    .interface_flag = true,
-    .limits = {.len_max = SF_LEN_MAX_BYTES, .align_log2_max = SF_ALIGN_LOG2_MAX},
-    .subject = &subject,
-    .model = &model_ops,
-    .run_own = run_reset,
-};
-
-FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
-    cursor c = cursor_make(data, size);
-    config cfg;
-    bool assigned = decode_config(&c, &cfg);
-    fprintf(out,
-            "stack fallback: %zu-byte fixed buffer, then a block allocator of %" PRIu32
-            " blocks of %" PRIu32 " bytes\n",
-            cfg.primary_bytes, cfg.fallback.block_count, cfg.fallback.block_bytes);
-    harness_layer layers[] = {{"fallback calls", &cfg.fallback_failing},
-                              {"interface calls", &cfg.failing}};
-    harness_describe_rest(&target, &c, assigned, layers, 2, out);
-}
-
-static int run_input(const uint8_t *data, size_t size) {
-    cursor c = cursor_make(data, size);
-    config cfg;
-    if (!decode_config(&c, &cfg)) return -1;
+FUZZ_NO_COVERAGE static harness_span start(void) {
     uint8_t *heap = backing + SF_FALLBACK_AT;
-    size_t heap_bytes = block_allocator_memory_bytes(cfg.fallback);
-    FUZZ_CHECK(heap + heap_bytes <= backing + sizeof backing, "backing too small");
-    block_allocator_init(&fallback, heap, heap_bytes, cfg.fallback);
-    allocator fallback_iface = failing_wrap(&fallback_failing, block_allocator_allocator(&fallback),
-                                            &cfg.fallback_failing);
+    allocator fallback_iface = harness_block_layer_init(
+        &fallback, heap, sizeof backing - SF_FALLBACK_AT, cfg.fallback, &cfg.fallback_failing);
     /* The fixed buffer ends right where the fallback heap could begin, so a misrouted pointer
      * one past the buffer's end is a real fallback block. */
     uint8_t *primary = heap - cfg.primary_bytes;
@@ -245,17 +201,26 @@ static int run_input(const uint8_t *data, size_t size) {
     m.end = 0;
     m.primary_peak = 0;
     m.primary_oom = 0;
-    block_model_init(&m.fallback, heap, cfg.fallback.block_count, cfg.fallback.block_bytes);
-    m.fallback_failing = failing_model_make(&cfg.fallback_failing);
     m.fallback_live = 0;
     m.fallback_allocations = 0;
     m.peak = 0;
     m.oom = 0;
-    size_t region =
-        (size_t)(heap - primary) + (size_t)cfg.fallback.block_count * cfg.fallback.block_bytes;
-    harness_begin(&target, &cfg.failing, primary, region);
-    return harness_run(&target, &c);
+    size_t heap_blocks_bytes = (size_t)cfg.fallback.block_count * cfg.fallback.block_bytes;
+    return (harness_span){primary, cfg.primary_bytes + heap_blocks_bytes};
 }
 
-const fuzz_target_info fuzz_target = {
-    .name = "stack_fallback", .format_version = 1, .run = run_input, .describe = describe};
+static const harness_target target = {
+    .ops = &ops,
+    .interface_flag = true,
+    .limits = {.len_max = SF_LEN_MAX_BYTES, .align_log2_max = SF_ALIGN_LOG2_MAX},
+    .subject = &subject,
+    .model = &model_ops,
+    .run_own = run_reset,
+    .decode_config = decode_config,
+    .describe_config = describe_config,
+    .layers = {{"fallback calls", &cfg.fallback_failing}, {"interface calls", &cfg.failing}},
+    .layer_count = 2,
+    .start = start,
+};
+
+HARNESS_FUZZ_TARGET("stack_fallback", 1, target);
