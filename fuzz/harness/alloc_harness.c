@@ -96,8 +96,7 @@ FUZZ_NO_COVERAGE void harness_describe_input(const harness_target *t, const uint
     if (t->describe_note != NULL) fputs(t->describe_note, out);
 }
 
-FUZZ_NO_COVERAGE int harness_run_input(const harness_target *t, const uint8_t *data,
-                                       size_t size) {
+FUZZ_NO_COVERAGE int harness_run_input(const harness_target *t, const uint8_t *data, size_t size) {
     static const failing_config no_failing = {.enabled = false};
     ST_ASSERT(t->layer_count <= HARNESS_LAYERS_MAX);
     cursor c = cursor_make(data, size);
@@ -321,12 +320,10 @@ FUZZ_NO_COVERAGE uint8_t *harness_block_layer_model_alloc(harness_block_layer *l
     return i == BLOCK_MODEL_NONE ? NULL : block_model_address(&l->model, i);
 }
 
-FUZZ_NO_COVERAGE bool harness_block_layer_model_resize(harness_block_layer *l,
-                                                       const uint8_t *addr, size_t old_len,
-                                                       size_t new_len) {
+FUZZ_NO_COVERAGE bool harness_block_layer_model_resize(harness_block_layer *l, const uint8_t *addr,
+                                                       size_t old_len, size_t new_len) {
     if (failing_model_call(&l->failing_model, true)) return false;
-    return block_model_resize(&l->model, block_model_index_of(&l->model, addr), old_len,
-                              new_len);
+    return block_model_resize(&l->model, block_model_index_of(&l->model, addr), old_len, new_len);
 }
 
 FUZZ_NO_COVERAGE void harness_block_layer_model_free(harness_block_layer *l, const uint8_t *addr,

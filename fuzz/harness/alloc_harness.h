@@ -183,8 +183,7 @@ typedef struct harness_target {
 
 /* An input described: the config's line, the failing layers' lines and the operations, or
  * where a refusal stops them. Independent of any state. */
-void harness_describe_input(const harness_target *t, const uint8_t *data, size_t size,
-                            FILE *out);
+void harness_describe_input(const harness_target *t, const uint8_t *data, size_t size, FILE *out);
 
 /* An input run: its config decoded, the allocator and model started, harness_begin, then
  * harness_run and finish. Returns 0, or -1 when an unassigned choice refuses the input. */

@@ -83,8 +83,7 @@ FUZZ_NO_COVERAGE static bool decode_config(cursor *c) {
     cfg.parent.block_count = cursor_range(c, 1, AR_PARENT_BLOCKS_MAX);
     cfg.parent.block_bytes = (uint32_t)16 << cursor_range(c, 0, AR_PARENT_SHIFT_MAX);
     cfg.chunk_bytes_min = cursor_range(c, 0, AR_CHUNK_MIN_MAX_BYTES);
-    return failing_config_decode(c, &cfg.parent_failing) &&
-           failing_config_decode(c, &cfg.failing);
+    return failing_config_decode(c, &cfg.parent_failing) && failing_config_decode(c, &cfg.failing);
 }
 
 FUZZ_NO_COVERAGE static void describe_config(FILE *out) {
