@@ -50,6 +50,15 @@ kv_harness *kv_harness_open_tweaked(void (*tweak)(kv_config *config));
         return 0;                                                                                  \
     }
 
+/* Defines the cmocka setup NAME: `h` becomes an engine for kv_harness_config's config
+ * changed by the function TWEAK (kv_harness_open_tweaked); close_harness closes it. */
+#define KV_HARNESS_SETUP_TWEAKED(NAME, TWEAK)                                                      \
+    static int NAME(void **state) {                                                                \
+        (void)state;                                                                               \
+        h = kv_harness_open_tweaked(TWEAK);                                                        \
+        return 0;                                                                                  \
+    }
+
 /* Sends raw bytes (one or more requests), returns every reply (NUL-terminated; valid until
  * the next call) and sets *closed iff the connection would be closed. */
 const char *kv_harness_send_bytes(kv_harness *h, const void *bytes, size_t len, size_t *reply_len,

@@ -25,11 +25,7 @@ static void large(kv_config *c) {
     c->data_budget_bytes = 32 * 1024 * 1024;
 }
 
-static int open_large(void **state) {
-    (void)state;
-    h = kv_harness_open_tweaked(large);
-    return 0;
-}
+KV_HARNESS_SETUP_TWEAKED(open_large, large)
 
 /* 100,000 keys without a TTL and 10 with one, in a table of 200,000 keys: one cycle after
  * they are due removes exactly those 10, and a cycle before visits nothing. */
@@ -99,11 +95,7 @@ static void test_heap_check_catches_disorder(void **state) {
 
 static void many_keys(kv_config *c) { c->keys_max = 4096; }
 
-static int open_many_keys(void **state) {
-    (void)state;
-    h = kv_harness_open_tweaked(many_keys);
-    return 0;
-}
+KV_HARNESS_SETUP_TWEAKED(open_many_keys, many_keys)
 
 /* The shared budget (64 KiB of 16-byte chunks here) full of keys that expired: a write
  * takes their chunks instead of answering -OOM; with live keys it still answers -OOM. */

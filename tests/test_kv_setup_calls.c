@@ -6,7 +6,7 @@
 #include "test_support.h"
 
 #include "kv/layout.h"
-#include "kv_harness.h"
+#include "kv_assert.h"
 
 KV_HARNESS_FIXTURES
 
@@ -14,130 +14,134 @@ static void with_password(kv_config *c) {
     snprintf(c->requirepass, sizeof c->requirepass, "%s", "s3cret");
 }
 
-static int open_with_password(void **state) {
-    (void)state;
-    h = kv_harness_open_tweaked(with_password);
-    return 0;
-}
+KV_HARNESS_SETUP_TWEAKED(open_with_password, with_password)
 
 static void test_config_set_to_the_value_in_force(void **state) {
     (void)state;
-    assert_string_equal(KV_CMD(h, "CONFIG", "SET", "save", ""), "+OK\r\n");
-    assert_string_equal(KV_CMD(h, "CONFIG", "SET", "appendonly", "NO"), "+OK\r\n");
-    assert_string_equal(KV_CMD(h, "CONFIG", "SET", "keys_max", "64", "maxclients", "4"), "+OK\r\n");
-    assert_string_equal(KV_CMD(h, "CONFIG", "SET", "value-size-max", "256"),
-                        "-ERR Unknown option or number of arguments for CONFIG SET - "
-                        "'value-size-max'\r\n");
-    assert_string_equal(KV_CMD(h, "CONFIG", "SET", "save", "900 1"),
-                        "-ERR CONFIG SET failed (possibly related to argument 'save') - can't "
-                        "set immutable config\r\n");
-    assert_string_equal(KV_CMD(h, "CONFIG", "SET", "keys_max", "64", "keys_max", "64"),
-                        "-ERR CONFIG SET failed (possibly related to argument 'keys_max') - "
-                        "duplicate parameter\r\n");
+    assert_reply(h, "+OK\r\n", "CONFIG", "SET", "save", "");
+    assert_reply(h, "+OK\r\n", "CONFIG", "SET", "appendonly", "NO");
+    assert_reply(h, "+OK\r\n", "CONFIG", "SET", "keys_max", "64", "maxclients", "4");
+    assert_reply(h,
+                 "-ERR Unknown option or number of arguments for CONFIG SET - "
+                 "'value-size-max'\r\n",
+                 "CONFIG", "SET", "value-size-max", "256");
+    assert_reply(h,
+                 "-ERR CONFIG SET failed (possibly related to argument 'save') - can't "
+                 "set immutable config\r\n",
+                 "CONFIG", "SET", "save", "900 1");
+    assert_reply(h,
+                 "-ERR CONFIG SET failed (possibly related to argument 'keys_max') - "
+                 "duplicate parameter\r\n",
+                 "CONFIG", "SET", "keys_max", "64", "keys_max", "64");
     /* A name and its Redis name are one setting. */
-    assert_string_equal(KV_CMD(h, "CONFIG", "SET", "connections_max", "4", "maxclients", "4"),
-                        "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - "
-                        "duplicate parameter\r\n");
+    assert_reply(h,
+                 "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - "
+                 "duplicate parameter\r\n",
+                 "CONFIG", "SET", "connections_max", "4", "maxclients", "4");
     /* databases is immutable in Redis, even at the value it holds (diff case config-1cb9e48b). */
-    assert_string_equal(KV_CMD(h, "CONFIG", "SET", "appendonly", "no", "databases", "1"),
-                        "-ERR CONFIG SET failed (possibly related to argument 'databases') - "
-                        "can't set immutable config\r\n");
+    assert_reply(h,
+                 "-ERR CONFIG SET failed (possibly related to argument 'databases') - "
+                 "can't set immutable config\r\n",
+                 "CONFIG", "SET", "appendonly", "no", "databases", "1");
     /* A tuning's name and alias are two settings to Redis 7.0: the later pair wins
      * (diff case config-604bc494); the same name twice is a duplicate. */
-    assert_string_equal(KV_CMD(h, "CONFIG", "SET", "list-max-ziplist-size", "-1",
-                               "list-max-listpack-size", "-3"),
-                        "+OK\r\n");
-    assert_string_equal(KV_CMD(h, "CONFIG", "GET", "list-max-listpack-size"),
-                        "*2\r\n$22\r\nlist-max-listpack-size\r\n$2\r\n-3\r\n");
-    assert_string_equal(KV_CMD(h, "CONFIG", "SET", "list-max-ziplist-size", "-1",
-                               "list-max-ziplist-size", "-3"),
-                        "-ERR CONFIG SET failed (possibly related to argument "
-                        "'list-max-ziplist-size') - duplicate parameter\r\n");
+    assert_reply(h, "+OK\r\n", "CONFIG", "SET", "list-max-ziplist-size", "-1",
+                 "list-max-listpack-size", "-3");
+    assert_reply(h, "*2\r\n$22\r\nlist-max-listpack-size\r\n$2\r\n-3\r\n", "CONFIG", "GET",
+                 "list-max-listpack-size");
+    assert_reply(h,
+                 "-ERR CONFIG SET failed (possibly related to argument "
+                 "'list-max-ziplist-size') - duplicate parameter\r\n",
+                 "CONFIG", "SET", "list-max-ziplist-size", "-1", "list-max-ziplist-size", "-3");
     /* The first refusal in order wins. */
-    assert_string_equal(KV_CMD(h, "CONFIG", "SET", "keys_max", "1", "nope", "1"),
-                        "-ERR CONFIG SET failed (possibly related to argument 'keys_max') - "
-                        "can't set immutable config\r\n");
-    assert_string_equal(KV_CMD(h, "CONFIG", "SET", "Nosuch\r\n", "1"),
-                        "-ERR Unknown option or number of arguments for CONFIG SET - "
-                        "'Nosuch  '\r\n");
+    assert_reply(h,
+                 "-ERR CONFIG SET failed (possibly related to argument 'keys_max') - "
+                 "can't set immutable config\r\n",
+                 "CONFIG", "SET", "keys_max", "1", "nope", "1");
+    assert_reply(h,
+                 "-ERR Unknown option or number of arguments for CONFIG SET - "
+                 "'Nosuch  '\r\n",
+                 "CONFIG", "SET", "Nosuch\r\n", "1");
 }
 
 static void test_encoding_tunings_are_kept_without_effect(void **state) {
     (void)state;
-    assert_string_equal(KV_CMD(h, "CONFIG", "GET", "list-max-ziplist-size"),
-                        "*2\r\n$21\r\nlist-max-ziplist-size\r\n$2\r\n-2\r\n");
-    assert_string_equal(KV_CMD(h, "CONFIG", "GET", "list-max-*"),
-                        "*4\r\n$22\r\nlist-max-listpack-size\r\n$2\r\n-2\r\n"
-                        "$21\r\nlist-max-ziplist-size\r\n$2\r\n-2\r\n");
-    assert_string_equal(KV_CMD(h, "CONFIG", "SET", "list-max-listpack-size", "-5",
-                               "list-compress-depth", "2", "hash-max-listpack-value", "1kb"),
-                        "+OK\r\n");
-    assert_string_equal(KV_CMD(h, "CONFIG", "GET", "list-compress-depth"),
-                        "*2\r\n$19\r\nlist-compress-depth\r\n$1\r\n2\r\n");
-    assert_string_equal(KV_CMD(h, "CONFIG", "GET", "hash-max-ziplist-value"),
-                        "*2\r\n$22\r\nhash-max-ziplist-value\r\n$4\r\n1024\r\n");
-    assert_string_equal(KV_CMD(h, "CONFIG", "GET", "list-max-ziplist-size"),
-                        "*2\r\n$21\r\nlist-max-ziplist-size\r\n$2\r\n-5\r\n");
+    assert_reply(h, "*2\r\n$21\r\nlist-max-ziplist-size\r\n$2\r\n-2\r\n", "CONFIG", "GET",
+                 "list-max-ziplist-size");
+    assert_reply(h,
+                 "*4\r\n$22\r\nlist-max-listpack-size\r\n$2\r\n-2\r\n"
+                 "$21\r\nlist-max-ziplist-size\r\n$2\r\n-2\r\n",
+                 "CONFIG", "GET", "list-max-*");
+    assert_reply(h, "+OK\r\n", "CONFIG", "SET", "list-max-listpack-size", "-5",
+                 "list-compress-depth", "2", "hash-max-listpack-value", "1kb");
+    assert_reply(h, "*2\r\n$19\r\nlist-compress-depth\r\n$1\r\n2\r\n", "CONFIG", "GET",
+                 "list-compress-depth");
+    assert_reply(h, "*2\r\n$22\r\nhash-max-ziplist-value\r\n$4\r\n1024\r\n", "CONFIG", "GET",
+                 "hash-max-ziplist-value");
+    assert_reply(h, "*2\r\n$21\r\nlist-max-ziplist-size\r\n$2\r\n-5\r\n", "CONFIG", "GET",
+                 "list-max-ziplist-size");
     /* Redis's parsing and bounds; a refused CONFIG SET changes none of its pairs. */
-    assert_string_equal(
-        KV_CMD(h, "CONFIG", "SET", "list-compress-depth", "7", "list-max-ziplist-size", "x"),
-        "-ERR CONFIG SET failed (possibly related to argument "
-        "'list-max-ziplist-size') - argument couldn't be parsed into an "
-        "integer\r\n");
-    assert_string_equal(KV_CMD(h, "CONFIG", "GET", "list-compress-depth"),
-                        "*2\r\n$19\r\nlist-compress-depth\r\n$1\r\n2\r\n");
-    assert_string_equal(KV_CMD(h, "CONFIG", "SET", "list-compress-depth", "-1"),
-                        "-ERR CONFIG SET failed (possibly related to argument "
-                        "'list-compress-depth') - argument must be between 0 and 2147483647 "
-                        "inclusive\r\n");
-    assert_string_equal(KV_CMD(h, "CONFIG", "SET", "LIST-COMPRESS-DEPTH", "x"),
-                        "-ERR CONFIG SET failed (possibly related to argument "
-                        "'list-compress-depth') - argument couldn't be parsed into an "
-                        "integer\r\n");
-    assert_string_equal(KV_CMD(h, "CONFIG", "SET", "list-max-listpack-size", "99999999999"),
-                        "-ERR CONFIG SET failed (possibly related to argument "
-                        "'list-max-listpack-size') - argument must be between -2147483648 "
-                        "and 2147483647 inclusive\r\n");
-    assert_string_equal(KV_CMD(h, "CONFIG", "SET", "hash-max-listpack-value", "-1"),
-                        "-ERR CONFIG SET failed (possibly related to argument "
-                        "'hash-max-listpack-value') - argument must be a memory value\r\n");
-    assert_string_equal(
-        KV_CMD(h, "CONFIG", "SET", "hash-max-listpack-value", "99999999999999999999"),
-        "-ERR CONFIG SET failed (possibly related to argument "
-        "'hash-max-listpack-value') - argument must be between 0 and "
-        "9223372036854775807 inclusive\r\n");
+    assert_reply(h,
+                 "-ERR CONFIG SET failed (possibly related to argument "
+                 "'list-max-ziplist-size') - argument couldn't be parsed into an "
+                 "integer\r\n",
+                 "CONFIG", "SET", "list-compress-depth", "7", "list-max-ziplist-size", "x");
+    assert_reply(h, "*2\r\n$19\r\nlist-compress-depth\r\n$1\r\n2\r\n", "CONFIG", "GET",
+                 "list-compress-depth");
+    assert_reply(h,
+                 "-ERR CONFIG SET failed (possibly related to argument "
+                 "'list-compress-depth') - argument must be between 0 and 2147483647 "
+                 "inclusive\r\n",
+                 "CONFIG", "SET", "list-compress-depth", "-1");
+    assert_reply(h,
+                 "-ERR CONFIG SET failed (possibly related to argument "
+                 "'list-compress-depth') - argument couldn't be parsed into an "
+                 "integer\r\n",
+                 "CONFIG", "SET", "LIST-COMPRESS-DEPTH", "x");
+    assert_reply(h,
+                 "-ERR CONFIG SET failed (possibly related to argument "
+                 "'list-max-listpack-size') - argument must be between -2147483648 "
+                 "and 2147483647 inclusive\r\n",
+                 "CONFIG", "SET", "list-max-listpack-size", "99999999999");
+    assert_reply(h,
+                 "-ERR CONFIG SET failed (possibly related to argument "
+                 "'hash-max-listpack-value') - argument must be a memory value\r\n",
+                 "CONFIG", "SET", "hash-max-listpack-value", "-1");
+    assert_reply(h,
+                 "-ERR CONFIG SET failed (possibly related to argument "
+                 "'hash-max-listpack-value') - argument must be between 0 and "
+                 "9223372036854775807 inclusive\r\n",
+                 "CONFIG", "SET", "hash-max-listpack-value", "99999999999999999999");
     /* No effect: lists behave the same with any tuning. */
-    assert_string_equal(KV_CMD(h, "RPUSH", "l", "a", "b", "c"), ":3\r\n");
-    assert_string_equal(KV_CMD(h, "LRANGE", "l", "0", "-1"),
-                        "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+    assert_reply(h, ":3\r\n", "RPUSH", "l", "a", "b", "c");
+    assert_reply(h, "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n", "LRANGE", "l", "0", "-1");
 }
 
 static void test_function_flush(void **state) {
     (void)state;
-    assert_string_equal(KV_CMD(h, "FUNCTION", "FLUSH"), "+OK\r\n");
-    assert_string_equal(KV_CMD(h, "function", "flush", "ASYNC"), "+OK\r\n");
-    assert_string_equal(KV_CMD(h, "FUNCTION", "FLUSH", "SYNC"), "+OK\r\n");
-    assert_string_equal(KV_CMD(h, "FUNCTION", "FLUSH", "x"),
-                        "-ERR FUNCTION FLUSH only supports SYNC|ASYNC option\r\n");
-    assert_string_equal(KV_CMD(h, "FUNCTION", "FLUSH", "SYNC", "x"),
-                        "-ERR unknown subcommand or wrong number of arguments for 'FLUSH'. Try "
-                        "FUNCTION HELP.\r\n");
+    assert_reply(h, "+OK\r\n", "FUNCTION", "FLUSH");
+    assert_reply(h, "+OK\r\n", "function", "flush", "ASYNC");
+    assert_reply(h, "+OK\r\n", "FUNCTION", "FLUSH", "SYNC");
+    assert_reply(h, "-ERR FUNCTION FLUSH only supports SYNC|ASYNC option\r\n", "FUNCTION", "FLUSH",
+                 "x");
+    assert_reply(h,
+                 "-ERR unknown subcommand or wrong number of arguments for 'FLUSH'. Try "
+                 "FUNCTION HELP.\r\n",
+                 "FUNCTION", "FLUSH", "SYNC", "x");
 }
 
 static void test_hello_checks_options_in_order(void **state) {
     (void)state;
-    assert_string_equal(
-        KV_CMD(h, "HELLO", "2", "SETNAME", "a b", "BOGUS"),
-        "-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
-    assert_string_equal(KV_CMD(h, "HELLO", "2", "bogus", "SETNAME", "a b"),
-                        "-ERR Syntax error in HELLO option 'bogus'\r\n");
-    assert_string_equal(KV_CMD(h, "HELLO", "2", "AUTH", "nouser", "pw", "SETNAME", "a b"),
-                        "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
-    assert_string_equal(
-        KV_CMD(h, "HELLO", "2", "SETNAME", "a b", "AUTH", "nouser", "pw"),
-        "-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
-    assert_string_equal(KV_CMD(h, "HELLO", "2", "SETNAME", "ok", "bo\r\ngus"),
-                        "-ERR Syntax error in HELLO option 'bo  gus'\r\n");
+    assert_reply(h, "-ERR Client names cannot contain spaces, newlines or special characters.\r\n",
+                 "HELLO", "2", "SETNAME", "a b", "BOGUS");
+    assert_reply(h, "-ERR Syntax error in HELLO option 'bogus'\r\n", "HELLO", "2", "bogus",
+                 "SETNAME", "a b");
+    assert_reply(h, "-WRONGPASS invalid username-password pair or user is disabled.\r\n", "HELLO",
+                 "2", "AUTH", "nouser", "pw", "SETNAME", "a b");
+    assert_reply(h, "-ERR Client names cannot contain spaces, newlines or special characters.\r\n",
+                 "HELLO", "2", "SETNAME", "a b", "AUTH", "nouser", "pw");
+    assert_reply(h, "-ERR Syntax error in HELLO option 'bo  gus'\r\n", "HELLO", "2", "SETNAME",
+                 "ok", "bo\r\ngus");
 }
 
 /* An echoed word of 600 bytes comes back whole (Redis formats it with %s). */
@@ -148,10 +152,10 @@ static void test_errors_echo_the_whole_word(void **state) {
     word[600] = '\0';
     char want[700];
     snprintf(want, sizeof want, "-ERR Syntax error in HELLO option '%s'\r\n", word);
-    assert_string_equal(KV_CMD(h, "HELLO", "2", word), want);
+    assert_reply(h, want, "HELLO", "2", word);
     snprintf(want, sizeof want,
              "-ERR Unknown option or number of arguments for CONFIG SET - '%s'\r\n", word);
-    assert_string_equal(KV_CMD(h, "CONFIG", "SET", word, "1"), want);
+    assert_reply(h, want, "CONFIG", "SET", word, "1");
 }
 
 /* bulk_size_max is Redis's proto-max-bulk-len (256 here): a string past it answers Redis's
@@ -159,24 +163,22 @@ static void test_errors_echo_the_whole_word(void **state) {
 static void test_string_past_the_bulk_limit(void **state) {
     (void)state;
     const char *error = "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n";
-    assert_string_equal(KV_CMD(h, "SETRANGE", "s", "250", "0123456789"), error);
-    assert_string_equal(KV_CMD(h, "EXISTS", "s"), ":0\r\n");
-    assert_string_equal(KV_CMD(h, "SETRANGE", "s", "9223372036854775807", "x"), error);
-    assert_string_equal(KV_CMD(h, "SETRANGE", "s", "250", ""), ":0\r\n");
-    assert_string_equal(KV_CMD(h, "SETRANGE", "s", "246", "0123456789"), ":256\r\n");
-    assert_string_equal(KV_CMD(h, "APPEND", "s", "x"), error);
-    assert_string_equal(KV_CMD(h, "STRLEN", "s"), ":256\r\n");
+    assert_reply(h, error, "SETRANGE", "s", "250", "0123456789");
+    assert_reply(h, ":0\r\n", "EXISTS", "s");
+    assert_reply(h, error, "SETRANGE", "s", "9223372036854775807", "x");
+    assert_reply(h, ":0\r\n", "SETRANGE", "s", "250", "");
+    assert_reply(h, ":256\r\n", "SETRANGE", "s", "246", "0123456789");
+    assert_reply(h, error, "APPEND", "s", "x");
+    assert_reply(h, ":256\r\n", "STRLEN", "s");
 }
 
 static void test_command_list_filters(void **state) {
     (void)state;
-    assert_string_equal(KV_CMD(h, "COMMAND", "LIST", "FILTERBY", "MODULE", "x"), "*0\r\n");
-    assert_string_equal(KV_CMD(h, "COMMAND", "LIST", "FILTERBY", "PATTERN", "function*"),
-                        "*2\r\n$8\r\nfunction\r\n$14\r\nfunction|flush\r\n");
-    assert_string_equal(KV_CMD(h, "COMMAND", "LIST", "FILTERBY", "bogus", "x"),
-                        "-ERR syntax error\r\n");
-    assert_string_equal(KV_CMD(h, "COMMAND", "LIST", "FILTERBY", "MODULE"),
-                        "-ERR syntax error\r\n");
+    assert_reply(h, "*0\r\n", "COMMAND", "LIST", "FILTERBY", "MODULE", "x");
+    assert_reply(h, "*2\r\n$8\r\nfunction\r\n$14\r\nfunction|flush\r\n", "COMMAND", "LIST",
+                 "FILTERBY", "PATTERN", "function*");
+    assert_reply(h, KV_REPLY_SYNTAX, "COMMAND", "LIST", "FILTERBY", "bogus", "x");
+    assert_reply(h, KV_REPLY_SYNTAX, "COMMAND", "LIST", "FILTERBY", "MODULE");
     /* Without a filter: subcommands too, as Redis lists them. */
     const char *all = KV_CMD(h, "COMMAND", "LIST");
     assert_non_null(strstr(all, "$10\r\nconfig|get\r\n"));
@@ -184,19 +186,17 @@ static void test_command_list_filters(void **state) {
 
 static void test_command_getkeys(void **state) {
     (void)state;
-    assert_string_equal(KV_CMD(h, "COMMAND", "GETKEYS", "get", "a"), "*1\r\n$1\r\na\r\n");
-    assert_string_equal(KV_CMD(h, "COMMAND", "GETKEYS", "MSET", "a", "b", "c", "d"),
-                        "*2\r\n$1\r\na\r\n$1\r\nc\r\n");
-    assert_string_equal(KV_CMD(h, "COMMAND", "GETKEYS", "ping", "x"),
-                        "-ERR The command has no key arguments\r\n");
-    assert_string_equal(KV_CMD(h, "COMMAND", "GETKEYS", "config", "get"),
-                        "-ERR The command has no key arguments\r\n");
-    assert_string_equal(KV_CMD(h, "COMMAND", "GETKEYS", "nosuch", "x"),
-                        "-ERR Invalid command specified\r\n");
-    assert_string_equal(KV_CMD(h, "COMMAND", "GETKEYS", "set", "a"),
-                        "-ERR Invalid number of arguments specified for command\r\n");
-    assert_string_equal(KV_CMD(h, "COMMAND", "GETKEYS", "get"),
-                        "-ERR wrong number of arguments for 'command|getkeys' command\r\n");
+    assert_reply(h, "*1\r\n$1\r\na\r\n", "COMMAND", "GETKEYS", "get", "a");
+    assert_reply(h, "*2\r\n$1\r\na\r\n$1\r\nc\r\n", "COMMAND", "GETKEYS", "MSET", "a", "b", "c",
+                 "d");
+    assert_reply(h, "-ERR The command has no key arguments\r\n", "COMMAND", "GETKEYS", "ping", "x");
+    assert_reply(h, "-ERR The command has no key arguments\r\n", "COMMAND", "GETKEYS", "config",
+                 "get");
+    assert_reply(h, "-ERR Invalid command specified\r\n", "COMMAND", "GETKEYS", "nosuch", "x");
+    assert_reply(h, "-ERR Invalid number of arguments specified for command\r\n", "COMMAND",
+                 "GETKEYS", "set", "a");
+    assert_reply(h, "-ERR wrong number of arguments for 'command|getkeys' command\r\n", "COMMAND",
+                 "GETKEYS", "get");
 }
 
 /* Counts and bulks past stasis's own smaller limits (command_args_max is 34 here,
@@ -223,10 +223,10 @@ static void test_unauthenticated_bulk_text(void **state) {
 /* --port 0 binds a free port: CONFIG GET port and INFO show the one bound. */
 static void test_port_shows_the_port_bound(void **state) {
     (void)state;
-    assert_string_equal(KV_CMD(h, "CONFIG", "GET", "port"), "*2\r\n$4\r\nport\r\n$4\r\n6379\r\n");
+    assert_reply(h, "*2\r\n$4\r\nport\r\n$4\r\n6379\r\n", "CONFIG", "GET", "port");
     kv_server_info info = {.tcp_port = 43210};
     kv_harness_engine(h)->server = &info;
-    assert_string_equal(KV_CMD(h, "CONFIG", "GET", "port"), "*2\r\n$4\r\nport\r\n$5\r\n43210\r\n");
+    assert_reply(h, "*2\r\n$4\r\nport\r\n$5\r\n43210\r\n", "CONFIG", "GET", "port");
     const char *r = KV_CMD(h, "INFO");
     assert_non_null(strstr(r, "\r\ntcp_port:43210\r\n"));
     assert_non_null(strstr(r, "\r\nport:43210\r\n"));
