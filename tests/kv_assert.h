@@ -20,4 +20,8 @@
 #define KV_REPLY_NOT_INTEGER "-ERR value is not an integer or out of range\r\n"
 #define KV_REPLY_WRONGTYPE   "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 
+/* Redis's refusal of a CONFIG SET: ARG, the name it echoes, and WHY, string literals. */
+#define KV_REPLY_CONFIG_SET_FAILED(ARG, WHY)                                                       \
+    "-ERR CONFIG SET failed (possibly related to argument '" ARG "') - " WHY "\r\n"
+
 #endif

@@ -25,39 +25,27 @@ static void test_config_set_to_the_value_in_force(void **state) {
                  "-ERR Unknown option or number of arguments for CONFIG SET - "
                  "'value-size-max'\r\n",
                  "CONFIG", "SET", "value-size-max", "256");
-    assert_reply(h,
-                 "-ERR CONFIG SET failed (possibly related to argument 'save') - can't "
-                 "set immutable config\r\n",
-                 "CONFIG", "SET", "save", "900 1");
-    assert_reply(h,
-                 "-ERR CONFIG SET failed (possibly related to argument 'keys_max') - "
-                 "duplicate parameter\r\n",
-                 "CONFIG", "SET", "keys_max", "64", "keys_max", "64");
+    assert_reply(h, KV_REPLY_CONFIG_SET_FAILED("save", "can't set immutable config"), "CONFIG",
+                 "SET", "save", "900 1");
+    assert_reply(h, KV_REPLY_CONFIG_SET_FAILED("keys_max", "duplicate parameter"), "CONFIG", "SET",
+                 "keys_max", "64", "keys_max", "64");
     /* A name and its Redis name are one setting. */
-    assert_reply(h,
-                 "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - "
-                 "duplicate parameter\r\n",
-                 "CONFIG", "SET", "connections_max", "4", "maxclients", "4");
+    assert_reply(h, KV_REPLY_CONFIG_SET_FAILED("maxclients", "duplicate parameter"), "CONFIG",
+                 "SET", "connections_max", "4", "maxclients", "4");
     /* databases is immutable in Redis, even at the value it holds (diff case config-1cb9e48b). */
-    assert_reply(h,
-                 "-ERR CONFIG SET failed (possibly related to argument 'databases') - "
-                 "can't set immutable config\r\n",
-                 "CONFIG", "SET", "appendonly", "no", "databases", "1");
+    assert_reply(h, KV_REPLY_CONFIG_SET_FAILED("databases", "can't set immutable config"), "CONFIG",
+                 "SET", "appendonly", "no", "databases", "1");
     /* A tuning's name and alias are two settings to Redis 7.0: the later pair wins
      * (diff case config-604bc494); the same name twice is a duplicate. */
     assert_reply(h, "+OK\r\n", "CONFIG", "SET", "list-max-ziplist-size", "-1",
                  "list-max-listpack-size", "-3");
     assert_reply(h, "*2\r\n$22\r\nlist-max-listpack-size\r\n$2\r\n-3\r\n", "CONFIG", "GET",
                  "list-max-listpack-size");
-    assert_reply(h,
-                 "-ERR CONFIG SET failed (possibly related to argument "
-                 "'list-max-ziplist-size') - duplicate parameter\r\n",
+    assert_reply(h, KV_REPLY_CONFIG_SET_FAILED("list-max-ziplist-size", "duplicate parameter"),
                  "CONFIG", "SET", "list-max-ziplist-size", "-1", "list-max-ziplist-size", "-3");
     /* The first refusal in order wins. */
-    assert_reply(h,
-                 "-ERR CONFIG SET failed (possibly related to argument 'keys_max') - "
-                 "can't set immutable config\r\n",
-                 "CONFIG", "SET", "keys_max", "1", "nope", "1");
+    assert_reply(h, KV_REPLY_CONFIG_SET_FAILED("keys_max", "can't set immutable config"), "CONFIG",
+                 "SET", "keys_max", "1", "nope", "1");
     assert_reply(h,
                  "-ERR Unknown option or number of arguments for CONFIG SET - "
                  "'Nosuch  '\r\n",
@@ -82,36 +70,32 @@ static void test_encoding_tunings_are_kept_without_effect(void **state) {
                  "list-max-ziplist-size");
     /* Redis's parsing and bounds; a refused CONFIG SET changes none of its pairs. */
     assert_reply(h,
-                 "-ERR CONFIG SET failed (possibly related to argument "
-                 "'list-max-ziplist-size') - argument couldn't be parsed into an "
-                 "integer\r\n",
+                 KV_REPLY_CONFIG_SET_FAILED("list-max-ziplist-size",
+                                            "argument couldn't be parsed into an integer"),
                  "CONFIG", "SET", "list-compress-depth", "7", "list-max-ziplist-size", "x");
     assert_reply(h, "*2\r\n$19\r\nlist-compress-depth\r\n$1\r\n2\r\n", "CONFIG", "GET",
                  "list-compress-depth");
     assert_reply(h,
-                 "-ERR CONFIG SET failed (possibly related to argument "
-                 "'list-compress-depth') - argument must be between 0 and 2147483647 "
-                 "inclusive\r\n",
+                 KV_REPLY_CONFIG_SET_FAILED("list-compress-depth",
+                                            "argument must be between 0 and 2147483647 inclusive"),
                  "CONFIG", "SET", "list-compress-depth", "-1");
     assert_reply(h,
-                 "-ERR CONFIG SET failed (possibly related to argument "
-                 "'list-compress-depth') - argument couldn't be parsed into an "
-                 "integer\r\n",
+                 KV_REPLY_CONFIG_SET_FAILED("list-compress-depth",
+                                            "argument couldn't be parsed into an integer"),
                  "CONFIG", "SET", "LIST-COMPRESS-DEPTH", "x");
-    assert_reply(h,
-                 "-ERR CONFIG SET failed (possibly related to argument "
-                 "'list-max-listpack-size') - argument must be between -2147483648 "
-                 "and 2147483647 inclusive\r\n",
-                 "CONFIG", "SET", "list-max-listpack-size", "99999999999");
-    assert_reply(h,
-                 "-ERR CONFIG SET failed (possibly related to argument "
-                 "'hash-max-listpack-value') - argument must be a memory value\r\n",
-                 "CONFIG", "SET", "hash-max-listpack-value", "-1");
-    assert_reply(h,
-                 "-ERR CONFIG SET failed (possibly related to argument "
-                 "'hash-max-listpack-value') - argument must be between 0 and "
-                 "9223372036854775807 inclusive\r\n",
-                 "CONFIG", "SET", "hash-max-listpack-value", "99999999999999999999");
+    assert_reply(
+        h,
+        KV_REPLY_CONFIG_SET_FAILED("list-max-listpack-size",
+                                   "argument must be between -2147483648 and 2147483647 inclusive"),
+        "CONFIG", "SET", "list-max-listpack-size", "99999999999");
+    assert_reply(
+        h, KV_REPLY_CONFIG_SET_FAILED("hash-max-listpack-value", "argument must be a memory value"),
+        "CONFIG", "SET", "hash-max-listpack-value", "-1");
+    assert_reply(
+        h,
+        KV_REPLY_CONFIG_SET_FAILED("hash-max-listpack-value",
+                                   "argument must be between 0 and 9223372036854775807 inclusive"),
+        "CONFIG", "SET", "hash-max-listpack-value", "99999999999999999999");
     /* No effect: lists behave the same with any tuning. */
     assert_reply(h, ":3\r\n", "RPUSH", "l", "a", "b", "c");
     assert_reply(h, "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n", "LRANGE", "l", "0", "-1");
