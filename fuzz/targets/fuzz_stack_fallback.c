@@ -16,6 +16,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "alloc/block_allocator.h"
 #include "alloc/failing.h"
@@ -196,15 +197,9 @@ FUZZ_NO_COVERAGE static harness_span start(void) {
      * one past the buffer's end is a real fallback block. */
     uint8_t *primary = heap - cfg.primary_bytes;
     stack_fallback_init(&sf, primary, cfg.primary_bytes, fallback_iface);
+    memset(&m, 0, sizeof m); /* a few words: no arrays */
     m.primary = primary;
     m.primary_bytes = cfg.primary_bytes;
-    m.end = 0;
-    m.primary_peak = 0;
-    m.primary_oom = 0;
-    m.fallback_live = 0;
-    m.fallback_allocations = 0;
-    m.peak = 0;
-    m.oom = 0;
     size_t heap_blocks_bytes = (size_t)cfg.fallback.block_count * cfg.fallback.block_bytes;
     return (harness_span){primary, cfg.primary_bytes + heap_blocks_bytes};
 }
