@@ -130,6 +130,15 @@ int kvp_stop(void) {
     return status;
 }
 
+void kvp_kill_wait(void) {
+    if (kvp_srv.pid <= 0) return;
+    kill(kvp_srv.pid, SIGKILL);
+    while (waitpid(kvp_srv.pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+    kvp_srv.pid = 0;
+    close(kvp_srv.out_fd);
+}
+
 uint64_t kvp_status_kib(pid_t pid, const char *field) {
     char path[64], line[256];
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);

@@ -70,8 +70,12 @@ void kvp_kill_all(void);
 /* A process kvp_kill_all kills as well (e.g. strace); 0 clears it. */
 void kvp_also_kill(pid_t pid);
 
-/* Stops the server with SIGTERM and returns its wait status. */
+/* Stops the server with SIGTERM and returns its wait status (the loop sees the signal at
+ * its next tick: about 100 ms). */
 int kvp_stop(void);
+
+/* Kills the server (SIGKILL) and reaps it: when how it ends is not the check. */
+void kvp_kill_wait(void);
 
 /* A field of /proc/PID/status in KiB (VmSize, VmHWM, ...); fails the case if the process
  * is gone, returns UINT64_MAX if the field is missing. */

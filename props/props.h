@@ -46,6 +46,10 @@ typedef struct prop_property {
     int (*run)(const uint8_t *payload, size_t size);
     /* Decodes the payload WITHOUT running it: configuration and operations, one a line. */
     void (*describe)(const uint8_t *payload, size_t size, FILE *out);
+    /* NULL, or called in the runner's process before every case's fork (so it must do its
+     * work once and cache it): what it measures, every case's process inherits. It must not
+     * fail the runner (a case that needs what it could not measure fails itself). */
+    void (*setup)(void);
 } prop_property;
 
 /* Every property, in the order the runner runs them (props.c). */
