@@ -210,7 +210,7 @@ static int run(const uint8_t *payload, size_t size) {
     check_regions(&l);
     if (l.total_bytes <= MAP_BYTES_MAX) {
         check_reserve(&config, &l);
-        reservation_process_check(accepted_pairs, &l);
+        reservation_process_check(accepted_pairs, &config, &l);
     }
     return PROP_PASS;
 }

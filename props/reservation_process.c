@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +13,8 @@
 #include "kv_case.h"
 #include "kv_process.h"
 #include "props.h"
+/* after kv_case.h: its choice.h names a parameter as table.h names a type */
+#include "kv/server_internal.h"
 
 #define PRINT_TEXT_MAX 4096
 
@@ -150,7 +153,18 @@ static void check_maps(const mapped_memory *m, const kv_layout *l) {
                m->anonymous_bytes, rounded, rest);
 }
 
-void reservation_process_check(const char *const *settings, const kv_layout *l) {
+/* Whether the server can start here: it needs connections_max + KV_SERVER_FDS_RESERVED
+ * descriptors and refuses, before mapping anything, when the hard limit is lower. */
+static bool descriptors_suffice(const kv_config *config) {
+    struct rlimit limit;
+    PROP_CHECK(getrlimit(RLIMIT_NOFILE, &limit) == 0, "getrlimit: %s", strerror(errno));
+    return limit.rlim_max == RLIM_INFINITY ||
+           config->connections_max + KV_SERVER_FDS_RESERVED <= limit.rlim_max;
+}
+
+void reservation_process_check(const char *const *settings, const kv_config *config,
+                               const kv_layout *l) {
+    if (!descriptors_suffice(config)) return;
     process_view v = run_server(settings);
     if (MAPS_ARE_FIXED) check_maps(&v.maps, l);
     PROP_CHECK(v.total == l->total_bytes && v.regions == l->region_count,

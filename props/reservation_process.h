@@ -16,9 +16,12 @@
  *     region count;
  *  3. `stasis-kv SETTINGS --print-reservation` prints the in-process layout's table (every
  *     region's name, count, bytes each, bytes; the total), byte for byte.
- * 1 is left out in sanitized builds (ASan's own mappings are not fixed).
+ * 1 is left out in sanitized builds (ASan's own mappings are not fixed). A configuration
+ * whose connections_max needs more descriptors than RLIMIT_NOFILE's hard limit allows is
+ * left out: the server refuses it before mapping anything (its own check, with its text).
  */
 
+#include "kv/config.h"
 #include "kv/layout.h"
 
 /* Measures the reference's rest (1 above) once, in a child process, before the cases (the
@@ -27,6 +30,7 @@ void reservation_process_setup(void);
 
 /* `settings`: (name, value) pairs, NULL-terminated, as the case applied them in order (the
  * command line applies repeated flags in order too). Fails the case on a mismatch. */
-void reservation_process_check(const char *const *settings, const kv_layout *layout);
+void reservation_process_check(const char *const *settings, const kv_config *config,
+                               const kv_layout *layout);
 
 #endif
