@@ -128,6 +128,7 @@ void case_run(const prop_property *p, const uint8_t *data, size_t size, case_out
         out->verdict = CASE_REFUSED;
         return;
     }
+    if (p->setup != NULL) p->setup();
     int fds[2];
     ST_ASSERT(pipe(fds) == 0);
     fflush(stdout);

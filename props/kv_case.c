@@ -224,6 +224,76 @@ void kvw_describe(const uint8_t *payload, size_t size, FILE *out) {
     if (d.c.refused) fprintf(out, "#%zu names unassigned id %u: the case is refused\n", i, d.c.refused_id);
 }
 
+/* ---- a workload biased toward refusals ---- */
+
+/* Writes a limit, a type or the budget can refuse, pushes first: where a refusal that
+ * half-applies would show. */
+static const char *const refusable[] = {
+    "LPUSH k v v",    "RPUSH k v",      "RPUSH k v v v v", "LPUSHX k v",   "RPUSHX k v",
+    "LINSERT k BEFORE v v", "LINSERT k AFTER v v", "LSET k i v", "SET k v", "APPEND k v",
+    "SETRANGE k i v", "MSET k v k v",   "GETSET k v",      "SETNX k v",
+};
+
+#define GENERATE_OP_BYTES_MAX 32
+
+static uint8_t template_byte(const char *name) {
+    for (uint32_t id = 0; id < template_table.count; id++) {
+        if (strcmp(templates[id], name) == 0) return (uint8_t)id;
+    }
+    ST_ASSERT(false); /* every refusable entry is a template */
+    return 0;
+}
+
+static bool one_in(uint64_t *state, uint64_t n) { return prop_random(state) % n == 0; }
+
+/* The bytes kvw_decode_op reads for one placeholder (k, v or i). */
+static size_t placeholder_bytes(uint64_t *state, char kind, uint8_t *out) {
+    uint8_t r = (uint8_t)prop_random(state);
+    if (kind == 'k') { /* k0 and k1 mostly */
+        out[0] = one_in(state, 4) ? r : (uint8_t)(r % 2);
+        return 1;
+    }
+    if (kind == 'v') { /* value_size_max + 1 or value_size_max, two times in three */
+        out[0] = one_in(state, 3) ? r : (uint8_t)(4 + r % 2);
+        out[1] = (uint8_t)prop_random(state); /* the fill */
+        return 2;
+    }
+    out[0] = r; /* an integer */
+    return kind == 'i' ? 1 : 0;
+}
+
+/* One operation's bytes: its template, then what each placeholder reads. */
+static size_t generate_op(uint64_t *state, uint8_t *out) {
+    size_t refusable_count = sizeof refusable / sizeof refusable[0];
+    out[0] = one_in(state, 4) ? (uint8_t)prop_random(state)
+                              : template_byte(refusable[prop_random(state) % refusable_count]);
+    size_t n = 1;
+    uint32_t id = out[0] % template_table.id_space;
+    if (id >= template_table.count) return n; /* unassigned: the runner repairs it */
+    const char *t = templates[id];
+    if (strcmp(t, "~clock") == 0) out[n++] = (uint8_t)prop_random(state);
+    for (const char *w = t; *w != '\0' && *w != '~';) {
+        size_t len = strcspn(w, " ");
+        if (len == 1) n += placeholder_bytes(state, w[0], out + n);
+        ST_ASSERT(n + 2 <= GENERATE_OP_BYTES_MAX);
+        w += len + (w[len] == ' ');
+    }
+    return n;
+}
+
+size_t kvw_generate(uint64_t *state, size_t bound, uint8_t *out) {
+    if (bound == 0) return 0;
+    size_t at = 0;
+    out[at++] = (uint8_t)prop_random(state); /* the configuration */
+    uint8_t op[GENERATE_OP_BYTES_MAX];
+    for (;;) {
+        size_t n = generate_op(state, op);
+        if (at + n > bound) return at;
+        memcpy(out + at, op, n);
+        at += n;
+    }
+}
+
 /* ---- the engine ---- */
 
 static void *map_lazily(size_t bytes) {

@@ -85,6 +85,14 @@ void kvw_print_op(FILE *out, size_t index, const kvw_op *op);
 /* Decodes the configuration id and prints the whole workload, one operation a line. */
 void kvw_describe(const uint8_t *payload, size_t size, FILE *out);
 
+/*
+ * A payload biased toward refusals (a property's generate hook, props.h): the same format,
+ * with three operations in four from writes a limit or a type can refuse (pushes, LSET,
+ * LINSERT, SET, APPEND, SETRANGE, MSET, ...), keys k0 and k1 mostly, and values of
+ * value_size_max + 1 or value_size_max bytes two times in three; the rest uniform bytes.
+ */
+size_t kvw_generate(uint64_t *state, size_t bound, uint8_t *out);
+
 /* ---- the engine ---- */
 
 typedef struct kvw_engine {

@@ -18,18 +18,24 @@
  * that are not expired: -OOM exactly when the live keys' chunks plus what the command needs
  * pass the budget, never earlier (an expired key still holding chunks must not cause a
  * refusal), never later. Every reply is compared byte for byte with the arithmetic's.
+ *
+ * Leg "connections": the guaranteed worst case with every connection holding a maximal
+ * request at once, on the real stasis-kv over loopback, and one connection and one byte
+ * beyond the limits (capacity_connections.h).
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "capacity_connections.h"
 #include "kv/chunks.h"
 #include "kv/layout.h"
 #include "kv_case.h"
 #include "props.h"
 
-static const char *const legs[] = {"guaranteed worst case", "shared arithmetic"};
-static const choice_table leg_table = PROP_TABLE(legs, 2);
+static const char *const legs[] = {"guaranteed worst case", "shared arithmetic",
+                                   "connections worst case"};
+static const choice_table leg_table = PROP_TABLE(legs, 4);
 
 static const char *const guaranteed_configs[] = {"tiny", "random small", "seed-design"};
 static const choice_table guaranteed_table = PROP_TABLE(guaranteed_configs, 4);
@@ -375,6 +381,7 @@ static int run(const uint8_t *payload, size_t size) {
     cursor c = cursor_make(payload, size);
     uint32_t leg = prop_choice(&c, &leg_table);
     if (leg == CHOICE_REFUSED) return PROP_REFUSED;
+    if (leg == 2) return capacity_connections_run(&c);
     return leg == 0 ? run_guaranteed(&c) : run_shared(&c);
 }
 
@@ -408,6 +415,7 @@ static void describe(const uint8_t *payload, size_t size, FILE *out) {
         }
         return;
     }
+    if (leg == 2) capacity_connections_describe(&c, out);
     if (leg != 1) return;
     kv_config config;
     shared_config(&c, &config);
@@ -433,7 +441,7 @@ static void describe(const uint8_t *payload, size_t size, FILE *out) {
 
 const prop_property prop_capacity = {
     .name = "capacity",
-    .format_version = 1,
+    .format_version = 2, /* 2: the leg's id space grew from 2 to 4 (the connections leg) */
     .payload_max = 200,
     .summary = "guaranteed: the worst case succeeds, one beyond any limit gets its exact error; "
                "shared: -OOM exactly when the chunk arithmetic says",

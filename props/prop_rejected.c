@@ -62,4 +62,5 @@ const prop_property prop_rejected_unchanged = {
                "(full snapshot)",
     .run = run,
     .describe = kvw_describe,
+    .generate = kvw_generate,
 };

@@ -21,12 +21,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc/stasis_assert.h"
 #include "harness/choice.h"
 #include "harness/cursor.h"
 #include "kv/layout.h"
 #include "kv/seal.h"
 #include "kv/server_internal.h"
 #include "props.h"
+#include "reservation_process.h"
 
 #define MAP_BYTES_MAX ((uint64_t)128 << 20)
 
@@ -158,10 +160,27 @@ static void check_refused(const kv_config *config, const char *why) {
                "a refused configuration allocated or mapped before refusing: %s", error);
 }
 
+#define SETTINGS_MAX 64
+
+/* The settings accepted, in order, as (name, value) pairs: the command line of the same
+ * configuration. */
+static setting accepted[SETTINGS_MAX];
+static const char *accepted_pairs[2 * SETTINGS_MAX + 1];
+
+static void accept(size_t n, const setting *s) {
+    ST_ASSERT(n < SETTINGS_MAX);
+    accepted[n] = *s;
+    accepted_pairs[2 * n] = options[s->option];
+    accepted_pairs[2 * n + 1] = accepted[n].value;
+    accepted_pairs[2 * n + 2] = NULL;
+}
+
 static int run(const uint8_t *payload, size_t size) {
     cursor c = cursor_make(payload, size);
     static kv_config config;
     kv_config_defaults(&config);
+    accepted_pairs[0] = NULL;
+    size_t accepted_count = 0;
     seal_arm(); /* from here on allocation calls are counted */
     for (size_t i = 0; !cursor_empty(&c); i++) {
         prop_set_op(i);
@@ -169,7 +188,10 @@ static int run(const uint8_t *payload, size_t size) {
         if (!decode_setting(&c, &s)) return PROP_REFUSED;
         kv_config before = config;
         char error[256];
-        if (kv_config_set(&config, options[s.option], s.value, error, sizeof error)) continue;
+        if (kv_config_set(&config, options[s.option], s.value, error, sizeof error)) {
+            accept(accepted_count++, &s);
+            continue;
+        }
         PROP_CHECK(memcmp(&before, &config, sizeof config) == 0,
                    "a refused setting changed the configuration: %s", error);
         PROP_CHECK(names_a_limit(error), "the refusal names no limit: %s", error);
@@ -186,7 +208,10 @@ static int run(const uint8_t *payload, size_t size) {
         return PROP_PASS;
     }
     check_regions(&l);
-    if (l.total_bytes <= MAP_BYTES_MAX) check_reserve(&config, &l);
+    if (l.total_bytes <= MAP_BYTES_MAX) {
+        check_reserve(&config, &l);
+        reservation_process_check(accepted_pairs, &config, &l);
+    }
     return PROP_PASS;
 }
 
@@ -211,4 +236,5 @@ const prop_property prop_reservation = {
                "refused naming the limit before anything is mapped",
     .run = run,
     .describe = describe,
+    .setup = reservation_process_setup,
 };

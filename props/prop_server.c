@@ -24,18 +24,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "kv/layout.h"
 #include "kv_case.h"
+#include "kv_process.h"
 #include "props.h"
-
-#ifndef PROPS_KV_BINARY
-#error "PROPS_KV_BINARY (this build's stasis-kv) must be defined"
-#endif
 
 /* Binary, libc, stack, io_uring ring and page tables on top of the reservation. Measured
  * (debug build, VmHWM - reservation after the workload and redis-benchmark): about 2.0 MiB
@@ -50,87 +46,32 @@ static const char *const benchmarks[] = {"none", "set,get", "lpush,lpop,rpush,rp
                                          "set,get,incr,lpush,lrange_100"};
 static const choice_table benchmark_table = PROP_TABLE(benchmarks, 4);
 
-typedef struct server {
-    pid_t pid;
-    int out_fd; /* its stdout */
-    int port;
-    pid_t strace_pid;
-    char strace_log[64];
-} server;
-
-static server srv;
-
-/* ---- processes ---- */
-
-static void kill_all(void) {
-    if (srv.strace_pid > 0) kill(srv.strace_pid, SIGKILL);
-    if (srv.pid > 0) kill(srv.pid, SIGKILL);
-}
-
-static pid_t spawn(const char *const *argv, int out_fd, int err_fd) {
-    pid_t pid = fork();
-    PROP_CHECK(pid >= 0, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        /* Dies with the case's process, whatever ends it (a time-out included). */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (out_fd >= 0) dup2(out_fd, STDOUT_FILENO);
-        if (err_fd >= 0) dup2(err_fd, STDERR_FILENO);
-        execvp(argv[0], (char *const *)(uintptr_t)argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-/* Reads the server's stdout until its ready line; returns the port. */
-static int wait_ready(int fd) {
-    static char text[8192];
-    size_t len = 0;
-    while (len + 1 < sizeof text) {
-        ssize_t n = read(fd, text + len, sizeof text - 1 - len);
-        if (n <= 0) break;
-        len += (size_t)n;
-        text[len] = '\0';
-        const char *ready = strstr(text, "ready on 127.0.0.1:");
-        if (ready != NULL && strchr(ready, '\n') != NULL) return atoi(ready + 19);
-    }
-    text[len] = '\0';
-    prop_fail("the server starts", "no ready line; it printed:\n%s", text);
-}
+/* The server is kvp_srv (kv_process.h); strace is this property's own. */
+static pid_t strace_pid;
+static char strace_log[64];
 
 static void start_server(uint32_t config_id, const char *seal) {
-    /* PROPS_KV_BINARY in the environment runs another build of it (a canary's). */
-    const char *binary = getenv("PROPS_KV_BINARY");
-    const char *argv[64] = {binary != NULL ? binary : PROPS_KV_BINARY, "--port", "0", "--seal", seal, "--capacity-policy",
-                            kvw_config_policy(config_id)};
-    size_t argc = 7;
-    static char flags[32][64];
-    size_t f = 0;
-    for (const char *const *s = kvw_config_settings(config_id); *s != NULL; s += 2, f++) {
-        snprintf(flags[f], sizeof flags[f], "--%s", s[0]);
-        for (char *p = flags[f]; *p != '\0'; p++) *p = *p == '_' ? '-' : *p;
-        argv[argc++] = flags[f];
-        argv[argc++] = s[1];
-    }
-    argv[argc] = NULL;
-    int fds[2];
-    PROP_CHECK(pipe(fds) == 0, "pipe");
-    srv.pid = spawn(argv, fds[1], -1);
-    close(fds[1]);
-    srv.out_fd = fds[0];
-    srv.port = wait_ready(srv.out_fd);
+    static kvp_args a;
+    kvp_args_init(&a);
+    kvp_args_setting(&a, "port", "0");
+    kvp_args_setting(&a, "seal", seal);
+    kvp_args_setting(&a, "capacity_policy", kvw_config_policy(config_id));
+    kvp_args_settings(&a, kvw_config_settings(config_id));
+    kvp_start(&a);
 }
 
 static void attach_strace(void) {
     char pid[24];
-    snprintf(pid, sizeof pid, "%d", (int)srv.pid);
-    snprintf(srv.strace_log, sizeof srv.strace_log, "/tmp/props-strace-%d", (int)getpid());
-    const char *argv[] = {"strace", "-f", "-qq", "-e", "trace=memory", "-o", srv.strace_log,
+    snprintf(pid, sizeof pid, "%d", (int)kvp_srv.pid);
+    snprintf(strace_log, sizeof strace_log, "/tmp/props-strace-%d", (int)getpid());
+    const char *argv[] = {"strace", "-f", "-qq", "-e", "trace=memory", "-o", strace_log,
                           "-p", pid, NULL};
-    srv.strace_pid = spawn(argv, -1, -1);
+    strace_pid = kvp_spawn(argv, -1, -1);
+    kvp_also_kill(strace_pid);
     /* strace is attached once the tracee's status shows a tracer. */
     for (int tries = 0; tries < 500; tries++) {
         char path[64], line[128];
-        snprintf(path, sizeof path, "/proc/%d/status", (int)srv.pid);
+        snprintf(path, sizeof path, "/proc/%d/status", (int)kvp_srv.pid);
         FILE *st = fopen(path, "r");
         int tracer = 0;
         while (st != NULL && fgets(line, sizeof line, st) != NULL) {
@@ -140,17 +81,18 @@ static void attach_strace(void) {
         if (tracer != 0) return;
         usleep(10000);
     }
-    prop_fail("strace attaches", "strace did not attach to pid %d within 5 s", (int)srv.pid);
+    prop_fail("strace attaches", "strace did not attach to pid %d within 5 s", (int)kvp_srv.pid);
 }
 
 /* Memory syscalls strace logged. */
 static uint64_t strace_count(void) {
-    kill(srv.strace_pid, SIGINT);
+    kill(strace_pid, SIGINT);
     int status = 0;
-    waitpid(srv.strace_pid, &status, 0);
-    srv.strace_pid = 0;
-    FILE *f = fopen(srv.strace_log, "r");
-    PROP_CHECK(f != NULL, "cannot read %s", srv.strace_log);
+    waitpid(strace_pid, &status, 0);
+    strace_pid = 0;
+    kvp_also_kill(0);
+    FILE *f = fopen(strace_log, "r");
+    PROP_CHECK(f != NULL, "cannot read %s", strace_log);
     char line[512];
     uint64_t calls = 0;
     while (fgets(line, sizeof line, f) != NULL) {
@@ -159,33 +101,16 @@ static uint64_t strace_count(void) {
         calls++;
     }
     fclose(f);
-    unlink(srv.strace_log);
+    unlink(strace_log);
     return calls;
-}
-
-static uint64_t status_kib(const char *field) {
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)srv.pid);
-    FILE *f = fopen(path, "r");
-    PROP_CHECK(f != NULL, "the server (pid %d) is gone", (int)srv.pid);
-    uint64_t kib = 0;
-    size_t n = strlen(field);
-    while (fgets(line, sizeof line, f) != NULL) {
-        if (strncmp(line, field, n) == 0 && line[n] == ':') {
-            kib = strtoull(line + n + 1, NULL, 10);
-            break;
-        }
-    }
-    fclose(f);
-    return kib;
 }
 
 /* The server must still run; in strict mode a breach is a SIGSYS. `grace_ms`: how long to
  * wait for it to end (after a dropped connection: a traced process's death reaches its
  * parent only once strace has seen it). */
 static _Noreturn void report_end(const char *when, int status) {
-    if (srv.strace_pid > 0) (void)strace_count();
-    srv.pid = 0;
+    if (strace_pid > 0) (void)strace_count();
+    kvp_srv.pid = 0;
     prop_fail("the server survives the workload", "%s it %s %d%s", when,
               WIFSIGNALED(status) ? "was killed by signal" : "exited with status",
               WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
@@ -196,10 +121,10 @@ static _Noreturn void report_end(const char *when, int status) {
 
 static void check_alive(const char *when, int grace_ms) {
     int status = 0;
-    pid_t r = waitpid(srv.pid, &status, WNOHANG);
+    pid_t r = waitpid(kvp_srv.pid, &status, WNOHANG);
     for (int waited = 0; r == 0 && waited < grace_ms; waited += 10) {
         usleep(10000);
-        r = waitpid(srv.pid, &status, WNOHANG);
+        r = waitpid(kvp_srv.pid, &status, WNOHANG);
     }
     if (r != 0) report_end(when, status);
 }
@@ -207,7 +132,7 @@ static void check_alive(const char *when, int grace_ms) {
 /* ---- load ---- */
 
 static redisContext *connect_to_server(void) {
-    redisContext *r = redisConnect("127.0.0.1", srv.port);
+    redisContext *r = redisConnect("127.0.0.1", kvp_srv.port);
     PROP_CHECK(r != NULL && r->err == 0, "cannot connect to the server: %s",
                r != NULL ? r->errstr : "no memory");
     return r;
@@ -231,7 +156,7 @@ static void run_workload(kvw_decoder *d) {
         if (reply == NULL) {
             redisFree(r);
             /* The kernel completes a connection even for a dying process: a PING tells. */
-            r = redisConnect("127.0.0.1", srv.port);
+            r = redisConnect("127.0.0.1", kvp_srv.port);
             redisReply *pong = r != NULL && r->err == 0 ? redisCommand(r, "PING") : NULL;
             freeReplyObject(pong);
             if (pong != NULL) continue; /* it closed that connection, and lives */
@@ -247,11 +172,11 @@ static void run_workload(kvw_decoder *d) {
 static void run_benchmark(uint32_t id) {
     if (id == 0) return;
     char port[16];
-    snprintf(port, sizeof port, "%d", srv.port);
+    snprintf(port, sizeof port, "%d", kvp_srv.port);
     const char *argv[] = {"redis-benchmark", "-h", "127.0.0.1", "-p", port, "-n", "3000", "-c",
                           "3", "-d", "16", "-r", "3", "-q", "-t", benchmarks[id], NULL};
     FILE *null = fopen("/dev/null", "w");
-    pid_t pid = spawn(argv, fileno(null), fileno(null));
+    pid_t pid = kvp_spawn(argv, fileno(null), fileno(null));
     int status = 0;
     waitpid(pid, &status, 0);
     fclose(null);
@@ -280,10 +205,8 @@ static uint64_t info_field(const char *field) {
 }
 
 static void stop_server(void) {
-    if (srv.pid <= 0) return;
-    kill(srv.pid, SIGTERM);
-    int status = 0;
-    waitpid(srv.pid, &status, 0);
+    if (kvp_srv.pid <= 0) return;
+    int status = kvp_stop();
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) report_end("stopped with SIGTERM,", status);
 }
 
@@ -301,18 +224,16 @@ static int run(const uint8_t *payload, size_t size) {
     static kv_layout layout;
     char error[256];
     PROP_CHECK(kv_layout_compute(&config, &layout, error, sizeof error), "%s", error);
-    srv = (server){0};
-    prop_on_fail(kill_all);
     start_server(id, seals[seal]);
-    uint64_t vm_size = status_kib("VmSize");
+    uint64_t vm_size = kvp_status_kib(kvp_srv.pid, "VmSize");
     attach_strace();
     run_workload(&d);
     check_alive("after the workload", 0);
     run_benchmark(bench);
     check_alive("after redis-benchmark", 0);
     uint64_t after_seal = seal == 0 ? info_field("allocation_calls_after_seal") : 0;
-    uint64_t vm_now = status_kib("VmSize");
-    uint64_t hwm = status_kib("VmHWM");
+    uint64_t vm_now = kvp_status_kib(kvp_srv.pid, "VmSize");
+    uint64_t hwm = kvp_status_kib(kvp_srv.pid, "VmHWM");
     uint64_t syscalls = strace_count();
     stop_server();
     PROP_CHECK(syscalls == 0, "strace saw %" PRIu64 " memory syscalls after the ready line (above)",

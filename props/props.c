@@ -22,6 +22,13 @@ const prop_property *const prop_all[] = {
 };
 const size_t prop_count = sizeof prop_all / sizeof prop_all[0];
 
+uint64_t prop_random(uint64_t *state) {
+    uint64_t z = (*state += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
 #define RUN_SHOWN_MIN 9
 
 void prop_print_bytes(FILE *out, const uint8_t *bytes, size_t len) {

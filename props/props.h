@@ -46,7 +46,19 @@ typedef struct prop_property {
     int (*run)(const uint8_t *payload, size_t size);
     /* Decodes the payload WITHOUT running it: configuration and operations, one a line. */
     void (*describe)(const uint8_t *payload, size_t size, FILE *out);
+    /* NULL, or called in the runner's process before every case's fork (so it must do its
+     * work once and cache it): what it measures, every case's process inherits. It must not
+     * fail the runner (a case that needs what it could not measure fails itself). */
+    void (*setup)(void);
+    /* NULL, or a generator biased toward the property's class of failure: writes a payload
+     * of at most `bound` bytes (the same format `run` decodes: a biased case is an ordinary
+     * case, shrunk and replayed as any) from the random stream `state`, returns its length.
+     * The runner uses it for every other case (odd i), uniform bytes for the rest. */
+    size_t (*generate)(uint64_t *state, size_t bound, uint8_t *out);
 } prop_property;
+
+/* The runner's random stream (splitmix64): the next 64 bits of *state. */
+uint64_t prop_random(uint64_t *state);
 
 /* Every property, in the order the runner runs them (props.c). */
 extern const prop_property *const prop_all[];

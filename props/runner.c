@@ -10,7 +10,8 @@
  *   run --list
  *
  * Deterministic for a seed: case i of property p is made from splitmix64 seeded with
- * (seed, p's name, i), and its length grows with i, small cases first (as Hypothesis does).
+ * (seed, p's name, i), and its length grows with i, small cases first (as Hypothesis does);
+ * a property may bias every other case toward its class of failure (props.h, generate).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -49,28 +50,27 @@ typedef struct options {
 
 /* ---- the random streams ---- */
 
-static uint64_t splitmix64(uint64_t *state) {
-    uint64_t z = (*state += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
-
 static uint64_t name_hash(const char *name) {
     uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
     for (; *name != '\0'; name++) h = (h ^ (uint8_t)*name) * 0x100000001b3u;
     return h;
 }
 
-/* Case i: the version byte, then a payload whose length bound grows with i. */
+/* Case i: the version byte, then a payload whose length bound grows with i: uniform bytes,
+ * or (odd i, when the property has one) its biased generator's. */
 static size_t make_case(const prop_property *p, uint64_t seed, uint64_t i, uint8_t *out) {
     uint64_t state = seed ^ name_hash(p->name) ^ (i * 0xd1b54a32d192ed03u);
     uint64_t bound = 8 + 4 * i;
     if (bound > p->payload_max) bound = p->payload_max;
-    size_t len = (size_t)(splitmix64(&state) % (bound + 1));
-    ST_ASSERT(len + 1 <= CASE_BYTES_MAX);
+    ST_ASSERT(bound + 1 <= CASE_BYTES_MAX);
     out[0] = p->format_version;
-    for (size_t k = 0; k < len; k++) out[1 + k] = (uint8_t)splitmix64(&state);
+    if (p->generate != NULL && i % 2 == 1) {
+        size_t len = p->generate(&state, (size_t)bound, out + 1);
+        ST_ASSERT(len <= bound);
+        return len + 1;
+    }
+    size_t len = (size_t)(prop_random(&state) % (bound + 1));
+    for (size_t k = 0; k < len; k++) out[1 + k] = (uint8_t)prop_random(&state);
     return len + 1;
 }
 

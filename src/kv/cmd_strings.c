@@ -413,7 +413,16 @@ static void cmd_append(kv_ctx *c) {
     uint32_t id = kv_lookup_typed(c, 1, KV_TYPE_STRING);
     if (id == KV_LOOKUP_WRONGTYPE) return;
     uint64_t old_len = id == KV_RECORD_NONE ? 0 : kv_store_record(c->store, id)->value_len;
-    if (write_range(c, id, old_len, &c->argv[2]) == KV_RECORD_NONE) return;
+    if (write_range(c, id, old_len, &c->argv[2]) == KV_RECORD_NONE) {
+#ifdef STASIS_CANARY_PROPS_STRAY_MALLOC_SIM
+        /* canary (props memory_sim): an allocation after the seal when APPEND is refused
+         * (e.g. past value_size_max), a path the simulation's clients reach; 1 MiB so libc
+         * maps */
+        void *volatile stray = malloc(1u << 20);
+        free(stray);
+#endif
+        return;
+    }
     kv_reply_integer(c, (int64_t)(old_len + c->argv[2].len));
 }
 

@@ -11,6 +11,10 @@
 #include "alloc/stasis_assert.h"
 #include "kv/server_internal.h"
 
+#ifdef STASIS_CANARY_PROPS_UNRESERVED_MAP
+#include <sys/mman.h>
+#endif
+
 #define MIB ((uint64_t)1024 * 1024)
 
 /* Until kv_server_attach gives the real ones. */
@@ -71,6 +75,13 @@ int kv_server_reserve(kv_server *s, const kv_config *config, bool lock, siphash_
         return r;
     }
     carve_all(s, seed);
+#ifdef STASIS_CANARY_PROPS_UNRESERVED_MAP
+    /* canary (props/CMakeLists.txt): 4 KiB per connection mapped beside the reservation,
+     * not in it; reservation's process check must see it in /proc/PID/maps */
+    void *beside = mmap(NULL, config->connections_max * 4096, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    ST_ASSERT(beside != MAP_FAILED);
+#endif
     s->limits = (resp_limits){.command_args_max = config->command_args_max,
                               .bulk_size_max = config->bulk_size_max,
                               .inline_size_max = config->inline_size_max,
