@@ -46,6 +46,7 @@
 #include "harness/kv_fuzz_engine.h"
 #include "alloc/reservation.h"
 #include "kv/layout.h"
+#include "kv/resp_parser.h"
 #include "models/kv_model.h"
 
 #define OPS_ARGS_MAX           16
@@ -116,7 +117,7 @@ static const char *const operations[] = {
     /* 110 */ "touch", "expiretime", "pexpiretime", "lmove", "rpoplpush", "lmpop",
     /* 116: the rest of what the server offers, each with its own small grammar (below) */
     "incrbyfloat", "bitpos", "lcs", "randomkey", "object", "function", "pexpireat",
-    /* 123 */ "config-set", "command-getkeys", "command-list", "incrbyfloat",
+    /* 123 */ "config-set", "command-getkeys", "command-list", "protocol-limit",
     /* 127: a second table, read from the next byte (room to append without refusals) */
     "more",
 };
@@ -311,8 +312,15 @@ static const char *const list_patterns[] = {"*",  "bit*",   "config|*", "*|*",  
                                             "GET", "set",    "?",        "*|help"};
 #define list_pattern_table CHOICE_TABLE(list_patterns, 16)
 
+/* Requests at a protocol limit, one under and one past it (the parser's exact error):
+ * RPUSH of command_args_max arguments, SET of a bulk of bulk_size_max bytes, an inline SET
+ * line of inline_size_max bytes before its '\n'. */
+static const char *const protocol_forms[] = {"arguments", "bulk", "inline", "arguments",
+                                             "bulk",      "bulk", "arguments", "bulk"};
+#define protocol_form_table CHOICE_TABLE(protocol_forms, 8)
+
 typedef struct op {
-    enum { OP_COMMAND, OP_CLOCK, OP_EXPIRE_CYCLE, OP_SCAN_STEPS, OP_AT_LIMIT } kind;
+    enum { OP_COMMAND, OP_CLOCK, OP_EXPIRE_CYCLE, OP_SCAN_STEPS, OP_AT_LIMIT, OP_PROTOCOL } kind;
     bool modelled; /* OP_COMMAND: the model predicts the reply's bytes */
     bool list_names; /* OP_COMMAND: COMMAND LIST, checked against the names it may list */
     bool grammar;    /* OP_COMMAND: its arguments are decode_grammar's */
@@ -322,7 +330,9 @@ typedef struct op {
     int64_t clock_step_ms;
     uint32_t scan_steps; /* OP_SCAN_STEPS: SCAN calls to make */
     bool scan_restart;   /* OP_SCAN_STEPS: start a new iteration even if one is running */
-    int32_t limit_delta; /* OP_AT_LIMIT: the replies' size minus reply_size_max */
+    int32_t limit_delta; /* OP_AT_LIMIT: the replies' size minus reply_size_max;
+                          * OP_PROTOCOL: the request's measure minus its limit */
+    uint32_t protocol_form; /* OP_PROTOCOL: protocol_forms */
 } op;
 
 typedef struct header {
@@ -580,6 +590,14 @@ FUZZ_NO_COVERAGE static void g_command_list(cursor *c, op *o) {
     if (form == 3 || form == 5 || form == 6) words_from(c, o, &list_pattern_table, 1);
 }
 
+/* A request at a protocol limit: its form, a key, the delta -1..1. */
+FUZZ_NO_COVERAGE static void g_protocol_limit(cursor *c, op *o) {
+    o->kind = OP_PROTOCOL;
+    o->protocol_form = choice_folded(c, &protocol_form_table, 3);
+    key_arg(c, o);
+    o->limit_delta = (int32_t)cursor_range(c, 0, 2) - 1;
+}
+
 /* The arguments of an operation of id OP_ID_GRAMMARS on, by its name. */
 FUZZ_NO_COVERAGE static void decode_grammar(cursor *c, const kv_config *config, op *o) {
     const char *name = (const char *)o->argv[0].ptr;
@@ -592,6 +610,7 @@ FUZZ_NO_COVERAGE static void decode_grammar(cursor *c, const kv_config *config, 
     if (strcmp(name, "config-set") == 0) g_config_set(c, o, config);
     if (strcmp(name, "command-getkeys") == 0) g_command_getkeys(c, o, config);
     if (strcmp(name, "command-list") == 0) g_command_list(c, o);
+    if (strcmp(name, "protocol-limit") == 0) g_protocol_limit(c, o);
     if (strcmp(name, "pexpireat") == 0) { /* the common grammar, as EXPIREAT's */
         o->argc = 1 + cursor_range(c, 0, OPS_ARGS_MAX - 1);
         for (uint32_t i = 1; i < o->argc; i++)
@@ -702,6 +721,11 @@ FUZZ_NO_COVERAGE static void describe_op(size_t i, const op *o, const kv_config 
         fuzz_print_escaped(out, o->argv[1].ptr, o->argv[1].len, 80);
         fprintf(out, " <%u elements of %u bytes, %u of %u>, LRANGE 0 -1, LPOP %u\n",
                 p.count - p.longer, p.len, p.longer, p.len + 1, p.count);
+    } else if (o->kind == OP_PROTOCOL) {
+        fprintf(out, "#%zu a request of %s at its limit %+d (key ", i,
+                protocol_forms[o->protocol_form], (int)o->limit_delta);
+        fuzz_print_escaped(out, o->argv[1].ptr, o->argv[1].len, 80);
+        fprintf(out, ")\n");
     } else if (o->kind == OP_CLOCK) {
         fprintf(out, "#%zu clock +%" PRId64 " ms\n", i, o->clock_step_ms);
     } else if (o->kind == OP_EXPIRE_CYCLE) {
@@ -1194,6 +1218,98 @@ FUZZ_NO_COVERAGE static void run_at_limit(const op *o) {
     run_exact(lpop, 3);
 }
 
+/* ---- requests at the protocol limits ---- */
+
+#define PROTOCOL_REQUEST_MAX_BYTES (128 * 1024) /* an inline line of the default 64 KiB */
+static uint8_t request[PROTOCOL_REQUEST_MAX_BYTES];
+
+/* Appends "$<len>\r\n<bytes>\r\n" (bytes NULL: len 'v's). */
+FUZZ_NO_COVERAGE static size_t put_bulk(size_t at, const void *bytes, size_t len) {
+    at += (size_t)snprintf((char *)request + at, sizeof request - at, "$%zu\r\n", len);
+    FUZZ_CHECK(at + len + 2 <= sizeof request, "request buffer too small");
+    if (bytes != NULL) {
+        memcpy(request + at, bytes, len);
+    } else {
+        memset(request + at, 'v', len);
+    }
+    memcpy(request + at + len, "\r\n", 2);
+    return at + len + 2;
+}
+
+/* Builds the request; *over: the limit it passes (its measure is limit + delta). */
+FUZZ_NO_COVERAGE static size_t build_request(const op *o, const kv_config *cfg, uint64_t *measure) {
+    const resp_arg *key = &o->argv[1];
+    size_t at = 0;
+    if (o->protocol_form == 0) { /* RPUSH key x x ...: command_args_max + delta arguments */
+        *measure = cfg->command_args_max + (uint64_t)(int64_t)o->limit_delta;
+        at += (size_t)snprintf((char *)request, sizeof request, "*%" PRIu64 "\r\n", *measure);
+        at = put_bulk(at, "rpush", 5);
+        at = put_bulk(at, key->ptr, key->len);
+        for (uint64_t k = 2; k < *measure; k++)
+            at = put_bulk(at, "x", 1);
+        return at;
+    }
+    if (o->protocol_form == 1) { /* SET key <bulk_size_max + delta bytes> */
+        *measure = cfg->bulk_size_max + (uint64_t)(int64_t)o->limit_delta;
+        at += (size_t)snprintf((char *)request, sizeof request, "*3\r\n");
+        at = put_bulk(at, "set", 3);
+        at = put_bulk(at, key->ptr, key->len);
+        return put_bulk(at, NULL, *measure);
+    }
+    /* "set <key> vvv...\r\n": inline_size_max + delta bytes before the '\n' (the '\r'
+     * counts: it is the line's until the parser strips it) */
+    *measure = cfg->inline_size_max + (uint64_t)(int64_t)o->limit_delta;
+    at = (size_t)snprintf((char *)request, sizeof request, "set %.*s ", (int)key->len,
+                          (const char *)key->ptr);
+    FUZZ_CHECK(*measure > at + 1 && *measure + 1 <= sizeof request,
+               "inline line of %" PRIu64 " bytes", *measure);
+    memset(request + at, 'v', *measure - 1 - at);
+    memcpy(request + *measure - 1, "\r\n", 2);
+    return *measure + 1;
+}
+
+/*
+ * The request through the parser with the engine's limits: past its limit, Redis's
+ * protocol error, exactly, and nothing runs; at or under it, one command with the
+ * arguments built, run on both sides and compared.
+ */
+FUZZ_NO_COVERAGE static void run_protocol_limit(const op *o) {
+    const kv_config *cfg = fe.engine.config;
+    bool spaced = false;
+    for (size_t k = 0; k < o->argv[1].len; k++)
+        spaced = spaced || o->argv[1].ptr[k] <= ' ' || o->argv[1].ptr[k] == '"' ||
+                 o->argv[1].ptr[k] == '\'';
+    if (o->protocol_form == 2 && (spaced || o->argv[1].len == 0)) return; /* not one word */
+    uint64_t measure = 0;
+    size_t len = build_request(o, cfg, &measure);
+    resp_limits limits = {.command_args_max = cfg->command_args_max,
+                          .bulk_size_max = cfg->bulk_size_max,
+                          .inline_size_max = cfg->inline_size_max,
+                          .request_size_max = cfg->request_size_max};
+    resp_parser p;
+    resp_parser_init(&p, &limits);
+    static resp_arg argv[OPS_ARGS_MAX];
+    uint32_t argc = 0;
+    size_t consumed = 0;
+    resp_status st = resp_parse(&p, request, len, argv, OPS_ARGS_MAX, &argc, &consumed);
+    if (o->limit_delta > 0) {
+        static const char *const texts[] = {"-ERR Protocol error: invalid multibulk length\r\n",
+                                            "-ERR Protocol error: invalid bulk length\r\n",
+                                            "-ERR Protocol error: too big inline request\r\n"};
+        FUZZ_CHECK(st == RESP_ERROR, "a request past its limit parsed (status %d)", (int)st);
+        resp_writer w;
+        resp_writer_init(&w, reply, sizeof reply);
+        resp_write_protocol_error(&w, &p);
+        const char *want = texts[o->protocol_form];
+        kv_fuzz_compare_reply(reply, w.len, (const uint8_t *)want, strlen(want));
+        return;
+    }
+    FUZZ_CHECK(st == RESP_COMMAND && consumed == len, "a request at its limit did not parse whole "
+               "(status %d, error %d)", (int)st, (int)resp_parser_error(&p));
+    FUZZ_CHECK(argc == (o->protocol_form == 0 ? measure : 3), "parsed %u arguments", argc);
+    run_exact(argv, argc);
+}
+
 /* End of input: every model key exists in the engine with the same type, value, expiry. */
 FUZZ_NO_COVERAGE static void compare_everything(void) {
     FUZZ_CHECK(kv_store_invariants_hold_full(&fe.engine.store),
@@ -1229,17 +1345,19 @@ static op ops[OPS_MAX];
 
 /*
  * LCS needs room to be seen working: an input that draws it gets a proto-max-bulk-len
- * (bulk_size_max) past the table of two values of value_size_max v only when both are
- * that long, and lcs_cells_max (v/2 + 1)(v + 1), so that a table is served, refused for
- * lcs_cells_max (exactly at it and one past) or for proto-max-bulk-len. Inputs that do not
- * draw LCS keep the configuration their header says (their meaning does not change).
+ * (bulk_size_max) that only a table of two values of value_size_max v passes, and an
+ * lcs_cells_max of k * k - 1 cells with k = v/2 + 1, so that a table exactly at the limit
+ * ((k - 1)(k + 1): values of k - 2 and k bytes) and one past it (k * k: two of k - 1) can
+ * both be drawn. Inputs that do not draw LCS keep the configuration their header says
+ * (their meaning does not change).
  */
 FUZZ_NO_COVERAGE static void lcs_limits(kv_config *config) {
     uint64_t v = config->value_size_max;
     uint64_t bulk = 4 * ((v + 1) * (v + 1) - 1);
     uint64_t floor = config->key_size_max > v ? config->key_size_max : v;
+    uint64_t k = v / 2 + 1;
     config->bulk_size_max = bulk > floor ? bulk : floor;
-    config->lcs_cells_max = (v / 2 + 1) * (v + 1);
+    config->lcs_cells_max = k * k > 1 ? k * k - 1 : 1;
 }
 
 FUZZ_NO_COVERAGE static bool draws_lcs(int count) {
@@ -1353,6 +1471,8 @@ FUZZ_NO_COVERAGE static int run_checked(const uint8_t *data, size_t size) {
             run_scan_steps(o);
         } else if (o->kind == OP_AT_LIMIT) {
             run_at_limit(o);
+        } else if (o->kind == OP_PROTOCOL) {
+            run_protocol_limit(o);
         } else {
             run_command(o);
         }
