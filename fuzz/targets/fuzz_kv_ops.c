@@ -750,20 +750,25 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
     cursor c = cursor_make(data, size);
     header h = decode_header(&c);
     describe_header(&h, out);
+    cursor ops_start = c;
     bool lcs = false;
-    for (size_t i = 0; !cursor_empty(&c) && !c.refused; i++) {
-        static op o;
-        decode_op(&c, &h.config, &o);
-        if (c.refused) {
-            fprintf(out, "#%zu refused: unassigned id %u (the input is never run)\n", i,
-                    c.refused_id);
-            break;
+    for (int pass = 0; pass < 2; pass++) { /* the first only looks for LCS (lcs_limits) */
+        c = ops_start;
+        for (size_t i = 0; !cursor_empty(&c) && !c.refused; i++) {
+            static op o;
+            decode_op(&c, &h.config, &o);
+            lcs = lcs || (o.argv[0].len == 3 && memcmp(o.argv[0].ptr, "lcs", 3) == 0);
+            if (pass == 0) continue;
+            if (c.refused) {
+                fprintf(out, "#%zu refused: unassigned id %u (the input is never run)\n", i,
+                        c.refused_id);
+                break;
+            }
+            describe_op(i, &o, &h.config, out);
         }
-        describe_op(i, &o, &h.config, out);
-        lcs = lcs || (o.argv[0].len == 3 && memcmp(o.argv[0].ptr, "lcs", 3) == 0);
+        if (pass == 0 && lcs && !c.refused) lcs_limits(&h.config);
     }
     if (!lcs || c.refused) return;
-    lcs_limits(&h.config);
     fprintf(out, "LCS drawn, so bulk_size_max=%" PRIu64 " lcs_cells_max=%" PRIu64 "\n",
             h.config.bulk_size_max, h.config.lcs_cells_max);
 }
@@ -1451,9 +1456,14 @@ FUZZ_NO_COVERAGE static int run_checked(const uint8_t *data, size_t size) {
     header h = decode_header(&c);
     static kv_config config;
     config = h.config;
+    cursor ops_start = c;
     int count = c.refused ? -1 : decode_all(&c, &config);
     if (count < 0) return -1;
-    if (draws_lcs(count)) lcs_limits(&config);
+    if (draws_lcs(count)) { /* again, with LCS's limits: CONFIG SET's values follow them */
+        lcs_limits(&config);
+        c = ops_start;
+        count = decode_all(&c, &config);
+    }
     check_every_command_drawn();
     kv_fuzz_engine_open(&fe, &config, (uint32_t)h.chunks);
     kvm_init(&model, &config, h.chunks);
