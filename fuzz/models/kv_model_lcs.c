@@ -1,7 +1,7 @@
 /* The model's LCS: Redis 7.0's answer (t_string.c's lcsCommand, restated): the classic
  * table of LCS lengths, walked back from its far corner, preferring to drop a byte of the
- * first string only when that keeps a strictly longer LCS. The table of the model's
- * strings is at most (KVM_BYTES_MAX + 1)^2 cells, on the stack of nothing: a static. */
+ * first string only when that keeps a strictly longer LCS. The table of two of the
+ * model's strings has at most (KVM_BYTES_MAX + 1)^2 cells: one static table serves. */
 #include <stdio.h>
 #include <string.h>
 

@@ -169,8 +169,8 @@ static const key_spec *find_spec(const kvm_ctx *c) {
     return NULL;
 }
 
-/* The keys of argv[2..]: how many (0: invalid), their first argument index in *at (for
- * a count) or the positions by first/last/step. */
+/* The keys of the command line argv[2..]: how many (0: invalid arguments), their
+ * indexes into argv in keys[]. */
 static uint32_t spec_keys(const kvm_ctx *c, const key_spec *s, uint32_t *keys) {
     uint32_t argc = c->argc - 2;
     uint32_t n = 0;

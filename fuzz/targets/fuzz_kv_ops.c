@@ -86,7 +86,7 @@
  *  - "list-at-reply-limit": a key (key_names) and a delta -8..7: RPUSH of list_length_max
  *    elements sized so that LRANGE 0 -1 and LPOP count reply reply_size_max + delta bytes
  *    (plan_at_limit), then those two commands;
- *  - ids 116 on (and "more", 127, which reads an id from more_operations, space 32): each
+ *  - ids 116 on (and "more", 127, which reads an id from more_operations, space 64): each
  *    its own grammar (decode_grammar): INCRBYFLOAT key float (floats); BITPOS key and 1..5
  *    of bitpos_args; LCS key key and 0..4 lcs_words; RANDOMKEY (rarely with an argument);
  *    OBJECT object_words and 0..2 keys; FUNCTION function_words and 0..2 flush_words;
@@ -122,15 +122,20 @@ static const char *const operations[] = {
     /* 127: a second table, read from the next byte (room to append without refusals) */
     "more",
 };
-/* The second table: what the first has no room left for. Its first ids repeat the newest
- * commands (so that few of its ids are unassigned); later commands are appended after. */
+/* The second table: what the first has no room left for. Its first 56 ids repeat the
+ * newest commands and the common ones (so that few of its ids are unassigned: an input
+ * drawing "more" is refused 8 times in 64); the next commands are appended after them. */
 static const char *const more_operations[] = {
     /* 0 */ "incrbyfloat", "bitpos", "lcs", "randomkey", "object", "function", "pexpireat",
     /* 7 */ "config-set", "command-getkeys", "command-list", "bitpos", "lcs", "object",
     /* 13 */ "incrbyfloat", "lcs", "bitpos", "object", "config-set", "randomkey",
-    /* 19 */ "command-getkeys", "pexpireat", "lcs", "incrbyfloat", "bitpos",
+    /* 19 */ "command-getkeys", "pexpireat", "lcs", "incrbyfloat", "bitpos", "protocol-limit",
+    /* 25 */ "get", "set", "getex", "getdel", "append", "setrange", "incr", "mset", "del",
+    /* 34 */ "exists", "rename", "copy", "expire", "pexpire", "ttl", "persist", "lpush",
+    /* 42 */ "rpush", "lpop", "rpop", "lrange", "lindex", "lset", "lrem", "ltrim", "linsert",
+    /* 51 */ "lpos", "lmove", "lmpop", "setbit", "bitcount",
 };
-#define more_operation_table CHOICE_TABLE(more_operations, 32)
+#define more_operation_table CHOICE_TABLE(more_operations, 64)
 #define OP_ID_AT_LIMIT 59
 #define OP_ID_CLOCK  50
 #define OP_ID_EXPIRE 51
@@ -599,20 +604,31 @@ FUZZ_NO_COVERAGE static void g_protocol_limit(cursor *c, op *o) {
     o->limit_delta = (int32_t)cursor_range(c, 0, 2) - 1;
 }
 
-/* The arguments of an operation of id OP_ID_GRAMMARS on, by its name. */
+/* The arguments of an operation of id OP_ID_GRAMMARS on, by its name: its own grammar,
+ * or (PEXPIREAT, and the common commands repeated in more_operations) the common one. */
 FUZZ_NO_COVERAGE static void decode_grammar(cursor *c, const kv_config *config, op *o) {
     const char *name = (const char *)o->argv[0].ptr;
-    if (strcmp(name, "incrbyfloat") == 0) g_incrbyfloat(c, o);
-    if (strcmp(name, "bitpos") == 0) g_bitpos(c, o);
-    if (strcmp(name, "lcs") == 0) g_lcs(c, o);
-    if (strcmp(name, "randomkey") == 0) g_randomkey(c, o);
-    if (strcmp(name, "object") == 0) g_object(c, o);
-    if (strcmp(name, "function") == 0) g_function(c, o);
-    if (strcmp(name, "config-set") == 0) g_config_set(c, o, config);
-    if (strcmp(name, "command-getkeys") == 0) g_command_getkeys(c, o, config);
-    if (strcmp(name, "command-list") == 0) g_command_list(c, o);
-    if (strcmp(name, "protocol-limit") == 0) g_protocol_limit(c, o);
-    if (strcmp(name, "pexpireat") == 0) { /* the common grammar, as EXPIREAT's */
+    if (strcmp(name, "incrbyfloat") == 0) {
+        g_incrbyfloat(c, o);
+    } else if (strcmp(name, "bitpos") == 0) {
+        g_bitpos(c, o);
+    } else if (strcmp(name, "lcs") == 0) {
+        g_lcs(c, o);
+    } else if (strcmp(name, "randomkey") == 0) {
+        g_randomkey(c, o);
+    } else if (strcmp(name, "object") == 0) {
+        g_object(c, o);
+    } else if (strcmp(name, "function") == 0) {
+        g_function(c, o);
+    } else if (strcmp(name, "config-set") == 0) {
+        g_config_set(c, o, config);
+    } else if (strcmp(name, "command-getkeys") == 0) {
+        g_command_getkeys(c, o, config);
+    } else if (strcmp(name, "command-list") == 0) {
+        g_command_list(c, o);
+    } else if (strcmp(name, "protocol-limit") == 0) {
+        g_protocol_limit(c, o);
+    } else {
         o->argc = 1 + cursor_range(c, 0, OPS_ARGS_MAX - 1);
         for (uint32_t i = 1; i < o->argc; i++)
             o->argv[i] = decode_arg(c, config);
