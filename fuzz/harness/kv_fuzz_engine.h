@@ -23,7 +23,8 @@
 typedef struct kv_fuzz_engine {
     reservation res;
     bool mapped;
-    size_t map_bytes; /* the largest store any input may ask for */
+    size_t map_bytes; /* the largest store any input may ask for, and LCS's scratch */
+    size_t lcs_scratch_max_bytes; /* an LCS scratch larger is not given (every LCS is refused) */
     kv_engine engine;
     kv_session session;
     char session_name[64];
@@ -45,6 +46,13 @@ static inline void kv_fuzz_engine_open(kv_fuzz_engine *f, const kv_config *confi
     FUZZ_CHECK(store_memory != NULL, "the store needs %zu bytes", store_bytes);
     kv_engine_init(&f->engine, config, store_memory, store_bytes, chunk_count,
                    (siphash_key){.k0 = 0x0123456789abcdefu, .k1 = 0xfedcba9876543210u});
+    /* LCS's scratch, as the server gives it: lcs_cells_max cells (targets keep it small). */
+    size_t lcs_bytes = (size_t)kv_engine_lcs_scratch_bytes(config);
+    if (lcs_bytes <= f->lcs_scratch_max_bytes) {
+        void *lcs_memory = reservation_carve(&f->res, lcs_bytes, 64);
+        FUZZ_CHECK(lcs_memory != NULL, "LCS's scratch needs %zu bytes", lcs_bytes);
+        kv_engine_give_lcs_scratch(&f->engine, lcs_memory, lcs_bytes);
+    }
     kv_engine_open_session(&f->engine, &f->session, f->session_name);
 }
 

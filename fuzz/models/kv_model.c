@@ -11,8 +11,10 @@
 /* The model is the harness, not the code under test: no coverage feedback from it. */
 FUZZ_NO_COVERAGE_BEGIN
 
-static const kvm_family *const families[] = {&kvm_string_family, &kvm_bit_family, &kvm_key_family, &kvm_list_family,
-                                             &kvm_server_family, &kvm_connection_family};
+static const kvm_family *const families[] = {
+    &kvm_string_family, &kvm_bit_family,        &kvm_key_family, &kvm_list_family,
+    &kvm_server_family, &kvm_connection_family, &kvm_lcs_family, &kvm_object_family,
+    &kvm_meta_family};
 
 static kvm_entry snapshot[KVM_ENTRIES_MAX];
 static bool snapshot_taken;
@@ -339,8 +341,8 @@ static const kvm_command *lookup(const resp_arg *name) {
  * expired entries the command deleted (or whose slot it reused). A command added to the
  * model that replies data it changes belongs here.
  */
-static const char *const data_writes[] = {"lpop", "rpop", "getdel", "getset", "set", "getex",
-                                          "lmpop"};
+static const char *const data_writes[] = {"lpop", "rpop",  "getdel", "getset",
+                                          "set",  "getex", "lmpop",  "incrbyfloat"};
 
 /* The longest reply the model's data can make: a whole list of the longest elements. */
 #define KVM_DATA_REPLY_MAX (5 + KVM_LIST_MAX * (KVM_BYTES_MAX + 7) + 64)
@@ -394,6 +396,42 @@ static void unknown_command(kvm_ctx *c) {
     kvm_error(c, text);
 }
 
+/* "ERR unknown subcommand '<word>'. Try <CONTAINER> HELP." (the word cut at 128 bytes and
+ * at a NUL, as Redis's %.128s). */
+static void unknown_subcommand(kvm_ctx *c, const kvm_command *container) {
+    char upper[32];
+    size_t n = strlen(container->name);
+    ST_ASSERT(n < sizeof upper);
+    for (size_t i = 0; i <= n; i++) {
+        char ch = container->name[i];
+        upper[i] = ch >= 'a' && ch <= 'z' ? (char)(ch - 'a' + 'A') : ch;
+    }
+    char text[256];
+    int len = c->argv[1].len < 128 ? (int)c->argv[1].len : 128;
+    snprintf(text, sizeof text, "ERR unknown subcommand '%.*s'. Try %s HELP.", len,
+             (const char *)c->argv[1].ptr, upper);
+    kvm_error(c, text);
+}
+
+static const kvm_container *const containers[] = {&kvm_object_container, &kvm_function_container,
+                                                  &kvm_config_container, &kvm_command_container};
+
+/* The subcommand argv[1] names (case-insensitive), or NULL having replied the error. */
+static const kvm_command *subcommand(kvm_ctx *c, const kvm_command *container) {
+    const kvm_container *box = NULL;
+    for (size_t i = 0; i < sizeof containers / sizeof containers[0]; i++) {
+        if (strcmp(containers[i]->name, container->name) == 0) box = containers[i];
+    }
+    ST_ASSERT(box != NULL);
+    for (size_t i = 0; i < box->count; i++) {
+        const kvm_command *sub = &box->subcommands[i];
+        const char *word = strchr(sub->name, '|') + 1;
+        if (kvm_arg_is(c, 1, word)) return sub;
+    }
+    unknown_subcommand(c, container);
+    return NULL;
+}
+
 /* QUIT, AUTH and HELLO are the commands a client may send before it authenticates. */
 static bool runs_unauthenticated(const char *name) {
     return strcmp(name, "quit") == 0 || strcmp(name, "auth") == 0 || strcmp(name, "hello") == 0;
@@ -415,11 +453,13 @@ void kvm_execute(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_m
     m->out_len = 0;
     snapshot_taken = false;
     kvm_ctx c = {.m = m, .argv = argv, .argc = argc};
+    m->reply_kind = KVM_REPLY_EXACT;
     const kvm_command *cmd = lookup(&argv[0]);
     if (cmd == NULL) {
         unknown_command(&c);
         return;
     }
+    if (cmd->handler == NULL && argc >= 2 && (cmd = subcommand(&c, cmd)) == NULL) return;
     bool arity_ok = cmd->arity > 0 ? argc == (uint32_t)cmd->arity : argc >= (uint32_t)(-cmd->arity);
     if (!arity_ok) {
         char text[128];
@@ -431,6 +471,7 @@ void kvm_execute(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_m
         kvm_error(&c, "NOAUTH Authentication required.");
         return;
     }
+    ST_ASSERT(cmd->handler != NULL); /* a container's arity asks for its subcommand */
     bool data_write = data_write_may_pass_limit(m, cmd);
     if (data_write) memcpy(entries_before, m->entries, sizeof entries_before);
     cmd->handler(&c);

@@ -66,6 +66,11 @@ typedef struct kv_model {
     /* the reply being built */
     uint8_t out[KVM_REPLY_MAX];
     size_t out_len;
+    /* Replies the model cannot give byte for byte, only bound (set by kvm_execute):
+     * OBJECT IDLETIME of a live key is some integer >= 0 (the harness bounds it by the
+     * clock); RANDOMKEY with live keys is one of them (the harness checks which, and
+     * mirrors the expired keys the engine deleted while drawing). out is then empty. */
+    enum { KVM_REPLY_EXACT, KVM_REPLY_IDLETIME, KVM_REPLY_RANDOM_KEY } reply_kind;
     /* statistics the engine also keeps (INFO) */
     uint64_t expired_keys;
 } kv_model;
@@ -90,10 +95,23 @@ typedef struct kvm_ctx {
 typedef void (*kvm_handler)(kvm_ctx *c);
 
 typedef struct kvm_command {
-    const char *name; /* lower case */
+    const char *name; /* lower case; a subcommand's is "container|sub" */
     int32_t arity;
-    kvm_handler handler;
+    kvm_handler handler; /* NULL for a container: its subcommand's runs */
 } kvm_command;
+
+/* A container's subcommands (OBJECT, FUNCTION, and the parts of CONFIG and COMMAND the
+ * model knows); the container is a kvm_command without a handler, of the same name. */
+typedef struct kvm_container {
+    const char *name;
+    const kvm_command *subcommands; /* named "container|sub" */
+    size_t count;
+} kvm_container;
+
+extern const kvm_container kvm_object_container;   /* kv_model_object.c */
+extern const kvm_container kvm_function_container; /* kv_model_object.c */
+extern const kvm_container kvm_config_container;   /* kv_model_meta.c: SET only */
+extern const kvm_container kvm_command_container;  /* kv_model_meta.c: GETKEYS only */
 
 typedef struct kvm_family {
     const kvm_command *commands;
@@ -104,7 +122,10 @@ extern const kvm_family kvm_string_family; /* kv_model_strings.c */
 extern const kvm_family kvm_key_family;    /* kv_model_keys.c */
 extern const kvm_family kvm_list_family;   /* kv_model_lists.c */
 extern const kvm_family kvm_server_family; /* kv_model_server.c */
-extern const kvm_family kvm_bit_family;    /* kv_model_bits.c: SETBIT GETBIT BITCOUNT */
+extern const kvm_family kvm_bit_family;    /* kv_model_bits.c: SETBIT GETBIT BITCOUNT BITPOS */
+extern const kvm_family kvm_lcs_family;    /* kv_model_lcs.c: LCS */
+extern const kvm_family kvm_object_family; /* kv_model_object.c: RANDOMKEY OBJECT FUNCTION */
+extern const kvm_family kvm_meta_family;   /* kv_model_meta.c: CONFIG SET, COMMAND GETKEYS */
 extern const kvm_family kvm_connection_family; /* kv_model_server.c: AUTH HELLO QUIT TIME */
 
 /* Replies (RESP2, written naively with snprintf). */
@@ -154,5 +175,7 @@ uint64_t kvm_chunks_used(const kv_model *m);
 /* Whether the entry's key matches a glob pattern, by the model's own matcher (Redis's
  * stringmatchlen rules, kv_model_keys.c): for harness checks of KEYS and SCAN. */
 bool kvm_key_matches(const kvm_entry *e, const uint8_t *pattern, size_t pattern_len);
+/* The same matcher over any bytes: s at most KVM_BYTES_MAX bytes, the pattern at most 64. */
+bool kvm_glob(const uint8_t *pattern, size_t pattern_len, const uint8_t *s, size_t len);
 
 #endif

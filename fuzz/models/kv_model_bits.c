@@ -1,4 +1,4 @@
-/* The model's bitmap commands (SETBIT GETBIT BITCOUNT), written from Redis 7.0's rules:
+/* The model's bitmap commands (SETBIT GETBIT BITCOUNT BITPOS), written from Redis 7.0's rules:
  * a bitmap is a string, bit 0 the most significant bit of its first byte. */
 #include <string.h>
 
@@ -108,10 +108,73 @@ static void m_bitcount(kvm_ctx *c) {
     kvm_int(c, count);
 }
 
+/* Redis's clamp of a range [start, end] over n units (bytes or bits): negative indexes
+ * count from the end, then both are clamped into [0, n - 1]. Returns false if empty. */
+static bool clamp_range(int64_t n, int64_t *start, int64_t *end) {
+    if (*start < 0) *start += n;
+    if (*end < 0) *end += n;
+    if (*start < 0) *start = 0;
+    if (*end < 0) *end = 0;
+    if (*end >= n) *end = n - 1;
+    return *start <= *end;
+}
+
+/* BITPOS key bit [start [end [BYTE|BIT]]]: the first bit equal to `bit` in the range. A
+ * missing key is zeros forever (0, or -1 for a 1) whatever follows; no 1 found is -1; no
+ * 0 found is -1 if the end was given, else the bit after the range (the string is padded
+ * with zeros on the right). */
+static void m_bitpos(kvm_ctx *c) {
+    int64_t bit = 0;
+    if (!kvm_arg_int(c, 2, &bit)) return;
+    if (bit != 0 && bit != 1) {
+        kvm_error(c, "ERR The bit argument must be 1 or 0.");
+        return;
+    }
+    bool wrong = false;
+    kvm_entry *e = kvm_find_typed(c, 1, KVM_STRING, &wrong);
+    if (wrong) return;
+    if (e == NULL) {
+        kvm_int(c, bit ? -1 : 0);
+        return;
+    }
+    if (c->argc > 6) {
+        kvm_error(c, "ERR syntax error");
+        return;
+    }
+    bool bits = false;
+    int64_t len = e->str.len;
+    int64_t start = 0;
+    int64_t end = len - 1;
+    if (c->argc >= 4) {
+        if (!kvm_arg_int(c, 3, &start)) return;
+        bits = c->argc == 6 && kvm_arg_is(c, 5, "bit");
+        if (c->argc == 6 && !bits && !kvm_arg_is(c, 5, "byte")) {
+            kvm_error(c, "ERR syntax error");
+            return;
+        }
+        end = bits ? len * 8 + 7 : len - 1;
+        if (c->argc >= 5 && !kvm_arg_int(c, 4, &end)) return;
+    }
+    if (!clamp_range(bits ? len * 8 : len, &start, &end)) {
+        kvm_int(c, -1);
+        return;
+    }
+    int64_t first = bits ? start : start * 8;
+    int64_t last = bits ? end : end * 8 + 7;
+    for (int64_t b = first; b <= last; b++) {
+        if (bit_at(&e->str, (uint64_t)b) == bit) {
+            kvm_int(c, b);
+            return;
+        }
+    }
+    kvm_int(c, bit == 1 || c->argc >= 5 ? -1 : last + 1);
+}
+
 static const kvm_command commands[] = {
     {"setbit", 4, m_setbit},
     {"getbit", 3, m_getbit},
     {"bitcount", -2, m_bitcount},
+    {"bitpos", -3, m_bitpos},
 };
 
 const kvm_family kvm_bit_family = {.commands = commands,

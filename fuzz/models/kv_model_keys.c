@@ -470,4 +470,8 @@ bool kvm_key_matches(const kvm_entry *e, const uint8_t *pattern, size_t pattern_
     return glob(pattern, pattern_len, e->key.b, e->key.len);
 }
 
+bool kvm_glob(const uint8_t *pattern, size_t pattern_len, const uint8_t *s, size_t len) {
+    return glob(pattern, pattern_len, s, len);
+}
+
 FUZZ_NO_COVERAGE_END

@@ -1,5 +1,9 @@
 /* The model's string commands: Redis 7.0 semantics over a byte array per key. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "models/kv_model.h"
@@ -387,6 +391,72 @@ static void m_decrby(kvm_ctx *c) {
     incr(c, -by);
 }
 
+/* ---- INCRBYFLOAT: long double arithmetic, as Redis ---- */
+
+/* Redis's MAX_LONG_DOUBLE_CHARS: texts this long or longer are not floats. */
+#define KVM_FLOAT_TEXT_MAX 5120
+
+/* Redis's rules for a float argument or value, restated: 1 to 5119 bytes that strtold
+ * reads whole (so no NUL inside), no leading space, not NaN, neither overflowing to
+ * infinity nor underflowing to zero. */
+static bool parse_float(const uint8_t *s, size_t len, long double *out) {
+    static char text[KVM_FLOAT_TEXT_MAX];
+    if (len == 0 || len >= sizeof text || isspace(s[0])) return false;
+    memcpy(text, s, len);
+    text[len] = '\0';
+    char *end = NULL;
+    errno = 0;
+    long double v = strtold(text, &end);
+    if ((size_t)(end - text) != len || isnan(v) || errno == EINVAL) return false;
+    if (errno == ERANGE && (isinf(v) || v == 0.0L)) return false;
+    *out = v;
+    return true;
+}
+
+/* Redis's human form: 17 digits after the point, trailing zeros (and a bare point) cut,
+ * "-0" written "0". */
+static size_t format_float(long double v, char *text, size_t size) {
+    size_t n = (size_t)snprintf(text, size, "%.17Lf", v);
+    ST_ASSERT(n < size);
+    if (strchr(text, '.') != NULL) {
+        while (text[n - 1] == '0')
+            n--;
+        if (text[n - 1] == '.') n--;
+    }
+    if (n == 2 && memcmp(text, "-0", 2) == 0) {
+        text[0] = '0';
+        n = 1;
+    }
+    return n;
+}
+
+/* INCRBYFLOAT key increment: the value, then the increment, must be floats; a result of
+ * NaN or infinity is refused; the TTL is kept. */
+static void m_incrbyfloat(kvm_ctx *c) {
+    bool wrong = false;
+    kvm_entry *e = kvm_find_typed(c, 1, KVM_STRING, &wrong);
+    if (wrong) return;
+    long double v = 0;
+    long double by = 0;
+    if ((e != NULL && !parse_float(e->str.b, e->str.len, &v)) ||
+        !parse_float(c->argv[2].ptr, c->argv[2].len, &by)) {
+        kvm_error(c, "ERR value is not a valid float");
+        return;
+    }
+    v += by;
+    if (isnan(v) || isinf(v)) {
+        kvm_error(c, "ERR increment would produce NaN or Infinity");
+        return;
+    }
+    static char text[KVM_FLOAT_TEXT_MAX];
+    size_t n = format_float(v, text, sizeof text);
+    if (!kvm_check_key_size(c, 1)) return;
+    if (!kvm_check_value_size(c, n)) return;
+    kvm_begin(c);
+    put_string(c, 1, e, (const uint8_t *)text, n, true);
+    if (kvm_commit(c)) kvm_bulk(c, text, n);
+}
+
 static const kvm_command commands[] = {
     {"get", 2, m_get},       {"set", -3, m_set},          {"setnx", 3, m_setnx},
     {"getset", 3, m_getset}, {"getdel", 2, m_getdel},     {"mget", -2, m_mget},
@@ -394,7 +464,7 @@ static const kvm_command commands[] = {
     {"strlen", 2, m_strlen}, {"getrange", 4, m_getrange}, {"setrange", 4, m_setrange},
     {"incr", 2, m_incr},     {"decr", 2, m_decr},         {"incrby", 3, m_incrby},
     {"decrby", 3, m_decrby}, {"setex", 4, m_setex},       {"psetex", 4, m_psetex},
-    {"getex", -2, m_getex},
+    {"getex", -2, m_getex},  {"incrbyfloat", 3, m_incrbyfloat},
 };
 
 const kvm_family kvm_string_family = {.commands = commands,

@@ -46,6 +46,7 @@
 #include "harness/kv_fuzz_engine.h"
 #include "alloc/reservation.h"
 #include "kv/layout.h"
+#include "kv/resp_parser.h"
 #include "models/kv_model.h"
 
 #define OPS_ARGS_MAX           16
@@ -55,6 +56,7 @@
 #define START_MS               INT64_C(1700000000000)
 #define STORE_MEMORY_MAX_BYTES (1024 * 1024)
 #define REPLY_CAPACITY_BYTES   (128 * 1024)
+#define INLINE_SIZE_MAX_BYTES  128
 
 /*
  * ---- the input format (version 1) ----
@@ -83,7 +85,16 @@
  *  - "clock +ms", "active expiry": 0..20000 (the step; read by both);
  *  - "list-at-reply-limit": a key (key_names) and a delta -8..7: RPUSH of list_length_max
  *    elements sized so that LRANGE 0 -1 and LPOP count reply reply_size_max + delta bytes
- *    (plan_at_limit), then those two commands.
+ *    (plan_at_limit), then those two commands;
+ *  - ids 116 on (and "more", 127, which reads an id from more_operations, space 64): each
+ *    its own grammar (decode_grammar): INCRBYFLOAT key float (floats); BITPOS key and 1..5
+ *    of bitpos_args; LCS key key and 0..4 lcs_words; RANDOMKEY (rarely with an argument);
+ *    OBJECT object_words and 0..2 keys; FUNCTION function_words and 0..2 flush_words;
+ *    PEXPIREAT the common grammar; CONFIG SET 1..2 pairs (config_names, config_values:
+ *    the value in force, one past it, or a word; the last value sometimes left out);
+ *    COMMAND GETKEYS getkeys_names and 0..4 common arguments; COMMAND LIST list_forms.
+ * Tables whose later ids repeat their first entries are read with choice_folded: none of
+ * their ids is unassigned. An input that draws LCS runs with LCS's limits (lcs_limits).
  */
 
 static const char *const operations[] = {
@@ -105,35 +116,60 @@ static const char *const operations[] = {
     /* 102: issue 14's commands, modelled */
     "setex", "psetex", "getex", "setbit", "getbit", "bitcount", "renamenx", "copy",
     /* 110 */ "touch", "expiretime", "pexpiretime", "lmove", "rpoplpush", "lmpop",
+    /* 116: the rest of what the server offers, each with its own small grammar (below) */
+    "incrbyfloat", "bitpos", "lcs", "randomkey", "object", "function", "pexpireat",
+    /* 123 */ "config-set", "command-getkeys", "command-list", "protocol-limit",
+    /* 127: a second table, read from the next byte (room to append without refusals) */
+    "more",
 };
+/* The second table: what the first has no room left for. Its first 56 ids repeat the
+ * newest commands and the common ones (so that few of its ids are unassigned: an input
+ * drawing "more" is refused 8 times in 64); the next commands are appended after them. */
+static const char *const more_operations[] = {
+    /* 0 */ "incrbyfloat", "bitpos", "lcs", "randomkey", "object", "function", "pexpireat",
+    /* 7 */ "config-set", "command-getkeys", "command-list", "bitpos", "lcs", "object",
+    /* 13 */ "incrbyfloat", "lcs", "bitpos", "object", "config-set", "randomkey",
+    /* 19 */ "command-getkeys", "pexpireat", "lcs", "incrbyfloat", "bitpos", "protocol-limit",
+    /* 25 */ "get", "set", "getex", "getdel", "append", "setrange", "incr", "mset", "del",
+    /* 34 */ "exists", "rename", "copy", "expire", "pexpire", "ttl", "persist", "lpush",
+    /* 42 */ "rpush", "lpop", "rpop", "lrange", "lindex", "lset", "lrem", "ltrim", "linsert",
+    /* 51 */ "lpos", "lmove", "lmpop", "setbit", "bitcount",
+};
+#define more_operation_table CHOICE_TABLE(more_operations, 64)
 #define OP_ID_AT_LIMIT 59
 #define OP_ID_CLOCK  50
 #define OP_ID_EXPIRE 51
 #define OP_ID_KEYS   21
 #define OP_ID_SCAN   22
+#define OP_ID_MORE   127
+#define OP_ID_GRAMMARS 116 /* this id on: decode_grammar reads the arguments */
 #define operation_table CHOICE_TABLE(operations, 128)
+_Static_assert(sizeof operations / sizeof operations[0] == 128, "every id of the space drawn");
 
 /* Commands whose replies no model predicts (they describe the server, not the data):
  * held to the protocol and the invariants only. */
 static const char *const unmodelled[] = {"info", "config", "command"};
 
-static const char *const policies[] = {"guaranteed", "shared"};
+/* Tables whose ids past their first entries repeat them in turn (entry i is entry
+ * i % distinct; read with choice_folded): no id of their space is unassigned. */
+static const char *const policies[] = {"guaranteed", "shared", "guaranteed", "shared"};
 #define policy_table CHOICE_TABLE(policies, 4)
-static const char *const chunk_sizes[] = {"16", "32", "64"};
+static const char *const chunk_sizes[] = {"16", "32", "64", "16", "32", "64", "16", "32"};
 #define chunk_size_table CHOICE_TABLE(chunk_sizes, 8)
-static const char *const limit_forms[] = {"default", "small"};
+static const char *const limit_forms[] = {"default", "small", "default", "small"};
 #define limit_form_table CHOICE_TABLE(limit_forms, 4)
-static const char *const list_length_forms[] = {"as drawn", "the model's longest"};
+static const char *const list_length_forms[] = {"as drawn", "the model's longest", "as drawn",
+                                                 "the model's longest"};
 #define list_length_form_table CHOICE_TABLE(list_length_forms, 4)
-static const char *const passwords[] = {"none", "s3cret"};
+static const char *const passwords[] = {"none", "s3cret", "none", "s3cret"};
 #define password_table CHOICE_TABLE(passwords, 4)
 
 /* Weighted by repetition: keys about three in eight, raw bytes two. */
 static const char *const arg_kinds[] = {"key",  "key",         "key",    "bytes",   "bytes",
                                         "integer", "word",     "short bytes", "filler", "key",
-                                        "key",  "bytes",       "integer", "word"};
-/* What each arg_kinds id decodes as (the first id of its name). */
-static const uint8_t arg_kind_of_id[] = {0, 0, 0, 3, 3, 5, 6, 7, 8, 0, 0, 3, 5, 6};
+                                        "key",  "bytes",       "integer", "word", "float", "key"};
+/* What each arg_kinds id decodes as (the first id of its name; "float" is 14). */
+static const uint8_t arg_kind_of_id[] = {0, 0, 0, 3, 3, 5, 6, 7, 8, 0, 0, 3, 5, 6, 14, 0};
 _Static_assert(sizeof arg_kind_of_id == sizeof arg_kinds / sizeof arg_kinds[0],
                "one kind per argument kind id");
 #define arg_kind_table CHOICE_TABLE(arg_kinds, 16)
@@ -141,6 +177,7 @@ _Static_assert(sizeof arg_kind_of_id == sizeof arg_kinds / sizeof arg_kinds[0],
 static const char *const key_names[] = {
     "k0", "k1", "k2", "k3", "k4", "k5", "", "key:with:colons", "a-key-longer-than-most-limits-xx",
     "k0", "k1", "k2", "k3", "k0", /* again: fewer unassigned ids */
+    "k4", "k1",                   /* and none */
 };
 #define key_table CHOICE_TABLE(key_names, 16)
 
@@ -154,6 +191,8 @@ static const char *const words[] = {
     /* 45 */ "setname", "auth", "s3cret", "config", "command|list", "get|nosuch", "2", "3",
     /* 53: GETEX, COPY, LMOVE, BITCOUNT */
     "persist", "replace", "db", "left", "right", "bit", "byte", "LEFT",
+    /* 61: again, so that no id is unassigned */
+    "nx", "xx", "get",
 };
 #define word_table CHOICE_TABLE(words, 64)
 
@@ -164,6 +203,7 @@ static const char *const integers[] = {
     "9223372036854775808", "+1", "01", " 1",
     "1.5", "", "-0",
     "0", "1", "2", "3", "5", "10", "-1", "100", "1", /* again: fewer unassigned ids */
+    "0", "1", "2", "-1",                             /* and none */
 };
 #define integer_table CHOICE_TABLE(integers, 32)
 
@@ -174,32 +214,131 @@ static const char *const patterns[] = {
     "?",           "*[0-9]", "key:with:*", "a-*",    "*x",       "k\\1", "[k]*", "*-*-*",
     "[a-z]*[0-9]", "[^k]*",  "\\*",        "k[",     "*longer*", "?*",   "*?",   "[k-a]?",
     "raw bytes",
+    /* 25: again, so that no id is unassigned */
+    "*", "k*", "k?", "*:*", "k[0-2]", "?*", "*1",
 };
 #define PATTERN_ID_RAW 24
 #define pattern_table CHOICE_TABLE(patterns, 32)
 
-static const char *const keys_forms[] = {"grammar", "pattern"};
+static const char *const keys_forms[] = {"grammar", "pattern", "grammar", "pattern"};
 #define keys_form_table CHOICE_TABLE(keys_forms, 4)
-static const char *const scan_forms[] = {"grammar", "steps"};
+static const char *const scan_forms[] = {"grammar", "steps", "grammar", "steps"};
 #define scan_form_table CHOICE_TABLE(scan_forms, 4)
 
-static const char *const scan_counts[] = {"1", "2", "3", "5", "10", "100", "1000", "none"};
+static const char *const scan_counts[] = {"1", "2",  "3",   "5",    "10", "100", "1000", "none",
+                                          "1", "2", "3", "5", "10", "100", "1000", "2"};
 #define SCAN_COUNT_ID_NONE 7
 #define scan_count_table CHOICE_TABLE(scan_counts, 16)
 
-static const char *const scan_types[] = {"string", "list", "none", "LIST", "hash", "no TYPE"};
+static const char *const scan_types[] = {"string", "list", "none",   "LIST", "hash",   "no TYPE",
+                                         "string", "list", "STRING", "list", "none",   "string",
+                                         "list",   "zset", "string", "list"};
 #define SCAN_TYPE_ID_NONE 5
 #define scan_type_table CHOICE_TABLE(scan_types, 16)
 
+/* A choice from a table whose ids past `distinct` repeat its first entries in turn: the
+ * entry's meaning, id % distinct (CHOICE_REFUSED stays). */
+FUZZ_NO_COVERAGE static uint32_t choice_folded(cursor *c, const choice_table *t, uint32_t distinct) {
+    uint32_t id = choice_read(c, t);
+    ST_ASSERT(distinct >= 1 && distinct <= t->count);
+    return id == CHOICE_REFUSED ? id : id % distinct;
+}
+
+
+/* ---- the grammars of ids 116 on (and of the second table) ---- */
+
+/* INCRBYFLOAT's increments (and the "float" argument kind): Redis's number forms, its
+ * refusals (spaces, NaN, overflow and underflow, hexadecimal is accepted) and results
+ * longer than any value_size_max; the last entry reads raw bytes. */
+static const char *const floats[] = {
+    /* 0 */ "1", "-1", "0.1", "0.2", "1.5", "-1.5", "3.0e3", "1e-5",
+    /* 8 */ "1e308", "-1e308", "1e4000", "1e-5000", "inf", "-inf", "+inf", "nan",
+    /* 16 */ "0x1p3", "-0", "0", " 1", "1 ", "", "5.0e3", "1.7976931348623157e308",
+    /* 24 */ "10", "2.5", "-0.0", "1e17", "0.00000000000000001", "123456789.123456789", "1.",
+    /* 31 */ "raw bytes",
+};
+#define FLOAT_ID_RAW 31
+#define float_table CHOICE_TABLE(floats, 32)
+
+/* BITPOS's bit, start, end and unit. */
+static const char *const bitpos_args[] = {"0",  "1",    "-1",  "2",   "-2",  "5",
+                                          "-8", "100",  "bit", "byte", "BIT", "x",
+                                          "9223372036854775807", "-9223372036854775808", "8", "16"};
+#define bitpos_arg_table CHOICE_TABLE(bitpos_args, 16)
+
+static const char *const lcs_words[] = {"len", "idx", "withmatchlen", "minmatchlen", "0", "1",
+                                        "2",   "3",   "-1",           "IDX",         "LEN", "x",
+                                        "MINMATCHLEN", "4", "WITHMATCHLEN", "idx"};
+#define lcs_word_table CHOICE_TABLE(lcs_words, 16)
+
+static const char *const object_words[] = {"encoding", "refcount", "idletime", "freq",
+                                           "help",     "ENCODING", "nosuch",   "IDLETIME"};
+#define object_word_table CHOICE_TABLE(object_words, 8)
+
+static const char *const function_words[] = {"flush", "FLUSH", "flush", "flush",
+                                             "load",  "list",  "help",  "flush"};
+#define function_word_table CHOICE_TABLE(function_words, 8)
+static const char *const flush_words[] = {"sync", "async", "ASYNC", "x"};
+#define flush_word_table CHOICE_TABLE(flush_words, 4)
+
+/* CONFIG SET's names (stasis's, Redis's for them, Redis's constants, none) and values: the
+ * one in force, one past it, or a word. */
+static const char *const config_names[] = {
+    "keys_max",   "key_size_max",       "value_size_max",  "list_length_max",
+    "reply_size_max", "client_name_size_max", "lcs_cells_max", "maxclients",
+    "proto-max-bulk-len", "bulk_size_max", "save",          "appendonly",
+    "databases",  "maxmemory-policy",   "no-such-option",  "KEYS_MAX",
+};
+#define config_name_table CHOICE_TABLE(config_names, 16)
+static const char *const config_values[] = {
+    "in force", "in force + 1", "0", "", "no", "noeviction", "1", "abc", "-1", "NO",
+    /* 10: the first six again (read folded) */
+    "in force", "in force + 1", "0", "", "no", "noeviction"};
+#define CONFIG_VALUE_IN_FORCE 0
+#define CONFIG_VALUE_PAST     1
+#define config_value_table CHOICE_TABLE(config_values, 16)
+
+/* COMMAND GETKEYS's command names (the model knows their key positions). */
+static const char *const getkeys_names[] = {"get",    "set",    "mset",  "del",
+                                            "lmove",  "lmpop",  "lcs",   "ping",
+                                            "object", "config", "no-such-command", "copy",
+                                            "mget",   "rename", "GET",   "bitpos"};
+#define getkeys_name_table CHOICE_TABLE(getkeys_names, 16)
+
+/* COMMAND LIST's filters, ACL categories and name patterns. */
+static const char *const list_forms[] = {"none", "module", "aclcat", "pattern",
+                                         "junk", "aclcat", "pattern", "pattern"};
+#define list_form_table CHOICE_TABLE(list_forms, 8)
+static const char *const acl_categories[] = {
+    "bitmap", "string", "list",  "keyspace", "read",  "write",  "fast",   "slow",
+    "connection", "admin", "dangerous", "nosuch", "BITMAP", "@read", "scripting", "generic"};
+#define acl_category_table CHOICE_TABLE(acl_categories, 16)
+static const char *const list_patterns[] = {"*",  "bit*",   "config|*", "*|*",     "l*", "*pop",
+                                            "get*", "[a-c]*", "object|?*", "*e*",   "",   "x",
+                                            "GET", "set",    "?",        "*|help"};
+#define list_pattern_table CHOICE_TABLE(list_patterns, 16)
+
+/* Requests at a protocol limit, one under and one past it (the parser's exact error):
+ * RPUSH of command_args_max arguments, SET of a bulk of bulk_size_max bytes, an inline SET
+ * line of inline_size_max bytes before its '\n'. */
+static const char *const protocol_forms[] = {"arguments", "bulk", "inline", "arguments",
+                                             "bulk",      "bulk", "arguments", "bulk"};
+#define protocol_form_table CHOICE_TABLE(protocol_forms, 8)
+
 typedef struct op {
-    enum { OP_COMMAND, OP_CLOCK, OP_EXPIRE_CYCLE, OP_SCAN_STEPS, OP_AT_LIMIT } kind;
+    enum { OP_COMMAND, OP_CLOCK, OP_EXPIRE_CYCLE, OP_SCAN_STEPS, OP_AT_LIMIT, OP_PROTOCOL } kind;
     bool modelled; /* OP_COMMAND: the model predicts the reply's bytes */
+    bool list_names; /* OP_COMMAND: COMMAND LIST, checked against the names it may list */
+    bool grammar;    /* OP_COMMAND: its arguments are decode_grammar's */
+    char text[2][24]; /* CONFIG SET values computed from the configuration */
     uint32_t argc;
     resp_arg argv[OPS_ARGS_MAX]; /* OP_SCAN_STEPS: "scan", a cursor slot, the options */
     int64_t clock_step_ms;
     uint32_t scan_steps; /* OP_SCAN_STEPS: SCAN calls to make */
     bool scan_restart;   /* OP_SCAN_STEPS: start a new iteration even if one is running */
-    int32_t limit_delta; /* OP_AT_LIMIT: the replies' size minus reply_size_max */
+    int32_t limit_delta; /* OP_AT_LIMIT: the replies' size minus reply_size_max;
+                          * OP_PROTOCOL: the request's measure minus its limit */
+    uint32_t protocol_form; /* OP_PROTOCOL: protocol_forms */
 } op;
 
 typedef struct header {
@@ -229,6 +368,38 @@ FUZZ_NO_COVERAGE static resp_arg filler_arg(cursor *c, const kv_config *config) 
     return (resp_arg){.ptr = filler, .len = (size_t)len};
 }
 
+/* A float from the table, or (its last entry) a few raw bytes. */
+FUZZ_NO_COVERAGE static resp_arg decode_float(cursor *c) {
+    uint32_t id = choice_read(c, &float_table);
+    if (id == CHOICE_REFUSED) return refused_arg();
+    if (id != FLOAT_ID_RAW) return text_arg(floats[id]);
+    const uint8_t *bytes = NULL;
+    size_t n = cursor_bytes(c, 8, &bytes);
+    return (resp_arg){.ptr = bytes, .len = n};
+}
+
+/* The number in force for a CONFIG SET name (0 for the names that are not numbers). */
+FUZZ_NO_COVERAGE static uint64_t config_in_force(uint32_t name, const kv_config *config) {
+    const uint64_t values[] = {config->keys_max,        config->key_size_max,
+                               config->value_size_max,  config->list_length_max,
+                               config->reply_size_max,  config->client_name_size_max,
+                               config->lcs_cells_max,   config->connections_max,
+                               config->bulk_size_max,   config->bulk_size_max};
+    if (name == 15) return config->keys_max; /* KEYS_MAX */
+    return name < sizeof values / sizeof values[0] ? values[name] : 0;
+}
+
+/* Value `value` of pair `pair`: a word, or the number in force (or one past it) as text. */
+FUZZ_NO_COVERAGE static resp_arg config_value(op *o, uint32_t pair, uint32_t name, uint32_t value,
+                                              const kv_config *config) {
+    if (value != CONFIG_VALUE_IN_FORCE && value != CONFIG_VALUE_PAST) {
+        return text_arg(config_values[value]);
+    }
+    uint64_t v = config_in_force(name, config) + (value == CONFIG_VALUE_PAST ? 1u : 0u);
+    snprintf(o->text[pair], sizeof o->text[pair], "%" PRIu64, v);
+    return text_arg(o->text[pair]);
+}
+
 FUZZ_NO_COVERAGE static resp_arg decode_arg(cursor *c, const kv_config *config) {
     const uint8_t *bytes = NULL;
     uint32_t kind = choice_read(c, &arg_kind_table);
@@ -249,6 +420,7 @@ FUZZ_NO_COVERAGE static resp_arg decode_arg(cursor *c, const kv_config *config) 
         return (resp_arg){.ptr = bytes, .len = n};
     }
     case 8: return filler_arg(c, config);
+    case 14: return decode_float(c);
     default: return refused_arg();
     }
 }
@@ -294,7 +466,7 @@ FUZZ_NO_COVERAGE static bool is_unmodelled(const char *name) {
 }
 
 /* One operation; with the cursor refused, what it returns is never run. */
-FUZZ_NO_COVERAGE static op decode_op(cursor *c, const kv_config *config) {
+FUZZ_NO_COVERAGE static op decode_basic(cursor *c, const kv_config *config) {
     op o = {.kind = OP_COMMAND, .modelled = true, .argc = 1};
     uint32_t id = choice_read(c, &operation_table);
     if (id == CHOICE_REFUSED) {
@@ -306,14 +478,23 @@ FUZZ_NO_COVERAGE static op decode_op(cursor *c, const kv_config *config) {
         o.clock_step_ms = (int64_t)cursor_range(c, 0, 20000);
         return o;
     }
+    if (id >= OP_ID_GRAMMARS) {
+        /* its grammar is decode_grammar's; "more" names it from the second table */
+        uint32_t more = id == OP_ID_MORE ? choice_read(c, &more_operation_table) : 0;
+        bool refused = more == CHOICE_REFUSED;
+        o.grammar = true;
+        o.argv[0] = refused ? refused_arg() : text_arg(id == OP_ID_MORE ? more_operations[more]
+                                                                        : operations[id]);
+        return o;
+    }
     o.argv[0] = text_arg(operations[id]);
     o.modelled = !is_unmodelled(operations[id]);
-    if (id == OP_ID_KEYS && choice_read(c, &keys_form_table) == 1) {
+    if (id == OP_ID_KEYS && choice_folded(c, &keys_form_table, 2) == 1) {
         o.argc = 2;
         o.argv[1] = decode_pattern(c);
         return o;
     }
-    if (id == OP_ID_SCAN && choice_read(c, &scan_form_table) == 1) return decode_scan_steps(c);
+    if (id == OP_ID_SCAN && choice_folded(c, &scan_form_table, 2) == 1) return decode_scan_steps(c);
     if (id == OP_ID_AT_LIMIT) {
         o.kind = OP_AT_LIMIT;
         uint32_t key = choice_read(c, &key_table);
@@ -327,10 +508,143 @@ FUZZ_NO_COVERAGE static op decode_op(cursor *c, const kv_config *config) {
     return o;
 }
 
+/* Up to `n` arguments from a table, appended. */
+FUZZ_NO_COVERAGE static void words_from(cursor *c, op *o, const choice_table *t, uint32_t n) {
+    for (uint32_t k = 0; k < n && o->argc < OPS_ARGS_MAX; k++) {
+        uint32_t id = choice_read(c, t);
+        o->argv[o->argc++] = id == CHOICE_REFUSED ? refused_arg() : text_arg(t->names[id]);
+    }
+}
+
+FUZZ_NO_COVERAGE static void key_arg(cursor *c, op *o) { words_from(c, o, &key_table, 1); }
+
+FUZZ_NO_COVERAGE static void g_incrbyfloat(cursor *c, op *o) {
+    key_arg(c, o);
+    o->argv[o->argc++] = decode_float(c);
+}
+
+/* BITPOS key bit [start [end [BYTE|BIT]]], or one argument too many. */
+FUZZ_NO_COVERAGE static void g_bitpos(cursor *c, op *o) {
+    key_arg(c, o);
+    words_from(c, o, &bitpos_arg_table, 1 + cursor_range(c, 0, 4));
+}
+
+FUZZ_NO_COVERAGE static void g_lcs(cursor *c, op *o) {
+    key_arg(c, o);
+    key_arg(c, o);
+    words_from(c, o, &lcs_word_table, cursor_range(c, 0, 4));
+}
+
+/* RANDOMKEY, rarely with a (refused) argument. */
+FUZZ_NO_COVERAGE static void g_randomkey(cursor *c, op *o) {
+    if (cursor_range(c, 0, 7) == 7) key_arg(c, o);
+}
+
+/* OBJECT subcommand and 0, 1 (mostly) or 2 keys. */
+FUZZ_NO_COVERAGE static void g_object(cursor *c, op *o) {
+    static const uint8_t keys[] = {0, 1, 1, 2};
+    words_from(c, o, &object_word_table, 1);
+    for (uint32_t k = keys[cursor_range(c, 0, 3)]; k > 0; k--)
+        key_arg(c, o);
+}
+
+FUZZ_NO_COVERAGE static void g_function(cursor *c, op *o) {
+    words_from(c, o, &function_word_table, 1);
+    words_from(c, o, &flush_word_table, cursor_range(c, 0, 2));
+}
+
+/* CONFIG SET: one or two name-value pairs, the last value sometimes missing. */
+FUZZ_NO_COVERAGE static void g_config_set(cursor *c, op *o, const kv_config *config) {
+    o->argv[0] = text_arg("config");
+    o->argv[o->argc++] = text_arg("set");
+    uint32_t pairs = cursor_range(c, 1, 2);
+    bool cut = cursor_range(c, 0, 7) == 7;
+    for (uint32_t p = 0; p < pairs; p++) {
+        uint32_t name = choice_read(c, &config_name_table);
+        uint32_t value = choice_folded(c, &config_value_table, 10);
+        if (name == CHOICE_REFUSED || value == CHOICE_REFUSED) return;
+        o->argv[o->argc++] = text_arg(config_names[name]);
+        if (cut && p + 1 == pairs) return;
+        o->argv[o->argc++] = config_value(o, p, name, value, config);
+    }
+}
+
+FUZZ_NO_COVERAGE static void g_command_getkeys(cursor *c, op *o, const kv_config *config) {
+    o->argv[0] = text_arg("command");
+    o->argv[o->argc++] = text_arg("getkeys");
+    words_from(c, o, &getkeys_name_table, 1);
+    for (uint32_t k = cursor_range(c, 0, 4); k > 0; k--)
+        o->argv[o->argc++] = decode_arg(c, config);
+}
+
+/* COMMAND LIST [FILTERBY MODULE x | ACLCAT category | PATTERN pattern], or junk. */
+FUZZ_NO_COVERAGE static void g_command_list(cursor *c, op *o) {
+    o->argv[0] = text_arg("command");
+    o->argv[o->argc++] = text_arg("list");
+    o->modelled = false;
+    o->list_names = true;
+    uint32_t form = choice_read(c, &list_form_table);
+    if (form == CHOICE_REFUSED || form == 0) return;
+    if (form == 4) {
+        o->argv[o->argc++] = text_arg("filterby");
+        return;
+    }
+    o->argv[o->argc++] = text_arg("filterby");
+    o->argv[o->argc++] = text_arg(list_forms[form]);
+    if (form == 1) o->argv[o->argc++] = text_arg("x");
+    if (form == 2) words_from(c, o, &acl_category_table, 1);
+    if (form == 3 || form == 5 || form == 6) words_from(c, o, &list_pattern_table, 1);
+}
+
+/* A request at a protocol limit: its form, a key, the delta -1..1. */
+FUZZ_NO_COVERAGE static void g_protocol_limit(cursor *c, op *o) {
+    o->kind = OP_PROTOCOL;
+    o->protocol_form = choice_folded(c, &protocol_form_table, 3);
+    key_arg(c, o);
+    o->limit_delta = (int32_t)cursor_range(c, 0, 2) - 1;
+}
+
+/* The arguments of an operation of id OP_ID_GRAMMARS on, by its name: its own grammar,
+ * or (PEXPIREAT, and the common commands repeated in more_operations) the common one. */
+FUZZ_NO_COVERAGE static void decode_grammar(cursor *c, const kv_config *config, op *o) {
+    const char *name = (const char *)o->argv[0].ptr;
+    if (strcmp(name, "incrbyfloat") == 0) {
+        g_incrbyfloat(c, o);
+    } else if (strcmp(name, "bitpos") == 0) {
+        g_bitpos(c, o);
+    } else if (strcmp(name, "lcs") == 0) {
+        g_lcs(c, o);
+    } else if (strcmp(name, "randomkey") == 0) {
+        g_randomkey(c, o);
+    } else if (strcmp(name, "object") == 0) {
+        g_object(c, o);
+    } else if (strcmp(name, "function") == 0) {
+        g_function(c, o);
+    } else if (strcmp(name, "config-set") == 0) {
+        g_config_set(c, o, config);
+    } else if (strcmp(name, "command-getkeys") == 0) {
+        g_command_getkeys(c, o, config);
+    } else if (strcmp(name, "command-list") == 0) {
+        g_command_list(c, o);
+    } else if (strcmp(name, "protocol-limit") == 0) {
+        g_protocol_limit(c, o);
+    } else {
+        o->argc = 1 + cursor_range(c, 0, OPS_ARGS_MAX - 1);
+        for (uint32_t i = 1; i < o->argc; i++)
+            o->argv[i] = decode_arg(c, config);
+    }
+}
+
+/* One operation, into *o (its arguments may point into it: CONFIG SET's values). */
+FUZZ_NO_COVERAGE static void decode_op(cursor *c, const kv_config *config, op *o) {
+    *o = decode_basic(c, config);
+    if (o->grammar && !c->refused) decode_grammar(c, config, o);
+}
+
 /* A limit's value: the default, or (form "small") one read in [lo, hi]. */
 FUZZ_NO_COVERAGE static bool decode_small_limit(cursor *c, uint64_t *limit, uint32_t lo,
                                                 uint32_t hi) {
-    if (choice_read(c, &limit_form_table) != 1) return false;
+    if (choice_folded(c, &limit_form_table, 2) != 1) return false;
     *limit = cursor_range(c, lo, hi);
     return true;
 }
@@ -339,13 +653,13 @@ FUZZ_NO_COVERAGE static header decode_header(cursor *c) {
     header h = {0};
     kv_config_defaults(&h.config);
     h.config.capacity_policy =
-        choice_read(c, &policy_table) == 1 ? KV_POLICY_SHARED : KV_POLICY_GUARANTEED;
+        choice_folded(c, &policy_table, 2) == 1 ? KV_POLICY_SHARED : KV_POLICY_GUARANTEED;
     h.config.keys_max = cursor_range(c, 1, 12);
     h.config.key_size_max = cursor_range(c, 1, 20);
     h.config.value_size_max = cursor_range(c, 1, KVM_BYTES_MAX);
     h.config.list_length_max = cursor_range(c, 1, KVM_LIST_MAX);
     uint32_t budget_chunks = cursor_range(c, 1, 400);
-    uint32_t chunk_id = choice_read(c, &chunk_size_table);
+    uint32_t chunk_id = choice_folded(c, &chunk_size_table, 3);
     h.config.chunk_size = chunk_id == CHOICE_REFUSED ? 16 : 16u << chunk_id;
     h.config.data_budget_bytes = h.config.chunk_size * budget_chunks;
     h.config.command_args_max = OPS_ARGS_MAX;
@@ -353,12 +667,16 @@ FUZZ_NO_COVERAGE static header decode_header(cursor *c) {
     h.small_reply_limit = decode_small_limit(c, &reply_limit, 0, 511);
     if (h.small_reply_limit) h.config.reply_size_max = 1024 + reply_limit;
     h.small_name_limit = decode_small_limit(c, &h.config.client_name_size_max, 1, 16);
-    if (choice_read(c, &password_table) == 1) strcpy(h.config.requirepass, "s3cret");
-    h.long_lists = choice_read(c, &list_length_form_table) == 1;
+    if (choice_folded(c, &password_table, 2) == 1) strcpy(h.config.requirepass, "s3cret");
+    h.long_lists = choice_folded(c, &list_length_form_table, 2) == 1;
     if (h.long_lists) h.config.list_length_max = KVM_LIST_MAX;
     char error[256];
     bool ok = kv_config_finalize(&h.config, error, sizeof error);
     FUZZ_CHECK(ok, "fuzz configuration rejected: %s", error);
+    /* Only the parser reads inline_size_max (protocol-limit), and a line of the default
+     * 64 KiB costs milliseconds of traced parsing; lowered after the defaults were derived
+     * from it, so that request_size_max and reply_size_max stay what the header made them. */
+    h.config.inline_size_max = INLINE_SIZE_MAX_BYTES;
     h.chunks = kv_layout_chunk_count(&h.config);
     return h;
 }
@@ -424,6 +742,11 @@ FUZZ_NO_COVERAGE static void describe_op(size_t i, const op *o, const kv_config 
         fuzz_print_escaped(out, o->argv[1].ptr, o->argv[1].len, 80);
         fprintf(out, " <%u elements of %u bytes, %u of %u>, LRANGE 0 -1, LPOP %u\n",
                 p.count - p.longer, p.len, p.longer, p.len + 1, p.count);
+    } else if (o->kind == OP_PROTOCOL) {
+        fprintf(out, "#%zu a request of %s at its limit %+d (key ", i,
+                protocol_forms[o->protocol_form], (int)o->limit_delta);
+        fuzz_print_escaped(out, o->argv[1].ptr, o->argv[1].len, 80);
+        fprintf(out, ")\n");
     } else if (o->kind == OP_CLOCK) {
         fprintf(out, "#%zu clock +%" PRId64 " ms\n", i, o->clock_step_ms);
     } else if (o->kind == OP_EXPIRE_CYCLE) {
@@ -442,24 +765,40 @@ FUZZ_NO_COVERAGE static void describe_op(size_t i, const op *o, const kv_config 
     }
 }
 
+static void lcs_limits(kv_config *config);
+
 FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *out) {
     cursor c = cursor_make(data, size);
     header h = decode_header(&c);
     describe_header(&h, out);
-    for (size_t i = 0; !cursor_empty(&c) && !c.refused; i++) {
-        op o = decode_op(&c, &h.config);
-        if (c.refused) {
-            fprintf(out, "#%zu refused: unassigned id %u (the input is never run)\n", i,
-                    c.refused_id);
-            break;
+    cursor ops_start = c;
+    bool lcs = false;
+    for (int pass = 0; pass < 2; pass++) { /* the first only looks for LCS (lcs_limits) */
+        c = ops_start;
+        for (size_t i = 0; !cursor_empty(&c) && !c.refused; i++) {
+            static op o;
+            decode_op(&c, &h.config, &o);
+            lcs = lcs || (o.argv[0].len == 3 && memcmp(o.argv[0].ptr, "lcs", 3) == 0);
+            if (pass == 0) continue;
+            if (c.refused) {
+                fprintf(out, "#%zu refused: unassigned id %u (the input is never run)\n", i,
+                        c.refused_id);
+                break;
+            }
+            describe_op(i, &o, &h.config, out);
         }
-        describe_op(i, &o, &h.config, out);
+        if (pass == 0 && lcs && !c.refused) lcs_limits(&h.config);
     }
+    if (!lcs || c.refused) return;
+    fprintf(out, "LCS drawn, so bulk_size_max=%" PRIu64 " lcs_cells_max=%" PRIu64 "\n",
+            h.config.bulk_size_max, h.config.lcs_cells_max);
 }
 
 /* ---- the run ---- */
 
-static kv_fuzz_engine fe = {.map_bytes = STORE_MEMORY_MAX_BYTES};
+#define LCS_SCRATCH_MAX_BYTES (16 * 1024) /* (KVM_BYTES_MAX + 1)^2 cells of 5 bytes */
+static kv_fuzz_engine fe = {.map_bytes = STORE_MEMORY_MAX_BYTES + LCS_SCRATCH_MAX_BYTES + 64,
+                            .lcs_scratch_max_bytes = LCS_SCRATCH_MAX_BYTES};
 static uint8_t reply[REPLY_CAPACITY_BYTES];
 static kv_model model;
 static int64_t now_ms;
@@ -782,11 +1121,25 @@ FUZZ_NO_COVERAGE static void run_scan_steps(const op *o) {
     }
 }
 
-/* A command: KEYS and SCAN replies compared as sets, every other reply byte for byte. */
+static void check_idletime(size_t len);
+static void check_random_key(size_t len);
+static void check_command_list(const op *o, size_t len);
+
+/* A command: KEYS and SCAN replies compared as sets; OBJECT IDLETIME, RANDOMKEY and
+ * COMMAND LIST held to what they may answer; every other reply byte for byte. */
 FUZZ_NO_COVERAGE static void run_command(const op *o) {
     size_t len = run_engine(o);
+    if (o->list_names) check_command_list(o, len);
     if (!o->modelled) return; /* its form was checked; check_state follows */
     kvm_execute(&model, o->argv, o->argc, now_ms);
+    if (model.reply_kind == KVM_REPLY_IDLETIME) {
+        check_idletime(len);
+        return;
+    }
+    if (model.reply_kind == KVM_REPLY_RANDOM_KEY) {
+        check_random_key(len);
+        return;
+    }
     bool keys = o->argv[0].len == 4 && memcmp(o->argv[0].ptr, "keys", 4) == 0;
     bool scan = o->argv[0].len == 4 && memcmp(o->argv[0].ptr, "scan", 4) == 0;
     if (keys) {
@@ -811,6 +1164,56 @@ FUZZ_NO_COVERAGE static void run_command(const op *o) {
     } else {
         compare_reply(len);
     }
+}
+
+/* OBJECT IDLETIME of a live key: whole seconds, at most the time since the input began. */
+FUZZ_NO_COVERAGE static void check_idletime(size_t len) {
+    size_t at = 0;
+    uint64_t idle = 0;
+    bool integer = parse_line_number(reply, len, &at, ':', &idle) && at == len;
+    if (!integer || idle > (uint64_t)(now_ms - START_MS) / 1000) {
+        fail_set_compare(len, "OBJECT IDLETIME: not an idle time this input can have");
+    }
+}
+
+/* RANDOMKEY with live keys: one of them; the expired keys its draws deleted go from the
+ * model too (only expired ones: any other difference shows in the key count). */
+FUZZ_NO_COVERAGE static void check_random_key(size_t len) {
+    size_t at = 0;
+    resp_arg key;
+    if (!parse_bulk(reply, len, &at, &key) || at != len) fail_set_compare(len, "not a key");
+    kvm_entry *e = kvm_find_bytes(&model, key.ptr, key.len);
+    if (e == NULL) fail_set_compare(len, "RANDOMKEY answered a key the model does not have");
+    mirror_scan_deletions(NULL);
+}
+
+/* COMMAND LIST: bulks, each name once; FILTERBY MODULE lists nothing (no modules), PATTERN
+ * only names it matches (case-insensitively: the names are lower case). */
+FUZZ_NO_COVERAGE static void check_command_list(const op *o, size_t len) {
+    if (len > 0 && reply[0] == '-') return; /* the syntax error: its form was checked */
+    size_t at = 0;
+    uint64_t n = 0;
+    FUZZ_CHECK(parse_line_number(reply, len, &at, '*', &n), "COMMAND LIST: not an array");
+    static resp_arg names[256];
+    FUZZ_CHECK(n <= 256, "COMMAND LIST: %" PRIu64 " names", n);
+    const resp_arg *pattern = NULL;
+    bool module = o->argc == 5 && type_is(&o->argv[3], "module");
+    if (o->argc == 5 && type_is(&o->argv[3], "pattern")) pattern = &o->argv[4];
+    FUZZ_CHECK(!module || n == 0, "COMMAND LIST FILTERBY MODULE listed names");
+    uint8_t lower[64];
+    for (uint64_t k = 0; k < n; k++) {
+        FUZZ_CHECK(parse_bulk(reply, len, &at, &names[k]), "COMMAND LIST: not a bulk");
+        for (uint64_t j = 0; j < k; j++)
+            FUZZ_CHECK(!same_bytes(&names[j], names[k].ptr, names[k].len), "a name listed twice");
+        if (pattern == NULL) continue;
+        size_t pn = pattern->len < sizeof lower ? pattern->len : sizeof lower;
+        for (size_t i = 0; i < pn; i++)
+            lower[i] = (uint8_t)(pattern->ptr[i] >= 'A' && pattern->ptr[i] <= 'Z'
+                                     ? pattern->ptr[i] - 'A' + 'a' : pattern->ptr[i]);
+        FUZZ_CHECK(kvm_glob(lower, pn, names[k].ptr, names[k].len),
+                   "COMMAND LIST FILTERBY PATTERN listed a name it does not match");
+    }
+    FUZZ_CHECK(at == len, "COMMAND LIST: bytes after the names");
 }
 
 /* One command of a list-at-reply-limit operation, on both sides, compared byte for byte. */
@@ -839,6 +1242,103 @@ FUZZ_NO_COVERAGE static void run_at_limit(const op *o) {
     snprintf(count_text, sizeof count_text, "%u", p.count);
     resp_arg lpop[3] = {text_arg("lpop"), o->argv[1], text_arg(count_text)};
     run_exact(lpop, 3);
+}
+
+/* ---- requests at the protocol limits ---- */
+
+#define PROTOCOL_REQUEST_MAX_BYTES (16 * 1024) /* a bulk of LCS's bulk_size_max, and more */
+static uint8_t request[PROTOCOL_REQUEST_MAX_BYTES];
+
+/* Appends "$<len>\r\n<bytes>\r\n" (bytes NULL: len 'v's). */
+FUZZ_NO_COVERAGE static size_t put_bulk(size_t at, const void *bytes, size_t len) {
+    at += (size_t)snprintf((char *)request + at, sizeof request - at, "$%zu\r\n", len);
+    FUZZ_CHECK(at + len + 2 <= sizeof request, "request buffer too small");
+    if (bytes != NULL) {
+        memcpy(request + at, bytes, len);
+    } else {
+        memset(request + at, 'v', len);
+    }
+    memcpy(request + at + len, "\r\n", 2);
+    return at + len + 2;
+}
+
+/* Builds the request; *over: the limit it passes (its measure is limit + delta). */
+FUZZ_NO_COVERAGE static size_t build_request(const op *o, const kv_config *cfg, uint64_t *measure) {
+    const resp_arg *key = &o->argv[1];
+    size_t at = 0;
+    if (o->protocol_form == 0) { /* RPUSH key x x ...: command_args_max + delta arguments */
+        *measure = cfg->command_args_max + (uint64_t)(int64_t)o->limit_delta;
+        at += (size_t)snprintf((char *)request, sizeof request, "*%" PRIu64 "\r\n", *measure);
+        at = put_bulk(at, "rpush", 5);
+        at = put_bulk(at, key->ptr, key->len);
+        for (uint64_t k = 2; k < *measure; k++)
+            at = put_bulk(at, "x", 1);
+        return at;
+    }
+    if (o->protocol_form == 1) { /* SET key <bulk_size_max + delta bytes> */
+        *measure = cfg->bulk_size_max + (uint64_t)(int64_t)o->limit_delta;
+        at += (size_t)snprintf((char *)request, sizeof request, "*3\r\n");
+        at = put_bulk(at, "set", 3);
+        at = put_bulk(at, key->ptr, key->len);
+        return put_bulk(at, NULL, *measure);
+    }
+    /* "set <key> vvv...\r\n": inline_size_max + delta bytes before the '\n' (the '\r'
+     * counts: it is the line's until the parser strips it) */
+    *measure = cfg->inline_size_max + (uint64_t)(int64_t)o->limit_delta;
+    at = (size_t)snprintf((char *)request, sizeof request, "set %.*s ", (int)key->len,
+                          (const char *)key->ptr);
+    FUZZ_CHECK(*measure > at + 1 && *measure + 1 <= sizeof request,
+               "inline line of %" PRIu64 " bytes", *measure);
+    memset(request + at, 'v', *measure - 1 - at);
+    memcpy(request + *measure - 1, "\r\n", 2);
+    return *measure + 1;
+}
+
+/*
+ * The request through the parser with the engine's limits: past its limit, Redis's
+ * protocol error, exactly, and nothing runs; at or under it, one command with the
+ * arguments built, run on both sides and compared.
+ */
+FUZZ_NO_COVERAGE static void run_protocol_limit(const op *o) {
+    const kv_config *cfg = fe.engine.config;
+    bool spaced = false;
+    for (size_t k = 0; k < o->argv[1].len; k++)
+        spaced = spaced || o->argv[1].ptr[k] <= ' ' || o->argv[1].ptr[k] == '"' ||
+                 o->argv[1].ptr[k] == '\'';
+    if (o->protocol_form == 2 && (spaced || o->argv[1].len == 0)) return; /* not one word */
+    /* The other bulks must be within bulk_size_max, so that only the one limit is at stake. */
+    if (o->protocol_form != 2 && (o->argv[1].len > cfg->bulk_size_max ||
+                                  (o->protocol_form == 0 ? 5u : 3u) > cfg->bulk_size_max)) {
+        return;
+    }
+    uint64_t measure = 0;
+    size_t len = build_request(o, cfg, &measure);
+    resp_limits limits = {.command_args_max = cfg->command_args_max,
+                          .bulk_size_max = cfg->bulk_size_max,
+                          .inline_size_max = cfg->inline_size_max,
+                          .request_size_max = cfg->request_size_max};
+    resp_parser p;
+    resp_parser_init(&p, &limits);
+    static resp_arg argv[OPS_ARGS_MAX];
+    uint32_t argc = 0;
+    size_t consumed = 0;
+    resp_status st = resp_parse(&p, request, len, argv, OPS_ARGS_MAX, &argc, &consumed);
+    if (o->limit_delta > 0) {
+        static const char *const texts[] = {"-ERR Protocol error: invalid multibulk length\r\n",
+                                            "-ERR Protocol error: invalid bulk length\r\n",
+                                            "-ERR Protocol error: too big inline request\r\n"};
+        FUZZ_CHECK(st == RESP_ERROR, "a request past its limit parsed (status %d)", (int)st);
+        resp_writer w;
+        resp_writer_init(&w, reply, sizeof reply);
+        resp_write_protocol_error(&w, &p);
+        const char *want = texts[o->protocol_form];
+        kv_fuzz_compare_reply(reply, w.len, (const uint8_t *)want, strlen(want));
+        return;
+    }
+    FUZZ_CHECK(st == RESP_COMMAND && consumed == len, "a request at its limit did not parse whole "
+               "(status %d, error %d)", (int)st, (int)resp_parser_error(&p));
+    FUZZ_CHECK(argc == (o->protocol_form == 0 ? measure : 3), "parsed %u arguments", argc);
+    run_exact(argv, argc);
 }
 
 /* End of input: every model key exists in the engine with the same type, value, expiry. */
@@ -874,25 +1374,123 @@ FUZZ_NO_COVERAGE static void compare_everything(void) {
 
 static op ops[OPS_MAX];
 
+/*
+ * LCS needs room to be seen working: an input that draws it gets a proto-max-bulk-len
+ * (bulk_size_max) that only a table of two values of value_size_max v passes, and an
+ * lcs_cells_max of k * k - 1 cells with k = v/2 + 1, so that a table exactly at the limit
+ * ((k - 1)(k + 1): values of k - 2 and k bytes) and one past it (k * k: two of k - 1) can
+ * both be drawn. Inputs that do not draw LCS keep the configuration their header says
+ * (their meaning does not change).
+ */
+FUZZ_NO_COVERAGE static void lcs_limits(kv_config *config) {
+    uint64_t v = config->value_size_max;
+    uint64_t bulk = 4 * ((v + 1) * (v + 1) - 1);
+    uint64_t floor = config->key_size_max > v ? config->key_size_max : v;
+    uint64_t k = v / 2 + 1;
+    config->bulk_size_max = bulk > floor ? bulk : floor;
+    config->lcs_cells_max = k * k > 1 ? k * k - 1 : 1;
+}
+
+FUZZ_NO_COVERAGE static bool draws_lcs(int count) {
+    for (int i = 0; i < count; i++) {
+        if (ops[i].kind == OP_COMMAND && ops[i].argv[0].len == 3 &&
+            memcmp(ops[i].argv[0].ptr, "lcs", 3) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The names a grammar draws besides the operation names: containers' subcommands. */
+static const char *const drawn_subcommands[] = {
+    "config|get", "config|set", "config|resetstat", "config|help", "command|count",
+    "command|docs", "command|info", "command|list", "command|getkeys", "command|help",
+    "object|encoding", "object|freq", "object|help", "object|idletime", "object|refcount",
+    "function|flush",
+};
+
+FUZZ_NO_COVERAGE static bool drawn(const char *name) {
+    const char *const *lists[] = {operations, more_operations, drawn_subcommands};
+    size_t counts[] = {sizeof operations / sizeof operations[0],
+                       sizeof more_operations / sizeof more_operations[0],
+                       sizeof drawn_subcommands / sizeof drawn_subcommands[0]};
+    for (size_t l = 0; l < 3; l++) {
+        for (size_t i = 0; i < counts[l]; i++) {
+            if (strcmp(lists[l][i], name) == 0) return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Every command and subcommand the server offers is drawn by some grammar here: checked
+ * once, on the first input, so that every replay of kv_ops's corpus (a CTest test) fails
+ * the day the server offers a command kv_ops does not draw.
+ */
+FUZZ_NO_COVERAGE static void check_every_command_drawn(void) {
+    static bool checked;
+    if (checked) return;
+    for (size_t f = 0; kv_families[f] != NULL; f++) {
+        for (size_t i = 0; i < kv_families[f]->count; i++) {
+            const kv_command *cmd = &kv_families[f]->commands[i];
+            FUZZ_CHECK(drawn(cmd->name), "the server offers '%s', which kv_ops never draws: give "
+                       "it a grammar (an id appended to operations or more_operations)", cmd->name);
+            for (size_t k = 0; k < cmd->subcommand_count; k++) {
+                FUZZ_CHECK(drawn(cmd->subcommands[k].name), "the server offers '%s', which "
+                           "kv_ops never draws", cmd->subcommands[k].name);
+            }
+        }
+    }
+    checked = true;
+}
+
 /* Decodes the whole input first: an input that names an unassigned id is refused (-1)
  * before anything runs. Returns the operation count, or -1. */
 FUZZ_NO_COVERAGE static int decode_all(cursor *c, const kv_config *config) {
     int n = 0;
     for (; !cursor_empty(c); n++) {
         if (n == OPS_MAX) return -1; /* longer than any input the options allow */
-        ops[n] = decode_op(c, config);
+        decode_op(c, config, &ops[n]);
         if (c->refused) return -1;
     }
     return n;
 }
 
+/* KV_OPS_REFUSALS=1 in the environment: at exit, how many inputs ran and how many were
+ * refused (an unassigned id), for measuring how much of the fuzzer's time is useful. */
+static uint64_t inputs_seen, inputs_refused;
+static int run_checked(const uint8_t *data, size_t size);
+
+FUZZ_NO_COVERAGE static void print_refusals(void) {
+    fprintf(stderr, "kv_ops: %" PRIu64 " inputs, %" PRIu64 " refused\n", inputs_seen,
+            inputs_refused);
+}
+
+FUZZ_NO_COVERAGE static void count_input(bool refused) {
+    if (inputs_seen++ == 0 && getenv("KV_OPS_REFUSALS") != NULL) atexit(print_refusals);
+    inputs_refused += refused;
+}
+
 static int run_input(const uint8_t *data, size_t size) {
+    int result = run_checked(data, size);
+    count_input(result < 0);
+    return result;
+}
+
+FUZZ_NO_COVERAGE static int run_checked(const uint8_t *data, size_t size) {
     cursor c = cursor_make(data, size);
     header h = decode_header(&c);
     static kv_config config;
     config = h.config;
+    cursor ops_start = c;
     int count = c.refused ? -1 : decode_all(&c, &config);
     if (count < 0) return -1;
+    if (draws_lcs(count)) { /* again, with LCS's limits: CONFIG SET's values follow them */
+        lcs_limits(&config);
+        c = ops_start;
+        count = decode_all(&c, &config);
+    }
+    check_every_command_drawn();
     kv_fuzz_engine_open(&fe, &config, (uint32_t)h.chunks);
     kvm_init(&model, &config, h.chunks);
     now_ms = START_MS;
@@ -909,6 +1507,8 @@ static int run_input(const uint8_t *data, size_t size) {
             run_scan_steps(o);
         } else if (o->kind == OP_AT_LIMIT) {
             run_at_limit(o);
+        } else if (o->kind == OP_PROTOCOL) {
+            run_protocol_limit(o);
         } else {
             run_command(o);
         }
