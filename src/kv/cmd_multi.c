@@ -87,11 +87,10 @@ bool kv_multi_queue(kv_ctx *c, const kv_command *cmd) {
 }
 
 void kv_multi_refused(kv_ctx *c, size_t mark) {
-    if (!in_multi(c)) return;
-    kv_txn *x = kv_txns_slot(txns(c), c->session->txn);
-    x->flags |= KV_TXN_DIRTY_EXEC;
+    if (in_multi(c)) kv_txns_slot(txns(c), c->session->txn)->flags |= KV_TXN_DIRTY_EXEC;
     if (!kv_arg_is(c, 0, "exec")) return;
-    /* Redis's execCommandAbort: the refusal's text after EXECABORT's, and no transaction. */
+    /* Redis's rejectCommand -> execCommandAbort, inside MULTI or not: the refusal's text
+     * after EXECABORT's, and no transaction nor watches left. */
     resp_writer *out = c->out;
     size_t end = resp_writer_mark(out);
     ST_ASSERT(end >= mark + 3 && out->buf[mark] == '-');
@@ -109,7 +108,7 @@ void kv_multi_refused(kv_ctx *c, size_t mark) {
     memcpy(text + sizeof KV_EXECABORT_BECAUSE - 1, refusal, len);
     resp_writer_rollback(out, mark);
     resp_write_error(out, text, sizeof KV_EXECABORT_BECAUSE - 1 + len);
-    discard(c);
+    if (c->session->txn != KV_TXN_NONE) discard(c);
 }
 
 /* ---- MULTI, DISCARD ---- */
