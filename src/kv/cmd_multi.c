@@ -15,7 +15,10 @@
  *  - EXEC's reply is one reply, at most reply_size_max: it is written in a room of that size
  *    (KV_EXEC_NEEDS_ROOM before anything runs), and a command whose reply would not fit in
  *    what is left, keeping KV_EXEC_ERROR_BYTES_MAX for each command after it, answers the
- *    reply_size_max error in its place, having changed nothing.
+ *    reply_size_max error in its place, having changed nothing. So a transaction holds at
+ *    most (reply_size_max - KV_EXEC_HEADER_BYTES_MAX) / KV_EXEC_ERROR_BYTES_MAX commands:
+ *    past that, queueing answers "ERR transaction exceeds reply_size_max (N bytes)".
+ *  - Inside EXEC, commands run with kv_ctx.may_block false (the blocking pops' hook).
  */
 #include <string.h>
 
