@@ -178,6 +178,10 @@ typedef struct {
     size_t count;
     bool open;
     bool refused; /* stasis refused one for its own limit (an intended difference) */
+    /* Whether a pair of replies is a known open divergence (an open regression case), so an
+     * element of EXEC's reply is judged as the same command would be alone. */
+    bool (*known)(const void *context, const dr_cmd *cmd, dr_reply reply[2]);
+    const void *known_context;
 } dr_queue;
 
 /* The transaction-limit entry for an EXEC after such a refusal: it matches when Redis ran

@@ -76,9 +76,15 @@ static bool is_known(const dr_ctx *ctx, const dr_cmd *cmd, dr_reply reply[DR_SER
     return known;
 }
 
+static bool is_known_element(const void *ctx, const dr_cmd *cmd, dr_reply reply[2]) {
+    return is_known(ctx, cmd, reply);
+}
+
 /* Client 0's MULTI: which commands Redis queued, for EXEC's comparison. */
 static void track_multi(dr_ctx *ctx, const dr_cmd *cmd, const dr_reply *redis) {
     dr_queue *q = &ctx->queue;
+    q->known = is_known_element;
+    q->known_context = ctx;
     if (name_is(cmd, "multi")) {
         if (!q->open) q->count = 0, q->refused = false;
         q->open = q->open || (redis->raw.len == 5 && memcmp(redis->raw.ptr, "+OK\r\n", 5) == 0);
