@@ -303,6 +303,9 @@ static void heap_remove(kv_store *s, uint32_t id) {
 void kv_store_set_expire(kv_store *s, uint32_t id, int64_t expire_at_ms) {
     kv_record *r = kv_store_record(s, id);
     ST_ASSERT(expire_at_ms == KV_NO_EXPIRE || expire_at_ms >= 0);
+    /* Clearing an expiry the key does not have changes nothing (GETEX PERSIST of a key
+     * without one: Redis signals no modification); setting one, even the same, does. */
+    if (r->expire_at_ms == KV_NO_EXPIRE && expire_at_ms == KV_NO_EXPIRE) return;
     modified(s, r->hash);
     if (r->expire_at_ms != KV_NO_EXPIRE) heap_remove(s, id);
     r->expire_at_ms = expire_at_ms;

@@ -421,8 +421,12 @@ static void group_expiry(gen *g, dr_group *group) {
     add_words(g, group, "exists", key);
 }
 
+/* COMMAND is left out of MULTI: its INFO and DOCS replies nest six deep, and inside EXEC's
+ * array seven, past what hiredis 0.14's reader parses ("nested multi bulk replies with depth
+ * > 7"), so EXEC's reply could not be compared element by element. */
 static bool fits_in_multi(const char *name) {
     return strcmp(name, "multi") != 0 && strcmp(name, "quit") != 0 && strcmp(name, "exec") != 0 &&
+           strcmp(name, "command") != 0 &&
            strcmp(name, "discard") != 0;
 }
 
