@@ -308,9 +308,12 @@ typedef struct {
     size_t waiting_count;
 } runner;
 
-/* A command of client 0 that cannot share a pipeline: it closes the connection or is
- * really several calls. */
-static bool runs_alone(const dr_cmd *cmd) { return is_full_scan(cmd) || name_is(cmd, "quit"); }
+/* A command of client 0 that cannot share a pipeline: it closes the connection, is really
+ * several calls, or is EXEC (after a transaction limit its keys are resynchronised, which
+ * must happen before the next command runs). */
+static bool runs_alone(const dr_cmd *cmd) {
+    return is_full_scan(cmd) || name_is(cmd, "quit") || name_is(cmd, "exec");
+}
 
 static bool run_alone(dr_ctx *ctx, const dr_step *step, size_t group, dr_divergence *div) {
     dr_reply reply[DR_SERVERS];
