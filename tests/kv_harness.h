@@ -75,6 +75,12 @@ const char *kv_harness_command(kv_harness *h, size_t argc, const char *const *ar
 size_t kv_harness_reply_len(const kv_harness *h);
 
 void kv_harness_set_time(kv_harness *h, int64_t now_ms);
+
+/* Two connections share the engine: commands run in session 0 until this switches (to 0
+ * or 1); each keeps its own MULTI, watches and name. */
+void kv_harness_use_session(kv_harness *h, uint32_t which);
+/* The current connection closes (kv_engine_close_session) and a fresh one takes its place. */
+void kv_harness_close_session(kv_harness *h);
 kv_engine *kv_harness_engine(kv_harness *h);
 
 /* Room the harness gives the engine per command (default: reply_size_max + the minimum),

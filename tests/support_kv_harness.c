@@ -17,7 +17,11 @@ struct kv_harness {
     kv_layout layout;
     reservation res;
     kv_engine engine;
-    kv_session session;
+    kv_session session;  /* the session commands run in */
+    kv_session sessions[2]; /* the connections kv_harness_use_session switches between */
+    char *names[2];
+    uint32_t current;
+    void *txn_memory[5];
     resp_parser parser;
     resp_limits limits;
     resp_arg *argv;
@@ -48,6 +52,23 @@ void kv_harness_config(kv_config *c) {
     ST_ASSERT(ok);
 }
 
+/* The transaction regions, as the server carves them (one aligned block each). */
+static void give_transactions(kv_harness *h) {
+    kv_txn_layout l = kv_txn_layout_for(&h->config);
+    ST_ASSERT(!l.overflow);
+    uint64_t sizes[5] = {l.state_bytes, l.queue_bytes, l.watch_bytes, l.index_bytes, l.argv_bytes};
+    for (size_t i = 0; i < 5; i++) {
+        h->txn_memory[i] = aligned_alloc(64, sizes[i] == 0 ? 64 : sizes[i]);
+        ST_ASSERT(h->txn_memory[i] != NULL);
+    }
+    kv_engine_give_transactions(&h->engine,
+                                (kv_txn_memory){.state = h->txn_memory[0],
+                                                .queues = h->txn_memory[1],
+                                                .watches = h->txn_memory[2],
+                                                .index = h->txn_memory[3],
+                                                .argv = h->txn_memory[4]});
+}
+
 kv_harness *kv_harness_open(const kv_config *config) {
     kv_harness *h = calloc(1, sizeof *h);
     ST_ASSERT(h != NULL);
@@ -70,8 +91,14 @@ kv_harness *kv_harness_open(const kv_config *config) {
     h->lcs_scratch = aligned_alloc(64, (lcs_bytes + 63) & ~(size_t)63);
     ST_ASSERT(h->lcs_scratch != NULL);
     kv_engine_give_lcs_scratch(&h->engine, h->lcs_scratch, lcs_bytes);
-    h->name = calloc(1, h->config.client_name_size_max + 1);
-    kv_engine_open_session(&h->engine, &h->session, h->name);
+    give_transactions(h);
+    for (uint32_t i = 0; i < 2; i++) {
+        h->names[i] = calloc(1, h->config.client_name_size_max + 1);
+        ST_ASSERT(h->names[i] != NULL);
+        kv_engine_open_session(&h->engine, &h->sessions[i], h->names[i]);
+    }
+    h->name = h->names[0];
+    h->session = h->sessions[0];
     h->limits = (resp_limits){.command_args_max = h->config.command_args_max,
                               .bulk_size_max = h->config.bulk_size_max,
                               .inline_size_max = h->config.inline_size_max,
@@ -102,7 +129,10 @@ void kv_harness_close(kv_harness *h) {
     reservation_begin_deinit(&h->res);
     reservation_unmap(&h->res);
     free(h->argv);
-    free(h->name);
+    for (size_t i = 0; i < 5; i++)
+        free(h->txn_memory[i]);
+    free(h->names[0]);
+    free(h->names[1]);
     free(h->input);
     free(h->replies);
     free(h->scratch);
@@ -211,6 +241,20 @@ const char *kv_harness_command(kv_harness *h, size_t argc, const char *const *ar
 
 size_t kv_harness_reply_len(const kv_harness *h) { return h->replies_len; }
 void kv_harness_set_time(kv_harness *h, int64_t now_ms) { h->now_ms = now_ms; }
+
+void kv_harness_use_session(kv_harness *h, uint32_t which) {
+    ST_ASSERT(which < 2);
+    h->sessions[h->current] = h->session;
+    h->current = which;
+    h->session = h->sessions[which];
+    h->name = h->names[which];
+    resp_parser_set_authenticated(&h->parser, h->session.authenticated);
+}
+
+void kv_harness_close_session(kv_harness *h) {
+    kv_engine_close_session(&h->engine, &h->session);
+    kv_engine_open_session(&h->engine, &h->session, h->name);
+}
 kv_engine *kv_harness_engine(kv_harness *h) { return &h->engine; }
 void kv_harness_set_room(kv_harness *h, size_t room) { h->room = room; }
 uint64_t kv_harness_room_retries(const kv_harness *h) { return h->room_retries; }

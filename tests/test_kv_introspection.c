@@ -243,6 +243,9 @@ static const char *const config_pairs[][2] = {
     {"chunk_size", "16"},
     {"reply_size_max", "65536"},
     {"lcs_cells_max", "1048576"},
+    {"transaction_commands_max", "64"},
+    {"transaction_bytes_max", "4096"},
+    {"watched_keys_max", "32"},
     {"command_args_max", "34"},
     {"bulk_size_max", "256"},
     {"proto-max-bulk-len", "256"},
@@ -310,11 +313,13 @@ static void test_config_get_everything(void **state) {
 static void test_info_limits_section_is_the_configuration(void **state) {
     (void)state;
     assert_string_equal(KV_CMD(h, "INFO", "limits"),
-                        "$554\r\n# Limits\r\n"
+                        "$632\r\n# Limits\r\n"
                         "keys_max:64\r\nkey_size_max:64\r\nvalue_size_max:256\r\n"
                         "list_length_max:32\r\ncapacity_policy:shared\r\n"
                         "data_budget_bytes:65536\r\nchunk_size:16\r\nreply_size_max:65536\r\n"
-                        "lcs_cells_max:1048576\r\ncommand_args_max:34\r\nbulk_size_max:"
+                        "lcs_cells_max:1048576\r\n"
+                        "transaction_commands_max:64\r\ntransaction_bytes_max:4096\r\nwatched_keys_max:32\r\n"
+                        "command_args_max:34\r\nbulk_size_max:"
                         "256\r\ninline_size_max:65536\r\n"
                         "request_size_max:65536\r\nconnections_max:4\r\n"
                         "connection_buffer_size:4096\r\nlarge_buffers_max:4\r\n"

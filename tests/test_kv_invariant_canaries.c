@@ -1,5 +1,5 @@
 /* Every KV self-check can be seen to fail: the store's (kv_store_invariants_hold and its full
- * walk), the engine's, the chunk store's and the index table's, on an engine holding a
+ * walk), the engine's, the chunk store's, the index table's and the transactions', on an engine holding a
  * string, a list and a key with an expiry, corrupted on purpose one field at a time and put
  * back (the check must fail, then hold again). Cases for the full walk leave the O(1) check
  * holding, so only the walk can catch them. */
@@ -90,6 +90,30 @@ static void test_table_check(void **state) {
     ASSERT_CAUGHT(table_invariants_hold(t), t->live_max, 2);
 }
 
+/* The transactions' check: slots, the free list, and the watch index (kv_txns). Two
+ * connections watch keys, one of them twice the same bucket's worth. */
+static void test_transactions_check(void **state) {
+    (void)state;
+    assert_string_equal(KV_CMD(h, "WATCH", "a", "b", "c"), "+OK\r\n");
+    assert_string_equal(kv_harness_send(h, "MULTI\r\nSET a 1\r\n"), "+OK\r\n+QUEUED\r\n");
+    kv_harness_use_session(h, 1);
+    assert_string_equal(KV_CMD(h, "WATCH", "a"), "+OK\r\n");
+    kv_harness_use_session(h, 0);
+    kv_engine *e = kv_harness_engine(h);
+    kv_txns *t = &e->txns;
+    assert_true(kv_txns_invariants_hold(t));
+    kv_txn *x = kv_txns_slot(t, 0);
+    kv_watch *w = &t->watches[0];
+    ASSERT_CAUGHT(kv_engine_invariants_hold(e), t->watched_total, 3);  /* 4 watched */
+    ASSERT_CAUGHT(kv_txns_invariants_hold(t), x->watched, 2);           /* one still linked */
+    ASSERT_CAUGHT(kv_txns_invariants_hold(t), x->bytes, 0);             /* less than used */
+    ASSERT_CAUGHT(kv_txns_invariants_hold(t), x->commands, 65);         /* past the limit */
+    ASSERT_CAUGHT(kv_txns_invariants_hold(t), x->flags, KV_TXN_MULTI);  /* watches, not open */
+    ASSERT_CAUGHT(kv_txns_invariants_hold(t), w->hash, w->hash + 1);    /* in another bucket */
+    ASSERT_CAUGHT(kv_txns_invariants_hold(t), w->prev, 5);              /* a broken chain */
+    ASSERT_CAUGHT(kv_txns_invariants_hold(t), t->free_head, 0);         /* an open slot */
+}
+
 int main(void) {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, open_harness, close_harness)
     const struct CMUnitTest tests[] = {
@@ -97,6 +121,7 @@ int main(void) {
         T(test_store_full_walk),
         T(test_chunk_store_check),
         T(test_table_check),
+        T(test_transactions_check),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

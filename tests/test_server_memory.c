@@ -58,6 +58,16 @@ static void test_reservation_is_the_layout_total(void **state) {
     at += server.layout.regions[KV_REGION_INLINE_SCRATCH].bytes;
     assert_ptr_equal(server.engine.lcs_table, (void *)at);
     at += server.layout.regions[KV_REGION_LCS_SCRATCH].bytes;
+    assert_ptr_equal(server.engine.txns.slots, (void *)at);
+    at += server.layout.regions[KV_REGION_TXN_STATE].bytes;
+    assert_ptr_equal(server.engine.txns.queues, at);
+    at += server.layout.regions[KV_REGION_TXN_QUEUES].bytes;
+    assert_ptr_equal(server.engine.txns.watches, (void *)at);
+    at += server.layout.regions[KV_REGION_TXN_WATCHES].bytes;
+    assert_ptr_equal(server.engine.txns.index, (void *)at);
+    at += server.layout.regions[KV_REGION_TXN_WATCH_INDEX].bytes;
+    assert_ptr_equal(server.engine.txns.argv, (void *)at);
+    at += server.layout.regions[KV_REGION_TXN_ARGV].bytes;
     assert_ptr_equal(at, server.memory.base + server.layout.total_bytes);
     kv_server_release(&server);
 }
@@ -72,6 +82,11 @@ static void test_regions_are_sized_from_the_configuration(void **state) {
     assert_int_equal(r[KV_REGION_CONNECTIONS].bytes, 8 * sizeof(kv_connection));
     assert_int_equal(r[KV_REGION_CONNECTION_BUFFERS].bytes, 8 * 2 * c.connection_buffer_size);
     assert_int_equal(r[KV_REGION_LARGE_BUFFERS].bytes, 3 * server.layout.large_buffer_bytes);
+    /* transactions: per connection, a queue of transaction_bytes_max and watched_keys_max
+     * entries (rounded to 64 bytes per region) */
+    assert_int_equal(r[KV_REGION_TXN_QUEUES].bytes, (8 * c.transaction_bytes_max + 63) & ~63ull);
+    assert_int_equal(r[KV_REGION_TXN_WATCHES].bytes,
+                     (8 * c.watched_keys_max * sizeof(kv_watch) + 63) & ~63ull);
     assert_true(server.layout.large_buffer_bytes >= c.request_size_max);
     assert_true(server.layout.large_buffer_bytes >= c.reply_size_max);
     assert_true(r[KV_REGION_INLINE_SCRATCH].bytes >= c.inline_size_max);

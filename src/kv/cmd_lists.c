@@ -313,6 +313,7 @@ static void cmd_ltrim(kv_ctx *c) {
         kv_store_list_pop(c->store, id, true);
     for (int64_t i = 0; i < drop_tail; i++)
         kv_store_list_pop(c->store, id, false);
+    kv_store_signal_modified(c->store, id); /* Redis's LTRIM does, even keeping all (WATCH) */
     kv_delete_if_empty_list(c, id);
     kv_reply_ok(c);
 }

@@ -413,7 +413,8 @@ static void cmd_append(kv_ctx *c) {
     uint32_t id = kv_lookup_typed(c, 1, KV_TYPE_STRING);
     if (id == KV_LOOKUP_WRONGTYPE) return;
     uint64_t old_len = id == KV_RECORD_NONE ? 0 : kv_store_record(c->store, id)->value_len;
-    if (write_range(c, id, old_len, &c->argv[2]) == KV_RECORD_NONE) {
+    id = write_range(c, id, old_len, &c->argv[2]);
+    if (id == KV_RECORD_NONE) {
 #ifdef STASIS_CANARY_PROPS_STRAY_MALLOC_SIM
         /* canary (props memory_sim): an allocation after the seal when APPEND is refused
          * (e.g. past value_size_max), a path the simulation's clients reach; 1 MiB so libc
@@ -423,6 +424,7 @@ static void cmd_append(kv_ctx *c) {
 #endif
         return;
     }
+    kv_store_signal_modified(c->store, id); /* Redis's APPEND does, even of nothing (WATCH) */
     kv_reply_integer(c, (int64_t)(old_len + c->argv[2].len));
 }
 

@@ -112,15 +112,19 @@ void kv_reply_error_echo(kv_ctx *c, const char *prefix, uint32_t arg, const char
     resp_write_crlf(c->out);
 }
 
+void kv_reply_too_long(kv_ctx *c) {
+    c->engine->stats.limit_rejections++;
+    kv_reply_errorf(c, "ERR reply exceeds reply_size_max (%llu bytes)",
+                    (unsigned long long)c->engine->config->reply_size_max);
+}
+
 bool kv_reply_room(kv_ctx *c, uint64_t bytes) {
     /* The limit first: a writer may have more room than reply_size_max (a large buffer is
      * at least that big), and a reply past the limit must not depend on where it lands. */
     uint64_t limit = c->engine->config->reply_size_max;
     if (bytes <= limit && bytes <= resp_writer_room(c->out)) return true;
     if (bytes > limit) {
-        c->engine->stats.limit_rejections++;
-        kv_reply_errorf(c, "ERR reply exceeds reply_size_max (%llu bytes)",
-                        (unsigned long long)limit);
+        kv_reply_too_long(c);
         return false;
     }
     c->result = KV_EXEC_NEEDS_ROOM;
@@ -168,8 +172,8 @@ bool kv_arg_int64(kv_ctx *c, uint32_t i, int64_t *out, const char *error) {
 
 /* ---- limits ---- */
 
-static bool limit_error(kv_ctx *c, const char *what, const char *name, uint64_t value,
-                        const char *unit) {
+bool kv_reply_limit_error(kv_ctx *c, const char *what, const char *name, uint64_t value,
+                          const char *unit) {
     c->engine->stats.limit_rejections++;
     kv_reply_errorf(c, "ERR %s exceeds %s (%llu %s)", what, name, (unsigned long long)value, unit);
     return false;
@@ -178,19 +182,19 @@ static bool limit_error(kv_ctx *c, const char *what, const char *name, uint64_t 
 bool kv_check_key(kv_ctx *c, uint32_t i) {
     uint64_t limit = c->engine->config->key_size_max;
     if (c->argv[i].len <= limit) return true;
-    return limit_error(c, "key", "key_size_max", limit, "bytes");
+    return kv_reply_limit_error(c, "key", "key_size_max", limit, "bytes");
 }
 
 bool kv_check_value_size(kv_ctx *c, uint64_t bytes) {
     uint64_t limit = c->engine->config->value_size_max;
     if (bytes <= limit) return true;
-    return limit_error(c, "value", "value_size_max", limit, "bytes");
+    return kv_reply_limit_error(c, "value", "value_size_max", limit, "bytes");
 }
 
 bool kv_check_list_length(kv_ctx *c, uint64_t length) {
     uint64_t limit = c->engine->config->list_length_max;
     if (length <= limit) return true;
-    return limit_error(c, "list", "list_length_max", limit, "elements");
+    return kv_reply_limit_error(c, "list", "list_length_max", limit, "elements");
 }
 
 bool kv_check_string_length(kv_ctx *c, uint64_t offset, uint64_t len) {
@@ -220,7 +224,7 @@ bool kv_check_key_count(kv_ctx *c, uint64_t new_keys) {
     if (c->store->keys + new_keys <= limit) return true;
     kv_store_expire_due(c->store, c->now_ms); /* expired keys do not count */
     if (c->store->keys + new_keys <= limit) return true;
-    return limit_error(c, "key count", "keys_max", limit, "keys");
+    return kv_reply_limit_error(c, "key count", "keys_max", limit, "keys");
 }
 
 bool kv_check_new_key(kv_ctx *c, uint32_t key_arg, uint64_t value_chunks) {

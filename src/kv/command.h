@@ -27,6 +27,14 @@ typedef struct kv_ctx {
     int64_t now_ms;
     resp_writer *out;
     kv_exec result;
+    /*
+     * Whether the command may block (the blocking pops: BLPOP, BRPOP, BLMOVE, BRPOPLPUSH,
+     * BLMPOP). False while EXEC runs a queued command: there, as in Redis (its
+     * CLIENT_DENY_BLOCKING), a blocking pop that finds nothing to pop answers at once as if
+     * its timeout had passed (the null reply), and one that finds data pops like its
+     * non-blocking form. Every blocking handler must read this before it blocks.
+     */
+    bool may_block;
 } kv_ctx;
 
 typedef void (*kv_handler)(kv_ctx *c);
@@ -36,6 +44,9 @@ enum {
     KV_CMD_READONLY = 1u << 1, /* never changes it */
     KV_CMD_NO_AUTH = 1u << 2,  /* allowed before AUTH (AUTH, HELLO, QUIT) */
     KV_CMD_FAST = 1u << 3,     /* O(1) or O(log n) (COMMAND INFO flag) */
+    /* Runs at once inside MULTI instead of being queued (Redis: EXEC, DISCARD, MULTI, WATCH,
+     * QUIT). */
+    KV_CMD_TXN_CONTROL = 1u << 4,
 };
 
 typedef struct kv_command {
@@ -79,9 +90,28 @@ extern const kv_command_family kv_scripting_family;  /* cmd_server.c: FUNCTION F
 extern const kv_command_family kv_info_family;       /* cmd_info.c */
 extern const kv_command_family kv_config_family;     /* cmd_config.c */
 extern const kv_command_family kv_command_family_;   /* cmd_command.c: COMMAND itself */
+extern const kv_command_family kv_multi_family;      /* cmd_multi.c: MULTI EXEC WATCH ... */
 
 /* Every family, for COMMAND's listings; NULL-terminated. */
 extern const kv_command_family *const kv_families[];
+
+/* The command argv names (its subcommand for a container), or NULL having written why
+ * there is none: Redis's unknown command, unknown subcommand or arity error. */
+const kv_command *kv_command_resolve(kv_ctx *c);
+
+/* Runs a resolved command's handler with the engine's rules on room (engine.h): DONE with
+ * its reply written, or NEEDS_ROOM having written and changed nothing. */
+kv_exec kv_command_run(kv_ctx *c, const kv_command *cmd);
+
+/* ---- transactions (cmd_multi.c), called by the engine around every command ---- */
+
+/* True iff the session is inside MULTI and cmd must be queued rather than run; then it
+ * queues it (or refuses it past a transaction limit) and writes the reply. */
+bool kv_multi_queue(kv_ctx *c, const kv_command *cmd);
+/* A command refused before it ran (unknown, arity, NOAUTH) whose error the engine wrote
+ * from `mark` on: inside MULTI it flags the transaction, and a refused EXEC discards it,
+ * its error rewritten as Redis's "EXECABORT Transaction discarded because of: <error>". */
+void kv_multi_refused(kv_ctx *c, size_t mark);
 
 /* The subcommand of a container named by a word (case-insensitive), or NULL. */
 const kv_command *kv_command_sub(const kv_command *container, const resp_arg *word);
@@ -140,6 +170,10 @@ uint64_t kv_bulk_reply_bytes(uint64_t len);
  */
 bool kv_reply_room(kv_ctx *c, uint64_t bytes);
 
+/* The reply_size_max error (the one producer of its text), counted as a limit rejection:
+ * at most KV_EXEC_ERROR_BYTES_MAX bytes. */
+void kv_reply_too_long(kv_ctx *c);
+
 /* An option's value as CONFIG GET and INFO show it: the configuration's, except `port`,
  * which shows the port really bound (--port 0 binds a free one). */
 size_t kv_format_option(const kv_ctx *c, const kv_option *o, char *buf, size_t cap);
@@ -154,6 +188,10 @@ bool kv_arg_either(kv_ctx *c, uint32_t i, const char *first, const char *second,
 bool kv_arg_int64(kv_ctx *c, uint32_t i, int64_t *out, const char *error);
 
 /* ---- limits (each writes its error and returns false on breach) ---- */
+/* The one producer of a data limit's text: "ERR <what> exceeds <name> (<value> <unit>)";
+ * counts a limit rejection and returns false. */
+bool kv_reply_limit_error(kv_ctx *c, const char *what, const char *name, uint64_t value,
+                          const char *unit);
 bool kv_check_key(kv_ctx *c, uint32_t i);            /* key_size_max */
 bool kv_check_value_size(kv_ctx *c, uint64_t bytes); /* value_size_max */
 bool kv_check_list_length(kv_ctx *c, uint64_t length);

@@ -262,6 +262,10 @@ static const kv_key_spec specs_unlink[] = {
     {NULL, KV_KEY_RM | KV_KEY_DELETE, KV_BS_INDEX, 1, NULL, KV_FK_RANGE, {-1, 1, 0}},
 };
 
+static const kv_key_spec specs_watch[] = {
+    {NULL, KV_KEY_RO, KV_BS_INDEX, 1, NULL, KV_FK_RANGE, {-1, 1, 0}},
+};
+
 static const kv_command_meta metas[] = {
     {"append", KV_RF_WRITE | KV_RF_DENYOOM | KV_RF_FAST, KV_ACL_WRITE | KV_ACL_STRING | KV_ACL_FAST,
      NULL, 0, specs_append, 1},
@@ -434,6 +438,17 @@ static const kv_command_meta metas[] = {
      specs_type, 1},
     {"unlink", KV_RF_WRITE | KV_RF_FAST, KV_ACL_KEYSPACE | KV_ACL_WRITE | KV_ACL_FAST, tips_unlink,
      2, specs_unlink, 1},
+    /* transactions (cmd_multi.c) */
+    {"multi", KV_RF_NOSCRIPT | KV_RF_LOADING | KV_RF_STALE | KV_RF_FAST | KV_RF_ALLOW_BUSY,
+     KV_ACL_FAST | KV_ACL_TRANSACTION, NULL, 0, NULL, 0},
+    {"exec", KV_RF_NOSCRIPT | KV_RF_LOADING | KV_RF_STALE | KV_RF_SKIP_SLOWLOG,
+     KV_ACL_SLOW | KV_ACL_TRANSACTION, NULL, 0, NULL, 0},
+    {"discard", KV_RF_NOSCRIPT | KV_RF_LOADING | KV_RF_STALE | KV_RF_FAST | KV_RF_ALLOW_BUSY,
+     KV_ACL_FAST | KV_ACL_TRANSACTION, NULL, 0, NULL, 0},
+    {"watch", KV_RF_NOSCRIPT | KV_RF_LOADING | KV_RF_STALE | KV_RF_FAST | KV_RF_ALLOW_BUSY,
+     KV_ACL_FAST | KV_ACL_TRANSACTION, NULL, 0, specs_watch, 1},
+    {"unwatch", KV_RF_NOSCRIPT | KV_RF_LOADING | KV_RF_STALE | KV_RF_FAST | KV_RF_ALLOW_BUSY,
+     KV_ACL_FAST | KV_ACL_TRANSACTION, NULL, 0, NULL, 0},
 };
 
 const kv_command_meta *kv_command_meta_find(const char *name) {

@@ -56,6 +56,17 @@ const kv_option kv_options[] = {
     U64_OPTION(lcs_cells_max, NULL, KV_OPTION_DATA, 1024 * 1024, 1, 256 * 1024 * 1024, false, NULL,
                "largest LCS table, (len(a) + 1) x (len(b) + 1) cells of 5 bytes each, "
                "reserved at start-up"),
+    /* Transactions (MULTI ... EXEC): each connection's queue and watched keys are carved at
+     * start-up, connections_max times, so a client's transaction never depends on others'. */
+    U64_OPTION(transaction_commands_max, NULL, KV_OPTION_DATA, 64, 1, 1024 * 1024, false, NULL,
+               "most commands one connection may queue between MULTI and EXEC (and EXEC's "
+               "reply, at most reply_size_max, keeps 64 bytes for each)"),
+    U64_OPTION(transaction_bytes_max, NULL, KV_OPTION_DATA, 4 * KIB, 64, 1 * GIB, true, NULL,
+               "most bytes one connection may queue between MULTI and EXEC, each command "
+               "counted as its RESP request (*argc, then $len and bytes per argument); "
+               "reserved per connection"),
+    U64_OPTION(watched_keys_max, NULL, KV_OPTION_DATA, 32, 1, 1024 * 1024, false, NULL,
+               "most keys one connection may WATCH at once; reserved per connection"),
     /* protocol limits */
     U64_OPTION(command_args_max, NULL, KV_OPTION_PROTOCOL, 0, 3, 1024 * 1024, false,
                "list_length_max + 2, at most 1024 and at least 3",

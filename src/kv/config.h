@@ -35,6 +35,14 @@ typedef enum kv_seal_mode {
     KV_SEAL_STRICT = 1, /* also a seccomp filter that kills on memory-growing syscalls */
 } kv_seal_mode;
 
+/* EXEC's reply is one reply (at most reply_size_max): it keeps room for an error of at most
+ * KV_EXEC_ERROR_BYTES_MAX bytes (the reply_size_max error) for each queued command still to
+ * run, after a header of at most KV_EXEC_HEADER_BYTES_MAX. So a transaction holds at most
+ * (reply_size_max - 16) / 64 commands whatever transaction_commands_max says: past that a
+ * queued command answers the reply_size_max limit's error (cmd_multi.c). */
+#define KV_EXEC_ERROR_BYTES_MAX  64u
+#define KV_EXEC_HEADER_BYTES_MAX 16u
+
 #define KV_BIND_SIZE_MAX        64
 #define KV_REQUIREPASS_SIZE_MAX 128
 
@@ -49,6 +57,9 @@ typedef struct kv_config {
     uint64_t chunk_size;
     uint64_t reply_size_max;
     uint64_t lcs_cells_max; /* LCS's table: (len(a) + 1) x (len(b) + 1) cells at most */
+    uint64_t transaction_commands_max; /* commands queued per connection */
+    uint64_t transaction_bytes_max;    /* queued request bytes per connection */
+    uint64_t watched_keys_max;         /* keys WATCHed per connection */
     /* protocol limits */
     uint64_t command_args_max;
     uint64_t bulk_size_max;

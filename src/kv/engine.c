@@ -19,6 +19,7 @@ const kv_command_family *const kv_families[] = {
     &kv_bitmap_family,
     &kv_lcs_family,
     &kv_object_family,
+    &kv_multi_family,
     NULL,
 };
 
@@ -111,13 +112,24 @@ void kv_engine_give_lcs_scratch(kv_engine *e, void *memory, size_t bytes) {
     e->lcs_cells = e->config->lcs_cells_max;
 }
 
+void kv_engine_give_transactions(kv_engine *e, kv_txn_memory memory) {
+    kv_txns_init(&e->txns, e->config, memory);
+    kv_store_on_modified(&e->store, kv_txns_key_modified, &e->txns);
+}
+
 void kv_engine_open_session(kv_engine *e, kv_session *session, char *name_storage) {
     *session = (kv_session){
         .id = e->next_session_id++,
         .authenticated = e->config->requirepass[0] == '\0',
         .name = name_storage,
         .name_capacity = (uint32_t)e->config->client_name_size_max,
+        .txn = kv_txns_open(&e->txns),
     };
+}
+
+void kv_engine_close_session(kv_engine *e, kv_session *session) {
+    kv_txns_close(&e->txns, session->txn);
+    session->txn = KV_TXN_NONE;
 }
 
 /* ---- rejections before a handler runs (Redis's processCommand order) ---- */
@@ -176,8 +188,7 @@ static bool arity_ok(const kv_command *cmd, uint32_t argc) {
     return argc >= (uint32_t)(-cmd->arity);
 }
 
-/* Finds the command to run, or writes why there is none and returns NULL. */
-static const kv_command *resolve(kv_ctx *c) {
+const kv_command *kv_command_resolve(kv_ctx *c) {
     const kv_command *cmd = kv_engine_command(c->engine, c->argv[0].ptr, c->argv[0].len);
     if (cmd == NULL) {
         reply_unknown_command(c);
@@ -216,6 +227,37 @@ static bool is_http_word(const resp_arg *arg) {
 
 /* ---- execution ---- */
 
+kv_exec kv_command_run(kv_ctx *c, const kv_command *cmd) {
+    kv_engine *e = c->engine;
+    resp_writer *out = c->out;
+    size_t mark = resp_writer_mark(out);
+    size_t room = resp_writer_room(out);
+    kv_store_stats stats_before = e->store.stats;
+    cmd->handler(c);
+    bool overflowed = c->result == KV_EXEC_NEEDS_ROOM || resp_writer_overflowed(out);
+    /* A read-only reply that fitted the room but is longer than reply_size_max (the room
+     * may be larger: a connection's free buffer varies) is refused all the same, so that
+     * whether a reply is served never depends on where it lands. */
+    bool too_long = !overflowed && resp_writer_mark(out) - mark > e->config->reply_size_max;
+    if (overflowed || too_long) {
+        resp_writer_rollback(out, mark);
+        /* The retry will look the keys up again: count its hits and misses once. Keys
+         * expired by the lookups stay expired (a lookup deletes them, as Redis's does). */
+        e->store.stats.keyspace_hits = stats_before.keyspace_hits;
+        e->store.stats.keyspace_misses = stats_before.keyspace_misses;
+        if (too_long || (c->result != KV_EXEC_NEEDS_ROOM && room >= e->config->reply_size_max)) {
+            /* A read-only reply past all the room a reply may have. */
+            kv_reply_too_long(c);
+            e->stats.commands_processed++;
+            return KV_EXEC_DONE;
+        }
+        e->stats.reply_room_retries++;
+        return KV_EXEC_NEEDS_ROOM;
+    }
+    e->stats.commands_processed++;
+    return KV_EXEC_DONE;
+}
+
 kv_exec kv_engine_execute(kv_engine *e, kv_session *session, const resp_arg *argv, uint32_t argc,
                           int64_t now_ms, resp_writer *out) {
     ST_ASSERT(argc >= 1);
@@ -229,50 +271,32 @@ kv_exec kv_engine_execute(kv_engine *e, kv_session *session, const resp_arg *arg
         .now_ms = now_ms,
         .out = out,
         .result = KV_EXEC_DONE,
+        .may_block = true,
     };
     kv_store_set_clock(&e->store, now_ms);
     if (is_http_word(&argv[0])) {
         session->close_without_reply = true;
         return KV_EXEC_DONE;
     }
-    const kv_command *cmd = resolve(&c);
-    if (cmd == NULL) return KV_EXEC_DONE;
-    if (!session->authenticated && (cmd->flags & KV_CMD_NO_AUTH) == 0) {
-        kv_reply_error(&c, KV_ERR_NOAUTH);
+    size_t mark = resp_writer_mark(out);
+    const kv_command *cmd = kv_command_resolve(&c);
+    if (cmd == NULL) {
+        kv_multi_refused(&c, mark);
         return KV_EXEC_DONE;
     }
-    size_t mark = resp_writer_mark(out);
-    size_t room = resp_writer_room(out);
-    kv_store_stats stats_before = e->store.stats;
-    cmd->handler(&c);
-    bool overflowed = c.result == KV_EXEC_NEEDS_ROOM || resp_writer_overflowed(out);
-    /* A read-only reply that fitted the room but is longer than reply_size_max (the room
-     * may be larger: a connection's free buffer varies) is refused all the same, so that
-     * whether a reply is served never depends on where it lands. */
-    bool too_long = !overflowed && resp_writer_mark(out) - mark > e->config->reply_size_max;
-    if (overflowed || too_long) {
-        resp_writer_rollback(out, mark);
-        /* The retry will look the keys up again: count its hits and misses once. Keys
-         * expired by the lookups stay expired (a lookup deletes them, as Redis's does). */
-        e->store.stats.keyspace_hits = stats_before.keyspace_hits;
-        e->store.stats.keyspace_misses = stats_before.keyspace_misses;
-        if (too_long || (c.result != KV_EXEC_NEEDS_ROOM && room >= e->config->reply_size_max)) {
-            /* A read-only reply past all the room a reply may have. */
-            e->stats.limit_rejections++;
-            kv_reply_errorf(&c, "ERR reply exceeds reply_size_max (%llu bytes)",
-                            (unsigned long long)e->config->reply_size_max);
-            e->stats.commands_processed++;
-            return KV_EXEC_DONE;
-        }
-        e->stats.reply_room_retries++;
-        return KV_EXEC_NEEDS_ROOM;
+    if (!session->authenticated && (cmd->flags & KV_CMD_NO_AUTH) == 0) {
+        kv_reply_error(&c, KV_ERR_NOAUTH);
+        kv_multi_refused(&c, mark);
+        return KV_EXEC_DONE;
     }
-    e->stats.commands_processed++;
-    return KV_EXEC_DONE;
+    if (kv_multi_queue(&c, cmd)) return KV_EXEC_DONE;
+    return kv_command_run(&c, cmd);
 }
 
 uint64_t kv_engine_expire_cycle(kv_engine *e, int64_t now_ms, uint64_t keys) {
     return kv_store_expire_cycle(&e->store, now_ms, keys);
 }
 
-bool kv_engine_invariants_hold(const kv_engine *e) { return kv_store_invariants_hold(&e->store); }
+bool kv_engine_invariants_hold(const kv_engine *e) {
+    return kv_store_invariants_hold(&e->store) && kv_txns_invariants_hold(&e->txns);
+}

@@ -26,6 +26,7 @@
 #include "kv/resp_parser.h"
 #include "kv/resp_writer.h"
 #include "kv/store.h"
+#include "kv/transaction.h"
 
 /* The room every command may assume: errors, integers and short replies fit in it. */
 #define KV_REPLY_ROOM_MIN_BYTES ((size_t)1024)
@@ -39,6 +40,7 @@ typedef struct kv_session {
     uint32_t name_len;
     uint32_t name_capacity; /* client_name_size_max: the storage the server gave it */
     char *name;             /* HELLO SETNAME's name */
+    uint32_t txn;           /* its transaction slot (transaction.h), KV_TXN_NONE without */
 } kv_session;
 
 /* Figures the server loop keeps and INFO reports (all zero when fuzzing the engine). */
@@ -91,6 +93,7 @@ typedef struct kv_engine {
     uint32_t *lcs_table;              /* lcs_cells_max cells (kv_engine_give_lcs_scratch) */
     uint8_t *lcs_bytes;               /* lcs_cells_max bytes: the two strings and the result */
     uint64_t lcs_cells;               /* 0 until given: LCS then answers its limit's error */
+    kv_txns txns;                     /* MULTI/EXEC and WATCH (kv_engine_give_transactions) */
     char info_scratch[KV_INFO_SIZE_MAX];
 } kv_engine;
 
@@ -108,9 +111,19 @@ uint64_t kv_engine_lcs_scratch_bytes(const kv_config *config);
  * at start-up; without it every LCS answers the lcs_cells_max error. */
 void kv_engine_give_lcs_scratch(kv_engine *e, void *memory, size_t bytes);
 
+/* Gives the engine the transaction regions (kv_txn_layout_for's sizes), carved at
+ * start-up: connections_max slots, each with its queue and watches. Without them sessions
+ * get no slot and MULTI and WATCH answer an error (engines that fuzzers open alone). */
+void kv_engine_give_transactions(kv_engine *e, kv_txn_memory memory);
+
 /* A fresh session (authenticated iff no requirepass), its name stored in name_storage
- * (client_name_size_max bytes). */
+ * (client_name_size_max bytes), with a transaction slot if the engine has them (at most
+ * connections_max sessions open at once: close each with kv_engine_close_session). */
 void kv_engine_open_session(kv_engine *e, kv_session *session, char *name_storage);
+
+/* The session's connection is gone: its transaction is discarded, its watches dropped and
+ * its slot given back. O(keys it watched). */
+void kv_engine_close_session(kv_engine *e, kv_session *session);
 
 /*
  * Runs one command (argc >= 1). Returns KV_EXEC_DONE with the reply appended to `out`, or

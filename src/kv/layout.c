@@ -128,6 +128,18 @@ bool kv_layout_compute(const kv_config *c, kv_layout *l, char *error, size_t err
     /* LCS's table and strings, bounded by lcs_cells_max (kv_engine_give_lcs_scratch). */
     put(l, "lcs scratch (cells)", c->lcs_cells_max, sizeof(uint32_t) + 1,
         round_up(mul((sized){.value = sizeof(uint32_t) + 1}, c->lcs_cells_max)));
+    /* MULTI/EXEC and WATCH, per connection (transaction.h; kv_engine_give_transactions). */
+    kv_txn_layout t = kv_txn_layout_for(c);
+    put(l, "transactions: state", c->connections_max, sizeof(kv_txn),
+        (sized){.value = t.state_bytes, .overflow = t.overflow});
+    put(l, "transactions: queues", c->connections_max, c->transaction_bytes_max,
+        (sized){.value = t.queue_bytes, .overflow = t.overflow});
+    put(l, "transactions: watched keys", t.watch_count, sizeof(kv_watch),
+        (sized){.value = t.watch_bytes, .overflow = t.overflow});
+    put(l, "transactions: watch index", t.index_slots, sizeof(uint32_t),
+        (sized){.value = t.index_bytes, .overflow = t.overflow});
+    put(l, "transactions: EXEC arguments", c->command_args_max, sizeof(resp_arg),
+        (sized){.value = t.argv_bytes, .overflow = t.overflow});
     ST_ASSERT(l->region_count == KV_REGION_COUNT);
     sized total = {0};
 #ifdef STASIS_CANARY_PROPS_LAYOUT_REGION_SHORT
@@ -139,7 +151,7 @@ bool kv_layout_compute(const kv_config *c, kv_layout *l, char *error, size_t err
     for (size_t i = 0; i < l->region_count; i++) {
         if (l->regions[i].bytes % KV_REGION_ALIGN_BYTES != 0) total.overflow = true;
     }
-    if (total.overflow || large_each.overflow)
+    if (total.overflow || large_each.overflow || t.overflow)
         return layout_error(error, error_size, "a size overflows 64 bits");
     l->total_bytes = total.value;
     return true;

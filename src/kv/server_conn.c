@@ -353,6 +353,7 @@ static void maybe_free(kv_server *s, kv_connection *c) {
 void kv_conn_close(kv_server *s, kv_connection *c) {
     ST_ASSERT(c->state == KV_CONN_OPEN);
     c->state = KV_CONN_CLOSING;
+    kv_engine_close_session(&s->engine, &c->session); /* its transaction and watches */
     lru_remove(s, c);
     if ((c->flags & KV_CONN_WAITING) != 0) kv_large_forget(s, c);
     c->flags |= KV_CONN_CLOSE_PENDING;

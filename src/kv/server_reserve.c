@@ -31,7 +31,7 @@ static void *carve_region(kv_server *s, size_t region) {
 
 /* Carves every region in the layout's order: the store (three regions, one block), then
  * the connection slots, their buffers, the large buffers, argv, names, the inline scratch,
- * the LCS scratch. */
+ * the LCS scratch, the transactions' regions. */
 static void carve_all(kv_server *s, siphash_key seed) {
     const kv_config *c = s->config;
     kv_store_params sp = {.keys_max = c->keys_max,
@@ -54,6 +54,14 @@ static void carve_all(kv_server *s, siphash_key seed) {
     s->inline_scratch = carve_region(s, KV_REGION_INLINE_SCRATCH);
     kv_engine_give_lcs_scratch(&s->engine, carve_region(s, KV_REGION_LCS_SCRATCH),
                                kv_engine_lcs_scratch_bytes(c));
+    /* One statement per carve: the regions are carved in the layout's order. */
+    kv_txn_memory txn;
+    txn.state = carve_region(s, KV_REGION_TXN_STATE);
+    txn.queues = carve_region(s, KV_REGION_TXN_QUEUES);
+    txn.watches = carve_region(s, KV_REGION_TXN_WATCHES);
+    txn.index = carve_region(s, KV_REGION_TXN_WATCH_INDEX);
+    txn.argv = carve_region(s, KV_REGION_TXN_ARGV);
+    kv_engine_give_transactions(&s->engine, txn);
     ST_ASSERT(reservation_diagnostics(&s->memory).allocated_bytes == s->layout.total_bytes);
 }
 

@@ -90,6 +90,21 @@ static uint32_t find_live(kv_store *s, const uint8_t *key, size_t key_len, int64
     return id;
 }
 
+static void modified(kv_store *s, uint64_t hash) {
+    if (s->on_modified != NULL) s->on_modified(s->on_modified_context, hash);
+}
+
+void kv_store_on_modified(kv_store *s, void (*hook)(void *context, uint64_t hash), void *context) {
+    s->on_modified = hook;
+    s->on_modified_context = context;
+}
+
+void kv_store_signal_modified(kv_store *s, uint32_t id) { modified(s, kv_store_record(s, id)->hash); }
+
+uint32_t kv_store_find_silent(kv_store *s, const uint8_t *key, size_t key_len, int64_t now_ms) {
+    return find_live(s, key, key_len, now_ms);
+}
+
 /* Access times only move forward (a test clock may step back; fuzzers pass INT64_MIN). */
 static void touch(kv_store *s, uint32_t id, int64_t now_ms) {
     kv_record *r = kv_store_record(s, id);
@@ -172,6 +187,7 @@ uint32_t kv_store_add(kv_store *s, const uint8_t *key, size_t key_len, kv_type t
     };
     table_insert(&s->index, r->hash, id);
     s->keys++;
+    modified(s, r->hash);
     return id;
 }
 
@@ -194,6 +210,7 @@ static void free_value(kv_store *s, kv_record *r) {
 
 void kv_store_delete(kv_store *s, uint32_t id) {
     kv_record *r = kv_store_record(s, id);
+    modified(s, r->hash);
     bool removed = table_remove(&s->index, r->hash, id);
     ST_ASSERT(removed);
     free_value(s, r);
@@ -212,8 +229,10 @@ void kv_store_rename(kv_store *s, uint32_t id, const uint8_t *key, size_t key_le
 #endif /* else a planted bug: the old name's chunks are never given back */
     r->key = store_bytes(s, key, key_len);
     r->key_len = (uint32_t)key_len;
+    modified(s, r->hash);
     r->hash = kv_store_hash(s, key, key_len);
     table_insert(&s->index, r->hash, id);
+    modified(s, r->hash);
 }
 
 /* ---- the expiry heap ---- */
@@ -284,6 +303,10 @@ static void heap_remove(kv_store *s, uint32_t id) {
 void kv_store_set_expire(kv_store *s, uint32_t id, int64_t expire_at_ms) {
     kv_record *r = kv_store_record(s, id);
     ST_ASSERT(expire_at_ms == KV_NO_EXPIRE || expire_at_ms >= 0);
+    /* Clearing an expiry the key does not have changes nothing (GETEX PERSIST of a key
+     * without one: Redis signals no modification); setting one, even the same, does. */
+    if (r->expire_at_ms == KV_NO_EXPIRE && expire_at_ms == KV_NO_EXPIRE) return;
+    modified(s, r->hash);
     if (r->expire_at_ms != KV_NO_EXPIRE) heap_remove(s, id);
     r->expire_at_ms = expire_at_ms;
     if (expire_at_ms == KV_NO_EXPIRE) return;
@@ -298,6 +321,7 @@ void kv_store_flush(kv_store *s) {
         uint32_t id = table_slot_id(&s->index, i);
         if (id == TABLE_ID_NONE) continue;
         kv_record *r = kv_store_record(s, id);
+        modified(s, r->hash);
         free_value(s, r);
         chunk_chain_free(&s->chunks, r->key);
         object_pool_destroy(&s->records, r);
@@ -316,6 +340,7 @@ void kv_store_set_string(kv_store *s, uint32_t id, const uint8_t *data, size_t l
     /* Planted bug (the seed design's): an overwrite forgets the old string's chunks. */
     if (r->type == KV_TYPE_STRING) r->value = CHUNK_NONE;
 #endif
+    modified(s, r->hash);
     free_value(s, r);
     r->type = KV_TYPE_STRING;
     r->value = store_bytes(s, data, len);
@@ -345,6 +370,7 @@ void kv_store_resize_string(kv_store *s, uint32_t id, uint64_t new_len) {
     kv_record *r = kv_store_record(s, id);
     ST_ASSERT(r->type == KV_TYPE_STRING);
     ST_ASSERT(new_len <= UINT32_MAX);
+    modified(s, r->hash);
     uint64_t have = kv_store_chunks_for(s, r->value_len);
     uint64_t want = kv_store_chunks_for(s, new_len);
     if (want == 0) {
@@ -368,6 +394,7 @@ void kv_store_write_string(kv_store *s, uint32_t id, uint64_t offset, const void
     kv_record *r = kv_store_record(s, id);
     ST_ASSERT(r->type == KV_TYPE_STRING);
     ST_ASSERT(offset + n <= r->value_len);
+    modified(s, r->hash);
     chunk_write(&s->chunks, r->value, offset, data, n);
 }
 
@@ -421,6 +448,7 @@ bool kv_store_element_equals(const kv_store *s, uint32_t element, const uint8_t 
 void kv_store_list_push(kv_store *s, uint32_t id, uint32_t element, bool at_head) {
     kv_record *r = kv_store_record(s, id);
     ST_ASSERT(r->type == KV_TYPE_LIST);
+    modified(s, r->hash);
     element_header *e = header_of(s, element);
     if (r->value == CHUNK_NONE) {
         r->value = element;
@@ -440,6 +468,7 @@ void kv_store_list_push(kv_store *s, uint32_t id, uint32_t element, bool at_head
 
 void kv_store_list_insert(kv_store *s, uint32_t id, uint32_t pivot, uint32_t element, bool before) {
     kv_record *r = kv_store_record(s, id);
+    modified(s, r->hash);
     element_header *p = header_of(s, pivot);
     element_header *e = header_of(s, element);
     if (before) {
@@ -473,6 +502,7 @@ void kv_store_list_remove(kv_store *s, uint32_t id, uint32_t element) {
 void kv_store_list_unlink(kv_store *s, uint32_t id, uint32_t element) {
     kv_record *r = kv_store_record(s, id);
     ST_ASSERT(r->value_len > 0);
+    modified(s, r->hash);
     element_header *e = header_of(s, element);
     if (e->prev == CHUNK_NONE) {
         r->value = e->next;
@@ -674,6 +704,7 @@ void kv_store_list_set(kv_store *s, uint32_t id, uint32_t element, const uint8_t
     uint64_t want = kv_store_element_chunks(s, len);
     ST_ASSERT(have >= 1 && want >= 1); /* the header alone takes a chunk */
     ST_ASSERT(r->value_chunks >= have);
+    modified(s, r->hash);
 #ifdef STASIS_CANARY_LSET_ALLOC_BEFORE_FREE
     list_set_by_copy(s, r, element, data, len);
     r->value_chunks = (uint32_t)(r->value_chunks - have + want);

@@ -97,6 +97,10 @@ typedef struct kv_store {
     kv_sum128 expire_sum; /* sum of the heap's expiry times */
     int64_t clock_ms;     /* the current command's time: stamps created records */
     kv_store_stats stats;
+    /* Called with a key's hash whenever the key is created, changed, renamed (both names),
+     * given or cleared an expiry, deleted (expiry and FLUSHALL included): WATCH's hook. */
+    void (*on_modified)(void *context, uint64_t hash);
+    void *on_modified_context;
 } kv_store;
 
 /* The regions kv_store_init carves, in bytes, for the reservation table. */
@@ -205,6 +209,18 @@ uint64_t kv_store_expire_due(kv_store *s, int64_t now_ms);
 
 /* The mean time to live of the keys with one, in ms at now_ms (0 without any). */
 uint64_t kv_store_avg_ttl_ms(const kv_store *s, int64_t now_ms);
+
+/* Sets the hook every mutation calls with the key's hash (see kv_store), or none (NULL).
+ * kv_store_init sets none. */
+void kv_store_on_modified(kv_store *s, void (*hook)(void *context, uint64_t hash), void *context);
+
+/* Signals the hook for this key without changing it: the commands Redis reports as a
+ * modification though nothing changed (LTRIM keeping every element, APPEND of nothing). */
+void kv_store_signal_modified(kv_store *s, uint32_t id);
+
+/* The live record of this key (an expired one is deleted first), without counting a hit or
+ * miss nor touching its access time (WATCH looks keys up this way). */
+uint32_t kv_store_find_silent(kv_store *s, const uint8_t *key, size_t key_len, int64_t now_ms);
 
 /* Sets the store's clock (each command's time): created records are stamped with it. */
 void kv_store_set_clock(kv_store *s, int64_t now_ms);

@@ -205,7 +205,7 @@ static dr_intended *intended_match(dr_intended_set *set, const dr_cmd *cmd, cons
     dr_intended *found = NULL;
     for (size_t i = 0; i < set->count && found == NULL; i++) {
         dr_intended *e = &set->entries[i];
-        if (fnmatch(e->command_glob, line, FNM_NOESCAPE | FNM_CASEFOLD) == 0 &&
+        if (!e->conditional && fnmatch(e->command_glob, line, FNM_NOESCAPE | FNM_CASEFOLD) == 0 &&
             fnmatch(e->redis_glob, redis_reply, FNM_NOESCAPE) == 0 &&
             fnmatch(e->reply_glob, reply, FNM_NOESCAPE) == 0)
             found = e;
@@ -258,6 +258,8 @@ static bool exec_agrees(const dr_queue *queue, const dr_reply *a, const dr_reply
         dr_rule rule;
         dr_intended *which;
         ok = dr_agree(queue->cmd[i], &x, &y, intended, NULL, &rule, &which);
+        dr_reply pair[2] = {x, y};
+        if (!ok && queue->known != NULL) ok = queue->known(queue->known_context, queue->cmd[i], pair);
         free(x.raw.ptr);
         free(y.raw.ptr);
     }
@@ -280,6 +282,21 @@ bool dr_agree(const dr_cmd *cmd, const dr_reply *redis, const dr_reply *stasis,
     *rule = DR_RULE_INTENDED;
     (*which)->hits++;
     return true;
+}
+
+dr_intended *dr_intended_transaction_limit(dr_intended_set *set, const dr_cmd *cmd,
+                                           const dr_reply *redis, const dr_reply *stasis) {
+    for (size_t i = 0; i < set->count; i++) {
+        dr_intended *e = &set->entries[i];
+        if (!e->conditional) continue;
+        e->conditional = false; /* matched here only */
+        dr_intended *found = intended_match(set, cmd, redis, stasis);
+        e->conditional = true;
+        if (found != e) return NULL;
+        e->hits++;
+        return e;
+    }
+    return NULL;
 }
 
 static char *dup_trimmed(const char *s, size_t len) {
@@ -317,7 +334,8 @@ void dr_intended_load(dr_intended_set *set, const char *path) {
         }
         set->entries = realloc(set->entries, (set->count + 1) * sizeof set->entries[0]);
         ST_ASSERT(set->entries != NULL);
-        set->entries[set->count++] = (dr_intended){field[0], field[1], field[2], field[3], field[4], 0, NULL};
+        set->entries[set->count++] = (dr_intended){field[0], field[1], field[2], field[3], field[4], 0, NULL,
+                                                   strcmp(field[0], DR_INTENDED_TRANSACTION_LIMIT) == 0};
     }
     fclose(f);
 }

@@ -154,7 +154,12 @@ typedef struct {
     char *reason;
     uint64_t hits;
     char *example; /* the first command it matched, and stasis's reply (for the summary) */
+    /* Named DR_INTENDED_TRANSACTION_LIMIT: matched only by an EXEC whose MULTI had a command
+     * stasis refused for one of its own limits (run.c), never by the general search. */
+    bool conditional;
 } dr_intended;
+
+#define DR_INTENDED_TRANSACTION_LIMIT "transaction-limit"
 
 typedef struct {
     dr_intended *entries;
@@ -172,7 +177,17 @@ typedef struct {
     const dr_cmd *cmd[DR_QUEUE_MAX];
     size_t count;
     bool open;
+    bool refused; /* stasis refused one for its own limit (an intended difference) */
+    /* Whether a pair of replies is a known open divergence (an open regression case), so an
+     * element of EXEC's reply is judged as the same command would be alone. */
+    bool (*known)(const void *context, const dr_cmd *cmd, dr_reply reply[2]);
+    const void *known_context;
 } dr_queue;
+
+/* The transaction-limit entry for an EXEC after such a refusal: it matches when Redis ran
+ * the transaction and stasis discarded it; NULL otherwise. Counts the hit. */
+dr_intended *dr_intended_transaction_limit(dr_intended_set *set, const dr_cmd *cmd,
+                                           const dr_reply *redis, const dr_reply *stasis);
 
 /* Whether the two replies to cmd agree: exactly, after a normalisation rule, or by an
  * intended difference. *rule says which; *intended the entry when DR_RULE_INTENDED.

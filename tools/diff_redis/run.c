@@ -76,11 +76,17 @@ static bool is_known(const dr_ctx *ctx, const dr_cmd *cmd, dr_reply reply[DR_SER
     return known;
 }
 
+static bool is_known_element(const void *ctx, const dr_cmd *cmd, dr_reply reply[2]) {
+    return is_known(ctx, cmd, reply);
+}
+
 /* Client 0's MULTI: which commands Redis queued, for EXEC's comparison. */
 static void track_multi(dr_ctx *ctx, const dr_cmd *cmd, const dr_reply *redis) {
     dr_queue *q = &ctx->queue;
+    q->known = is_known_element;
+    q->known_context = ctx;
     if (name_is(cmd, "multi")) {
-        if (!q->open) q->count = 0;
+        if (!q->open) q->count = 0, q->refused = false;
         q->open = q->open || (redis->raw.len == 5 && memcmp(redis->raw.ptr, "+OK\r\n", 5) == 0);
     } else if (q->open && redis->raw.len == 9 && memcmp(redis->raw.ptr, "+QUEUED\r\n", 9) == 0 &&
                q->count < DR_QUEUE_MAX) {
@@ -96,11 +102,24 @@ static bool compare(dr_ctx *ctx, const dr_cmd *cmd, size_t group, dr_reply reply
     track_multi(ctx, cmd, &reply[DR_REDIS]);
     bool exec = name_is(cmd, "exec") || name_is(cmd, "discard");
     const dr_queue *queue = exec && ctx->queue.open ? &ctx->queue : NULL;
+    bool queued = !exec && ctx->queue.open && !name_is(cmd, "multi");
     if (exec) ctx->queue.open = false;
+    if (queue != NULL && queue->refused && name_is(cmd, "exec") &&
+        dr_intended_transaction_limit(&ctx->intended, cmd, &reply[DR_REDIS], &reply[DR_STASIS]) != NULL) {
+        /* Redis ran what stasis discarded: its keys are copied from stasis, as after any
+         * intended difference. */
+        ctx->stats.by_rule[DR_RULE_INTENDED]++;
+        for (size_t i = 0; i < queue->count; i++) dr_resync(ctx, queue->cmd[i]);
+        for (int s = 0; s < DR_SERVERS; s++) dr_reply_free(&reply[s]);
+        return true;
+    }
     if (dr_agree(cmd, &reply[DR_REDIS], &reply[DR_STASIS], &ctx->intended, queue, &rule, &which)) {
         ctx->stats.by_rule[rule]++;
         bool redis_accepted = reply[DR_REDIS].raw.len > 0 && reply[DR_REDIS].raw.ptr[0] != '-';
-        if (rule == DR_RULE_INTENDED && redis_accepted) dr_resync(ctx, cmd);
+        /* Inside MULTI a refusal only marks the transaction: resyncing now would be queued
+         * on Redis; EXEC's entry resyncs the keys of the whole transaction instead. */
+        if (rule == DR_RULE_INTENDED && redis_accepted && queued) ctx->queue.refused = true;
+        else if (rule == DR_RULE_INTENDED && redis_accepted) dr_resync(ctx, cmd);
         for (int s = 0; s < DR_SERVERS; s++) dr_reply_free(&reply[s]);
         return true;
     }
@@ -289,9 +308,12 @@ typedef struct {
     size_t waiting_count;
 } runner;
 
-/* A command of client 0 that cannot share a pipeline: it closes the connection or is
- * really several calls. */
-static bool runs_alone(const dr_cmd *cmd) { return is_full_scan(cmd) || name_is(cmd, "quit"); }
+/* A command of client 0 that cannot share a pipeline: it closes the connection, is really
+ * several calls, or is EXEC (after a transaction limit its keys are resynchronised, which
+ * must happen before the next command runs). */
+static bool runs_alone(const dr_cmd *cmd) {
+    return is_full_scan(cmd) || name_is(cmd, "quit") || name_is(cmd, "exec");
+}
 
 static bool run_alone(dr_ctx *ctx, const dr_step *step, size_t group, dr_divergence *div) {
     dr_reply reply[DR_SERVERS];

@@ -51,12 +51,15 @@ trap cleanup EXIT
 # CONFIG GET and the limits' errors agree: values up to proto-max-bulk-len (1 MiB, Redis's
 # least), the shared budget as maxmemory, connections_max as maxclients, one database;
 # hz 100: Redis ends a blocked client's wait in its cron, so a 0.01 s timeout would
-# otherwise take up to 0.1 s.
+# otherwise take up to 0.1 s. Transactions: each connection reserves transaction_bytes_max,
+# so 64 connections (the tester uses three) with 512 KiB each, wider than any MULTI the
+# generator makes (at most four commands, values up to 72 KiB).
 budget=67108864
 bulk=1048576
-clients=1024
+clients=64
 stasis_wide=(--value-size-max "$bulk" --keys-max 65536 --list-length-max 65536
-             --data-budget-bytes "$budget" --connections-max "$clients")
+             --data-budget-bytes "$budget" --connections-max "$clients"
+             --transaction-bytes-max 512k)
 
 free_port() { # a loopback port nobody listens on
   local p
