@@ -101,7 +101,7 @@ transcript server-stasis <<'EOF'
 1) "maxclients"
 2) "1024"
 > COMMAND COUNT
-(integer) 77
+(integer) 82
 EOF
 
 transcript strings <<'EOF'

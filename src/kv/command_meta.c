@@ -262,6 +262,19 @@ static const kv_key_spec specs_unlink[] = {
     {NULL, KV_KEY_RM | KV_KEY_DELETE, KV_BS_INDEX, 1, NULL, KV_FK_RANGE, {-1, 1, 0}},
 };
 
+/* The blocking list commands (cmd_blocking.c). */
+static const kv_key_spec specs_bpop[] = {
+    {NULL, KV_KEY_RW | KV_KEY_ACCESS | KV_KEY_DELETE, KV_BS_INDEX, 1, NULL, KV_FK_RANGE, {-2, 1, 0}},
+};
+static const kv_key_spec specs_blmpop[] = {
+    {NULL,
+     KV_KEY_RW | KV_KEY_ACCESS | KV_KEY_DELETE,
+     KV_BS_INDEX,
+     2,
+     NULL,
+     KV_FK_KEYNUM,
+     {0, 1, 1}},
+};
 static const kv_command_meta metas[] = {
     {"append", KV_RF_WRITE | KV_RF_DENYOOM | KV_RF_FAST, KV_ACL_WRITE | KV_ACL_STRING | KV_ACL_FAST,
      NULL, 0, specs_append, 1},
@@ -434,6 +447,16 @@ static const kv_command_meta metas[] = {
      specs_type, 1},
     {"unlink", KV_RF_WRITE | KV_RF_FAST, KV_ACL_KEYSPACE | KV_ACL_WRITE | KV_ACL_FAST, tips_unlink,
      2, specs_unlink, 1},
+    {"blpop", KV_RF_WRITE | KV_RF_NOSCRIPT | KV_RF_BLOCKING,
+     KV_ACL_WRITE | KV_ACL_LIST | KV_ACL_SLOW | KV_ACL_BLOCKING, NULL, 0, specs_bpop, 1},
+    {"brpop", KV_RF_WRITE | KV_RF_NOSCRIPT | KV_RF_BLOCKING,
+     KV_ACL_WRITE | KV_ACL_LIST | KV_ACL_SLOW | KV_ACL_BLOCKING, NULL, 0, specs_bpop, 1},
+    {"blmove", KV_RF_WRITE | KV_RF_DENYOOM | KV_RF_NOSCRIPT | KV_RF_BLOCKING,
+     KV_ACL_WRITE | KV_ACL_LIST | KV_ACL_SLOW | KV_ACL_BLOCKING, NULL, 0, specs_lmove, 2},
+    {"brpoplpush", KV_RF_WRITE | KV_RF_DENYOOM | KV_RF_NOSCRIPT | KV_RF_BLOCKING,
+     KV_ACL_WRITE | KV_ACL_LIST | KV_ACL_SLOW | KV_ACL_BLOCKING, NULL, 0, specs_rpoplpush, 2},
+    {"blmpop", KV_RF_WRITE | KV_RF_BLOCKING | KV_RF_MOVABLEKEYS,
+     KV_ACL_WRITE | KV_ACL_LIST | KV_ACL_SLOW | KV_ACL_BLOCKING, NULL, 0, specs_blmpop, 1},
 };
 
 const kv_command_meta *kv_command_meta_find(const char *name) {

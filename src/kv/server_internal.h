@@ -22,6 +22,7 @@
 #include "kv/io.h"
 #include "kv/layout.h"
 #include "kv/resp_parser.h"
+#include "kv/server_block.h"
 
 #define KV_SERVER_TICK_MS               100  /* timers: idle, buffer holds, expiry, accept */
 #define KV_SERVER_COMPLETIONS_PER_WAIT  512  /* completions handled per wait() */
@@ -90,6 +91,15 @@ struct kv_server {
     uint32_t large_free_count;
     uint32_t large_free[KV_LARGE_BUFFERS_LIMIT];
     uint32_t large_owner[KV_LARGE_BUFFERS_LIMIT]; /* connection index or KV_CONN_NONE */
+    /* blocked clients (server_block.c): one wait per slot, a list in the order they blocked,
+     * and how many waits hold each key bit (a push to a key whose bit none holds wakes
+     * nobody without a walk) */
+    kv_block_entry *blocks;
+    uint32_t blocked_head;
+    uint32_t blocked_tail;
+    uint32_t blocked_count;
+    uint32_t blocked_bit_count[64];
+    bool waking; /* kv_block_wake is running: it does not run again inside itself */
     /* time, read once per turn */
     int64_t mono_ms; /* CLOCK_MONOTONIC: timeouts */
     int64_t real_ms; /* CLOCK_REALTIME: the engine's clock (expiry) */
@@ -143,14 +153,16 @@ size_t kv_server_turn(kv_server *s);
 
 /*
  * O(1) plus the large buffers: counters agree (slots, large buffers free and lent, queue
- * counts, INFO's connected_clients and large_buffers_in_use). After every completion in
+ * counts, INFO's connected_clients, large_buffers_in_use and blocked_clients; no more
+ * blocked clients than connected ones). After every completion in
  * the simulator and in debug builds.
  */
 bool kv_server_invariants_hold(const kv_server *s);
 
 /*
  * A walk of every slot and queue: each slot free or in exactly one state; flags consistent
- * with the queues it is in (ready, wait queues, the LRU list of open ones) and with the
+ * with the queues it is in (ready, wait queues, the LRU list of open ones, the blocked list:
+ * exactly the KV_CONN_BLOCKED ones, all open, with key-bit counts that add up) and with the
  * operations in flight; each large buffer owned by at most one connection, which points at
  * it, and counted once; buffers in range. For the simulator after every event and tests.
  */
@@ -197,6 +209,16 @@ void kv_conn_close_all(kv_server *s);
 /* Tick: closes connections idle longer than idle_timeout_s (counted). */
 void kv_conn_check_idle(kv_server *s);
 
+/* Runs blocked c's command again for a woken waiter (session.block.serving): true iff it
+ * was answered (c is no longer blocked and is queued ready; a reply that needs room goes
+ * through the room protocol and the command runs again unblocked); false iff it still
+ * waits, unchanged. */
+bool kv_conn_rerun_blocked(kv_server *s, kv_connection *c);
+
+/* Blocked c's deadline passed: its command is consumed and answered with the timeout's
+ * reply (kv_engine_reply_timed_out); c is no longer blocked and is queued ready. */
+void kv_conn_unblock_timed_out(kv_server *s, kv_connection *c);
+
 /* The large-buffer module lends or takes back buffer b: the connection's buffers switch. */
 void kv_conn_lend(kv_server *s, kv_connection *c, kv_large_role role, uint32_t b);
 
@@ -221,6 +243,39 @@ void kv_large_forget(kv_server *s, kv_connection *c);
 /* Tick: closes connections that hold a large buffer and fell behind
  * large_buffer_rate_min_bytes_per_s, or made no progress for large_buffer_hold_ms_max. */
 void kv_large_check_holds(kv_server *s);
+
+/* ---- server_block.c: blocked clients ---- */
+
+/* No client blocked. */
+void kv_block_init(kv_server *s);
+
+/* c's command answered KV_EXEC_BLOCKED (its bytes stay unconsumed in its receive buffer):
+ * c joins the end of the blocked list, marked KV_CONN_BLOCKED, with its deadline
+ * (timeout_ms from now on the loop's monotonic clock; 0: for ever) and the length of its
+ * command. O(1). */
+void kv_block_add(kv_server *s, kv_connection *c, int64_t timeout_ms, uint64_t key_bits,
+                  uint64_t command_bytes);
+
+/* Whether blocked c has received bytes after its command (a pipeline): then it is not read
+ * from until it is served (the bytes wait, as in Redis; its hang-up is watched by a poll),
+ * so that no receive is in flight when it must run them. */
+bool kv_block_has_more_input(const kv_server *s, const kv_connection *c);
+
+/* c leaves the blocked list (served, timed out, or closing). O(1). */
+void kv_block_remove(kv_server *s, kv_connection *c);
+
+/*
+ * After every command: if keys became lists whose bits some blocked client waits on, runs
+ * those clients' commands again (kv_conn_rerun_blocked) in the order they blocked, and again
+ * while the re-runs make more lists (BLMOVE), as Redis's handleClientsBlockedOnKeys. O(1)
+ * when no waiter holds a bit of the new lists; else O(blocked clients) per round, and each
+ * round but the last serves one at least.
+ */
+void kv_block_wake(kv_server *s);
+
+/* Tick: answers the blocked clients whose deadline passed (kv_conn_unblock_timed_out).
+ * O(blocked clients). */
+void kv_block_check_timeouts(kv_server *s);
 
 /* ---- queues (server_conn.c) ---- */
 

@@ -27,7 +27,7 @@ static void *carve_region(kv_server *s, size_t region) {
 
 /* Carves every region in the layout's order: the store (three regions, one block), then
  * the connection slots, their buffers, the large buffers, argv, names, the inline scratch,
- * the LCS scratch. */
+ * the LCS scratch, the blocked clients' waits. */
 static void carve_all(kv_server *s, siphash_key seed) {
     const kv_config *c = s->config;
     kv_store_params sp = {.keys_max = c->keys_max,
@@ -50,6 +50,7 @@ static void carve_all(kv_server *s, siphash_key seed) {
     s->inline_scratch = carve_region(s, KV_REGION_INLINE_SCRATCH);
     kv_engine_give_lcs_scratch(&s->engine, carve_region(s, KV_REGION_LCS_SCRATCH),
                                kv_engine_lcs_scratch_bytes(c));
+    s->blocks = carve_region(s, KV_REGION_BLOCKED_CLIENTS);
     ST_ASSERT(reservation_diagnostics(&s->memory).allocated_bytes == s->layout.total_bytes);
 }
 
@@ -77,6 +78,7 @@ int kv_server_reserve(kv_server *s, const kv_config *config, bool lock, siphash_
                               .request_size_max = config->request_size_max};
     kv_conn_init_all(s);
     kv_large_init(s);
+    kv_block_init(s);
     s->info.reservation_bytes = s->layout.total_bytes;
     return 0;
 }

@@ -153,6 +153,19 @@ static uint32_t store_bytes(kv_store *s, const uint8_t *data, size_t len) {
     return head;
 }
 
+/* The top six bits: the table's slot comes from the low ones. */
+static uint64_t hash_bit(uint64_t hash) { return (uint64_t)1 << (hash >> 58); }
+
+uint64_t kv_store_key_bit(const kv_store *s, const uint8_t *key, size_t key_len) {
+    return hash_bit(kv_store_hash(s, key, key_len));
+}
+
+uint64_t kv_store_take_lists_added(kv_store *s) {
+    uint64_t bits = s->lists_added;
+    s->lists_added = 0;
+    return bits;
+}
+
 uint32_t kv_store_add(kv_store *s, const uint8_t *key, size_t key_len, kv_type type) {
     ST_ASSERT(kv_store_can_add_key(s, key_len, 0));
     ST_ASSERT(key_len <= UINT32_MAX);
@@ -172,6 +185,7 @@ uint32_t kv_store_add(kv_store *s, const uint8_t *key, size_t key_len, kv_type t
     };
     table_insert(&s->index, r->hash, id);
     s->keys++;
+    if (type == KV_TYPE_LIST) s->lists_added |= hash_bit(r->hash);
     return id;
 }
 
@@ -214,6 +228,7 @@ void kv_store_rename(kv_store *s, uint32_t id, const uint8_t *key, size_t key_le
     r->key_len = (uint32_t)key_len;
     r->hash = kv_store_hash(s, key, key_len);
     table_insert(&s->index, r->hash, id);
+    if (r->type == KV_TYPE_LIST) s->lists_added |= hash_bit(r->hash);
 }
 
 /* ---- the expiry heap ---- */
