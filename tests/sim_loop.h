@@ -21,8 +21,7 @@
  * and connects `clients` clients (ids 0..clients-1), then turns 10 ms. Fails the test on
  * any error. */
 void sim_loop_start(kv_server *server, kv_io_sim *net, void *net_memory, size_t net_bytes,
-                    uint32_t sockets, kv_config *config, const kv_server_hooks *hooks,
-                    int clients);
+                    uint32_t sockets, kv_config *config, const kv_server_hooks *hooks, int clients);
 
 /* Client `id` sends text (all of it, or the test fails). */
 void sim_loop_send(kv_io_sim *net, uint32_t id, const char *text);

@@ -8,9 +8,8 @@ void sim_loop_start(kv_server *server, kv_io_sim *net, void *net_memory, size_t 
                     int clients) {
     char error[256];
     assert_true(kv_config_finalize(config, error, sizeof error));
-    assert_int_equal(kv_server_reserve(server, config, false, (siphash_key){.k0 = 1}, error,
-                                       sizeof error),
-                     0);
+    assert_int_equal(
+        kv_server_reserve(server, config, false, (siphash_key){.k0 = 1}, error, sizeof error), 0);
     kv_sim_faults none = {0};
     kv_io_sim_init(net, net_memory, net_bytes, sockets, 7, &none);
     kv_server_attach(server, kv_io_sim_interface(net), KV_SIM_LISTEN_FD, hooks);

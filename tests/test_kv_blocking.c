@@ -10,10 +10,10 @@
 
 KV_HARNESS_FIXTURES
 
-#define NOT_FLOAT  "-ERR timeout is not a float or out of range\r\n"
-#define NEGATIVE   "-ERR timeout is negative\r\n"
-#define WRONGTYPE  "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
-#define NO_REPLY   ""
+#define NOT_FLOAT "-ERR timeout is not a float or out of range\r\n"
+#define NEGATIVE  "-ERR timeout is negative\r\n"
+#define WRONGTYPE "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+#define NO_REPLY  ""
 
 /* Runs BLPOP k <timeout> on an empty key: it must block with that many ms. */
 static void assert_blocks_for(const char *timeout, int64_t ms) {

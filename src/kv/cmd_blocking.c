@@ -54,8 +54,7 @@ static bool parse_timeout(kv_ctx *c, uint32_t i, int64_t *ms) {
  * denied, answer as a timeout: `null_bulk` for BLMOVE's $-1 (Redis's addReplyNull there),
  * *-1 otherwise.
  */
-static void wait_for(kv_ctx *c, uint32_t first, uint32_t end, int64_t timeout_ms,
-                     bool null_bulk) {
+static void wait_for(kv_ctx *c, uint32_t first, uint32_t end, int64_t timeout_ms, bool null_bulk) {
     ST_ASSERT(first < end);
     if (!c->may_block) {
         if (null_bulk) {

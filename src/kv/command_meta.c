@@ -262,18 +262,13 @@ static const kv_key_spec specs_unlink[] = {
     {NULL, KV_KEY_RM | KV_KEY_DELETE, KV_BS_INDEX, 1, NULL, KV_FK_RANGE, {-1, 1, 0}},
 };
 
-/* The blocking list commands (cmd_blocking.c). */
+/* The blocking list commands (cmd_blocking.c): their sources are popped from. */
+#define KEYS_POPPED (KV_KEY_RW | KV_KEY_ACCESS | KV_KEY_DELETE)
 static const kv_key_spec specs_bpop[] = {
-    {NULL, KV_KEY_RW | KV_KEY_ACCESS | KV_KEY_DELETE, KV_BS_INDEX, 1, NULL, KV_FK_RANGE, {-2, 1, 0}},
+    {NULL, KEYS_POPPED, KV_BS_INDEX, 1, NULL, KV_FK_RANGE, {-2, 1, 0}},
 };
 static const kv_key_spec specs_blmpop[] = {
-    {NULL,
-     KV_KEY_RW | KV_KEY_ACCESS | KV_KEY_DELETE,
-     KV_BS_INDEX,
-     2,
-     NULL,
-     KV_FK_KEYNUM,
-     {0, 1, 1}},
+    {NULL, KEYS_POPPED, KV_BS_INDEX, 2, NULL, KV_FK_KEYNUM, {0, 1, 1}},
 };
 static const kv_command_meta metas[] = {
     {"append", KV_RF_WRITE | KV_RF_DENYOOM | KV_RF_FAST, KV_ACL_WRITE | KV_ACL_STRING | KV_ACL_FAST,
