@@ -113,6 +113,32 @@ static void test_blmove_chains_and_pipelines(void **state) {
     stop();
 }
 
+/* A woken waiter whose reply does not fit its own buffer gets it through a large buffer. */
+static void test_a_big_wake_reply_borrows_room(void **state) {
+    (void)state;
+    start();
+    send_text(0, "BLMPOP 0 1 k LEFT COUNT 40\r\n");
+    run_for(10);
+    static char push[2048];
+    static char want[4096];
+    static char element[41];
+    memset(element, 'e', 40);
+    int n = snprintf(push, sizeof push, "RPUSH k");
+    int w = snprintf(want, sizeof want, "*2\r\n$1\r\nk\r\n*40\r\n");
+    for (int i = 0; i < 40; i++) {
+        n += snprintf(push + n, sizeof push - (size_t)n, " %s", element);
+        w += snprintf(want + w, sizeof want - (size_t)w, "$40\r\n%s\r\n", element);
+    }
+    snprintf(push + n, sizeof push - (size_t)n, "\r\n");
+    send_text(1, push);
+    run_for(20);
+    assert_string_equal(received(1), ":40\r\n");
+    assert_true((size_t)w > config.connection_buffer_size); /* it needed a large buffer */
+    assert_string_equal(received(0), want);
+    assert_int_equal(server.blocked_count, 0);
+    stop();
+}
+
 /* A key turned into a string does not wake nor answer its waiter; the list made later does. */
 static void test_another_type_is_passed_over(void **state) {
     (void)state;
@@ -204,6 +230,7 @@ int main(void) {
         cmocka_unit_test(test_a_push_wakes_the_waiter),
         cmocka_unit_test(test_waiters_are_served_in_order),
         cmocka_unit_test(test_blmove_chains_and_pipelines),
+        cmocka_unit_test(test_a_big_wake_reply_borrows_room),
         cmocka_unit_test(test_another_type_is_passed_over),
         cmocka_unit_test(test_timeouts_answer_null),
         cmocka_unit_test(test_leaving_clients_leave_the_list),

@@ -86,12 +86,6 @@ void kv_block_add(kv_server *s, kv_connection *c, int64_t timeout_ms, uint64_t k
     s->info.blocked_clients++;
 }
 
-bool kv_block_has_more_input(const kv_server *s, const kv_connection *c) {
-    if ((c->flags & KV_CONN_BLOCKED) == 0) return false;
-    ST_ASSERT(c->recv_len - c->recv_head >= entry(s, c)->command_bytes);
-    return c->recv_len - c->recv_head > entry(s, c)->command_bytes;
-}
-
 void kv_block_remove(kv_server *s, kv_connection *c) {
     ST_ASSERT((c->flags & KV_CONN_BLOCKED) != 0);
     kv_block_entry *e = entry(s, c);

@@ -473,6 +473,12 @@ void kv_conn_on_poll(kv_server *s, kv_connection *c, int32_t result) {
         kv_conn_close(s, c); /* reset, or gone: its slot is free at once */
         return;
     }
+    if ((c->flags & KV_CONN_BLOCKED) != 0) {
+        /* A blocked client's end of stream: Redis frees a client whose read ends, blocked or
+         * not, so what it waits for is never handed to a client that left. */
+        kv_conn_close(s, c);
+        return;
+    }
     /* Only the client's end of stream (a half-close, or a close: they look the same): the
      * rest of its request may still be in the socket, so it keeps its place; the recv after
      * the wait reads the end. (Not watched again: the poll would fire at once.) */
@@ -694,9 +700,8 @@ static bool finished(const kv_connection *c) {
 }
 
 static bool can_receive(const kv_connection *c) {
-    /* A blocked client is read from, as Redis does: its hang-up is seen at once. */
-    uint32_t not_now = KV_CONN_RECV_PENDING | (KV_CONN_STOP_SERVING & ~(uint32_t)KV_CONN_BLOCKED) |
-                       KV_CONN_PEER_EOF | KV_CONN_MORE_INPUT;
+    uint32_t not_now =
+        KV_CONN_RECV_PENDING | KV_CONN_STOP_SERVING | KV_CONN_PEER_EOF | KV_CONN_MORE_INPUT;
     return c->state == KV_CONN_OPEN && (c->flags & not_now) == 0 && c->recv_len < c->recv_cap;
 }
 
@@ -718,10 +723,10 @@ static void conn_run(kv_server *s, kv_connection *c) {
         kv_conn_close(s, c);
         return;
     }
-    if (can_receive(c) && !kv_block_has_more_input(s, c)) {
+    if (can_receive(c)) {
         submit_recv(s, c);
     } else if ((c->flags & KV_CONN_BLOCKED) != 0) {
-        kv_conn_watch_hangup(s, c); /* not read from: watch for its hang-up still */
+        kv_conn_watch_hangup(s, c); /* not read from while it waits: see its hang-up */
     }
     if ((c->flags & KV_CONN_MORE_INPUT) != 0) kv_conn_ready(s, c);
 }

@@ -252,14 +252,12 @@ void kv_block_init(kv_server *s);
 /* c's command answered KV_EXEC_BLOCKED (its bytes stay unconsumed in its receive buffer):
  * c joins the end of the blocked list, marked KV_CONN_BLOCKED, with its deadline
  * (timeout_ms from now on the loop's monotonic clock; 0: for ever) and the length of its
- * command. O(1). */
+ * command. O(1). A blocked client is not read from (what it sends next waits in the
+ * socket, as it waits in Redis's query buffer), so no receive is in flight when it must run
+ * again; a poll watches for its hang-up or end of stream, which close it (server_conn.c). */
 void kv_block_add(kv_server *s, kv_connection *c, int64_t timeout_ms, uint64_t key_bits,
                   uint64_t command_bytes);
 
-/* Whether blocked c has received bytes after its command (a pipeline): then it is not read
- * from until it is served (the bytes wait, as in Redis; its hang-up is watched by a poll),
- * so that no receive is in flight when it must run them. */
-bool kv_block_has_more_input(const kv_server *s, const kv_connection *c);
 
 /* c leaves the blocked list (served, timed out, or closing). O(1). */
 void kv_block_remove(kv_server *s, kv_connection *c);
