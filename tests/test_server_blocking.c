@@ -46,7 +46,7 @@ static void test_a_timeout_answers_null(void **state) {
     client_expect(waiter, "*-1\r\n");
     int64_t waited = now_ms() - start;
     assert_true(waited >= 100);
-    assert_true(waited < 100 + 3 * 100); /* answered within a tick or so (noisy machine) */
+    assert_true(waited < 100 + 200); /* its own timer: at once (slack for a loaded machine) */
     client_send_text(waiter, "*1\r\n$4\r\nPING\r\n");
     client_expect(waiter, "+PONG\r\n");
     close(waiter);

@@ -10,8 +10,7 @@
  * list's waiters in the same pass. A waiter is found by a 64-bit filter of its keys' bits
  * (kv_store_key_bit); its command, kept unconsumed in its receive buffer, runs again and
  * either pops (served) or waits on, in its place. A timeout answers on the loop's clock
- * (monotonic: the simulator drives it), at the first tick after the deadline, as Redis's
- * 10 Hz timers do.
+ * (monotonic: the simulator drives it) by a timer armed for the earliest deadline.
  */
 #include <stdint.h>
 
@@ -47,6 +46,17 @@ static uint64_t waited_bits(const kv_server *s) {
     return bits;
 }
 
+/* Arms the blocked clients' timer for `deadline_ms`, unless one is in flight (it, or the
+ * tick, answers; when it fires it arms the next). */
+static void arm_timer(kv_server *s, int64_t deadline_ms) {
+    if (s->block_timer_armed || deadline_ms == INT64_MAX) return;
+    ST_ASSERT(s->io.backend != NULL);
+    uint64_t ms = deadline_ms >= s->mono_ms ? (uint64_t)(deadline_ms - s->mono_ms) + 1 : 1;
+    s->block_timer_armed = true;
+    s->io.backend->timeout(s->io.self, ms,
+                           kv_io_tag_make(KV_IO_TIMEOUT, KV_IO_INDEX_BLOCK_TIMER, 0));
+}
+
 void kv_block_init(kv_server *s) {
     for (uint32_t i = 0; i < s->config->connections_max; i++) {
         s->blocks[i] = (kv_block_entry){.prev = KV_CONN_NONE, .next = KV_CONN_NONE};
@@ -56,6 +66,7 @@ void kv_block_init(kv_server *s) {
     for (uint32_t b = 0; b < 64; b++)
         s->blocked_bit_count[b] = 0;
     s->waking = false;
+    s->block_timer_armed = false;
 }
 
 void kv_block_add(kv_server *s, kv_connection *c, int64_t timeout_ms, uint64_t key_bits,
@@ -84,6 +95,7 @@ void kv_block_add(kv_server *s, kv_connection *c, int64_t timeout_ms, uint64_t k
     count_bits(s, key_bits, true);
     c->flags |= KV_CONN_BLOCKED;
     s->info.blocked_clients++;
+    arm_timer(s, e->deadline_ms);
 }
 
 void kv_block_remove(kv_server *s, kv_connection *c) {
@@ -137,12 +149,20 @@ void kv_block_wake(kv_server *s) {
     s->waking = false;
 }
 
-void kv_block_check_timeouts(kv_server *s) {
+void kv_block_check_timeouts(kv_server *s, bool timer_fired) {
+    if (timer_fired) s->block_timer_armed = false;
+    int64_t next = INT64_MAX;
     uint32_t at = s->blocked_head;
     while (at != KV_CONN_NONE) {
-        uint32_t next = s->blocks[at].next;
+        uint32_t after = s->blocks[at].next;
+        int64_t deadline = s->blocks[at].deadline_ms;
         /* Redis's rule: timed out once the deadline is in the past. */
-        if (s->blocks[at].deadline_ms < s->mono_ms) kv_conn_unblock_timed_out(s, kv_conn_at(s, at));
-        at = next;
+        if (deadline < s->mono_ms) {
+            kv_conn_unblock_timed_out(s, kv_conn_at(s, at));
+        } else if (deadline < next) {
+            next = deadline;
+        }
+        at = after;
     }
+    arm_timer(s, next);
 }

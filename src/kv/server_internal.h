@@ -32,6 +32,7 @@
 #define KV_SERVER_LISTEN_BACKLOG        511  /* Redis's tcp-backlog default */
 #define KV_LARGE_BUFFERS_LIMIT          4096 /* large_buffers_max's largest value */
 #define KV_IO_INDEX_LISTENER            KV_IO_INDEX_MAX
+#define KV_IO_INDEX_BLOCK_TIMER         (KV_IO_INDEX_MAX - 1) /* blocked clients' deadlines */
 
 /* Intrusive FIFO of connections, linked through one of their uint32_t fields. */
 typedef struct kv_conn_queue {
@@ -99,7 +100,8 @@ struct kv_server {
     uint32_t blocked_tail;
     uint32_t blocked_count;
     uint32_t blocked_bit_count[64];
-    bool waking; /* kv_block_wake is running: it does not run again inside itself */
+    bool waking;             /* kv_block_wake is running: it does not run again inside itself */
+    bool block_timer_armed;  /* a timeout for the earliest deadline is in flight */
     /* time, read once per turn */
     int64_t mono_ms; /* CLOCK_MONOTONIC: timeouts */
     int64_t real_ms; /* CLOCK_REALTIME: the engine's clock (expiry) */
@@ -271,9 +273,13 @@ void kv_block_remove(kv_server *s, kv_connection *c);
  */
 void kv_block_wake(kv_server *s);
 
-/* Tick: answers the blocked clients whose deadline passed (kv_conn_unblock_timed_out).
- * O(blocked clients). */
-void kv_block_check_timeouts(kv_server *s);
+/* Tick, and the blocked clients' own timer (a timeout tagged KV_IO_INDEX_BLOCK_TIMER, armed
+ * for the earliest deadline when none is in flight; `timer_fired` when it is the one that
+ * completed): answers the blocked clients whose deadline passed (kv_conn_unblock_timed_out)
+ * and arms the timer for the next deadline. So a timeout is answered within a millisecond
+ * or so of its deadline, and within one tick at worst (a deadline earlier than the timer
+ * already in flight). O(blocked clients). */
+void kv_block_check_timeouts(kv_server *s, bool timer_fired);
 
 /* ---- queues (server_conn.c) ---- */
 
