@@ -88,4 +88,9 @@ kv_engine *kv_harness_engine(kv_harness *h);
 void kv_harness_set_room(kv_harness *h, size_t room);
 uint64_t kv_harness_room_retries(const kv_harness *h);
 
+/* Commands that answered KV_EXEC_BLOCKED (a blocking command with nothing to pop): they
+ * write no reply; the session's `block` says what they wait for. */
+uint64_t kv_harness_blocked(const kv_harness *h);
+kv_session *kv_harness_session(kv_harness *h);
+
 #endif

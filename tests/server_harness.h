@@ -76,6 +76,9 @@ uint64_t server_info_u64(int port, const char *field);
 /* Polls INFO until field == want (SERVER_WAIT_MS at most); returns the last value. */
 uint64_t server_wait_info(int port, const char *field, uint64_t want);
 
+/* The monotonic clock in milliseconds, for tests that time a reply. */
+int64_t server_clock_ms(void);
+
 /* Builds a RESP multibulk command in a malloc'd buffer (test side: allowed). */
 char *resp_command(size_t *len, int argc, const char *const *argv, const size_t *lens);
 

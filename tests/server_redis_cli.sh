@@ -101,7 +101,7 @@ transcript server-stasis <<'EOF'
 1) "maxclients"
 2) "1024"
 > COMMAND COUNT
-(integer) 82
+(integer) 87
 EOF
 
 transcript strings <<'EOF'

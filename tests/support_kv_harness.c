@@ -34,6 +34,7 @@ struct kv_harness {
     uint8_t *scratch;
     size_t room;
     uint64_t room_retries;
+    uint64_t blocked; /* commands that answered KV_EXEC_BLOCKED */
     int64_t now_ms;
     bool closed;
 };
@@ -173,7 +174,11 @@ static void run(kv_harness *h, const resp_arg *argv, uint32_t argc) {
             append_reply(h, w.buf, w.len);
             return;
         }
-        ST_ASSERT(w.len == 0); /* NEEDS_ROOM wrote nothing */
+        ST_ASSERT(w.len == 0); /* NEEDS_ROOM and BLOCKED wrote nothing */
+        if (r == KV_EXEC_BLOCKED) { /* no reply: a server would keep the client waiting */
+            h->blocked++;
+            return;
+        }
         h->room_retries++;
         room = h->config.reply_size_max + KV_REPLY_ROOM_MIN_BYTES;
         if (h->room < room) {
@@ -258,3 +263,7 @@ void kv_harness_close_session(kv_harness *h) {
 kv_engine *kv_harness_engine(kv_harness *h) { return &h->engine; }
 void kv_harness_set_room(kv_harness *h, size_t room) { h->room = room; }
 uint64_t kv_harness_room_retries(const kv_harness *h) { return h->room_retries; }
+
+uint64_t kv_harness_blocked(const kv_harness *h) { return h->blocked; }
+
+kv_session *kv_harness_session(kv_harness *h) { return &h->session; }

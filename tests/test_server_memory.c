@@ -68,6 +68,8 @@ static void test_reservation_is_the_layout_total(void **state) {
     at += server.layout.regions[KV_REGION_TXN_WATCH_INDEX].bytes;
     assert_ptr_equal(server.engine.txns.argv, (void *)at);
     at += server.layout.regions[KV_REGION_TXN_ARGV].bytes;
+    assert_ptr_equal(server.blocks, (void *)at);
+    at += server.layout.regions[KV_REGION_BLOCKED_CLIENTS].bytes;
     assert_ptr_equal(at, server.memory.base + server.layout.total_bytes);
     kv_server_release(&server);
 }
@@ -80,6 +82,7 @@ static void test_regions_are_sized_from_the_configuration(void **state) {
                      0);
     const kv_region *r = server.layout.regions;
     assert_int_equal(r[KV_REGION_CONNECTIONS].bytes, 8 * sizeof(kv_connection));
+    assert_int_equal(r[KV_REGION_BLOCKED_CLIENTS].bytes, 8 * sizeof(kv_block_entry));
     assert_int_equal(r[KV_REGION_CONNECTION_BUFFERS].bytes, 8 * 2 * c.connection_buffer_size);
     assert_int_equal(r[KV_REGION_LARGE_BUFFERS].bytes, 3 * server.layout.large_buffer_bytes);
     /* transactions: per connection, a queue of transaction_bytes_max and watched_keys_max

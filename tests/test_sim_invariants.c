@@ -4,29 +4,19 @@
  * event can be seen to fail. */
 #include "test_support.h"
 
-#include "kv/io_sim.h"
-#include "kv/server_internal.h"
+#include "sim_loop.h"
 
 #define SOCKETS 8
 
 static kv_server server;
 static kv_io_sim net;
-static _Alignas(8) uint8_t net_memory[SOCKETS * (2 * KV_SIM_SOCKET_BUFFER_BYTES + 512) + 4096];
+static _Alignas(8) uint8_t net_memory[SIM_LOOP_NET_BYTES(SOCKETS)];
 static kv_config config;
 static const kv_server_hooks hooks;
 
-static void send_text(uint32_t id, const char *text) {
-    size_t len = strlen(text);
-    assert_int_equal(kv_io_sim_client_send(&net, id, (const uint8_t *)text, len), len);
-}
+static void send_text(uint32_t id, const char *text) { sim_loop_send(&net, id, text); }
 
-/* Turns until simulated time passed `ms`. */
-static void run_for(int64_t ms) {
-    int64_t until = net.now_ms + ms;
-    net.next_client_ms = until;
-    while (net.now_ms < until)
-        kv_server_turn(&server);
-}
+static void run_for(int64_t ms) { sim_loop_run_for(&server, &net, ms); }
 
 /* Three clients: one idle, two that sent big headers (one holds a large buffer, the other,
  * with two buffers configured, waits for one). */
@@ -37,18 +27,7 @@ static void start(void) {
     config.connection_buffer_size = 1024;
     config.value_size_max = 8192;
     config.hash_seed = 1;
-    char error[256];
-    assert_true(kv_config_finalize(&config, error, sizeof error));
-    assert_int_equal(kv_server_reserve(&server, &config, false, (siphash_key){.k0 = 1}, error,
-                                       sizeof error),
-                     0);
-    kv_sim_faults none = {0};
-    kv_io_sim_init(&net, net_memory, sizeof net_memory, SOCKETS, 7, &none);
-    kv_server_attach(&server, kv_io_sim_interface(&net), KV_SIM_LISTEN_FD, &hooks);
-    kv_server_loop_begin(&server);
-    for (int i = 0; i < 3; i++)
-        assert_int_equal(kv_io_sim_connect(&net), i);
-    run_for(10);
+    sim_loop_start(&server, &net, net_memory, sizeof net_memory, SOCKETS, &config, &hooks, 3);
     static char big[1200];
     memset(big, 'x', sizeof big);
     memcpy(big, "*2\r\n$4\r\nECHO\r\n$5000\r\n", 22);

@@ -28,7 +28,7 @@ static void section_clients(const kv_ctx *c, const kv_server_info *s, kv_text *t
     kv_text_str(t, "# Clients\r\n");
     kv_text_field_u64(t, "connected_clients", s->connected_clients);
     kv_text_field_u64(t, "maxclients", c->engine->config->connections_max);
-    kv_text_field_u64(t, "blocked_clients", 0);
+    kv_text_field_u64(t, "blocked_clients", s->blocked_clients);
     kv_text_field_u64(t, "large_buffers_in_use", s->large_buffers_in_use);
     kv_text_field_u64(t, "large_buffers_max", c->engine->config->large_buffers_max);
 }

@@ -1,6 +1,6 @@
 /*
  * List commands: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX LSET LREM LTRIM
- * LINSERT LPOS LMOVE RPOPLPUSH LMPOP (the blocking forms wait for the server loop), with
+ * LINSERT LPOS LMOVE RPOPLPUSH LMPOP (the blocking forms are in cmd_blocking.c), with
  * Redis 7.0's semantics and error texts (t_list.c).
  *
  * Order of answers: argument errors and the key's type first, in Redis's order for each
@@ -151,11 +151,9 @@ static uint64_t end_bulk_bytes(const kv_ctx *c, uint32_t id, bool at_head, uint6
     return bytes;
 }
 
-/* Pops n >= 1 elements from one end, replying them (one bulk, or an array when the
- * command had a count; LMPOP's [key, [elements]] when key_arg is not 0), and deletes the
- * key if that emptied it. The reply's size depends
- * on the data, so its room is secured before anything is popped. */
-static void pop_and_reply(kv_ctx *c, uint32_t id, bool at_head, uint64_t n, bool as_array,
+/* (command.h) The reply's size depends on the data, so its room is secured before anything
+ * is popped. */
+void kv_list_pop_reply(kv_ctx *c, uint32_t id, bool at_head, uint64_t n, bool as_array,
                           uint32_t key_arg) {
     ST_ASSERT(n >= 1 && n <= list_length(c, id));
     ST_ASSERT(as_array || n == 1);
@@ -203,7 +201,7 @@ static void pop(kv_ctx *c, bool at_head) {
     }
     uint64_t len = list_length(c, id);
     uint64_t n = (uint64_t)count < len ? (uint64_t)count : len;
-    pop_and_reply(c, id, at_head, n, has_count, 0);
+    kv_list_pop_reply(c, id, at_head, n, has_count, 0);
 }
 
 static void cmd_lpop(kv_ctx *c) { pop(c, true); }
@@ -477,7 +475,7 @@ static bool can_move(kv_ctx *c, uint32_t src, uint32_t dst) {
  * source deleted first if emptied, then the destination created if missing, so the pool
  * never holds more than the final state.
  */
-static void move_generic(kv_ctx *c, bool from_head, bool to_head) {
+void kv_list_move(kv_ctx *c, bool from_head, bool to_head) {
     uint32_t src = kv_store_find_quiet(c->store, c->argv[1].ptr, c->argv[1].len, c->now_ms);
     if (src != KV_RECORD_NONE && kv_store_record(c->store, src)->type != KV_TYPE_LIST) {
         kv_reply_error(c, KV_ERR_WRONGTYPE);
@@ -509,10 +507,10 @@ static void cmd_lmove(kv_ctx *c) {
     if (!kv_arg_either(c, 3, "left", "right", &from_head) ||
         !kv_arg_either(c, 4, "left", "right", &to_head))
         return;
-    move_generic(c, from_head, to_head);
+    kv_list_move(c, from_head, to_head);
 }
 
-static void cmd_rpoplpush(kv_ctx *c) { move_generic(c, false, true); }
+static void cmd_rpoplpush(kv_ctx *c) { kv_list_move(c, false, true); }
 
 /* ---- LMPOP ---- */
 
@@ -523,46 +521,73 @@ static bool arg_positive(kv_ctx *c, uint32_t i, int64_t *out, const char *error)
     return false;
 }
 
+bool kv_mpop_parse(kv_ctx *c, uint32_t numkeys_arg, kv_mpop_args *m) {
+    int64_t numkeys = 0;
+    int64_t count = 1;
+    if (!arg_positive(c, numkeys_arg, &numkeys, "ERR numkeys should be greater than 0"))
+        return false;
+    if ((uint64_t)numkeys >= c->argc - numkeys_arg - 1) {
+        kv_reply_error(c, KV_ERR_SYNTAX);
+        return false;
+    }
+    m->first_key = numkeys_arg + 1;
+    m->end_key = numkeys_arg + 1 + (uint32_t)numkeys;
+    if (!kv_arg_either(c, m->end_key, "left", "right", &m->at_head)) return false;
+    /* The options in order, as Redis: a bad COUNT value is refused before a word after it
+     * (LMPOP 1 k LEFT COUNT -1 x: the count's error); COUNT once only. */
+    bool counted = false;
+    for (uint32_t j = m->end_key + 1; j < c->argc; j++) {
+        if (counted || !kv_arg_is(c, j, "count") || j + 1 >= c->argc) {
+            kv_reply_error(c, KV_ERR_SYNTAX);
+            return false;
+        }
+        j++;
+        if (!arg_positive(c, j, &count, "ERR count should be greater than 0")) return false;
+        counted = true;
+    }
+    m->count = (uint64_t)count;
+    return true;
+}
+
+uint32_t kv_list_first_source(kv_ctx *c, uint32_t first, uint32_t end, bool skip_other_types,
+                              uint32_t *arg) {
+    ST_ASSERT(first <= end && end <= c->argc);
+    for (uint32_t k = first; k < end; k++) {
+        uint32_t id = kv_store_find_quiet(c->store, c->argv[k].ptr, c->argv[k].len, c->now_ms);
+        if (id == KV_RECORD_NONE) continue;
+        if (kv_store_record(c->store, id)->type != KV_TYPE_LIST) {
+            if (skip_other_types) continue;
+            kv_reply_error(c, KV_ERR_WRONGTYPE);
+            return KV_LOOKUP_WRONGTYPE;
+        }
+        ST_ASSERT(list_length(c, id) > 0); /* an emptied list is deleted */
+        *arg = k;
+        return id;
+    }
+    return KV_RECORD_NONE;
+}
+
+void kv_mpop_reply(kv_ctx *c, const kv_mpop_args *m, uint32_t id, uint32_t key_arg) {
+    uint64_t len = list_length(c, id);
+    kv_list_pop_reply(c, id, m->at_head, m->count < len ? m->count : len, true, key_arg);
+}
+
 /*
  * LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops from the first key holding a
  * non-empty list: [key, [elements]]; *-1 when none does. A key of another type met before
  * that answers WRONGTYPE, as Redis walks them in order.
  */
 static void cmd_lmpop(kv_ctx *c) {
-    int64_t numkeys = 0;
-    int64_t count = 1;
-    bool head = false;
-    if (!arg_positive(c, 1, &numkeys, "ERR numkeys should be greater than 0")) return;
-    if ((uint64_t)numkeys >= c->argc - 2) {
-        kv_reply_error(c, KV_ERR_SYNTAX);
+    kv_mpop_args m;
+    if (!kv_mpop_parse(c, 1, &m)) return;
+    uint32_t key_arg = 0;
+    uint32_t id = kv_list_first_source(c, m.first_key, m.end_key, false, &key_arg);
+    if (id == KV_LOOKUP_WRONGTYPE) return;
+    if (id == KV_RECORD_NONE) {
+        kv_reply_null_array(c);
         return;
     }
-    uint32_t side = (uint32_t)numkeys + 2;
-    if (!kv_arg_either(c, side, "left", "right", &head)) return;
-    /* The options in order, as Redis: a bad COUNT value is refused before a word after it
-     * (LMPOP 1 k LEFT COUNT -1 x: the count's error); COUNT once only. */
-    bool counted = false;
-    for (uint32_t j = side + 1; j < c->argc; j++) {
-        if (counted || !kv_arg_is(c, j, "count") || j + 1 >= c->argc) {
-            kv_reply_error(c, KV_ERR_SYNTAX);
-            return;
-        }
-        j++;
-        if (!arg_positive(c, j, &count, "ERR count should be greater than 0")) return;
-        counted = true;
-    }
-    for (uint32_t k = 2; k < side; k++) {
-        uint32_t id = kv_store_find_quiet(c->store, c->argv[k].ptr, c->argv[k].len, c->now_ms);
-        if (id == KV_RECORD_NONE) continue;
-        if (kv_store_record(c->store, id)->type != KV_TYPE_LIST) {
-            kv_reply_error(c, KV_ERR_WRONGTYPE);
-            return;
-        }
-        uint64_t len = list_length(c, id);
-        pop_and_reply(c, id, head, (uint64_t)count < len ? (uint64_t)count : len, true, k);
-        return;
-    }
-    kv_reply_null_array(c);
+    kv_mpop_reply(c, &m, id, key_arg);
 }
 
 #define W (KV_CMD_WRITE)

@@ -504,12 +504,9 @@ static void cmd_decrby(kv_ctx *c) {
  * long double written with %.17Lf (the largest has 4933 integer digits). */
 #define FLOAT_TEXT_SIZE_MAX 5120
 
-/*
- * Redis's string2ld: the whole text is a number strtold reads (decimal, hexadecimal, "inf"),
- * not starting with a space, not NaN, not overflowing and not underflowing to zero. glibc's
- * strtold and snprintf work on the stack (no allocation) for texts this short.
- */
-static bool parse_long_double(const uint8_t *bytes, size_t len, long double *out) {
+/* Redis's string2ld (command.h). glibc's strtold and snprintf work on the stack (no
+ * allocation) for texts this short. */
+bool kv_parse_long_double(const uint8_t *bytes, size_t len, long double *out) {
     char text[FLOAT_TEXT_SIZE_MAX];
     if (len == 0 || len >= sizeof text) return false;
     memcpy(text, bytes, len);
@@ -551,7 +548,7 @@ static bool value_long_double(kv_ctx *c, uint32_t id, long double *out) {
     uint8_t text[FLOAT_TEXT_SIZE_MAX];
     if (r->value_len < sizeof text) {
         chunk_read(&c->store->chunks, r->value, 0, text, r->value_len);
-        if (parse_long_double(text, r->value_len, out)) return true;
+        if (kv_parse_long_double(text, r->value_len, out)) return true;
     }
     kv_reply_error(c, KV_ERR_NOT_FLOAT);
     return false;
@@ -564,7 +561,7 @@ static void cmd_incrbyfloat(kv_ctx *c) {
     long double value = 0;
     long double incr = 0;
     if (!value_long_double(c, id, &value)) return;
-    if (!parse_long_double(c->argv[2].ptr, c->argv[2].len, &incr)) {
+    if (!kv_parse_long_double(c->argv[2].ptr, c->argv[2].len, &incr)) {
         kv_reply_error(c, KV_ERR_NOT_FLOAT);
         return;
     }

@@ -84,6 +84,7 @@ extern const kv_command_family kv_key_family;        /* cmd_keys.c */
 extern const kv_command_family kv_lcs_family;        /* cmd_lcs.c */
 extern const kv_command_family kv_object_family;     /* cmd_object.c: COPY RANDOMKEY OBJECT */
 extern const kv_command_family kv_list_family;       /* cmd_lists.c */
+extern const kv_command_family kv_blocking_family;   /* cmd_blocking.c */
 extern const kv_command_family kv_connection_family; /* cmd_connection.c */
 extern const kv_command_family kv_server_family;     /* cmd_server.c */
 extern const kv_command_family kv_scripting_family;  /* cmd_server.c: FUNCTION FLUSH */
@@ -187,6 +188,11 @@ bool kv_arg_either(kv_ctx *c, uint32_t i, const char *first, const char *second,
  * and returns false. */
 bool kv_arg_int64(kv_ctx *c, uint32_t i, int64_t *out, const char *error);
 
+/* Redis's string2ld: true, with *out set, iff bytes[0, len) is a float strtold reads whole
+ * (decimal, hexadecimal, "inf"), not starting with a space, not NaN, not out of range, and
+ * shorter than 5120 bytes (cmd_strings.c). */
+bool kv_parse_long_double(const uint8_t *bytes, size_t len, long double *out);
+
 /* ---- limits (each writes its error and returns false on breach) ---- */
 /* The one producer of a data limit's text: "ERR <what> exceeds <name> (<value> <unit>)";
  * counts a limit rejection and returns false. */
@@ -221,5 +227,37 @@ uint32_t kv_lookup_typed(kv_ctx *c, uint32_t i, kv_type type);
 
 /* Deletes the key if it is a list that became empty (Redis deletes empty lists). */
 void kv_delete_if_empty_list(kv_ctx *c, uint32_t id);
+
+/* ---- lists (cmd_lists.c), shared with the blocking forms (cmd_blocking.c) ---- */
+
+/* Pops n >= 1 elements from one end of list `id` and replies them: one bulk; an array when
+ * as_array; [key, ...] when key_arg is not 0. Secures the reply's room first (kv_reply_room):
+ * may return having changed nothing. Deletes the key if it emptied. */
+void kv_list_pop_reply(kv_ctx *c, uint32_t id, bool at_head, uint64_t n, bool as_array,
+                       uint32_t key_arg);
+
+/* LMOVE's body over argv[1] (source) and argv[2] (destination). */
+void kv_list_move(kv_ctx *c, bool from_head, bool to_head);
+
+/* The first of keys argv[first], argv[first + 1], ... before argv[end] that holds a list:
+ * its record, with *arg set to its argument; KV_RECORD_NONE if none does. A key of another
+ * type met first answers WRONGTYPE and returns KV_LOOKUP_WRONGTYPE, unless
+ * `skip_other_types` (a woken waiter passes over it, as Redis serves only from lists). */
+uint32_t kv_list_first_source(kv_ctx *c, uint32_t first, uint32_t end, bool skip_other_types,
+                              uint32_t *arg);
+
+/* LMPOP's arguments after its numkeys (at argv[numkeys_arg]), in Redis's order. */
+typedef struct kv_mpop_args {
+    uint32_t first_key;
+    uint32_t end_key; /* one past the last key: LEFT|RIGHT's position */
+    bool at_head;
+    uint64_t count;
+} kv_mpop_args;
+
+/* Parses numkeys, the keys, LEFT|RIGHT and [COUNT count]; false having replied the error. */
+bool kv_mpop_parse(kv_ctx *c, uint32_t numkeys_arg, kv_mpop_args *m);
+
+/* Pops up to m->count from list `id` (found at argument key_arg): LMPOP's [key, [...]]. */
+void kv_mpop_reply(kv_ctx *c, const kv_mpop_args *m, uint32_t id, uint32_t key_arg);
 
 #endif

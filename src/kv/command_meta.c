@@ -266,6 +266,14 @@ static const kv_key_spec specs_watch[] = {
     {NULL, KV_KEY_RO, KV_BS_INDEX, 1, NULL, KV_FK_RANGE, {-1, 1, 0}},
 };
 
+/* The blocking list commands (cmd_blocking.c): their sources are popped from. */
+#define KEYS_POPPED (KV_KEY_RW | KV_KEY_ACCESS | KV_KEY_DELETE)
+static const kv_key_spec specs_bpop[] = {
+    {NULL, KEYS_POPPED, KV_BS_INDEX, 1, NULL, KV_FK_RANGE, {-2, 1, 0}},
+};
+static const kv_key_spec specs_blmpop[] = {
+    {NULL, KEYS_POPPED, KV_BS_INDEX, 2, NULL, KV_FK_KEYNUM, {0, 1, 1}},
+};
 static const kv_command_meta metas[] = {
     {"append", KV_RF_WRITE | KV_RF_DENYOOM | KV_RF_FAST, KV_ACL_WRITE | KV_ACL_STRING | KV_ACL_FAST,
      NULL, 0, specs_append, 1},
@@ -449,6 +457,16 @@ static const kv_command_meta metas[] = {
      KV_ACL_FAST | KV_ACL_TRANSACTION, NULL, 0, specs_watch, 1},
     {"unwatch", KV_RF_NOSCRIPT | KV_RF_LOADING | KV_RF_STALE | KV_RF_FAST | KV_RF_ALLOW_BUSY,
      KV_ACL_FAST | KV_ACL_TRANSACTION, NULL, 0, NULL, 0},
+    {"blpop", KV_RF_WRITE | KV_RF_NOSCRIPT | KV_RF_BLOCKING,
+     KV_ACL_WRITE | KV_ACL_LIST | KV_ACL_SLOW | KV_ACL_BLOCKING, NULL, 0, specs_bpop, 1},
+    {"brpop", KV_RF_WRITE | KV_RF_NOSCRIPT | KV_RF_BLOCKING,
+     KV_ACL_WRITE | KV_ACL_LIST | KV_ACL_SLOW | KV_ACL_BLOCKING, NULL, 0, specs_bpop, 1},
+    {"blmove", KV_RF_WRITE | KV_RF_DENYOOM | KV_RF_NOSCRIPT | KV_RF_BLOCKING,
+     KV_ACL_WRITE | KV_ACL_LIST | KV_ACL_SLOW | KV_ACL_BLOCKING, NULL, 0, specs_lmove, 2},
+    {"brpoplpush", KV_RF_WRITE | KV_RF_DENYOOM | KV_RF_NOSCRIPT | KV_RF_BLOCKING,
+     KV_ACL_WRITE | KV_ACL_LIST | KV_ACL_SLOW | KV_ACL_BLOCKING, NULL, 0, specs_rpoplpush, 2},
+    {"blmpop", KV_RF_WRITE | KV_RF_BLOCKING | KV_RF_MOVABLEKEYS,
+     KV_ACL_WRITE | KV_ACL_LIST | KV_ACL_SLOW | KV_ACL_BLOCKING, NULL, 0, specs_blmpop, 1},
 };
 
 const kv_command_meta *kv_command_meta_find(const char *name) {

@@ -51,6 +51,7 @@ enum kv_conn_flag {
     KV_CONN_MORE_INPUT = 1u << 9,        /* stopped at commands_per_turn_max */
     KV_CONN_WAIT_SECOND = 1u << 10,      /* waiting in the second-loan queue */
     KV_CONN_POLL_PENDING = 1u << 11,     /* a poll for the client's hang-up is in flight */
+    KV_CONN_BLOCKED = 1u << 12,          /* in a blocking command: in the blocked list */
 };
 
 typedef enum kv_large_role {

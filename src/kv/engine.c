@@ -10,6 +10,7 @@ const kv_command_family *const kv_families[] = {
     &kv_string_family,
     &kv_key_family,
     &kv_list_family,
+    &kv_blocking_family,
     &kv_connection_family,
     &kv_server_family,
     &kv_info_family,
@@ -234,6 +235,14 @@ kv_exec kv_command_run(kv_ctx *c, const kv_command *cmd) {
     size_t room = resp_writer_room(out);
     kv_store_stats stats_before = e->store.stats;
     cmd->handler(c);
+    if (c->result == KV_EXEC_BLOCKED) {
+        ST_ASSERT(c->may_block);
+        ST_ASSERT(resp_writer_mark(out) == mark); /* nothing written, nothing changed */
+        /* The re-run looks the keys up again: count its hits and misses once. */
+        e->store.stats.keyspace_hits = stats_before.keyspace_hits;
+        e->store.stats.keyspace_misses = stats_before.keyspace_misses;
+        return KV_EXEC_BLOCKED;
+    }
     bool overflowed = c->result == KV_EXEC_NEEDS_ROOM || resp_writer_overflowed(out);
     /* A read-only reply that fitted the room but is longer than reply_size_max (the room
      * may be larger: a connection's free buffer varies) is refused all the same, so that
@@ -299,4 +308,11 @@ uint64_t kv_engine_expire_cycle(kv_engine *e, int64_t now_ms, uint64_t keys) {
 
 bool kv_engine_invariants_hold(const kv_engine *e) {
     return kv_store_invariants_hold(&e->store) && kv_txns_invariants_hold(&e->txns);
+}
+
+uint64_t kv_engine_take_lists_added(kv_engine *e) { return kv_store_take_lists_added(&e->store); }
+
+void kv_engine_reply_timed_out(resp_writer *out) {
+    bool ok = resp_write_null_array(out);
+    ST_ASSERT(ok);
 }

@@ -31,6 +31,23 @@
 /* The room every command may assume: errors, integers and short replies fit in it. */
 #define KV_REPLY_ROOM_MIN_BYTES ((size_t)1024)
 
+/*
+ * Blocking commands (BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP, cmd_blocking.c). When none of
+ * their keys holds data and blocking is allowed, the engine changes nothing, writes
+ * nothing, fills `timeout_ms` and `key_bits` and returns KV_EXEC_BLOCKED; the server keeps
+ * the command and runs it again with `serving` set once a key with one of those bits became
+ * a list (kv_engine_take_lists_added). A re-run with `serving` pops from the first of its
+ * keys holding a non-empty list, or returns KV_EXEC_BLOCKED again (nothing written) when
+ * none does; it never answers WRONGTYPE for a source key of another type (Redis serves a
+ * waiter only from a key that is a list). A blocked client that times out is answered by
+ * kv_engine_reply_timed_out.
+ */
+typedef struct kv_block_request {
+    bool serving;       /* in: a re-run of a woken waiter's command */
+    int64_t timeout_ms; /* out: how long to wait, 0 for ever (Redis's 0) */
+    uint64_t key_bits;  /* out: kv_store_key_bit of each key it waits on */
+} kv_block_request;
+
 /* What the connection must do after the reply (set by QUIT, AUTH, HELLO, the guard). */
 typedef struct kv_session {
     uint64_t id;
@@ -41,6 +58,7 @@ typedef struct kv_session {
     uint32_t name_capacity; /* client_name_size_max: the storage the server gave it */
     char *name;             /* HELLO SETNAME's name */
     uint32_t txn;           /* its transaction slot (transaction.h), KV_TXN_NONE without */
+    kv_block_request block; /* blocking commands' exchange with the server (above) */
 } kv_session;
 
 /* Figures the server loop keeps and INFO reports (all zero when fuzzing the engine). */
@@ -49,6 +67,7 @@ typedef struct kv_server_info {
     uint64_t tcp_port;
     uint64_t process_id;
     uint64_t connected_clients;
+    uint64_t blocked_clients; /* waiting in a blocking command (server_block.c) */
     uint64_t total_connections_received;
     uint64_t rejected_connections;
     uint64_t accept_errors; /* accept failures (EMFILE, ENFILE, ...); accepting goes on */
@@ -74,6 +93,7 @@ typedef struct kv_engine_stats {
 typedef enum kv_exec {
     KV_EXEC_DONE = 0,
     KV_EXEC_NEEDS_ROOM = 1,
+    KV_EXEC_BLOCKED = 2, /* nothing written nor changed: session->block says what to wait for */
 } kv_exec;
 
 #define KV_COMMAND_SLOTS 256
@@ -127,8 +147,11 @@ void kv_engine_close_session(kv_engine *e, kv_session *session);
 
 /*
  * Runs one command (argc >= 1). Returns KV_EXEC_DONE with the reply appended to `out`, or
- * KV_EXEC_NEEDS_ROOM having changed nothing (see above). Never fails otherwise: every
- * client error is a reply. Precondition: at least KV_REPLY_ROOM_MIN_BYTES free in `out`.
+ * KV_EXEC_NEEDS_ROOM having changed nothing (see above), or KV_EXEC_BLOCKED for a blocking
+ * command that must wait (see kv_block_request; only when the command's context allows
+ * blocking: kv_ctx.may_block, true here, false for the commands EXEC runs). Never fails
+ * otherwise: every client error is a reply. Precondition: at least KV_REPLY_ROOM_MIN_BYTES
+ * free in `out`.
  */
 kv_exec kv_engine_execute(kv_engine *e, kv_session *session, const resp_arg *argv, uint32_t argc,
                           int64_t now_ms, resp_writer *out);
@@ -140,6 +163,14 @@ uint64_t kv_engine_expire_cycle(kv_engine *e, int64_t now_ms, uint64_t keys);
 
 /* The command table entry for a name (case-insensitive), or NULL. */
 const struct kv_command *kv_engine_command(const kv_engine *e, const uint8_t *name, size_t len);
+
+/* The bits of keys that became lists since the last call (clears them): the server wakes
+ * the clients blocked on keys with those bits. O(1). */
+uint64_t kv_engine_take_lists_added(kv_engine *e);
+
+/* A blocked client's answer when its timeout passes: Redis's null array (*-1), whatever
+ * the command. Precondition: at least 5 bytes free in `out`. */
+void kv_engine_reply_timed_out(resp_writer *out);
 
 bool kv_engine_invariants_hold(const kv_engine *e);
 

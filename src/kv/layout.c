@@ -8,6 +8,7 @@
 #include "alloc/stasis_assert.h"
 #include "kv/chunks.h"
 #include "kv/connection.h"
+#include "kv/server_block.h"
 #include "kv/engine.h"
 #include "kv/resp_number.h"
 #include "kv/store.h"
@@ -140,6 +141,9 @@ bool kv_layout_compute(const kv_config *c, kv_layout *l, char *error, size_t err
         (sized){.value = t.index_bytes, .overflow = t.overflow});
     put(l, "transactions: EXEC arguments", c->command_args_max, sizeof(resp_arg),
         (sized){.value = t.argv_bytes, .overflow = t.overflow});
+    /* A blocked client's wait: one entry per connection (server_block.h). */
+    put(l, "blocked clients (waits)", c->connections_max, sizeof(kv_block_entry),
+        round_up(mul((sized){.value = sizeof(kv_block_entry)}, c->connections_max)));
     ST_ASSERT(l->region_count == KV_REGION_COUNT);
     sized total = {0};
 #ifdef STASIS_CANARY_PROPS_LAYOUT_REGION_SHORT

@@ -1,8 +1,8 @@
 /*
  * The event loop: wait for completions, hand each to its handler, serve the connections
  * that became ready, and on a 100 ms tick run the timers (idle clients, large-buffer holds,
- * active expiry, a paused accept). Single-threaded; every kernel operation goes through the
- * I/O interface (io.h).
+ * blocked clients' timeouts, active expiry, a paused accept). Single-threaded; every kernel
+ * operation goes through the I/O interface (io.h).
  */
 #include <errno.h>
 
@@ -64,6 +64,7 @@ static void arm_tick(kv_server *s) {
 static void on_tick(kv_server *s) {
     kv_conn_check_idle(s);
     kv_large_check_holds(s);
+    kv_block_check_timeouts(s, false);
     (void)kv_engine_expire_cycle(&s->engine, s->real_ms, KV_SERVER_EXPIRE_SLOTS_PER_TICK);
     if (s->accept_paused && !s->accept_armed && !s->stopping) arm_accept(s);
     arm_tick(s);
@@ -91,7 +92,13 @@ static void dispatch(kv_server *s, const kv_io_completion *done) {
     kv_io_tag tag = kv_io_tag_read(done->tag);
     switch (tag.op) {
     case KV_IO_ACCEPT: on_accept(s, done); return;
-    case KV_IO_TIMEOUT: on_tick(s); return;
+    case KV_IO_TIMEOUT:
+        if (tag.index == KV_IO_INDEX_BLOCK_TIMER) {
+            kv_block_check_timeouts(s, true);
+        } else {
+            on_tick(s);
+        }
+        return;
     case KV_IO_CLOSE:
         if (tag.index == KV_IO_INDEX_LISTENER) {
             s->listener_closed = true;

@@ -34,6 +34,13 @@ bool kv_server_invariants_hold(const kv_server *s) {
     BAD(s->ready.count > s->slots_in_use);
     BAD(s->wait_first.count + s->wait_second.count > s->info.connected_clients);
     BAD((s->free_top == KV_CONN_NONE) != (s->slots_in_use == conns_max(s)));
+    /* blocked clients are open connections, counted once, in INFO too */
+    BAD(s->blocked_count != s->info.blocked_clients);
+    BAD(s->blocked_count > s->info.connected_clients);
+    BAD((s->blocked_count == 0) != (s->blocked_head == KV_CONN_NONE));
+    BAD((s->blocked_head == KV_CONN_NONE) != (s->blocked_tail == KV_CONN_NONE));
+    for (uint32_t b = 0; b < 64; b++)
+        BAD(s->blocked_bit_count[b] > s->blocked_count);
     /* each large buffer free xor owned: the free stack holds exactly the unowned ones */
     uint32_t owned = 0;
     for (uint32_t b = 0; b < n; b++)
@@ -69,7 +76,39 @@ static bool walk_queue(const kv_server *s, const kv_conn_queue *q, size_t offset
     return true;
 }
 
-enum { SEEN_READY = 1, SEEN_WAIT_FIRST = 2, SEEN_WAIT_SECOND = 4, SEEN_LRU = 8, SEEN_FREE = 16 };
+enum {
+    SEEN_READY = 1,
+    SEEN_WAIT_FIRST = 2,
+    SEEN_WAIT_SECOND = 4,
+    SEEN_LRU = 8,
+    SEEN_FREE = 16,
+    SEEN_BLOCKED = 32
+};
+
+/* The blocked list: linked both ways, each member open and marked, its count and every
+ * key bit's count what its members hold. */
+static bool walk_blocked(const kv_server *s, uint8_t *seen) {
+    uint32_t bits[64] = {0};
+    uint32_t count = 0;
+    uint32_t prev = KV_CONN_NONE;
+    for (uint32_t at = s->blocked_head; at != KV_CONN_NONE; at = s->blocks[at].next) {
+        BAD(at >= conns_max(s) || (seen[at] & SEEN_BLOCKED) != 0);
+        seen[at] |= SEEN_BLOCKED;
+        const kv_block_entry *e = &s->blocks[at];
+        BAD(e->prev != prev || e->key_bits == 0);
+        const kv_connection *c = &s->conns[at];
+        BAD(c->state != KV_CONN_OPEN);
+        BAD(e->command_bytes == 0 || e->command_bytes > c->recv_len - c->recv_head);
+        for (uint32_t b = 0; b < 64; b++)
+            bits[b] += (uint32_t)((e->key_bits >> b) & 1u);
+        prev = at;
+        count++;
+    }
+    BAD(prev != s->blocked_tail || count != s->blocked_count);
+    for (uint32_t b = 0; b < 64; b++)
+        BAD(bits[b] != s->blocked_bit_count[b]);
+    return true;
+}
 
 static bool buffers_hold(const kv_server *s, const kv_connection *c, uint32_t i) {
     uint64_t small = s->config->connection_buffer_size;
@@ -98,6 +137,10 @@ static bool buffers_hold(const kv_server *s, const kv_connection *c, uint32_t i)
 static bool slot_holds(const kv_server *s, uint32_t i, const uint8_t *seen) {
     const kv_connection *c = &s->conns[i];
     uint32_t f = c->flags;
+    if ((seen[i] & SEEN_BLOCKED) == 0) { /* not blocked: its entry is clear */
+        BAD(s->blocks[i].prev != KV_CONN_NONE || s->blocks[i].next != KV_CONN_NONE);
+        BAD(s->blocks[i].key_bits != 0);
+    }
     if (c->state == KV_CONN_FREE) {
         BAD((seen[i] & ~SEEN_FREE) != 0 || (seen[i] & SEEN_FREE) == 0);
         BAD(f != 0 || c->fd != -1);
@@ -111,6 +154,7 @@ static bool slot_holds(const kv_server *s, uint32_t i, const uint8_t *seen) {
     BAD(((f & KV_CONN_WAITING) != 0) != waits);
     BAD(((f & KV_CONN_WAIT_SECOND) != 0) != waits_second);
     BAD(((seen[i] & SEEN_LRU) != 0) != (c->state == KV_CONN_OPEN));
+    BAD(((f & KV_CONN_BLOCKED) != 0) != ((seen[i] & SEEN_BLOCKED) != 0));
     /* a closing connection waits for nothing but its operations in flight */
     BAD(c->state == KV_CONN_CLOSING && (f & KV_CONN_WAITING) != 0);
     BAD(c->state == KV_CONN_OPEN && (f & KV_CONN_CLOSE_PENDING) != 0);
@@ -147,6 +191,7 @@ bool kv_server_invariants_hold_full(const kv_server *s) {
     }
     BAD(prev != s->lru_tail);
     BAD(open != s->info.connected_clients);
+    BAD(!walk_blocked(s, seen));
     for (uint32_t i = 0; i < n; i++)
         if (!slot_holds(s, i, seen)) return false; /* failed_line says which */
     /* every owned buffer's owner points back at it */

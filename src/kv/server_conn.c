@@ -25,7 +25,8 @@
 
 /* Flags that stop serving commands until something completes. */
 #define KV_CONN_STOP_SERVING                                                                       \
-    (KV_CONN_WAITING | KV_CONN_PAUSED | KV_CONN_FLUSH_WAIT | KV_CONN_CLOSE_AFTER_REPLY)
+    (KV_CONN_WAITING | KV_CONN_PAUSED | KV_CONN_FLUSH_WAIT | KV_CONN_CLOSE_AFTER_REPLY |           \
+     KV_CONN_BLOCKED)
 
 typedef enum step {
     STEP_SERVED, /* a command ran */
@@ -356,6 +357,9 @@ void kv_conn_close(kv_server *s, kv_connection *c) {
     kv_engine_close_session(&s->engine, &c->session); /* its transaction and watches */
     lru_remove(s, c);
     if ((c->flags & KV_CONN_WAITING) != 0) kv_large_forget(s, c);
+#ifndef STASIS_CANARY_BLOCKED_CLOSE_STAYS
+    if ((c->flags & KV_CONN_BLOCKED) != 0) kv_block_remove(s, c);
+#endif /* else a planted bug: a closed client stays in the blocked list */
     c->flags |= KV_CONN_CLOSE_PENDING;
     s->io.backend->close(s->io.self, c->fd, kv_server_tag(s, KV_IO_CLOSE, c));
     ST_ASSERT(s->info.connected_clients > 0);
@@ -376,6 +380,7 @@ void kv_conn_check_idle(kv_server *s) {
         kv_connection *c = kv_conn_at(s, i);
         if (s->mono_ms - c->last_active_ms <= limit_ms) break; /* the rest are more recent */
         i = c->lru_next;
+        if ((c->flags & KV_CONN_BLOCKED) != 0) continue; /* Redis: no idle timeout in BLPOP */
         /* Waiting for a large buffer too: a waiter that sends nothing for so long holds its
          * slot for nobody (issue 11's lock-out). */
         s->info.idle_timeouts++;
@@ -467,6 +472,12 @@ void kv_conn_on_poll(kv_server *s, kv_connection *c, int32_t result) {
     }
     if (result < 0 || (result & (KV_IO_POLL_HUP | KV_IO_POLL_ERR)) != 0) {
         kv_conn_close(s, c); /* reset, or gone: its slot is free at once */
+        return;
+    }
+    if ((c->flags & KV_CONN_BLOCKED) != 0) {
+        /* A blocked client's end of stream: Redis frees a client whose read ends, blocked or
+         * not, so what it waits for is never handed to a client that left. */
+        kv_conn_close(s, c);
         return;
     }
     /* Only the client's end of stream (a half-close, or a close: they look the same): the
@@ -583,12 +594,67 @@ static step serve_one(kv_server *s, kv_connection *c) {
         need_more_input(s, c);
         return STEP_STOP;
     }
-    if (execute(s, c, argc) == KV_EXEC_NEEDS_ROOM) {
+    kv_exec r = execute(s, c, argc);
+    if (r != KV_EXEC_DONE) {
         c->parser = before; /* nothing changed: parse the same bytes again later */
         c->recv_head -= consumed;
-        return needs_room(s, c);
+        if (r == KV_EXEC_NEEDS_ROOM) return needs_room(s, c);
+        /* Blocked: the command stays in the buffer, to run again when woken. */
+        kv_block_add(s, c, c->session.block.timeout_ms, c->session.block.key_bits, consumed);
+        return STEP_STOP;
     }
+    kv_block_wake(s); /* before this client's next command, as Redis */
     return after_command(s, c);
+}
+
+/* ---- blocked connections (server_block.c decides when) ---- */
+
+/* Parses blocked c's command again: it parsed whole when it blocked and its bytes are
+ * untouched since. Its arguments are in s->argv; returns argc. */
+static uint32_t parse_blocked(kv_server *s, kv_connection *c, size_t *consumed) {
+    ST_ASSERT((c->flags & KV_CONN_BLOCKED) != 0);
+    ST_ASSERT(send_room(c) >= KV_REPLY_ROOM_MIN_BYTES); /* as when it blocked */
+    uint32_t argc = 0;
+    size_t len = c->recv_len - c->recv_head;
+    resp_status status = resp_parse(&c->parser, c->recv_buf + c->recv_head, len, s->argv,
+                                    (uint32_t)s->config->command_args_max, &argc, consumed);
+    ST_ASSERT(status == RESP_COMMAND);
+    return argc;
+}
+
+bool kv_conn_rerun_blocked(kv_server *s, kv_connection *c) {
+    resp_parser before = c->parser;
+    size_t consumed = 0;
+    uint32_t argc = parse_blocked(s, c, &consumed);
+    c->session.block.serving = true;
+    kv_exec r = execute(s, c, argc);
+    c->session.block.serving = false;
+    if (r == KV_EXEC_BLOCKED) {
+        c->parser = before; /* waits on, in its place */
+        return false;
+    }
+    kv_block_remove(s, c);
+    if (r == KV_EXEC_NEEDS_ROOM) {
+        c->parser = before; /* runs again, unblocked, once it has room */
+        (void)needs_room(s, c);
+    } else {
+        c->recv_head += consumed;
+        (void)after_command(s, c);
+    }
+    kv_conn_ready(s, c);
+    return true;
+}
+
+void kv_conn_unblock_timed_out(kv_server *s, kv_connection *c) {
+    size_t consumed = 0;
+    (void)parse_blocked(s, c, &consumed);
+    c->recv_head += consumed;
+    resp_writer w;
+    resp_writer_init(&w, c->send_buf + c->send_len, send_room(c));
+    kv_engine_reply_timed_out(&w);
+    c->send_len += resp_writer_len(&w);
+    kv_block_remove(s, c);
+    kv_conn_ready(s, c);
 }
 
 /* KV_REPLY_ROOM_MIN_BYTES free in the send buffer, or the connection pauses. */
@@ -658,7 +724,11 @@ static void conn_run(kv_server *s, kv_connection *c) {
         kv_conn_close(s, c);
         return;
     }
-    if (can_receive(c)) submit_recv(s, c);
+    if (can_receive(c)) {
+        submit_recv(s, c);
+    } else if ((c->flags & KV_CONN_BLOCKED) != 0) {
+        kv_conn_watch_hangup(s, c); /* not read from while it waits: see its hang-up */
+    }
     if ((c->flags & KV_CONN_MORE_INPUT) != 0) kv_conn_ready(s, c);
 }
 

@@ -22,6 +22,7 @@
 #include "kv/io.h"
 #include "kv/layout.h"
 #include "kv/resp_parser.h"
+#include "kv/server_block.h"
 
 #define KV_SERVER_TICK_MS               100  /* timers: idle, buffer holds, expiry, accept */
 #define KV_SERVER_COMPLETIONS_PER_WAIT  512  /* completions handled per wait() */
@@ -31,6 +32,7 @@
 #define KV_SERVER_LISTEN_BACKLOG        511  /* Redis's tcp-backlog default */
 #define KV_LARGE_BUFFERS_LIMIT          4096 /* large_buffers_max's largest value */
 #define KV_IO_INDEX_LISTENER            KV_IO_INDEX_MAX
+#define KV_IO_INDEX_BLOCK_TIMER         (KV_IO_INDEX_MAX - 1) /* blocked clients' deadlines */
 
 /* Intrusive FIFO of connections, linked through one of their uint32_t fields. */
 typedef struct kv_conn_queue {
@@ -90,6 +92,16 @@ struct kv_server {
     uint32_t large_free_count;
     uint32_t large_free[KV_LARGE_BUFFERS_LIMIT];
     uint32_t large_owner[KV_LARGE_BUFFERS_LIMIT]; /* connection index or KV_CONN_NONE */
+    /* blocked clients (server_block.c): one wait per slot, a list in the order they blocked,
+     * and how many waits hold each key bit (a push to a key whose bit none holds wakes
+     * nobody without a walk) */
+    kv_block_entry *blocks;
+    uint32_t blocked_head;
+    uint32_t blocked_tail;
+    uint32_t blocked_count;
+    uint32_t blocked_bit_count[64];
+    bool waking;             /* kv_block_wake is running: it does not run again inside itself */
+    bool block_timer_armed;  /* a timeout for the earliest deadline is in flight */
     /* time, read once per turn */
     int64_t mono_ms; /* CLOCK_MONOTONIC: timeouts */
     int64_t real_ms; /* CLOCK_REALTIME: the engine's clock (expiry) */
@@ -143,14 +155,16 @@ size_t kv_server_turn(kv_server *s);
 
 /*
  * O(1) plus the large buffers: counters agree (slots, large buffers free and lent, queue
- * counts, INFO's connected_clients and large_buffers_in_use). After every completion in
+ * counts, INFO's connected_clients, large_buffers_in_use and blocked_clients; no more
+ * blocked clients than connected ones). After every completion in
  * the simulator and in debug builds.
  */
 bool kv_server_invariants_hold(const kv_server *s);
 
 /*
  * A walk of every slot and queue: each slot free or in exactly one state; flags consistent
- * with the queues it is in (ready, wait queues, the LRU list of open ones) and with the
+ * with the queues it is in (ready, wait queues, the LRU list of open ones, the blocked list:
+ * exactly the KV_CONN_BLOCKED ones, all open, with key-bit counts that add up) and with the
  * operations in flight; each large buffer owned by at most one connection, which points at
  * it, and counted once; buffers in range. For the simulator after every event and tests.
  */
@@ -197,6 +211,16 @@ void kv_conn_close_all(kv_server *s);
 /* Tick: closes connections idle longer than idle_timeout_s (counted). */
 void kv_conn_check_idle(kv_server *s);
 
+/* Runs blocked c's command again for a woken waiter (session.block.serving): true iff it
+ * was answered (c is no longer blocked and is queued ready; a reply that needs room goes
+ * through the room protocol and the command runs again unblocked); false iff it still
+ * waits, unchanged. */
+bool kv_conn_rerun_blocked(kv_server *s, kv_connection *c);
+
+/* Blocked c's deadline passed: its command is consumed and answered with the timeout's
+ * reply (kv_engine_reply_timed_out); c is no longer blocked and is queued ready. */
+void kv_conn_unblock_timed_out(kv_server *s, kv_connection *c);
+
 /* The large-buffer module lends or takes back buffer b: the connection's buffers switch. */
 void kv_conn_lend(kv_server *s, kv_connection *c, kv_large_role role, uint32_t b);
 
@@ -221,6 +245,41 @@ void kv_large_forget(kv_server *s, kv_connection *c);
 /* Tick: closes connections that hold a large buffer and fell behind
  * large_buffer_rate_min_bytes_per_s, or made no progress for large_buffer_hold_ms_max. */
 void kv_large_check_holds(kv_server *s);
+
+/* ---- server_block.c: blocked clients ---- */
+
+/* No client blocked. */
+void kv_block_init(kv_server *s);
+
+/* c's command answered KV_EXEC_BLOCKED (its bytes stay unconsumed in its receive buffer):
+ * c joins the end of the blocked list, marked KV_CONN_BLOCKED, with its deadline
+ * (timeout_ms from now on the loop's monotonic clock; 0: for ever) and the length of its
+ * command. O(1). A blocked client is not read from (what it sends next waits in the
+ * socket, as it waits in Redis's query buffer), so no receive is in flight when it must run
+ * again; a poll watches for its hang-up or end of stream, which close it (server_conn.c). */
+void kv_block_add(kv_server *s, kv_connection *c, int64_t timeout_ms, uint64_t key_bits,
+                  uint64_t command_bytes);
+
+
+/* c leaves the blocked list (served, timed out, or closing). O(1). */
+void kv_block_remove(kv_server *s, kv_connection *c);
+
+/*
+ * After every command: if keys became lists whose bits some blocked client waits on, runs
+ * those clients' commands again (kv_conn_rerun_blocked) in the order they blocked, and again
+ * while the re-runs make more lists (BLMOVE), as Redis's handleClientsBlockedOnKeys. O(1)
+ * when no waiter holds a bit of the new lists; else O(blocked clients) per round, and each
+ * round but the last serves one at least.
+ */
+void kv_block_wake(kv_server *s);
+
+/* Tick, and the blocked clients' own timer (a timeout tagged KV_IO_INDEX_BLOCK_TIMER, armed
+ * for the earliest deadline when none is in flight; `timer_fired` when it is the one that
+ * completed): answers the blocked clients whose deadline passed (kv_conn_unblock_timed_out)
+ * and arms the timer for the next deadline. So a timeout is answered within a millisecond
+ * or so of its deadline, and within one tick at worst (a deadline earlier than the timer
+ * already in flight). O(blocked clients). */
+void kv_block_check_timeouts(kv_server *s, bool timer_fired);
 
 /* ---- queues (server_conn.c) ---- */
 

@@ -31,7 +31,7 @@ static void *carve_region(kv_server *s, size_t region) {
 
 /* Carves every region in the layout's order: the store (three regions, one block), then
  * the connection slots, their buffers, the large buffers, argv, names, the inline scratch,
- * the LCS scratch, the transactions' regions. */
+ * the LCS scratch, the transactions' regions, the blocked clients' waits. */
 static void carve_all(kv_server *s, siphash_key seed) {
     const kv_config *c = s->config;
     kv_store_params sp = {.keys_max = c->keys_max,
@@ -62,6 +62,7 @@ static void carve_all(kv_server *s, siphash_key seed) {
     txn.index = carve_region(s, KV_REGION_TXN_WATCH_INDEX);
     txn.argv = carve_region(s, KV_REGION_TXN_ARGV);
     kv_engine_give_transactions(&s->engine, txn);
+    s->blocks = carve_region(s, KV_REGION_BLOCKED_CLIENTS);
     ST_ASSERT(reservation_diagnostics(&s->memory).allocated_bytes == s->layout.total_bytes);
 }
 
@@ -96,6 +97,7 @@ int kv_server_reserve(kv_server *s, const kv_config *config, bool lock, siphash_
                               .request_size_max = config->request_size_max};
     kv_conn_init_all(s);
     kv_large_init(s);
+    kv_block_init(s);
     s->info.reservation_bytes = s->layout.total_bytes;
     return 0;
 }

@@ -168,6 +168,19 @@ static uint32_t store_bytes(kv_store *s, const uint8_t *data, size_t len) {
     return head;
 }
 
+/* The top six bits: the table's slot comes from the low ones. */
+static uint64_t hash_bit(uint64_t hash) { return (uint64_t)1 << (hash >> 58); }
+
+uint64_t kv_store_key_bit(const kv_store *s, const uint8_t *key, size_t key_len) {
+    return hash_bit(kv_store_hash(s, key, key_len));
+}
+
+uint64_t kv_store_take_lists_added(kv_store *s) {
+    uint64_t bits = s->lists_added;
+    s->lists_added = 0;
+    return bits;
+}
+
 uint32_t kv_store_add(kv_store *s, const uint8_t *key, size_t key_len, kv_type type) {
     ST_ASSERT(kv_store_can_add_key(s, key_len, 0));
     ST_ASSERT(key_len <= UINT32_MAX);
@@ -188,6 +201,7 @@ uint32_t kv_store_add(kv_store *s, const uint8_t *key, size_t key_len, kv_type t
     table_insert(&s->index, r->hash, id);
     s->keys++;
     modified(s, r->hash);
+    if (type == KV_TYPE_LIST) s->lists_added |= hash_bit(r->hash);
     return id;
 }
 
@@ -233,6 +247,7 @@ void kv_store_rename(kv_store *s, uint32_t id, const uint8_t *key, size_t key_le
     r->hash = kv_store_hash(s, key, key_len);
     table_insert(&s->index, r->hash, id);
     modified(s, r->hash);
+    if (r->type == KV_TYPE_LIST) s->lists_added |= hash_bit(r->hash);
 }
 
 /* ---- the expiry heap ---- */

@@ -101,6 +101,9 @@ typedef struct kv_store {
      * given or cleared an expiry, deleted (expiry and FLUSHALL included): WATCH's hook. */
     void (*on_modified)(void *context, uint64_t hash);
     void *on_modified_context;
+    /* kv_store_key_bit of every key that became a list (added as one, or renamed in holding
+     * one) since kv_store_take_lists_added: what wakes clients blocked on those keys. */
+    uint64_t lists_added;
 } kv_store;
 
 /* The regions kv_store_init carves, in bytes, for the reservation table. */
@@ -121,6 +124,13 @@ void kv_store_init(kv_store *s, void *memory, size_t memory_bytes, kv_store_para
 void kv_store_flush(kv_store *s);
 
 uint64_t kv_store_hash(const kv_store *s, const uint8_t *key, size_t key_len);
+
+/* One of 64 bits for a key (from its keyed hash): the filter blocked clients are found by.
+ * Keys with the same bit may share it; a key always gets the same one. */
+uint64_t kv_store_key_bit(const kv_store *s, const uint8_t *key, size_t key_len);
+
+/* The keys' bits added to `lists_added` since the last call, which clears them. O(1). */
+uint64_t kv_store_take_lists_added(kv_store *s);
 
 /* The live record of this key, or KV_RECORD_NONE; deletes it first if expired at now_ms.
  * Counts a keyspace hit or miss. */
