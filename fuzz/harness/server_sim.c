@@ -430,6 +430,31 @@ static sim_client *client_of_conn(sim_world *w, uint32_t index) {
     return &w->clients[w->client_of_socket[k]];
 }
 
+/* Whether an unprotected client sends its request at R or faster now: its kind sends at
+ * its rate (at least R) and it still has bytes to send. Hostile kinds never read at R. */
+static bool sends_at_rate(const sim_client *c) {
+    if (c->left) return false;
+    switch ((sim_kind)c->plan->kind) {
+    case SIM_NON_READER:
+    case SIM_BURST_READER: return c->req_off < c->req_len || c->sent < c->plan->command_count;
+    case SIM_SILENT:
+    case SIM_RESETTER: return c->bytes_sent < c->plan->cut_bytes;
+    default: return false; /* a trickler's byte a pause is below R */
+    }
+}
+
+/* Whether the holder behind connection `index` uses its buffers as an honest client would:
+ * protected, or receiving into its large buffer a request its client sends at R or faster.
+ * Waiting for it is sharing, whatever its kind does later. */
+static bool in_step(sim_world *w, uint32_t index) {
+    sim_client *c = client_of_conn(w, index);
+    if (protected_client(w, c)) return true;
+    const kv_connection *k = &w->server.conns[index];
+    bool receiving = k->large_recv != KV_LARGE_NONE && (k->flags & KV_CONN_RECV_PENDING) != 0 &&
+                     k->large_send == KV_LARGE_NONE;
+    return receiving && !socket_of(w, c)->faulted && sends_at_rate(c);
+}
+
 /* Marks the protected waiters in queue q that could not be served now even if every large
  * buffer not held by a protected client were free: they wait for others' legitimate use
  * (sharing), which the service bound does not count. `open` = free + held by the others. */
@@ -451,20 +476,20 @@ static void account_sharing(sim_world *w, uint32_t count, int64_t since_ms) {
         c->excused_now = false;
     }
     const kv_server *s = &w->server;
-    /* buffers held by unprotected clients: busy ones, and waiters for a second loan */
+    /* buffers held by others than those in step: busy ones, and waiters for a second loan */
     uint32_t busy = 0;
     uint32_t waiting = 0;
     for (uint32_t b = 0; b < s->config->large_buffers_max; b++) {
         uint32_t owner = s->large_owner[b];
-        if (owner == KV_CONN_NONE || protected_client(w, client_of_conn(w, owner))) continue;
+        if (owner == KV_CONN_NONE || in_step(w, owner)) continue;
         if ((s->conns[owner].flags & KV_CONN_WAITING) != 0) {
             waiting++;
         } else {
             busy++;
         }
     }
-    /* A waiter for a second loan waits, like anyone, for buffers: when only protected
-     * clients hold the rest (none free, no unprotected one busy) its own one is shared too. */
+    /* A waiter for a second loan waits, like anyone, for buffers: when only clients in step
+     * hold the rest (none free, no other busy) its own one is shared too. */
     uint32_t open = s->large_free_count + busy + (s->large_free_count + busy > 0 ? waiting : 0);
     mark_shared_waits(w, &s->wait_second, open, 1);
     mark_shared_waits(w, &s->wait_first, open, 2);

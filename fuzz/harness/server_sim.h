@@ -27,10 +27,12 @@
  *  - service-bound: an honest client's command is answered completely within
  *    sim_service_bound_ms + (its request and reply bytes) / R after its first byte was
  *    sent, not counting the time it waited for a large buffer while sharing: time during
- *    which it could not have been lent one even if every buffer held by an unprotected
- *    (hostile or faulted) client were free, because protected clients, served at R or
- *    faster, held the rest (or, when a waiter for a second loan holds one, because they held
- *    all the others). Hostile clients' holds are never excused: the bound is theirs;
+ *    which it could not have been lent one even if every buffer held by a client out of
+ *    step were free, because clients in step held the rest. In step: a protected client,
+ *    or an unprotected one receiving into its large buffer a request it is sending at R or
+ *    faster (a waiter for a second loan counts as in step while only clients in step hold
+ *    the others). A hostile client's hold once it is out of step (silent, trickling, not
+ *    reading, faulted) is never excused;
  *  - reset-bound: a client that resets has its slot closed by the server within
  *    SIM_RESET_BOUND_MS, waiting or not (a close cannot be told from a half-close: it is
  *    bounded by the leak check's drain);

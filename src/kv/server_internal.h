@@ -212,6 +212,10 @@ uint8_t *kv_large_at(const kv_server *s, uint32_t b);
  */
 bool kv_large_acquire(kv_server *s, kv_connection *c, kv_large_role role);
 
+/* Lends c a large buffer for `role` if one may be lent now without waiting (returns true);
+ * otherwise changes nothing and returns false. */
+bool kv_large_try_acquire(kv_server *s, kv_connection *c, kv_large_role role);
+
 /* Takes buffer b back (the caller already switched the connection off it) and lends it on. */
 void kv_large_give_back(kv_server *s, uint32_t b);
 
