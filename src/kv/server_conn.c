@@ -212,15 +212,12 @@ void kv_conn_lend(kv_server *s, kv_connection *c, kv_large_role role, uint32_t b
         c->large_send = b;
     }
     touch(s, c); /* the wait, if any, was the server's: not idle time */
-    /* A first loan starts the rate clock with two ticks at the rate of slack, at most one
-     * small buffer (a holder that moves nothing is cut at the second or third tick); a second
+    /* A first loan starts the rate clock with the slack (kv_large_slack_bytes); a second
      * keeps it. */
     c->large_progress_ms = s->mono_ms;
     bool first = c->large_recv == KV_LARGE_NONE || c->large_send == KV_LARGE_NONE;
     if (first) {
-        uint64_t slack = s->config->large_buffer_rate_min_bytes_per_s * 2 * KV_SERVER_TICK_MS / 1000;
-        uint64_t small = s->config->connection_buffer_size;
-        c->large_credit_bytes = (int64_t)(slack < small ? slack : small);
+        c->large_credit_bytes = kv_large_slack_bytes(s);
         c->large_loan_ms = s->mono_ms;
     }
 }
@@ -235,6 +232,7 @@ static void large_progress(kv_server *s, kv_connection *c, uint64_t bytes, bool 
     if (!sent && (c->flags & KV_CONN_SEND_PENDING) != 0) return;
     int64_t cap = (int64_t)s->config->connection_buffer_size;
     if ((int64_t)bytes > cap) cap = (int64_t)bytes;
+    if (kv_large_wanted(s)) cap = kv_large_slack_bytes(s); /* see falls_behind */
     c->large_progress_ms = s->mono_ms;
     c->large_credit_bytes += (int64_t)bytes;
     if (c->large_credit_bytes > cap) c->large_credit_bytes = cap;

@@ -80,6 +80,14 @@ bool kv_large_acquire(kv_server *s, kv_connection *c, kv_large_role role) {
     return false;
 }
 
+int64_t kv_large_slack_bytes(const kv_server *s) {
+    uint64_t ticks = s->config->large_buffer_rate_min_bytes_per_s * 2 * KV_SERVER_TICK_MS / 1000;
+    uint64_t small = s->config->connection_buffer_size;
+    return (int64_t)(ticks < small ? ticks : small);
+}
+
+bool kv_large_wanted(const kv_server *s) { return s->wait_first.count + s->wait_second.count > 0; }
+
 /* Lends free buffers to waiters, second loans first, in FIFO order. */
 static void grant(kv_server *s) {
     for (;;) {
@@ -155,11 +163,16 @@ static bool falls_behind(kv_server *s, kv_connection *c, int64_t elapsed_ms) {
     /* owed since the loan, not since the last tick */
     int64_t since_loan_ms = s->mono_ms - c->large_loan_ms;
     if (elapsed_ms > since_loan_ms) elapsed_ms = since_loan_ms;
+    /* While others wait, a holder keeps no credit beyond the slack: a big send's credit
+     * (large_progress) is for a reader's chunked wake-ups when the buffer is not wanted; a
+     * client that does not read then holds it about two ticks, not the transfer's time. */
+    bool wanted = kv_large_wanted(s);
+    int64_t slack = kv_large_slack_bytes(s);
+    if (wanted && c->large_credit_bytes > slack) c->large_credit_bytes = slack;
     c->large_credit_bytes -=
         (int64_t)(s->config->large_buffer_rate_min_bytes_per_s * (uint64_t)elapsed_ms / 1000);
     if (c->large_credit_bytes < 0) return true;
     bool receiving = c->large_recv != KV_LARGE_NONE && (c->flags & KV_CONN_RECV_PENDING) != 0;
-    bool wanted = s->wait_first.count + s->wait_second.count > 0;
     return (receiving || wanted) &&
            s->mono_ms - c->large_progress_ms > (int64_t)s->config->large_buffer_hold_ms_max;
 #endif
