@@ -10,8 +10,8 @@
  * Without --seed a seed is picked from the clock and printed. --seeds runs COUNT seeds from
  * N on and stops at the first failure. --expect-check NAME searches for a run failing that
  * check (other liveness checks are counted, not fatal) and exits 0 when one is found.
- * --ignore-check NAME counts runs failing that liveness check instead of failing (a known
- * open bug: issue 11's bug 1 remnant, see README) and prints how many did. Exit: 0 when every
+ * --ignore-check NAME counts runs failing that liveness check instead of failing (to survey
+ * a known open bug while others are hunted) and prints how many did. Exit: 0 when every
  * run passed (or the expected check was found), 1 on a failed check (the seed and the check
  * printed), 2 on a usage error.
  */

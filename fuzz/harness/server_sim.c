@@ -39,6 +39,10 @@ typedef struct sim_client {
     uint64_t read_credit_milli;
     uint64_t bytes_sent;
     uint32_t idle_steps; /* steps in a row that moved no byte: it then acts less often */
+    /* sharing: time its current command waited for a large buffer that protected clients
+     * held (check_service does not count it), and whether it waits so now */
+    int64_t excused_ms;
+    bool excused_now;
     /* the request being sent: command number `sent` (its bytes in req) */
     uint32_t req_len;
     uint32_t req_off;
@@ -215,6 +219,7 @@ static void next_request(sim_world *w, sim_client *c) {
     c->req_off = 0;
     c->first_ms[c->sent] = now(w);
     c->req_bytes[c->sent] = c->req_len;
+    c->excused_ms = 0;
 }
 
 /* Whether the client sends its next command now (one at a time unless it pipelines). */
@@ -288,13 +293,15 @@ static void check_service(sim_world *w, sim_client *c) {
     if (j < c->executed) bytes += c->reply_end[j] - (j > 0 ? c->reply_end[j - 1] : 0);
     int64_t bound = sim_service_bound_ms(w->plan, kind) +
                     (int64_t)(bytes * 1000 / w->plan->honest_rate_bytes_per_s);
-    if (now(w) - c->first_ms[j] <= bound) return;
+    int64_t waited = now(w) - c->first_ms[j] - c->excused_ms;
+    if (waited <= bound) return;
     fail(w, "service-bound",
          "client %u (%s): command %u (%s, %llu bytes with its reply so far) unanswered after "
-         "%lld ms (bound %lld ms); %u of its request sent, large buffer waits so far %llu",
+         "%lld ms, %lld of them not shared with other protected clients (bound %lld ms); %u of "
+         "its request sent, large buffer waits so far %llu",
          client_index(w, c), sim_kind_names[kind], j,
          sim_shape_names[c->plan->commands[j].shape], (unsigned long long)bytes,
-         (long long)(now(w) - c->first_ms[j]), (long long)bound, c->req_off,
+         (long long)(now(w) - c->first_ms[j]), (long long)waited, (long long)bound, c->req_off,
          (unsigned long long)w->server.info.large_buffer_waits);
 }
 
@@ -415,6 +422,79 @@ static void client_act(sim_world *w, sim_client *c) {
     c->idle_steps = c->received + c->bytes_sent == moved ? c->idle_steps + 1 : 0;
     if (!c->done) c->next_ms = next_step(w, c, t);
 }
+/* ---- sharing: waits for buffers that protected clients hold ---- */
+
+/* The client behind server connection `index`. */
+static sim_client *client_of_conn(sim_world *w, uint32_t index) {
+    uint32_t k = kv_io_sim_socket_of(w->server.conns[index].fd);
+    return &w->clients[w->client_of_socket[k]];
+}
+
+/* Whether an unprotected client sends its request at R or faster now: its kind sends at
+ * its rate (at least R) and it still has bytes to send. Hostile kinds never read at R. */
+static bool sends_at_rate(const sim_client *c) {
+    if (c->left) return false;
+    switch ((sim_kind)c->plan->kind) {
+    case SIM_NON_READER:
+    case SIM_BURST_READER: return c->req_off < c->req_len || c->sent < c->plan->command_count;
+    case SIM_SILENT:
+    case SIM_RESETTER: return c->bytes_sent < c->plan->cut_bytes;
+    default: return false; /* a trickler's byte a pause is below R */
+    }
+}
+
+/* Whether the holder behind connection `index` uses its buffers as an honest client would:
+ * protected, or receiving into its large buffer a request its client sends at R or faster.
+ * Waiting for it is sharing, whatever its kind does later. */
+static bool in_step(sim_world *w, uint32_t index) {
+    sim_client *c = client_of_conn(w, index);
+    if (protected_client(w, c)) return true;
+    const kv_connection *k = &w->server.conns[index];
+    bool receiving = k->large_recv != KV_LARGE_NONE && (k->flags & KV_CONN_RECV_PENDING) != 0 &&
+                     k->large_send == KV_LARGE_NONE;
+    return receiving && !socket_of(w, c)->faulted && sends_at_rate(c);
+}
+
+/* Marks the protected waiters in queue q that could not be served now even if every large
+ * buffer not held by a protected client were free: they wait for others' legitimate use
+ * (sharing), which the service bound does not count. `open` = free + held by the others. */
+static void mark_shared_waits(sim_world *w, const kv_conn_queue *q, uint32_t open, uint32_t need) {
+    const kv_server *s = &w->server;
+    for (uint32_t at = q->head; at != KV_CONN_NONE; at = s->conns[at].next_waiting) {
+        sim_client *c = client_of_conn(w, at);
+        c->excused_now = open < need && protected_client(w, c);
+    }
+}
+
+/* After a turn: the time since the last one counts as shared for those marked then; marks
+ * anew. O(large buffers + waiters). */
+static void account_sharing(sim_world *w, uint32_t count, int64_t since_ms) {
+    int64_t elapsed = now(w) - since_ms;
+    for (uint32_t i = 0; i < count; i++) {
+        sim_client *c = &w->clients[i];
+        if (c->excused_now) c->excused_ms += elapsed;
+        c->excused_now = false;
+    }
+    const kv_server *s = &w->server;
+    /* buffers held by others than those in step: busy ones, and waiters for a second loan */
+    uint32_t busy = 0;
+    uint32_t waiting = 0;
+    for (uint32_t b = 0; b < s->config->large_buffers_max; b++) {
+        uint32_t owner = s->large_owner[b];
+        if (owner == KV_CONN_NONE || in_step(w, owner)) continue;
+        if ((s->conns[owner].flags & KV_CONN_WAITING) != 0) {
+            waiting++;
+        } else {
+            busy++;
+        }
+    }
+    /* A waiter for a second loan waits, like anyone, for buffers: when only clients in step
+     * hold the rest (none free, no other busy) its own one is shared too. */
+    uint32_t open = s->large_free_count + busy + (s->large_free_count + busy > 0 ? waiting : 0);
+    mark_shared_waits(w, &s->wait_second, open, 1);
+    mark_shared_waits(w, &s->wait_first, open, 2);
+}
+
 /* ---- slots: a client gone must not hold one ---- */
 
 /* When the client behind socket k reset it (itself or by an injected error), or
@@ -486,7 +566,9 @@ static void step(sim_world *w, uint32_t count) {
     clients_act(w, count);
     if (w->result->failed) return;
     w->net.next_client_ms = next_client_ms(w, count);
+    int64_t before = now(w);
     kv_server_turn(&w->server);
+    account_sharing(w, count, before);
     if (!kv_server_invariants_hold_full(&w->server)) {
         fail(w, "invariants", "kv_server_invariants_hold_full (server_check.c:%d)",
              kv_server_invariants_failed_line());

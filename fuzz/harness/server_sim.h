@@ -25,7 +25,14 @@
  *  - cut-off-sender / cut-off-reader: the server never closes an honest client (one that
  *    sends and reads at rate R or faster) with a request or replies unfinished;
  *  - service-bound: an honest client's command is answered completely within
- *    sim_service_bound_ms after its last byte was sent;
+ *    sim_service_bound_ms + (its request and reply bytes) / R after its first byte was
+ *    sent, not counting the time it waited for a large buffer while sharing: time during
+ *    which it could not have been lent one even if every buffer held by a client out of
+ *    step were free, because clients in step held the rest. In step: a protected client,
+ *    or an unprotected one receiving into its large buffer a request it is sending at R or
+ *    faster (a waiter for a second loan counts as in step while only clients in step hold
+ *    the others). A hostile client's hold once it is out of step (silent, trickling, not
+ *    reading, faulted) is never excused;
  *  - reset-bound: a client that resets has its slot closed by the server within
  *    SIM_RESET_BOUND_MS, waiting or not (a close cannot be told from a half-close: it is
  *    bounded by the leak check's drain);
@@ -139,7 +146,9 @@ void sim_config_defaults(kv_config *config);
 void sim_plan_from_seed(sim_plan *plan, const kv_config *config, uint64_t seed, uint32_t clients,
                         uint64_t events_max);
 
-/* The bound the service-bound check uses for a client of `kind` (documented in README). */
+/* The bound the service-bound check uses for a client of `kind` beyond its own transfer at
+ * R and the time it shared the large buffers with other protected clients (README,
+ * "The simulation"): one large_buffer_hold_ms_max and two ticks. */
 int64_t sim_service_bound_ms(const sim_plan *plan, uint8_t kind);
 
 /* Prints the plan, one client a line. */

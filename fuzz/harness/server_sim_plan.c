@@ -32,6 +32,9 @@ void sim_config_defaults(kv_config *c) {
     c->chunk_size = 16;
     c->data_budget_bytes = 4096;
     c->command_args_max = 64;
+    /* no LCS is sent: its scratch (5 MB by default) would be most of the reservation,
+     * mapped and faulted in again for every run */
+    c->lcs_cells_max = 64 * 64;
     /* big requests and replies need the large buffers: 1 KiB own buffers, 8 KiB large */
     c->connection_buffer_size = 1024;
     c->bulk_size_max = 8192;

@@ -146,12 +146,37 @@ static kv_sim_socket *socket_at(kv_io_sim *sim, uint32_t id) {
     return &sim->sockets[id];
 }
 
+/* ---- the byte rings ---- */
+
+#define RING KV_SIM_SOCKET_BUFFER_BYTES
+
+/* Appends n bytes (n <= RING - *len) after the *len bytes at head. */
+static void ring_put(uint8_t *ring, uint32_t head, uint32_t *len, const uint8_t *from, size_t n) {
+    ST_ASSERT(n <= RING - *len);
+    uint32_t at = (head + *len) % RING;
+    size_t first = n < RING - at ? n : RING - at;
+    memcpy(ring + at, from, first);
+    memcpy(ring, from + first, n - first);
+    *len += (uint32_t)n;
+}
+
+/* Takes n bytes (n <= *len) from the front. */
+static void ring_take(const uint8_t *ring, uint32_t *head, uint32_t *len, uint8_t *to, size_t n) {
+    ST_ASSERT(n <= *len);
+    size_t first = n < RING - *head ? n : RING - *head;
+    memcpy(to, ring + *head, first);
+    memcpy(to + first, ring, n - first);
+    *head = (uint32_t)((*head + n) % RING);
+    *len -= (uint32_t)n;
+    if (*len == 0) *head = 0;
+}
+
 static void reset_socket(kv_io_sim *sim, kv_sim_socket *k) {
     if (k->reset) return;
     k->reset = true;
     k->reset_ms = sim->now_ms;
-    k->in_len = 0;
-    k->out_len = 0;
+    k->in_len = k->in_head = 0;
+    k->out_len = k->out_head = 0;
 }
 
 static void try_recv(kv_io_sim *sim, kv_sim_socket *k) {
@@ -161,9 +186,7 @@ static void try_recv(kv_io_sim *sim, kv_sim_socket *k) {
     } else if (k->in_len > 0) {
         size_t n = k->in_len < k->recv_len ? k->in_len : k->recv_len;
         n = maybe_partial(sim, n, sim->faults.partial_recv);
-        memcpy(k->recv_buf, k->in, n);
-        memmove(k->in, k->in + n, k->in_len - n);
-        k->in_len -= (uint32_t)n;
+        ring_take(k->in, &k->in_head, &k->in_len, k->recv_buf, n);
         sim->stats.bytes_to_server += n;
         result = (int32_t)n;
     } else if (k->client_shut_write || k->server_shut) {
@@ -186,8 +209,7 @@ static void try_send(kv_io_sim *sim, kv_sim_socket *k) {
         if (room == 0) return; /* the client does not read: the send waits for room */
         size_t n = k->send_len < room ? k->send_len : room;
         n = maybe_partial(sim, n, sim->faults.partial_send);
-        memcpy(k->out + k->out_len, k->send_buf, n);
-        k->out_len += (uint32_t)n;
+        ring_put(k->out, k->out_head, &k->out_len, k->send_buf, n);
         sim->stats.bytes_to_clients += n;
         result = (int32_t)n;
     }
@@ -301,8 +323,8 @@ static void sim_reject(void *self, int fd, const char *text, size_t len) {
     kv_sim_socket *k = socket_at(sim, kv_io_sim_socket_of(fd));
     ST_ASSERT(len <= KV_SIM_SOCKET_BUFFER_BYTES);
     if (!k->reset && !k->client_closed) {
-        memcpy(k->out, text, len);
-        k->out_len = (uint32_t)len;
+        k->out_head = k->out_len = 0;
+        ring_put(k->out, k->out_head, &k->out_len, (const uint8_t *)text, len);
     }
     k->rejected = true;
     k->server_shut = true;
@@ -388,8 +410,7 @@ size_t kv_io_sim_client_send(kv_io_sim *sim, uint32_t id, const uint8_t *bytes, 
     if (k->reset || k->client_shut_write || k->server_shut) return 0;
     size_t room = KV_SIM_SOCKET_BUFFER_BYTES - k->in_len;
     size_t n = len < room ? len : room;
-    memcpy(k->in + k->in_len, bytes, n);
-    k->in_len += (uint32_t)n;
+    ring_put(k->in, k->in_head, &k->in_len, bytes, n);
     kv_io_sim_log(sim, 2, id << 24 | n);
     progress(sim, k);
     return n;
@@ -398,9 +419,7 @@ size_t kv_io_sim_client_send(kv_io_sim *sim, uint32_t id, const uint8_t *bytes, 
 size_t kv_io_sim_client_recv(kv_io_sim *sim, uint32_t id, uint8_t *out, size_t capacity) {
     kv_sim_socket *k = socket_at(sim, id);
     size_t n = k->out_len < capacity ? k->out_len : capacity;
-    memcpy(out, k->out, n);
-    memmove(k->out, k->out + n, k->out_len - n);
-    k->out_len -= (uint32_t)n;
+    ring_take(k->out, &k->out_head, &k->out_len, out, n);
     kv_io_sim_log(sim, 3, id << 24 | n);
     progress(sim, k);
     return n;
@@ -417,7 +436,7 @@ void kv_io_sim_client_close(kv_io_sim *sim, uint32_t id) {
     kv_sim_socket *k = socket_at(sim, id);
     k->client_shut_write = true;
     k->client_closed = true;
-    k->out_len = 0;
+    k->out_len = k->out_head = 0;
     kv_io_sim_log(sim, 5, id);
     progress(sim, k);
 }

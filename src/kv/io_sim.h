@@ -66,8 +66,12 @@ typedef struct kv_sim_stats {
 } kv_sim_stats;
 
 typedef struct kv_sim_socket {
-    uint8_t *in; /* client -> server, not yet received */
-    uint8_t *out; /* server -> client, not yet read */
+    /* rings of KV_SIM_SOCKET_BUFFER_BYTES: a slow reader's 20 bytes cost 20 bytes, not a
+     * move of what is left behind them */
+    uint8_t *in;  /* client -> server, not yet received: in_len bytes from in_head */
+    uint8_t *out; /* server -> client, not yet read: out_len bytes from out_head */
+    uint32_t in_head;
+    uint32_t out_head;
     uint32_t in_len;
     uint32_t out_len;
     /* the server's operations in flight */

@@ -212,22 +212,28 @@ void kv_conn_lend(kv_server *s, kv_connection *c, kv_large_role role, uint32_t b
         c->send_done = c->send_flight = 0;
         c->large_send = b;
     }
-    /* A first loan starts the rate clock with one small buffer of slack; a second keeps it. */
+    touch(s, c); /* the wait, if any, was the server's: not idle time */
+    /* A first loan starts the rate clock with the slack (kv_large_slack_bytes); a second
+     * keeps it. */
     c->large_progress_ms = s->mono_ms;
     bool first = c->large_recv == KV_LARGE_NONE || c->large_send == KV_LARGE_NONE;
     if (first) {
-        c->large_credit_bytes = (int64_t)s->config->connection_buffer_size;
+        c->large_credit_bytes = kv_large_slack_bytes(s);
         c->large_loan_ms = s->mono_ms;
     }
 }
 
-/* Bytes moved through a large buffer: the client keeps up (server_large.c). The credit is
- * capped at one small buffer, or at this transfer when bigger: bytes a send hands to the
+/* Bytes a holder of a large buffer moved: the client keeps up (server_large.c). The credit
+ * is capped at one small buffer, or at this transfer when bigger: bytes a send hands to the
  * kernel at once are bytes the client has that long to read (the kernel's buffer), time in
- * which no send completes. */
-static void large_progress(kv_server *s, kv_connection *c, uint64_t bytes) {
+ * which no send completes. While a send waits on it the client owes reading: what it sends
+ * meanwhile does not pay (a fast sender that never reads holds its buffers no longer). */
+static void large_progress(kv_server *s, kv_connection *c, uint64_t bytes, bool sent) {
+    if (c->large_recv == KV_LARGE_NONE && c->large_send == KV_LARGE_NONE) return;
+    if (!sent && (c->flags & KV_CONN_SEND_PENDING) != 0) return;
     int64_t cap = (int64_t)s->config->connection_buffer_size;
     if ((int64_t)bytes > cap) cap = (int64_t)bytes;
+    if (kv_large_wanted(s)) cap = kv_large_slack_bytes(s); /* see falls_behind */
     c->large_progress_ms = s->mono_ms;
     c->large_credit_bytes += (int64_t)bytes;
     if (c->large_credit_bytes > cap) c->large_credit_bytes = cap;
@@ -381,8 +387,10 @@ void kv_conn_check_idle(kv_server *s) {
         if (s->mono_ms - c->last_active_ms <= limit_ms) break; /* the rest are more recent */
         i = c->lru_next;
         if ((c->flags & KV_CONN_BLOCKED) != 0) continue; /* Redis: no idle timeout in BLPOP */
-        /* Waiting for a large buffer too: a waiter that sends nothing for so long holds its
-         * slot for nobody (issue 11's lock-out). */
+        /* A waiter for a large buffer is skipped: the server does not read it (its own buffer is
+         * full), it is not idle. A client that stops before filling it does not wait: it is
+         * read, and timed out here (issue 11's lock-out). */
+        if ((c->flags & KV_CONN_WAITING) != 0) continue;
         s->info.idle_timeouts++;
         kv_conn_close(s, c); /* as Redis: no reply */
     }
@@ -401,7 +409,7 @@ void kv_conn_on_recv(kv_server *s, kv_connection *c, int32_t result) {
         ST_ASSERT(c->recv_len + (uint64_t)result <= c->recv_cap);
         c->recv_len += (uint64_t)result;
         s->info.net_input_bytes += (uint64_t)result;
-        if (c->large_recv != KV_LARGE_NONE) large_progress(s, c, (uint64_t)result);
+        large_progress(s, c, (uint64_t)result, false);
         touch(s, c);
     } else if (result == 0) {
         c->flags |= KV_CONN_PEER_EOF; /* serve what it sent, then close */
@@ -433,7 +441,7 @@ void kv_conn_on_send(kv_server *s, kv_connection *c, int32_t result) {
         ST_ASSERT(c->send_done + (uint64_t)result <= c->send_flight);
         c->send_done += (uint64_t)result;
         s->info.net_output_bytes += (uint64_t)result;
-        if (c->large_send != KV_LARGE_NONE) large_progress(s, c, (uint64_t)result);
+        large_progress(s, c, (uint64_t)result, true);
         touch(s, c);
     }
 #ifdef STASIS_CANARY_SHORT_SEND_LOSES_BYTES
@@ -529,7 +537,12 @@ static void need_more_input(kv_server *s, kv_connection *c) {
     uint64_t need = resp_parser_bytes_needed(&c->parser);
     if (need <= c->recv_cap) return;
     if (c->large_recv == KV_LARGE_NONE) {
-        (void)kv_large_acquire(s, c, KV_LARGE_RECV);
+        /* None free: it keeps reading into its own buffer and queues once that is full. A
+         * client that stops sending before then holds nobody's place (issue 11, bug 1). */
+        bool room = c->recv_len < c->recv_cap;
+        if (!kv_large_try_acquire(s, c, KV_LARGE_RECV) && !room) {
+            (void)kv_large_acquire(s, c, KV_LARGE_RECV);
+        }
         return;
     }
     request_too_big(s, c);

@@ -236,6 +236,17 @@ uint8_t *kv_large_at(const kv_server *s, uint32_t b);
  */
 bool kv_large_acquire(kv_server *s, kv_connection *c, kv_large_role role);
 
+/* Lends c a large buffer for `role` if one may be lent now without waiting (returns true);
+ * otherwise changes nothing and returns false. */
+bool kv_large_try_acquire(kv_server *s, kv_connection *c, kv_large_role role);
+
+/* The rate rule's slack: two ticks at large_buffer_rate_min_bytes_per_s, at most one
+ * connection_buffer_size. A holder starts with it, and may keep no more while others wait. */
+int64_t kv_large_slack_bytes(const kv_server *s);
+
+/* Whether some connection waits for a large buffer. */
+bool kv_large_wanted(const kv_server *s);
+
 /* Takes buffer b back (the caller already switched the connection off it) and lends it on. */
 void kv_large_give_back(kv_server *s, uint32_t b);
 

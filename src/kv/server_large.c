@@ -2,15 +2,17 @@
  * The large buffers: large_buffers_max buffers of layout.large_buffer_bytes (the largest
  * request or reply), lent to one connection at a time, for receiving one big request or
  * sending big replies. When none can be lent the connection waits in FIFO order (it is not
- * served nor read from meanwhile): backpressure, not failure.
+ * served nor read from meanwhile; its reset is seen by a poll): backpressure, not failure.
+ * For a big request it joins the queue only once its own receive buffer is full
+ * (server_conn.c): a client that stops sending before then takes nobody's place.
  *
  * Deadlock. One command may need two (a big request whose reply is big too, e.g. ECHO of a
  * large value). If every buffer were lent to connections each waiting for a second one,
  * none could progress. So a first loan never takes the last free buffer: a connection
  * that holds none waits while fewer than two are free, and connections waiting for a second
- * are served before those waiting for a first. A holder then always progresses, bounded by
- * large_buffer_hold_ms_max: one that holds a buffer longer (a slow-loris request, a client
- * that does not read its big reply) is disconnected and counted in large_buffer_timeouts.
+ * are served before those waiting for a first. A holder then always progresses, at the rate
+ * rule's pace (falls_behind): one that falls behind it (a slow-loris request, a client that
+ * does not read its big reply) is disconnected and counted in large_buffer_timeouts.
  */
 #include <stddef.h>
 
@@ -51,18 +53,25 @@ static void lend(kv_server *s, kv_connection *c, kv_large_role role) {
     kv_conn_lend(s, c, role, b);
 }
 
-bool kv_large_acquire(kv_server *s, kv_connection *c, kv_large_role role) {
+/* Whether c may be lent a buffer now: never ahead of someone already waiting with the
+ * same or a higher priority. */
+static bool may_lend(const kv_server *s, const kv_connection *c) {
+    if (s->wait_second.count > 0) return false;
+    if (holds_one(c)) return s->large_free_count >= 1;
+    return s->wait_first.count == 0 && s->large_free_count >= 2;
+}
+
+bool kv_large_try_acquire(kv_server *s, kv_connection *c, kv_large_role role) {
     ST_ASSERT((c->flags & KV_CONN_WAITING) == 0);
     ST_ASSERT(c->state == KV_CONN_OPEN);
+    if (!may_lend(s, c)) return false;
+    lend(s, c, role);
+    return true;
+}
+
+bool kv_large_acquire(kv_server *s, kv_connection *c, kv_large_role role) {
+    if (kv_large_try_acquire(s, c, role)) return true;
     bool second = holds_one(c);
-    /* Never ahead of someone already waiting with the same or a higher priority. */
-    bool may =
-        second ? s->wait_second.count == 0 && s->large_free_count >= 1
-               : s->wait_second.count == 0 && s->wait_first.count == 0 && s->large_free_count >= 2;
-    if (may) {
-        lend(s, c, role);
-        return true;
-    }
     c->flags |= KV_CONN_WAITING | (second ? KV_CONN_WAIT_SECOND : 0u);
     c->wait_role = (uint8_t)role;
     kv_queue_push(s, second ? &s->wait_second : &s->wait_first, c, LINK_WAIT);
@@ -70,6 +79,14 @@ bool kv_large_acquire(kv_server *s, kv_connection *c, kv_large_role role) {
     kv_conn_watch_hangup(s, c);
     return false;
 }
+
+int64_t kv_large_slack_bytes(const kv_server *s) {
+    uint64_t ticks = s->config->large_buffer_rate_min_bytes_per_s * 2 * KV_SERVER_TICK_MS / 1000;
+    uint64_t small = s->config->connection_buffer_size;
+    return (int64_t)(ticks < small ? ticks : small);
+}
+
+bool kv_large_wanted(const kv_server *s) { return s->wait_first.count + s->wait_second.count > 0; }
 
 /* Lends free buffers to waiters, second loans first, in FIFO order. */
 static void grant(kv_server *s) {
@@ -109,19 +126,22 @@ void kv_large_forget(kv_server *s, kv_connection *c) {
     c->flags &= ~(uint32_t)(KV_CONN_WAITING | KV_CONN_WAIT_SECOND);
 }
 
-/* Whether the server is waiting on c's client for a large buffer's bytes: a receive into a
- * large receive buffer, or a send from a large send buffer, in flight. Time the server
- * spends elsewhere (c waits for a buffer, for its turn, for output room) is not c's. */
+/* Whether the server is waiting on c's client while c holds a large buffer: a receive into
+ * its large receive buffer, or any send (a holder paused because it does not read its
+ * replies keeps its receive buffer), in flight. Time the server spends elsewhere (c waits
+ * for a buffer, for its turn) is not c's. */
 static bool waits_on_client(const kv_connection *c) {
     return (c->large_recv != KV_LARGE_NONE && (c->flags & KV_CONN_RECV_PENDING) != 0) ||
-           (c->large_send != KV_LARGE_NONE && (c->flags & KV_CONN_SEND_PENDING) != 0);
+           (c->flags & KV_CONN_SEND_PENDING) != 0;
 }
 
 /* The rate rule: while the server waits on it, a holder owes
- * large_buffer_rate_min_bytes_per_s; bytes it moves pay it back (up to one small buffer of
- * slack). A client at that rate or faster is never behind; a silent or trickling one is cut
- * off after about connection_buffer_size / rate seconds. Also cut: no progress at all for
- * large_buffer_hold_ms_max while receiving. */
+ * large_buffer_rate_min_bytes_per_s since its loan; bytes it moves pay it back (the slack
+ * is kv_conn_lend's and large_progress's). A client at that rate or faster is never
+ * behind; a silent or trickling one is cut off after its slack / rate seconds. Also cut: no
+ * progress at all for large_buffer_hold_ms_max while receiving, or while sending when
+ * others wait for a buffer (a reader's kernel may wake its sends in chunks, so a send
+ * without progress is judged only when the buffer is wanted). */
 static bool falls_behind(kv_server *s, kv_connection *c, int64_t elapsed_ms) {
 #if defined(STASIS_CANARY_HOLD_FROM_LOAN_SENDER) || defined(STASIS_CANARY_HOLD_FROM_LOAN_READER)
     /* the old rule (issue 11, bugs 2 and 3): counted from the loan, for one role */
@@ -140,13 +160,20 @@ static bool falls_behind(kv_server *s, kv_connection *c, int64_t elapsed_ms) {
     (void)elapsed_ms;
     return s->mono_ms - c->large_progress_ms > (int64_t)s->config->large_buffer_hold_ms_max;
 #else
+    /* owed since the loan, not since the last tick */
+    int64_t since_loan_ms = s->mono_ms - c->large_loan_ms;
+    if (elapsed_ms > since_loan_ms) elapsed_ms = since_loan_ms;
+    /* While others wait, a holder keeps no credit beyond the slack: a big send's credit
+     * (large_progress) is for a reader's chunked wake-ups when the buffer is not wanted; a
+     * client that does not read then holds it about two ticks, not the transfer's time. */
+    bool wanted = kv_large_wanted(s);
+    int64_t slack = kv_large_slack_bytes(s);
+    if (wanted && c->large_credit_bytes > slack) c->large_credit_bytes = slack;
     c->large_credit_bytes -=
         (int64_t)(s->config->large_buffer_rate_min_bytes_per_s * (uint64_t)elapsed_ms / 1000);
     if (c->large_credit_bytes < 0) return true;
-    /* No progress at all: observable on receives only (a recv completes at the first byte;
-     * a send may wait on a kernel buffer the client is steadily reading). */
     bool receiving = c->large_recv != KV_LARGE_NONE && (c->flags & KV_CONN_RECV_PENDING) != 0;
-    return receiving &&
+    return (receiving || wanted) &&
            s->mono_ms - c->large_progress_ms > (int64_t)s->config->large_buffer_hold_ms_max;
 #endif
 }
