@@ -10,6 +10,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "alloc/fixed_buffer.h"
 #include "drivers/fuzz_target.h"
@@ -91,10 +92,49 @@ static const harness_model model_ops = {
     .check = model_check,
 };
 
+/* ---- triage canaries ----
+ * Failures of each kind ci/repro must name, planted here in the target (never in the
+ * library) behind STASIS_CANARY_REPRO_*: fuzz/CMakeLists.txt builds one canary binary per
+ * kind, and tests/ci_repro_verdicts.sh runs them. A reset sets each off. */
+
+#if defined(STASIS_CANARY_REPRO_FLAKY)
+/* True every other run: the outcome depends on a file outside the input that each run flips
+ * ($STASIS_CANARY_FLAKY_STATE), as a real flaky failure depends on what the input does not
+ * hold (time, addresses, the environment). */
+FUZZ_NO_COVERAGE static bool canary_fails_this_run(void) {
+    const char *path = getenv("STASIS_CANARY_FLAKY_STATE");
+    if (path == NULL) path = "/tmp/stasis-canary-flaky-state";
+    FILE *f = fopen(path, "r");
+    bool fails = f != NULL && fgetc(f) == '1';
+    if (f != NULL) fclose(f);
+    f = fopen(path, "w");
+    FUZZ_CHECK(f != NULL, "canary: cannot write its state file %s", path);
+    fputc(fails ? '0' : '1', f);
+    fclose(f);
+    return fails;
+}
+#elif defined(STASIS_CANARY_REPRO_CRASH)
+FUZZ_NO_COVERAGE static bool canary_fails_this_run(void) { return true; }
+#endif
+
+FUZZ_NO_COVERAGE static void triage_canary(void) {
+#if defined(STASIS_CANARY_REPRO_CRASH) || defined(STASIS_CANARY_REPRO_FLAKY)
+    FUZZ_CHECK(!canary_fails_this_run(), "canary: this run's reset fails");
+#elif defined(STASIS_CANARY_REPRO_HANG)
+    for (volatile uint64_t spins = 0;; spins = spins + 1u) {
+    }
+#elif defined(STASIS_CANARY_REPRO_OOM)
+    /* 3 GiB in one request: over the target's RSS limit (libFuzzer's -malloc_limit_mb). */
+    void *volatile block = malloc((size_t)3 << 30);
+    free(block);
+#endif
+}
+
 /* ---- own operations: reset ---- */
 
 FUZZ_NO_COVERAGE static void run_reset(const harness_op *o) {
     (void)o;
+    triage_canary();
     fixed_buffer_reset(&fb);
     harness_forget_all();
     m.end = 0;
