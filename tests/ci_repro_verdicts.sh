@@ -19,7 +19,7 @@ has_line() {
 # A crash in every run.
 run_clean crash 1 ci/repro --runs 3 --canary repro_crash $t "$input"
 has_line crash "== verdict: crash"
-has_line crash "== signature: check: !canary_fails_this_run() @ triage_canary<run_reset<harness_run"
+has_line crash "== signature: check: !canary_fails_this_run() @ triage_canary<run_reset<run_own"
 has_line crash "== reproduced 3 of 3"
 pass "crash: 'reproduced 3 of 3', exit 1"
 
@@ -29,7 +29,7 @@ run_clean hang 1 ci/repro --canary repro_hang $t "$input"
 elapsed=$((SECONDS - start))
 [ "$elapsed" -ge "$timeout_s" ] || fail "hang: ended after ${elapsed}s, before the target's ${timeout_s}s"
 has_line hang "== verdict: timeout (no result within the target's limit of $timeout_s s)"
-has_line hang "== signature: libFuzzer: timeout @ triage_canary<run_reset<harness_run"
+has_line hang "== signature: libFuzzer: timeout @ triage_canary<run_reset<run_own"
 has_line hang "== reproduced 1 of 1"
 # libFuzzer looks once a second: the ALARM may come a second or two past the limit.
 grep -q "^       and the timeout value is $timeout_s (use -timeout=N to change)$" "$scratch/hang.log" \
@@ -39,7 +39,7 @@ pass "hang: a timeout after the target's ${timeout_s}s (took ${elapsed}s), exit 
 # An allocation over the RSS limit (the target names none: libFuzzer's 2048 MB).
 run_clean oom 1 ci/repro --runs 2 --canary repro_oom $t "$input"
 has_line oom "== verdict: OOM (over the target's limit of 2048 MB)"
-has_line oom "== signature: libFuzzer: out-of-memory @ triage_canary<run_reset<harness_run"
+has_line oom "== signature: libFuzzer: out-of-memory @ triage_canary<run_reset<run_own"
 has_line oom "== reproduced 2 of 2"
 grep -q '^==[0-9]*== ERROR: libFuzzer: out-of-memory (malloc(3221225472))$' "$scratch/oom.log" \
   || fail "oom: libFuzzer's report missing"

@@ -7,19 +7,23 @@
  * guard layout it asks the child for, its limits, its error rules, the recent-free history)
  * and the child's first-fit model: the exact address of every block (or the refusal), every
  * resize, the exact error each misuse must produce with nothing else changed, diagnostics of
- * both, invariants; blocks inside, aligned, disjoint and intact (shadow heap). At the end,
- * the leak list against the live blocks, every guard intact, both full invariants.
+ * both, invariants; blocks inside, aligned, disjoint and intact (shadow heap). On request
+ * (and at the end) the leak list against the live blocks; on request the leak report's exact
+ * text. At the end, every guard intact, both full invariants.
  *
  * Input: u8 child block count - 1, u8 log2(child block bytes / 16) (0..1), u8 guard bytes
  * (0..CK_GUARD_MAX_BYTES), u8 blocks_max - 1 (..CK_BLOCKS_MAX), u16 limit (0 = none), two
  * bytes for the child-side failing wrapper, two for the interface-side one, then operations
  * (harness/alloc_harness.h, no interface flag: every call uses the interface): table `ops`
- * below, id space 16. Each misuse reads one byte: the block (or the recently freed pointer)
- * it names, modulo how many.
+ * below, id space 16. Each own operation reads one byte: for a misuse, the block (or the
+ * recently freed pointer) it names, modulo how many; the queries ignore it.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc/block_allocator.h"
 #include "alloc/checking.h"
@@ -49,7 +53,8 @@ enum {
     OP_GUARD_BEFORE_FREE,
     OP_GUARD_AFTER_FREE,
     OP_VERIFY_GUARDS,
-    OP_LIST_LIVE
+    OP_LIST_LIVE,
+    OP_REPORT_LEAKS
 };
 static const char *const op_names[] = {"alloc",
                                        "resize",
@@ -61,7 +66,8 @@ static const char *const op_names[] = {"alloc",
                                        "overwrite guard before, free",
                                        "overwrite guard after, free",
                                        "verify guards",
-                                       "list live blocks"};
+                                       "list live blocks",
+                                       "report leaks"};
 static const choice_table ops = CHOICE_TABLE_INIT(op_names, 16);
 
 typedef struct config {
@@ -216,6 +222,33 @@ FUZZ_NO_COVERAGE static void check_live_list(void) {
     }
 }
 
+/* The leak report, read back through a pipe: a line per live block, in the order (and with
+ * the serials) of the live list, whose blocks check_live_list() holds to the shadow heap;
+ * then the total, as the model counts it. Exact bytes. */
+FUZZ_NO_COVERAGE static void check_leak_report(void) {
+    static int fds[2] = {-1, -1};
+    if (fds[0] < 0) FUZZ_CHECK(pipe2(fds, O_NONBLOCK) == 0, "pipe2: %s", strerror(errno));
+    static checking_block listed[CK_BLOCKS_MAX];
+    size_t n = checking_live_blocks(&chk, listed, CK_BLOCKS_MAX);
+    static char expected[CK_BLOCKS_MAX * 96 + 96];
+    size_t at = 0;
+    for (size_t i = 0; i < n && i < CK_BLOCKS_MAX; i++) {
+        at += (size_t)snprintf(expected + at, sizeof expected - at,
+                               "checking: leak: block #%" PRIu64 " %p len %zu align %zu\n",
+                               listed[i].serial, listed[i].ptr, listed[i].len, listed[i].align);
+    }
+    at += (size_t)snprintf(expected + at, sizeof expected - at,
+                           "checking: %" PRIu32 " live block(s), %zu bytes\n", m.live, m.live_bytes);
+    size_t reported = checking_report_leaks(&chk, fds[1]);
+    static char got[sizeof expected + 1];
+    ssize_t len = read(fds[0], got, sizeof got - 1);
+    FUZZ_CHECK(len >= 0, "read: %s", strerror(errno));
+    got[len] = '\0';
+    FUZZ_CHECK(reported == m.live, "report_leaks returned %zu, model %" PRIu32, reported, m.live);
+    FUZZ_CHECK((size_t)len == at && memcmp(got, expected, at) == 0,
+               "leak report:\n%s\nexpected:\n%s", got, expected);
+}
+
 FUZZ_NO_COVERAGE static void model_check_full(void) {
     check_live_list();
     FUZZ_CHECK(checking_verify_guards(&chk) == 0, "a guard is overwritten");
@@ -300,6 +333,10 @@ FUZZ_NO_COVERAGE static void run_misuse(const harness_op *o) {
         FUZZ_CHECK(checking_verify_guards(&chk) == 0, "a guard is overwritten");
         break;
     case OP_LIST_LIVE: check_live_list(); break;
+    case OP_REPORT_LEAKS:
+        check_live_list();
+        check_leak_report();
+        break;
     }
 }
 
