@@ -96,6 +96,7 @@ static struct {
     uint64_t oom;
     uint64_t errors;
     checking_error last_error;
+    const void *last_error_ptr;
     const uint8_t *freed[CHECKING_FREED_HISTORY];
     uint32_t freed_next;
 } m;
@@ -180,9 +181,10 @@ FUZZ_NO_COVERAGE static void model_free(const shadow_block *b, bool via_interfac
     m.freed_next = (m.freed_next + 1u) % CHECKING_FREED_HISTORY;
 }
 
-FUZZ_NO_COVERAGE static void model_error(checking_error e) {
+FUZZ_NO_COVERAGE static void model_error(checking_error e, const void *ptr) {
     m.errors++;
     m.last_error = e;
+    m.last_error_ptr = ptr;
 }
 
 FUZZ_NO_COVERAGE static void model_check(void) {
@@ -190,6 +192,8 @@ FUZZ_NO_COVERAGE static void model_check(void) {
                "errors %" PRIu64 " (last: %s), model %" PRIu64 " (last: %s)",
                checking_error_count(&chk), checking_error_name(checking_last_error(&chk)), m.errors,
                checking_error_name(m.last_error));
+    FUZZ_CHECK(checking_last_error_pointer(&chk) == m.last_error_ptr,
+               "last error at %p, model %p", checking_last_error_pointer(&chk), m.last_error_ptr);
     allocator_diagnostics d = checking_diagnostics(&chk);
     FUZZ_CHECK(d.capacity_bytes == m.limit, "capacity %zu, model %zu", d.capacity_bytes, m.limit);
     FUZZ_CHECK(d.allocated_bytes == m.live_bytes, "allocated %zu, model %zu", d.allocated_bytes,
@@ -284,14 +288,14 @@ FUZZ_NO_COVERAGE static bool recently_freed(const uint8_t *p) {
 FUZZ_NO_COVERAGE static void bogus_free(const uint8_t *p, size_t len, size_t align,
                                         checking_error expected) {
     allocator_free(checking_allocator(&chk), (void *)(uintptr_t)p, len, align);
-    model_error(expected);
+    model_error(expected, p);
 }
 
 FUZZ_NO_COVERAGE static void free_with_overwritten_guard(size_t i, bool before) {
     shadow_heap *shadow = harness_shadow();
     const shadow_block *b = &shadow->blocks[i];
     overwrite_byte(before ? b->ptr - 1 : b->ptr + b->len);
-    model_error(before ? CHECKING_GUARD_BEFORE : CHECKING_GUARD_AFTER);
+    model_error(before ? CHECKING_GUARD_BEFORE : CHECKING_GUARD_AFTER, b->ptr);
     harness_op o = {.kind = HOP_FREE, .via_interface = true, .block = (uint8_t)i};
     harness_free(&o);
 }
