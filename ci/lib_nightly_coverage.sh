@@ -15,8 +15,16 @@ coverage_run_corpora() {
     local corpora=("$(nightly_corpus "$t")")
     [ -d "corpus/$t" ] && corpora+=("corpus/$t")
     [ -d "corpus/regressions/$t" ] && corpora+=("corpus/regressions/$t")
-    LLVM_PROFILE_FILE=$out/profraw/$t.profraw "$bin" --quiet "${corpora[@]}" >"$out/$t.replay.log" 2>&1 \
-      || say "  coverage: an input of $t fails in the plain build (see $out/$t.replay.log)"
+    local log=$out/$t.replay.log
+    if ! LLVM_PROFILE_FILE=$out/profraw/$t.profraw "$bin" --quiet "${corpora[@]}" >"$log" 2>&1; then
+      # A failing input stops the replay (no profile); a refused one (another format
+      # version, an unassigned choice id) is only counted.
+      if grep -q '^replay: failing input: ' "$log"; then
+        say "  coverage: an input of $t fails in the plain build, its profile is lost (see $log)"
+      else
+        say "  coverage: $t: $(grep -o '[0-9]* refused or unreadable' "$log" | tail -n 1) input(s) (see $log)"
+      fi
+    fi
     [ -f "$out/profraw/$t.profraw" ] && echo "$bin" >>"$out/objects"
   done
   return 0
