@@ -1,15 +1,28 @@
 #!/usr/bin/env python3
 """Summarises an lcov file (from `llvm-cov-14 export -format=lcov`) as Markdown for
-ci/nightly's report: per-file lines, branches and functions; totals for src/alloc, src/kv
-and src/; and every uncovered line range of src/alloc and src/kv with its function.
+ci/nightly's and ci/coverage's reports: per-file lines, branches and functions; totals for
+src/alloc, src/kv, the engine's files (see ENGINE_FILES) and src/; and every uncovered line
+range of src/alloc and src/kv with its function.
 
     coverage_summary.py COVERAGE.lcov SOURCE_ROOT/
 """
+import re
 import sys
 
 # Folders whose uncovered lines are listed one by one (the goals of issue 13 name them).
 DETAILED_FOLDERS = ("src/alloc/", "src/kv/")
-SCOPES = ("src/alloc/", "src/kv/", "src/")
+# The engine: the KV server's pure core, the command, store and codec files (no server loop,
+# I/O backends, start-up, CLI or configuration parsing), whose goal issue 13 sets apart.
+ENGINE_FILES = re.compile(
+    r"src/kv/(cmd_[a-z_]+|command|command_meta|engine|store|table|chunks|glob|text|siphash"
+    r"|resp_parser|resp_writer|resp_number)\.c$")
+# Totals: (label, which files).
+SCOPES = (
+    ("src/alloc/", lambda n: n.startswith("src/alloc/")),
+    ("src/kv/", lambda n: n.startswith("src/kv/")),
+    ("engine (src/kv command, store, codec files)", ENGINE_FILES.match),
+    ("src/", lambda n: n.startswith("src/")),
+)
 
 
 def parse(path, root):
@@ -75,8 +88,8 @@ def main():
     print("\n### src/ total\n")
     print("| scope | lines | branches | functions |")
     print("|---|---|---|---|")
-    for scope in SCOPES:
-        sums = {k: sum(d[k] for n, d in files.items() if n.startswith(scope))
+    for scope, within in SCOPES:
+        sums = {k: sum(d[k] for n, d in files.items() if within(n))
                 for k in ("LF", "LH", "BRF", "BRH", "FNF", "FNH")}
         print("| %s | %s (%d/%d) | %s (%d/%d) | %s (%d/%d) |" % (
             scope, pct(sums["LH"], sums["LF"]), sums["LH"], sums["LF"],

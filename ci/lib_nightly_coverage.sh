@@ -1,30 +1,78 @@
 # Coverage, plots and report.md for ci/nightly (sourced by ci/lib_nightly_report.sh).
 
-# Source-based coverage of src/ reached by every target's corpora (working corpus, seeds,
-# regressions), replayed through the coverage preset's replay binaries: llvm-cov HTML, the
-# per-file summary (lines, branches, functions) and the totals, in $run_dir/coverage/.
-coverage_report() {
-  local cov=$run_dir/coverage t bin objects=()
-  rm -rf "$cov"
-  mkdir -p "$cov/profraw"
-  for t in "${targets[@]}"; do
-    bin=build/coverage/fuzz/replay_$t
+# The coverage build whose binaries replay the corpora and run the unit tests.
+COVERAGE_BUILD=${COVERAGE_BUILD:-build/coverage}
+
+# Replays every target's corpora (working corpus, seeds, regressions) in the coverage build:
+# profiles into $1/profraw/, each replay binary that wrote one appended to $1/objects.
+coverage_run_corpora() {
+  local out=$1 t bin
+  shift
+  mkdir -p "$out/profraw"
+  for t in "$@"; do
+    bin=$COVERAGE_BUILD/fuzz/replay_$t
     [ -x "$bin" ] || continue
     local corpora=("$(nightly_corpus "$t")")
     [ -d "corpus/$t" ] && corpora+=("corpus/$t")
     [ -d "corpus/regressions/$t" ] && corpora+=("corpus/regressions/$t")
-    LLVM_PROFILE_FILE=$cov/profraw/$t.profraw "$bin" --quiet "${corpora[@]}" >"$cov/$t.replay.log" 2>&1 \
-      || say "  coverage: an input of $t fails in the plain build (see $cov/$t.replay.log)"
-    [ -f "$cov/profraw/$t.profraw" ] && objects+=(-object "$bin")
+    local log=$out/$t.replay.log
+    if ! LLVM_PROFILE_FILE=$out/profraw/$t.profraw "$bin" --quiet "${corpora[@]}" >"$log" 2>&1; then
+      # A failing input stops the replay (no profile); a refused one (another format
+      # version, an unassigned choice id) is only counted.
+      if grep -q '^replay: failing input: ' "$log"; then
+        say "  coverage: an input of $t fails in the plain build, its profile is lost (see $log)"
+      else
+        say "  coverage: $t: $(grep -o '[0-9]* refused or unreadable' "$log" | tail -n 1) input(s) (see $log)"
+      fi
+    fi
+    [ -f "$out/profraw/$t.profraw" ] && echo "$bin" >>"$out/objects"
   done
-  [ ${#objects[@]} -gt 0 ] || { say "  coverage: no profile written"; return; }
-  llvm-profdata-14 merge -sparse "$cov"/profraw/*.profraw -o "$cov/merged.profdata"
-  local args=(-instr-profile="$cov/merged.profdata" "${objects[@]:1}")
-  llvm-cov-14 show -format=html -output-dir="$cov/html" -show-branches=count \
+  return 0
+}
+
+# Runs the coverage build's unit tests (ctest's unit/ tests): profiles into $1/profraw/, one
+# merged file per test binary (%m: a death test's child adds its part, tests/test_support.h),
+# each test binary appended to $1/objects.
+coverage_run_unit_tests() {
+  local out=$1 bin
+  mkdir -p "$out/profraw"
+  LLVM_PROFILE_FILE=$out/profraw/unit-%m.profraw \
+    ctest --test-dir "$COVERAGE_BUILD" -R '^unit/' -j "$STASIS_FUZZ_JOBS_MAX" >"$out/unit-tests.log" 2>&1 \
+    || say "  coverage: a unit test fails in the coverage build (see $out/unit-tests.log)"
+  for bin in "$COVERAGE_BUILD"/tests/test_*; do
+    [ -x "$bin" ] && echo "$bin" >>"$out/objects"
+  done
+  return 0
+}
+
+# The report of the profiles in $1/profraw/ over the binaries in $1/objects: llvm-cov HTML,
+# report.txt, coverage.lcov and the Markdown summary (per file, scopes, uncovered lines).
+coverage_summarise() {
+  local out=$1 objects=() bin
+  [ -s "$out/objects" ] || { say "  coverage: no profile written"; return 0; }
+  while IFS= read -r bin; do objects+=(-object "$bin"); done <"$out/objects"
+  llvm-profdata-14 merge -sparse "$out"/profraw/*.profraw -o "$out/merged.profdata"
+  local args=(-instr-profile="$out/merged.profdata" "${objects[@]:1}")
+  llvm-cov-14 show -format=html -output-dir="$out/html" -show-branches=count \
     -show-line-counts-or-regions "${args[@]}" "$STASIS_ROOT/src" >/dev/null
-  llvm-cov-14 report "${args[@]}" "$STASIS_ROOT/src" >"$cov/report.txt"
-  llvm-cov-14 export -format=lcov "${args[@]}" "$STASIS_ROOT/src" >"$cov/coverage.lcov"
-  python3 ci/coverage_summary.py "$cov/coverage.lcov" "$STASIS_ROOT/" >"$cov/summary.md"
+  llvm-cov-14 report "${args[@]}" "$STASIS_ROOT/src" >"$out/report.txt"
+  llvm-cov-14 export -format=lcov "${args[@]}" "$STASIS_ROOT/src" >"$out/coverage.lcov"
+  python3 ci/coverage_summary.py "$out/coverage.lcov" "$STASIS_ROOT/" >"$out/summary.md"
+}
+
+# Source-based coverage of src/ in $run_dir: coverage/ from every target's corpora (what the
+# fuzzers reach: the figure the goals are about), coverage-with-tests/ from the corpora and
+# the unit tests together.
+coverage_report() {
+  local cov=$run_dir/coverage both=$run_dir/coverage-with-tests
+  rm -rf "$cov" "$both"
+  coverage_run_corpora "$cov" "${targets[@]}"
+  coverage_summarise "$cov"
+  mkdir -p "$both"
+  cp -r "$cov/profraw" "$both/" 2>/dev/null || mkdir -p "$both/profraw"
+  cp "$cov/objects" "$both/objects" 2>/dev/null || true
+  coverage_run_unit_tests "$both"
+  coverage_summarise "$both"
 }
 
 # One PNG per target: edges against time, libFuzzer (its cov:, from the status lines) then
@@ -105,4 +153,13 @@ write_report() {
   printf 'Every target'"'"'s working corpus, seeds and regressions replayed in the `coverage` build:\n'
   printf '[HTML](coverage/html/index.html), [llvm-cov report](coverage/report.txt).\n\n'
   if [ -f "$run_dir/coverage/summary.md" ]; then cat "$run_dir/coverage/summary.md"; else printf 'Not produced.\n'; fi
+  printf '## Coverage with the unit tests\n\n'
+  printf 'The same corpora and the `coverage` build'"'"'s unit tests (ctest `unit/`) together:\n'
+  printf '[HTML](coverage-with-tests/html/index.html), [llvm-cov report](coverage-with-tests/report.txt).\n\n'
+  if [ -f "$run_dir/coverage-with-tests/summary.md" ]; then
+    sed -n '/^### src\/ total/,/^### Uncovered/p' "$run_dir/coverage-with-tests/summary.md" | sed '$d'
+    sed -n '/^### Uncovered/,$p' "$run_dir/coverage-with-tests/summary.md"
+  else
+    printf 'Not produced.\n'
+  fi
 }

@@ -30,7 +30,8 @@ reproduce_once() {
 # The kind of failure a report shows, numbers and addresses replaced by N so that two
 # inputs of one bug agree: "check: <cond>", "assertion failed: <expr>", "AddressSanitizer:
 # heap-buffer-overflow", "runtime error: <what>", "libFuzzer: timeout", ... ("none" if the
-# report shows no failure).
+# report shows no failure). libFuzzer's own reports read "==PID== ERROR: libFuzzer: ...",
+# with a space the sanitizers' "==PID==ERROR:" lacks.
 failure_kind() {
   awk '
     function norm(s) { gsub(/0x[0-9a-fA-F]+/, "N", s); gsub(/[0-9]+/, "N", s); return s }
@@ -39,21 +40,23 @@ failure_kind() {
                            sub(/ \([^()]*\)$/, "", s); print norm(s); exit }
     /runtime error: / { s = $0; sub(/.*runtime error: /, "runtime error: ", s)
                         sub(/:.*/, "", s); print norm(s); exit }
-    /^==[0-9]+==ERROR: (AddressSanitizer|LeakSanitizer|MemorySanitizer|libFuzzer): / {
-      s = $0; sub(/^==[0-9]+==ERROR: /, "", s); sub(/ on (unknown )?address.*/, "", s)
+    /^==[0-9]+== ?ERROR: (AddressSanitizer|LeakSanitizer|MemorySanitizer|libFuzzer): / {
+      s = $0; sub(/^==[0-9]+== ?ERROR: /, "", s); sub(/ on (unknown )?address.*/, "", s)
       sub(/ \(.*/, "", s); sub(/ after .*/, "", s); print norm(s); exit }
     END { if (NR == 0) print "none" }' "$1" | head -n 1 | grep . || echo none
 }
 
 # The top project frames of the first stack in a report, "function file:line" one a line;
-# sanitizer, libFuzzer, libc frames and fuzz_fail (the reporter) are skipped.
+# sanitizer, libFuzzer, libc frames and fuzz_fail (the reporter) are skipped, and so is every
+# frame without a source file ("in malloc (binary+0x...)": the sanitizers' interceptors),
+# since project code is always built with debug information.
 top_frames() {
   awk -v want="$TRIAGE_SIGNATURE_FRAMES" '
     /^ *#[0-9]+ 0x[0-9a-f]+ in / {
       fn = $4; loc = $5
       seen_stack = 1
       if (fn ~ /^(__sanitizer|__asan|__ubsan|__msan|__lsan|__interceptor|__GI_|__libc|fuzzer::|_start$|main$|abort$|raise$|gsignal$|pthread_kill|fuzz_fail$)/) next
-      if (loc ~ /compiler-rt|libFuzzer|\/libc|\.so/) next
+      if (loc ~ /^\(|compiler-rt|libFuzzer|\/libc|\.so/) next
       sub(/.*\//, "", loc); sub(/:[0-9]+$/, "", loc)   # file:line, no column
       print fn, loc
       if (++n == want) exit
@@ -84,7 +87,7 @@ failure_description() {
 # The first sanitizer or check report with its stack, for printing (at most 60 lines).
 failure_report_excerpt() {
   grep -a -v -E '^(INFO:|MS: |#[0-9]+[[:space:]]+(INITED|NEW|REDUCE|pulse|DONE|RELOAD|READ)|Running: |Executed |base unit|[A-Za-z0-9+/]{40,}=*$)' "$1" \
-    | awk '/^(check: |==[0-9]+==ERROR|.*runtime error: |.*assertion failed: |==== fuzz target)/ { on = 1 }
+    | awk '/^(check: |==[0-9]+== ?ERROR|ALARM: |.*runtime error: |.*assertion failed: |==== fuzz target)/ { on = 1 }
            on' | head -n 60
 }
 

@@ -54,6 +54,8 @@ endif()
 if(STASIS_COVERAGE)
   list(APPEND STASIS_COMPILE_OPTS -fprofile-instr-generate -fcoverage-mapping)
   list(APPEND STASIS_LINK_OPTS -fprofile-instr-generate)
+  # Death tests write their child's profile before it dies (tests/test_support.h).
+  list(APPEND STASIS_COMPILE_DEFS STASIS_COVERAGE_BUILD)
 endif()
 
 if(CMAKE_BUILD_TYPE STREQUAL "Release")

@@ -245,7 +245,14 @@ static void test_loop_notes_a_survived_failure(void **state) {
 static void test_verdict_names(void **state) {
     (void)state;
     assert_string_equal(failing_loop_verdict_name(FAILING_LOOP_OK), "ok");
+    assert_string_equal(failing_loop_verdict_name(FAILING_LOOP_CHANGED_STATE),
+                        "a failed run changed the state");
     assert_string_equal(failing_loop_verdict_name(FAILING_LOOP_LEAKED), "a failed run leaked");
+    assert_string_equal(failing_loop_verdict_name(FAILING_LOOP_UNINDUCED),
+                        "a run failed with no failure induced");
+    assert_string_equal(failing_loop_verdict_name(FAILING_LOOP_NO_SUCCESS), "no run succeeded");
+    /* A value outside the enum (a corrupt result) is named, not a crash. */
+    assert_string_equal(failing_loop_verdict_name((failing_loop_verdict)99), "?");
 }
 
 /* ---- contract violations abort ---- */

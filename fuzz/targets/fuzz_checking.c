@@ -7,19 +7,23 @@
  * guard layout it asks the child for, its limits, its error rules, the recent-free history)
  * and the child's first-fit model: the exact address of every block (or the refusal), every
  * resize, the exact error each misuse must produce with nothing else changed, diagnostics of
- * both, invariants; blocks inside, aligned, disjoint and intact (shadow heap). At the end,
- * the leak list against the live blocks, every guard intact, both full invariants.
+ * both, invariants; blocks inside, aligned, disjoint and intact (shadow heap). On request
+ * (and at the end) the leak list against the live blocks; on request the leak report's exact
+ * text. At the end, every guard intact, both full invariants.
  *
  * Input: u8 child block count - 1, u8 log2(child block bytes / 16) (0..1), u8 guard bytes
  * (0..CK_GUARD_MAX_BYTES), u8 blocks_max - 1 (..CK_BLOCKS_MAX), u16 limit (0 = none), two
  * bytes for the child-side failing wrapper, two for the interface-side one, then operations
  * (harness/alloc_harness.h, no interface flag: every call uses the interface): table `ops`
- * below, id space 16. Each misuse reads one byte: the block (or the recently freed pointer)
- * it names, modulo how many.
+ * below, id space 16. Each own operation reads one byte: for a misuse, the block (or the
+ * recently freed pointer) it names, modulo how many; the queries ignore it.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc/block_allocator.h"
 #include "alloc/checking.h"
@@ -47,7 +51,8 @@ enum {
     OP_GUARD_BEFORE_FREE,
     OP_GUARD_AFTER_FREE,
     OP_VERIFY_GUARDS,
-    OP_LIST_LIVE
+    OP_LIST_LIVE,
+    OP_REPORT_LEAKS
 };
 static const char *const op_names[] = {"alloc",
                                        "resize",
@@ -59,7 +64,8 @@ static const char *const op_names[] = {"alloc",
                                        "overwrite guard before, free",
                                        "overwrite guard after, free",
                                        "verify guards",
-                                       "list live blocks"};
+                                       "list live blocks",
+                                       "report leaks"};
 static const choice_table ops = CHOICE_TABLE_INIT(op_names, 16);
 
 typedef struct config {
@@ -86,6 +92,7 @@ static struct {
     uint64_t oom;
     uint64_t errors;
     checking_error last_error;
+    const void *last_error_ptr;
     const uint8_t *freed[CHECKING_FREED_HISTORY];
     uint32_t freed_next;
 } m;
@@ -176,9 +183,10 @@ FUZZ_NO_COVERAGE static void model_free(const shadow_block *b, bool via_interfac
     m.freed_next = (m.freed_next + 1u) % CHECKING_FREED_HISTORY;
 }
 
-FUZZ_NO_COVERAGE static void model_error(checking_error e) {
+FUZZ_NO_COVERAGE static void model_error(checking_error e, const void *ptr) {
     m.errors++;
     m.last_error = e;
+    m.last_error_ptr = ptr;
 }
 
 FUZZ_NO_COVERAGE static void model_check(void) {
@@ -186,6 +194,8 @@ FUZZ_NO_COVERAGE static void model_check(void) {
                "errors %" PRIu64 " (last: %s), model %" PRIu64 " (last: %s)",
                checking_error_count(&chk), checking_error_name(checking_last_error(&chk)), m.errors,
                checking_error_name(m.last_error));
+    FUZZ_CHECK(checking_last_error_pointer(&chk) == m.last_error_ptr,
+               "last error at %p, model %p", checking_last_error_pointer(&chk), m.last_error_ptr);
     allocator_diagnostics d = checking_diagnostics(&chk);
     FUZZ_CHECK(d.capacity_bytes == m.limit, "capacity %zu, model %zu", d.capacity_bytes, m.limit);
     FUZZ_CHECK(d.allocated_bytes == m.live_bytes, "allocated %zu, model %zu", d.allocated_bytes,
@@ -213,6 +223,33 @@ FUZZ_NO_COVERAGE static void check_live_list(void) {
             "listed block %p has len %zu align %zu, live %zu %zu", listed[i].ptr, listed[i].len,
             listed[i].align, shadow->blocks[at].len, shadow->blocks[at].align);
     }
+}
+
+/* The leak report, read back through a pipe: a line per live block, in the order (and with
+ * the serials) of the live list, whose blocks check_live_list() holds to the shadow heap;
+ * then the total, as the model counts it. Exact bytes. */
+FUZZ_NO_COVERAGE static void check_leak_report(void) {
+    static int fds[2] = {-1, -1};
+    if (fds[0] < 0) FUZZ_CHECK(pipe2(fds, O_NONBLOCK) == 0, "pipe2: %s", strerror(errno));
+    static checking_block listed[CK_BLOCKS_MAX];
+    size_t n = checking_live_blocks(&chk, listed, CK_BLOCKS_MAX);
+    static char expected[CK_BLOCKS_MAX * 96 + 96];
+    size_t at = 0;
+    for (size_t i = 0; i < n && i < CK_BLOCKS_MAX; i++) {
+        at += (size_t)snprintf(expected + at, sizeof expected - at,
+                               "checking: leak: block #%" PRIu64 " %p len %zu align %zu\n",
+                               listed[i].serial, listed[i].ptr, listed[i].len, listed[i].align);
+    }
+    at += (size_t)snprintf(expected + at, sizeof expected - at,
+                           "checking: %" PRIu32 " live block(s), %zu bytes\n", m.live, m.live_bytes);
+    size_t reported = checking_report_leaks(&chk, fds[1]);
+    static char got[sizeof expected + 1];
+    ssize_t len = read(fds[0], got, sizeof got - 1);
+    FUZZ_CHECK(len >= 0, "read: %s", strerror(errno));
+    got[len] = '\0';
+    FUZZ_CHECK(reported == m.live, "report_leaks returned %zu, model %" PRIu32, reported, m.live);
+    FUZZ_CHECK((size_t)len == at && memcmp(got, expected, at) == 0,
+               "leak report:\n%s\nexpected:\n%s", got, expected);
 }
 
 FUZZ_NO_COVERAGE static void model_check_full(void) {
@@ -243,14 +280,14 @@ FUZZ_NO_COVERAGE static bool recently_freed(const uint8_t *p) {
 FUZZ_NO_COVERAGE static void bogus_free(const uint8_t *p, size_t len, size_t align,
                                         checking_error expected) {
     allocator_free(checking_allocator(&chk), (void *)(uintptr_t)p, len, align);
-    model_error(expected);
+    model_error(expected, p);
 }
 
 FUZZ_NO_COVERAGE static void free_with_overwritten_guard(size_t i, bool before) {
     shadow_heap *shadow = harness_shadow();
     const shadow_block *b = &shadow->blocks[i];
     overwrite_byte(before ? b->ptr - 1 : b->ptr + b->len);
-    model_error(before ? CHECKING_GUARD_BEFORE : CHECKING_GUARD_AFTER);
+    model_error(before ? CHECKING_GUARD_BEFORE : CHECKING_GUARD_AFTER, b->ptr);
     harness_op o = {.kind = HOP_FREE, .via_interface = true, .block = (uint8_t)i};
     harness_free(&o);
 }
@@ -292,6 +329,10 @@ FUZZ_NO_COVERAGE static void run_misuse(const harness_op *o) {
         FUZZ_CHECK(checking_verify_guards(&chk) == 0, "a guard is overwritten");
         break;
     case OP_LIST_LIVE: check_live_list(); break;
+    case OP_REPORT_LEAKS:
+        check_live_list();
+        check_leak_report();
+        break;
     }
 }
 

@@ -3,14 +3,22 @@
  * allocator, checked after every operation against a model of Zig's FixedBufferAllocator:
  * the exact address of every block (or that it has no room), which resizes succeed, blocks
  * inside the buffer, aligned, disjoint and intact (shadow heap), diagnostics equal to the
- * model's, invariants_hold().
+ * model's, invariants_hold(). And SQLite's malloc-failure loop (failing_loop_run) over it:
+ * a composite operation (alloc, alloc, grow the second in place, free both; on a failure,
+ * undo what it did) run with its Nth call failing, N = 1, 2, ..., must leave the buffer as it
+ * was after each failed run and succeed at N = 4, with exactly the loop's figures.
  *
  * Input: u16 capacity (0..FB_CAPACITY_MAX_BYTES), u8 base offset (0..15), then operations
- * (harness/alloc_harness.h, with the interface flag): table `ops` below, id space 8.
+ * (harness/alloc_harness.h, with the interface flag): table `ops` below, id space 8. The
+ * failure loop reads u8 flags (bit 0: persistent failures, else transient), the first
+ * length (1..FB_LOOP_LEN_MAX_BYTES), the second, and u8 how many bytes the second grows by
+ * (+1); its blocks are byte-aligned, since a fixed buffer cannot give back alignment padding.
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "alloc/failing.h"
 #include "alloc/fixed_buffer.h"
 #include "drivers/fuzz_target.h"
 #include "harness/alloc_harness.h"
@@ -19,9 +27,12 @@
 #define FB_CAPACITY_MAX_BYTES  4096u
 #define FB_BLOCK_LEN_MAX_BYTES 1024u
 #define FB_ALIGN_LOG2_MAX      12u /* 4096 */
+#define FB_LOOP_LEN_MAX_BYTES  256u
 
 /* Operation ids: append only (harness/choice.h). */
-static const char *const op_names[] = {"alloc", "resize", "free", "reset"};
+enum { OP_RESET = HARNESS_OP_OWN_FIRST, OP_FAILURE_LOOP };
+static const char *const op_names[] = {"alloc", "resize", "free", "reset",
+                                       "alloc, alloc, grow under the malloc-failure loop"};
 static const choice_table ops = CHOICE_TABLE_INIT(op_names, 8);
 
 typedef struct model {
@@ -100,10 +111,48 @@ FUZZ_NO_COVERAGE static void model_check(void) {
 
 HARNESS_MODEL(NULL);
 
-/* ---- own operations: reset ---- */
+/* ---- triage canaries ----
+ * Failures of each kind ci/repro must name, planted here in the target (never in the
+ * library) behind STASIS_CANARY_REPRO_*: fuzz/CMakeLists.txt builds one canary binary per
+ * kind, and tests/ci_repro_verdicts.sh runs them. A reset sets each off. */
 
-FUZZ_NO_COVERAGE static void run_reset(const harness_op *o) {
-    (void)o;
+#if defined(STASIS_CANARY_REPRO_FLAKY)
+/* True every other run: the outcome depends on a file outside the input that each run flips
+ * ($STASIS_CANARY_FLAKY_STATE), as a real flaky failure depends on what the input does not
+ * hold (time, addresses, the environment). */
+FUZZ_NO_COVERAGE static bool canary_fails_this_run(void) {
+    const char *path = getenv("STASIS_CANARY_FLAKY_STATE");
+    if (path == NULL) path = "/tmp/stasis-canary-flaky-state";
+    FILE *f = fopen(path, "r");
+    bool fails = f != NULL && fgetc(f) == '1';
+    if (f != NULL) fclose(f);
+    f = fopen(path, "w");
+    FUZZ_CHECK(f != NULL, "canary: cannot write its state file %s", path);
+    fputc(fails ? '0' : '1', f);
+    fclose(f);
+    return fails;
+}
+#elif defined(STASIS_CANARY_REPRO_CRASH)
+FUZZ_NO_COVERAGE static bool canary_fails_this_run(void) { return true; }
+#endif
+
+FUZZ_NO_COVERAGE static void triage_canary(void) {
+#if defined(STASIS_CANARY_REPRO_CRASH) || defined(STASIS_CANARY_REPRO_FLAKY)
+    FUZZ_CHECK(!canary_fails_this_run(), "canary: this run's reset fails");
+#elif defined(STASIS_CANARY_REPRO_HANG)
+    for (volatile uint64_t spins = 0;; spins = spins + 1u) {
+    }
+#elif defined(STASIS_CANARY_REPRO_OOM)
+    /* 3 GiB in one request: over the target's RSS limit (libFuzzer's -malloc_limit_mb). */
+    void *volatile block = malloc((size_t)3 << 30);
+    free(block);
+#endif
+}
+
+/* ---- own operations: reset, the malloc-failure loop ---- */
+
+FUZZ_NO_COVERAGE static void run_reset(void) {
+    triage_canary();
     fixed_buffer_reset(&fb);
     harness_forget_all();
     m.end = 0;
@@ -116,13 +165,107 @@ FUZZ_NO_COVERAGE static harness_span start(void) {
     return (harness_span){m.base, cfg.capacity};
 }
 
+/* The composite operation: lengths of the two blocks and what the second grows to. */
+typedef struct loop_op {
+    size_t first;
+    size_t second;
+    size_t grown;
+    size_t end_before; /* the snapshot a failed run must leave */
+} loop_op;
+
+/* One run through `a` (the failing wrapper): alloc, alloc, grow; on a refusal it frees what
+ * it made, last first, and fails; else it frees both and succeeds. */
+FUZZ_NO_COVERAGE static bool loop_run(void *ctx, allocator a) {
+    const loop_op *l = ctx;
+    uint8_t *p = allocator_alloc(a, l->first, 1);
+    if (p == NULL) return false;
+    uint8_t *q = allocator_alloc(a, l->second, 1);
+    bool grew = q != NULL && allocator_resize(a, q, l->second, l->grown, 1);
+    if (q != NULL) allocator_free(a, q, grew ? l->grown : l->second, 1);
+    allocator_free(a, p, l->first, 1);
+    return grew;
+}
+
+FUZZ_NO_COVERAGE static void loop_snapshot(void *ctx) {
+    ((loop_op *)ctx)->end_before = fixed_buffer_diagnostics(&fb).allocated_bytes;
+}
+
+FUZZ_NO_COVERAGE static bool loop_unchanged(void *ctx) {
+    return fixed_buffer_diagnostics(&fb).allocated_bytes == ((loop_op *)ctx)->end_before;
+}
+
+/* The composite on the model: true iff it fits (then the model has run it, its peak
+ * included); else the model is left as it was. */
+FUZZ_NO_COVERAGE static bool model_loop(const loop_op *l) {
+    model saved = m;
+    uint8_t *p = model_alloc(l->first, 1, true);
+    uint8_t *q = p == NULL ? NULL : model_alloc(l->second, 1, true);
+    shadow_block second = {.ptr = q, .len = l->second, .align = 1};
+    if (q == NULL || !model_resize(&second, l->grown, true)) {
+        m = saved;
+        return false;
+    }
+    model_free(&(shadow_block){.ptr = q, .len = l->grown, .align = 1}, true);
+    model_free(&(shadow_block){.ptr = p, .len = l->first, .align = 1}, true);
+    return true;
+}
+
+/* Runs the composite under failing_loop_run when it fits (else a run would fail with no
+ * failure induced): calls 1, 2 and 3 fail in turn, each leaving the buffer as it was; the
+ * fourth run succeeds. */
+FUZZ_NO_COVERAGE static void run_failure_loop(const harness_op *o) {
+    loop_op l = {.first = o->len, .second = o->value, .grown = (size_t)o->value + o->block + 1u};
+    if (!model_loop(&l)) return;
+    static failing_allocator f;
+    failing_init(&f, fixed_buffer_allocator(&fb));
+    failing_loop_case c = {
+        .ctx = &l, .run = loop_run, .snapshot = loop_snapshot, .unchanged = loop_unchanged};
+    failing_mode mode = (o->which & 1u) != 0 ? FAILING_PERSISTENT : FAILING_TRANSIENT;
+    failing_loop_result r = failing_loop_run(&f, &c, mode, 8);
+    FUZZ_CHECK(r.verdict == FAILING_LOOP_OK, "failure loop: %s after %" PRIu32 " run(s)",
+               failing_loop_verdict_name(r.verdict), r.runs);
+    FUZZ_CHECK(r.runs == 4 && r.failed_runs == 3 && r.benign_failures == 0 &&
+                   r.allocation_calls == 3,
+               "failure loop: %" PRIu32 " runs, %" PRIu32 " failed, %" PRIu32
+               " benign, %" PRIu64 " calls; expected 4, 3, 0, 3",
+               r.runs, r.failed_runs, r.benign_failures, r.allocation_calls);
+    allocator_diagnostics d = failing_diagnostics(&f);
+    FUZZ_CHECK(d.allocated_bytes == 0 && d.oom_count == 3,
+               "failure loop's wrapper: %zu bytes live, %" PRIu64 " refusals; expected 0, 3",
+               d.allocated_bytes, d.oom_count);
+    FUZZ_CHECK(failing_invariants_hold(&f), "failing_invariants_hold() is false");
+}
+
+FUZZ_NO_COVERAGE static void decode_own(cursor *c, harness_op *o) {
+    if (o->id != OP_FAILURE_LOOP) return;
+    o->which = cursor_u8(c);
+    o->len = cursor_range(c, 1, FB_LOOP_LEN_MAX_BYTES);
+    o->value = (uint16_t)cursor_range(c, 1, FB_LOOP_LEN_MAX_BYTES);
+    o->block = cursor_u8(c);
+}
+
+FUZZ_NO_COVERAGE static void describe_own(FILE *out, const harness_op *o) {
+    if (o->id != OP_FAILURE_LOOP) return;
+    fprintf(out, ": len=%" PRIu32 ", len=%u grown to %u, %s failures", o->len, o->value,
+            o->value + o->block + 1u, (o->which & 1u) != 0 ? "persistent" : "transient");
+}
+
+FUZZ_NO_COVERAGE static void run_own(const harness_op *o) {
+    switch (o->id) {
+    case OP_RESET: run_reset(); break;
+    case OP_FAILURE_LOOP: run_failure_loop(o); break;
+    }
+}
+
 static const harness_target target = {
     .ops = &ops,
     .interface_flag = true,
     .limits = {.len_max = FB_BLOCK_LEN_MAX_BYTES, .align_log2_max = FB_ALIGN_LOG2_MAX},
     .subject = &subject,
     .model = &model_ops,
-    .run_own = run_reset,
+    .decode_own = decode_own,
+    .describe_own = describe_own,
+    .run_own = run_own,
     .decode_config = decode_config,
     .describe_config = describe_config,
     .start = start,

@@ -170,7 +170,12 @@ failing_loop_result failing_loop_run(failing_allocator *f, const failing_loop_ca
     ST_ASSERT(runs_max >= 1);
     ST_ASSERT(c->run != NULL && c->snapshot != NULL && c->unchanged != NULL);
     failing_loop_result result = {.verdict = FAILING_LOOP_NO_SUCCESS};
+#ifdef STASIS_CANARY_FAILING_LOOP_SKIPS_FIRST
+    /* Planted bug: the loop never fails the first call, so its undo path goes untested. */
+    for (uint32_t n = 2; n <= runs_max; n++) {
+#else
     for (uint32_t n = 1; n <= runs_max; n++) {
+#endif
         result.runs = n;
         c->snapshot(c->ctx);
         failing_counters before = f->counters;
