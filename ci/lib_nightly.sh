@@ -92,10 +92,15 @@ afl_phase() {
   [ -f "corpus/$t.dict" ] && dict=(-x "corpus/$t.dict")
   mkdir -p "$dir/afl"
   local t0=$SECONDS
+  # In a session of its own, killed whole afterwards: the 1-hour run left its forkservers
+  # (stopped, parent 1) behind, one per target, each holding what its parent held open.
   AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
   AFL_SKIP_CRASHES=1 AFL_FAST_CAL=1 AFL_CMPLOG_ONLY_NEW=1 AFL_SHUFFLE_QUEUE=0 \
-    afl-fuzz -S s1 -c 0 -V "$seconds" -t "$timeout_ms" -m none -G "$max_len" "${dict[@]}" \
-      -i "$work" -o "$dir/afl/out" -- "build/afl/fuzz/fuzz_$t" >"$dir/afl/log" 2>&1 || true
+    setsid afl-fuzz -S s1 -c 0 -V "$seconds" -t "$timeout_ms" -m none -G "$max_len" "${dict[@]}" \
+      -i "$work" -o "$dir/afl/out" -- "build/afl/fuzz/fuzz_$t" >"$dir/afl/log" 2>&1 </dev/null &
+  local session=$!
+  wait "$session" || true
+  kill -KILL -- "-$session" 2>/dev/null || true
   echo $((SECONDS - t0)) >"$dir/afl/seconds"
   if [ -d "$dir/afl/out/s1/queue" ]; then
     libfuzzer_merge "$t" "$work" "$dir/afl/merge.log" "$dir/afl/out/s1/queue" \

@@ -30,8 +30,12 @@
 #include "kv/config.h"
 #include "kv/resp_parser.h"
 
-/* Capacity of the model: fuzz configurations stay inside it. */
-#define KVM_ENTRIES_MAX 16
+/* Capacity of the model: fuzz configurations stay inside it. A command runs on the model
+ * before the commit checks keys_max, so the entries hold keys_max (at most KVM_KEYS_MAX)
+ * plus every key one command may add on top (MSET: a pair per two arguments). */
+#define KVM_KEYS_MAX          12
+#define KVM_COMMAND_ARGS_MAX  16
+#define KVM_ENTRIES_MAX       (KVM_KEYS_MAX + (KVM_COMMAND_ARGS_MAX - 1) / 2 + 1)
 #define KVM_BYTES_MAX   48
 #define KVM_LIST_MAX    32 /* lists long enough for a reply past reply_size_max's floor */
 #define KVM_REPLY_MAX   (64 * 1024)

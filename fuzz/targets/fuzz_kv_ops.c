@@ -49,7 +49,7 @@
 #include "kv/resp_parser.h"
 #include "models/kv_model.h"
 
-#define OPS_ARGS_MAX           16
+#define OPS_ARGS_MAX           KVM_COMMAND_ARGS_MAX /* the model's entries count on it */
 #define OPS_MAX                256 /* an input decodes to at most this many operations */
 #define ARG_BYTES_MAX          64
 #define FILLER_BYTES_MAX       2048
@@ -654,7 +654,7 @@ FUZZ_NO_COVERAGE static header decode_header(cursor *c) {
     kv_config_defaults(&h.config);
     h.config.capacity_policy =
         choice_folded(c, &policy_table, 2) == 1 ? KV_POLICY_SHARED : KV_POLICY_GUARANTEED;
-    h.config.keys_max = cursor_range(c, 1, 12);
+    h.config.keys_max = cursor_range(c, 1, KVM_KEYS_MAX);
     h.config.key_size_max = cursor_range(c, 1, 20);
     h.config.value_size_max = cursor_range(c, 1, KVM_BYTES_MAX);
     h.config.list_length_max = cursor_range(c, 1, KVM_LIST_MAX);
