@@ -1612,6 +1612,7 @@ FUZZ_NO_COVERAGE static int run_txn(int i, int count) {
         txn_queue(&t, &ops[i + 1 + n]);
         n++;
     }
+    fuzz_set_op((size_t)i); /* a failure of EXEC or DISCARD is the composite's */
     /* EXEC needs reply_size_max of room: the harness lends REPLY_CAPACITY_BYTES */
     if (o->txn_discard || fe.engine.config->reply_size_max > REPLY_CAPACITY_BYTES) {
         txn_word("discard", "+OK\r\n");
