@@ -92,7 +92,11 @@
  *    OBJECT object_words and 0..2 keys; FUNCTION function_words and 0..2 flush_words;
  *    PEXPIREAT the common grammar; CONFIG SET 1..2 pairs (config_names, config_values:
  *    the value in force, one past it, or a word; the last value sometimes left out);
- *    COMMAND GETKEYS getkeys_names and 0..4 common arguments; COMMAND LIST list_forms.
+ *    COMMAND GETKEYS getkeys_names and 0..4 common arguments; COMMAND LIST list_forms;
+ *    (more_operations 56-58, run_txn) "multi": 0..5 queued (the next operations that are
+ *    exact commands), then 1 in 4 DISCARD; "watch": 1..2 keys, a write (none, SET, DEL) of
+ *    the first key or another, UNWATCH 1 in 4, 0..2 queued, DISCARD 1 in 4; "txn-errors":
+ *    a form (0..3) and, for WATCH inside MULTI, a key.
  * Tables whose later ids repeat their first entries are read with choice_folded: none of
  * their ids is unassigned. An input that draws LCS runs with LCS's limits (lcs_limits).
  */
