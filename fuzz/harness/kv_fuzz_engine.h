@@ -25,10 +25,31 @@ typedef struct kv_fuzz_engine {
     bool mapped;
     size_t map_bytes; /* the largest store any input may ask for, and LCS's scratch */
     size_t lcs_scratch_max_bytes; /* an LCS scratch larger is not given (every LCS is refused) */
+    /* transaction regions larger than this (kv_txn_layout_for) are not given: MULTI and
+     * WATCH then answer that no memory was given for them (0: a target without them) */
+    size_t txn_max_bytes;
     kv_engine engine;
     kv_session session;
     char session_name[64];
 } kv_fuzz_engine;
+
+/* The transaction regions, carved as the server carves them, if they fit txn_max_bytes. */
+static inline void kv_fuzz_give_transactions(kv_fuzz_engine *f, const kv_config *config) {
+    kv_txn_layout l = kv_txn_layout_for(config);
+    if (l.overflow || l.state_bytes + l.queue_bytes + l.watch_bytes + l.index_bytes +
+                              l.argv_bytes > f->txn_max_bytes) {
+        return;
+    }
+    kv_txn_memory m = {.state = reservation_carve(&f->res, l.state_bytes, 64),
+                       .queues = reservation_carve(&f->res, l.queue_bytes, 64),
+                       .watches = reservation_carve(&f->res, l.watch_bytes, 64),
+                       .index = reservation_carve(&f->res, l.index_bytes, 64),
+                       .argv = reservation_carve(&f->res, l.argv_bytes, 64)};
+    FUZZ_CHECK(m.state != NULL && m.queues != NULL && m.watches != NULL && m.index != NULL &&
+                   m.argv != NULL,
+               "the transaction regions do not fit the reservation");
+    kv_engine_give_transactions(&f->engine, m);
+}
 
 static inline void kv_fuzz_engine_open(kv_fuzz_engine *f, const kv_config *config,
                                        uint32_t chunk_count) {
@@ -53,6 +74,7 @@ static inline void kv_fuzz_engine_open(kv_fuzz_engine *f, const kv_config *confi
         FUZZ_CHECK(lcs_memory != NULL, "LCS's scratch needs %zu bytes", lcs_bytes);
         kv_engine_give_lcs_scratch(&f->engine, lcs_memory, lcs_bytes);
     }
+    kv_fuzz_give_transactions(f, config);
     kv_engine_open_session(&f->engine, &f->session, f->session_name);
 }
 

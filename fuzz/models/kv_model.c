@@ -351,9 +351,9 @@ static const char *const data_writes[] = {"lpop", "rpop",  "getdel", "getset",
 
 static kvm_entry entries_before[KVM_ENTRIES_MAX];
 
-/* Whether the command is a data write whose reply may pass reply_size_max. */
-static bool data_write_may_pass_limit(const kv_model *m, const kvm_command *cmd) {
-    if (m->config.reply_size_max >= KVM_DATA_REPLY_MAX) return false;
+/* Whether the command is a data write whose reply may pass `room` bytes. */
+static bool data_write_may_pass_limit(const kvm_command *cmd, uint64_t room) {
+    if (room >= KVM_DATA_REPLY_MAX) return false;
     bool listed = false;
     for (size_t i = 0; i < sizeof data_writes / sizeof data_writes[0]; i++)
         listed = listed || strcmp(cmd->name, data_writes[i]) == 0;
@@ -439,45 +439,69 @@ static bool runs_unauthenticated(const char *name) {
     return strcmp(name, "quit") == 0 || strcmp(name, "auth") == 0 || strcmp(name, "hello") == 0;
 }
 
-/* A reply longer than reply_size_max is that limit's error instead. Returns true iff it
- * replaced the reply (the caller restores what the command changed). */
-static bool apply_reply_limit(kvm_ctx *c) {
+/* A reply longer than `room` (at most reply_size_max) is reply_size_max's error instead.
+ * Returns true iff it replaced the reply (the caller restores what the command changed). */
+static bool apply_reply_limit(kvm_ctx *c, uint64_t room) {
     kv_model *m = c->m;
-    if (m->out_len <= m->config.reply_size_max) return false;
+    if (m->out_len <= room) return false;
     m->out_len = 0;
     limit_error(c, "reply", "reply_size_max", m->config.reply_size_max, "bytes");
     return true;
 }
 
-void kvm_execute(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_ms) {
+/* The command argv names, or NULL having replied why it is refused before it runs (unknown
+ * command or subcommand, arity, NOAUTH): inside MULTI these are refused while queueing. */
+static const kvm_command *resolve(kvm_ctx *c) {
+    const kvm_command *cmd = lookup(&c->argv[0]);
+    if (cmd == NULL) {
+        unknown_command(c);
+        return NULL;
+    }
+    if (cmd->handler == NULL && c->argc >= 2 && (cmd = subcommand(c, cmd)) == NULL) return NULL;
+    bool arity_ok = cmd->arity > 0 ? c->argc == (uint32_t)cmd->arity
+                                   : c->argc >= (uint32_t)(-cmd->arity);
+    if (!arity_ok) {
+        char text[128];
+        snprintf(text, sizeof text, "ERR wrong number of arguments for '%s' command", cmd->name);
+        kvm_error(c, text);
+        return NULL;
+    }
+    if (!c->m->authenticated && !runs_unauthenticated(cmd->name)) {
+        kvm_error(c, "NOAUTH Authentication required.");
+        return NULL;
+    }
+    return cmd;
+}
+
+static kvm_ctx start(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_ms) {
     ST_ASSERT(argc >= 1);
     m->now_ms = now_ms;
     m->out_len = 0;
     snapshot_taken = false;
-    kvm_ctx c = {.m = m, .argv = argv, .argc = argc};
     m->reply_kind = KVM_REPLY_EXACT;
-    const kvm_command *cmd = lookup(&argv[0]);
-    if (cmd == NULL) {
-        unknown_command(&c);
-        return;
-    }
-    if (cmd->handler == NULL && argc >= 2 && (cmd = subcommand(&c, cmd)) == NULL) return;
-    bool arity_ok = cmd->arity > 0 ? argc == (uint32_t)cmd->arity : argc >= (uint32_t)(-cmd->arity);
-    if (!arity_ok) {
-        char text[128];
-        snprintf(text, sizeof text, "ERR wrong number of arguments for '%s' command", cmd->name);
-        kvm_error(&c, text);
-        return;
-    }
-    if (!m->authenticated && !runs_unauthenticated(cmd->name)) {
-        kvm_error(&c, "NOAUTH Authentication required.");
-        return;
-    }
+    return (kvm_ctx){.m = m, .argv = argv, .argc = argc};
+}
+
+bool kvm_refuses(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_ms) {
+    kvm_ctx c = start(m, argv, argc, now_ms);
+    return resolve(&c) == NULL;
+}
+
+void kvm_execute_in(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_ms,
+                    uint64_t room) {
+    kvm_ctx c = start(m, argv, argc, now_ms);
+    if (room > m->config.reply_size_max) room = m->config.reply_size_max;
+    const kvm_command *cmd = resolve(&c);
+    if (cmd == NULL) return;
     ST_ASSERT(cmd->handler != NULL); /* a container's arity asks for its subcommand */
-    bool data_write = data_write_may_pass_limit(m, cmd);
+    bool data_write = data_write_may_pass_limit(cmd, room);
     if (data_write) memcpy(entries_before, m->entries, sizeof entries_before);
     cmd->handler(&c);
-    if (apply_reply_limit(&c) && data_write) restore_data_write(m);
+    if (apply_reply_limit(&c, room) && data_write) restore_data_write(m);
+}
+
+void kvm_execute(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_ms) {
+    kvm_execute_in(m, argv, argc, now_ms, m->config.reply_size_max);
 }
 
 FUZZ_NO_COVERAGE_END

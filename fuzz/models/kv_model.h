@@ -85,6 +85,15 @@ void kvm_init(kv_model *m, const kv_config *config, uint64_t chunk_budget);
 /* Runs one command; its expected reply is m->out[0, m->out_len). */
 void kvm_execute(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_ms);
 
+/* Runs one command as EXEC runs a queued one: a reply longer than `room` bytes (EXEC's
+ * share of reply_size_max) is reply_size_max's error, and the command changes nothing. */
+void kvm_execute_in(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_ms,
+                    uint64_t room);
+
+/* Whether the command is refused before it runs (unknown, arity, NOAUTH), as MULTI refuses
+ * it while queueing; if so its error is m->out. Changes nothing. */
+bool kvm_refuses(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_ms);
+
 /* Active expiry over everything: deletes every key expired at now_ms. */
 void kvm_expire_all(kv_model *m, int64_t now_ms);
 

@@ -92,7 +92,11 @@
  *    OBJECT object_words and 0..2 keys; FUNCTION function_words and 0..2 flush_words;
  *    PEXPIREAT the common grammar; CONFIG SET 1..2 pairs (config_names, config_values:
  *    the value in force, one past it, or a word; the last value sometimes left out);
- *    COMMAND GETKEYS getkeys_names and 0..4 common arguments; COMMAND LIST list_forms.
+ *    COMMAND GETKEYS getkeys_names and 0..4 common arguments; COMMAND LIST list_forms;
+ *    (more_operations 56-58, run_txn) "multi": 0..5 queued (the next operations that are
+ *    exact commands), then 1 in 4 DISCARD; "watch": 1..2 keys, a write (none, SET, DEL) of
+ *    the first key or another, UNWATCH 1 in 4, 0..2 queued, DISCARD 1 in 4; "txn-errors":
+ *    a form (0..3) and, for WATCH inside MULTI, a key.
  * Tables whose later ids repeat their first entries are read with choice_folded: none of
  * their ids is unassigned. An input that draws LCS runs with LCS's limits (lcs_limits).
  */
@@ -134,6 +138,8 @@ static const char *const more_operations[] = {
     /* 34 */ "exists", "rename", "copy", "expire", "pexpire", "ttl", "persist", "lpush",
     /* 42 */ "rpush", "lpop", "rpop", "lrange", "lindex", "lset", "lrem", "ltrim", "linsert",
     /* 51 */ "lpos", "lmove", "lmpop", "setbit", "bitcount",
+    /* 56: transactions (run_txn); 59-63 are free (the blocking pops go there) */
+    "multi", "watch", "txn-errors",
 };
 #define more_operation_table CHOICE_TABLE(more_operations, 64)
 #define OP_ID_AT_LIMIT 59
@@ -326,7 +332,16 @@ static const char *const protocol_forms[] = {"arguments", "bulk", "inline", "arg
 #define protocol_form_table CHOICE_TABLE(protocol_forms, 8)
 
 typedef struct op {
-    enum { OP_COMMAND, OP_CLOCK, OP_EXPIRE_CYCLE, OP_SCAN_STEPS, OP_AT_LIMIT, OP_PROTOCOL } kind;
+    enum {
+        OP_COMMAND,
+        OP_CLOCK,
+        OP_EXPIRE_CYCLE,
+        OP_SCAN_STEPS,
+        OP_AT_LIMIT,
+        OP_PROTOCOL,
+        OP_TXN,       /* [WATCH ...] MULTI, the next operations queued, EXEC or DISCARD */
+        OP_TXN_ERROR, /* a transaction command where it is an error */
+    } kind;
     bool modelled; /* OP_COMMAND: the model predicts the reply's bytes */
     bool list_names; /* OP_COMMAND: COMMAND LIST, checked against the names it may list */
     bool grammar;    /* OP_COMMAND: its arguments are decode_grammar's */
@@ -338,7 +353,15 @@ typedef struct op {
     bool scan_restart;   /* OP_SCAN_STEPS: start a new iteration even if one is running */
     int32_t limit_delta; /* OP_AT_LIMIT: the replies' size minus reply_size_max;
                           * OP_PROTOCOL: the request's measure minus its limit */
-    uint32_t protocol_form; /* OP_PROTOCOL: protocol_forms */
+    uint32_t protocol_form; /* OP_PROTOCOL: protocol_forms; OP_TXN_ERROR: its form */
+    /* OP_TXN: argv[1..watch_keys] the keys WATCHed; a write of them (write_argc 0: none)
+     * then maybe UNWATCH; MULTI; up to txn_queued of the next operations; EXEC or DISCARD */
+    uint32_t watch_keys;
+    uint32_t write_argc;
+    resp_arg write[3];
+    bool unwatch;
+    uint32_t txn_queued;
+    bool txn_discard;
 } op;
 
 typedef struct header {
@@ -604,6 +627,51 @@ FUZZ_NO_COVERAGE static void g_protocol_limit(cursor *c, op *o) {
     o->limit_delta = (int32_t)cursor_range(c, 0, 2) - 1;
 }
 
+/* The transactions' small limits (kv_ops's header does not draw them). */
+#define TXN_COMMANDS_MAX 4
+#define TXN_BYTES_MAX    160 /* filler arguments pass it */
+#define TXN_WATCHED_MAX  1   /* WATCH of two keys passes it */
+static const char *const txn_error_forms[] = {"EXEC without MULTI", "DISCARD without MULTI",
+                                              "MULTI nested", "WATCH inside MULTI"};
+
+/* MULTI, 0..TXN_COMMANDS_MAX + 1 of the next operations queued, EXEC (or DISCARD, 1 in 4). */
+FUZZ_NO_COVERAGE static void g_multi(cursor *c, op *o) {
+    o->kind = OP_TXN;
+    o->txn_queued = cursor_range(c, 0, TXN_COMMANDS_MAX + 1);
+    o->txn_discard = cursor_range(c, 0, 3) == 3;
+}
+
+/* WATCH 1..2 keys; no write, SET or DEL of the first or another key; UNWATCH (1 in 4);
+ * then MULTI, 0..2 queued operations, EXEC (or DISCARD, 1 in 4). */
+FUZZ_NO_COVERAGE static void g_watch(cursor *c, op *o) {
+    o->kind = OP_TXN;
+    o->watch_keys = cursor_range(c, 1, 2);
+    for (uint32_t k = 0; k < o->watch_keys; k++)
+        key_arg(c, o);
+    uint32_t write = cursor_range(c, 0, 2);
+    if (write != 0) {
+        op w = {.argc = 1};
+        w.argv[0] = text_arg(write == 1 ? "set" : "del");
+        if (cursor_bool(c)) {
+            w.argv[w.argc++] = o->argv[1];
+        } else {
+            key_arg(c, &w);
+        }
+        if (write == 1) words_from(c, &w, &word_table, 1);
+        o->write_argc = w.argc;
+        memcpy(o->write, w.argv, sizeof o->write);
+    }
+    o->unwatch = cursor_range(c, 0, 3) == 3;
+    o->txn_queued = cursor_range(c, 0, 2);
+    o->txn_discard = cursor_range(c, 0, 3) == 3;
+}
+
+FUZZ_NO_COVERAGE static void g_txn_errors(cursor *c, op *o) {
+    o->kind = OP_TXN_ERROR;
+    o->protocol_form = cursor_range(c, 0, 3);
+    if (o->protocol_form == 3) key_arg(c, o);
+}
+
 /* The arguments of an operation of id OP_ID_GRAMMARS on, by its name: its own grammar,
  * or (PEXPIREAT, and the common commands repeated in more_operations) the common one. */
 FUZZ_NO_COVERAGE static void decode_grammar(cursor *c, const kv_config *config, op *o) {
@@ -628,6 +696,12 @@ FUZZ_NO_COVERAGE static void decode_grammar(cursor *c, const kv_config *config, 
         g_command_list(c, o);
     } else if (strcmp(name, "protocol-limit") == 0) {
         g_protocol_limit(c, o);
+    } else if (strcmp(name, "multi") == 0) {
+        g_multi(c, o);
+    } else if (strcmp(name, "watch") == 0) {
+        g_watch(c, o);
+    } else if (strcmp(name, "txn-errors") == 0) {
+        g_txn_errors(c, o);
     } else {
         o->argc = 1 + cursor_range(c, 0, OPS_ARGS_MAX - 1);
         for (uint32_t i = 1; i < o->argc; i++)
@@ -663,6 +737,9 @@ FUZZ_NO_COVERAGE static header decode_header(cursor *c) {
     h.config.chunk_size = chunk_id == CHOICE_REFUSED ? 16 : 16u << chunk_id;
     h.config.data_budget_bytes = h.config.chunk_size * budget_chunks;
     h.config.command_args_max = OPS_ARGS_MAX;
+    h.config.transaction_commands_max = TXN_COMMANDS_MAX;
+    h.config.transaction_bytes_max = TXN_BYTES_MAX;
+    h.config.watched_keys_max = TXN_WATCHED_MAX;
     uint64_t reply_limit = 0;
     h.small_reply_limit = decode_small_limit(c, &reply_limit, 0, 511);
     if (h.small_reply_limit) h.config.reply_size_max = 1024 + reply_limit;
@@ -734,6 +811,30 @@ FUZZ_NO_COVERAGE static void describe_arg(const resp_arg *a, FILE *out) {
     }
 }
 
+FUZZ_NO_COVERAGE static void describe_txn(size_t i, const op *o, FILE *out) {
+    if (o->kind == OP_TXN_ERROR) {
+        fprintf(out, "#%zu %s", i, txn_error_forms[o->protocol_form]);
+        if (o->argc > 1) describe_arg(&o->argv[1], out);
+        fputc('\n', out);
+        return;
+    }
+    fprintf(out, "#%zu", i);
+    if (o->watch_keys > 0) {
+        fprintf(out, " WATCH");
+        for (uint32_t k = 1; k <= o->watch_keys; k++)
+            describe_arg(&o->argv[k], out);
+        fputc(';', out);
+    }
+    if (o->write_argc > 0) {
+        for (uint32_t k = 0; k < o->write_argc; k++)
+            describe_arg(&o->write[k], out);
+        fputc(';', out);
+    }
+    fprintf(out, "%s MULTI; the next %u operations queued (up to the first that cannot be); %s\n",
+            o->unwatch ? " UNWATCH;" : "", o->txn_queued,
+            o->txn_discard ? "DISCARD" : "EXEC (DISCARD when reply_size_max is the default)");
+}
+
 FUZZ_NO_COVERAGE static void describe_op(size_t i, const op *o, const kv_config *config,
                                          FILE *out) {
     if (o->kind == OP_AT_LIMIT) {
@@ -747,6 +848,8 @@ FUZZ_NO_COVERAGE static void describe_op(size_t i, const op *o, const kv_config 
                 protocol_forms[o->protocol_form], (int)o->limit_delta);
         fuzz_print_escaped(out, o->argv[1].ptr, o->argv[1].len, 80);
         fprintf(out, ")\n");
+    } else if (o->kind == OP_TXN || o->kind == OP_TXN_ERROR) {
+        describe_txn(i, o, out);
     } else if (o->kind == OP_CLOCK) {
         fprintf(out, "#%zu clock +%" PRId64 " ms\n", i, o->clock_step_ms);
     } else if (o->kind == OP_EXPIRE_CYCLE) {
@@ -797,7 +900,10 @@ FUZZ_NO_COVERAGE static void describe(const uint8_t *data, size_t size, FILE *ou
 /* ---- the run ---- */
 
 #define LCS_SCRATCH_MAX_BYTES (16 * 1024) /* (KVM_BYTES_MAX + 1)^2 cells of 5 bytes */
-static kv_fuzz_engine fe = {.map_bytes = STORE_MEMORY_MAX_BYTES + LCS_SCRATCH_MAX_BYTES + 64,
+#define TXN_MEMORY_MAX_BYTES  (512 * 1024) /* connections_max (default) x the small limits */
+static kv_fuzz_engine fe = {.map_bytes = STORE_MEMORY_MAX_BYTES + LCS_SCRATCH_MAX_BYTES +
+                                         TXN_MEMORY_MAX_BYTES + 6 * 64,
+                            .txn_max_bytes = TXN_MEMORY_MAX_BYTES,
                             .lcs_scratch_max_bytes = LCS_SCRATCH_MAX_BYTES};
 static uint8_t reply[REPLY_CAPACITY_BYTES];
 static kv_model model;
@@ -1341,6 +1447,209 @@ FUZZ_NO_COVERAGE static void run_protocol_limit(const op *o) {
     run_exact(argv, argc);
 }
 
+/* ---- transactions: the model's replies for MULTI/EXEC/DISCARD/WATCH/UNWATCH ----
+ *
+ * The model runs commands; this part keeps what Redis's multi.c keeps for the one
+ * connection (cmd_multi.c's rules): while queueing, a command the model refuses (unknown,
+ * arity, NOAUTH) answers its error and flags the transaction; once flagged, or once a
+ * watched key changed, commands answer +QUEUED and are not stored; otherwise the limits,
+ * in the engine's order (transaction_commands_max, then transaction_bytes_max on the
+ * request's RESP bytes). EXEC: flagged (or a WATCH refused) -EXECABORT; a watched key
+ * changed *-1; else the stored commands run in order, each in its share of reply_size_max
+ * (kvm_execute_in). A watched key changes when the same connection's SET answers +OK or its
+ * DEL answers :1 (the drawn writes are only these two, whose effect the reply shows).
+ */
+
+static op ops[OPS_MAX]; /* the input, decoded (decode_all) */
+
+typedef struct txn_model {
+    bool flagged;   /* DIRTY_EXEC */
+    bool changed;   /* DIRTY_CAS */
+    bool refused;   /* WATCH_REFUSED */
+    uint32_t stored;
+    uint64_t bytes;
+    const op *queue[TXN_COMMANDS_MAX];
+} txn_model;
+
+static uint8_t expected[REPLY_CAPACITY_BYTES];
+static size_t expected_len;
+
+FUZZ_NO_COVERAGE static void expect_text(const char *text) {
+    size_t n = strlen(text);
+    FUZZ_CHECK(expected_len + n <= sizeof expected, "expected reply too long");
+    memcpy(expected + expected_len, text, n);
+    expected_len += n;
+}
+
+FUZZ_NO_COVERAGE static void expect_model_reply(void) {
+    FUZZ_CHECK(model.reply_kind == KVM_REPLY_EXACT, "a queued command's reply is not exact");
+    FUZZ_CHECK(expected_len + model.out_len <= sizeof expected, "expected reply too long");
+    memcpy(expected + expected_len, model.out, model.out_len);
+    expected_len += model.out_len;
+}
+
+/* Runs argv on the engine; its reply must be `expected`. */
+FUZZ_NO_COVERAGE static void txn_send(const resp_arg *argv, uint32_t argc) {
+    size_t len = kv_fuzz_engine_run(&fe, argv, argc, now_ms, reply, sizeof reply);
+    kv_fuzz_compare_reply(reply, len, expected, expected_len);
+    expected_len = 0;
+    check_state();
+    refresh_iteration();
+}
+
+FUZZ_NO_COVERAGE static void txn_word(const char *word, const char *answer) {
+    resp_arg a = text_arg(word);
+    expect_text(answer);
+    txn_send(&a, 1);
+}
+
+/* The bytes transaction_bytes_max counts: the RESP multibulk request. */
+FUZZ_NO_COVERAGE static uint64_t request_bytes(const op *o) {
+    char text[32];
+    uint64_t n = (uint64_t)snprintf(text, sizeof text, "*%u\r\n", o->argc);
+    for (uint32_t i = 0; i < o->argc; i++)
+        n += (uint64_t)snprintf(text, sizeof text, "$%zu\r\n", o->argv[i].len) + o->argv[i].len + 2;
+    return n;
+}
+
+/* Whether an operation may be queued: a command the model answers byte for byte. */
+FUZZ_NO_COVERAGE static bool queueable(const op *o) {
+    static const char *const inexact[] = {"keys", "scan", "randomkey", "object", "quit"};
+    if (o->kind != OP_COMMAND || !o->modelled || o->list_names) return false;
+    for (size_t k = 0; k < sizeof inexact / sizeof inexact[0]; k++) {
+        if (type_is(&o->argv[0], inexact[k])) return false;
+    }
+    return true;
+}
+
+FUZZ_NO_COVERAGE static void txn_queue(txn_model *t, const op *o) {
+    char text[160];
+    if (kvm_refuses(&model, o->argv, o->argc, now_ms)) {
+        t->flagged = true;
+        expect_model_reply();
+    } else if (t->flagged || t->changed) {
+        expect_text("+QUEUED\r\n");
+    } else if (t->stored + 1 > TXN_COMMANDS_MAX || request_bytes(o) > TXN_BYTES_MAX - t->bytes) {
+        bool count = t->stored + 1 > TXN_COMMANDS_MAX;
+        snprintf(text, sizeof text, "-ERR transaction exceeds %s (%u %s)\r\n",
+                 count ? "transaction_commands_max" : "transaction_bytes_max",
+                 count ? TXN_COMMANDS_MAX : TXN_BYTES_MAX, count ? "commands" : "bytes");
+        t->flagged = true;
+        expect_text(text);
+    } else {
+        t->bytes += request_bytes(o);
+        t->queue[t->stored++] = o;
+        expect_text("+QUEUED\r\n");
+    }
+    txn_send(o->argv, o->argc);
+}
+
+/* EXEC's reply: each stored command in its share, keeping an error's room for the rest. */
+FUZZ_NO_COVERAGE static void txn_exec(const txn_model *t) {
+    char text[32];
+    if (t->flagged || t->refused) {
+        expect_text("-EXECABORT Transaction discarded because of previous errors.\r\n");
+    } else if (t->changed) {
+        expect_text("*-1\r\n");
+    } else {
+        snprintf(text, sizeof text, "*%u\r\n", t->stored);
+        expect_text(text);
+        uint64_t used = expected_len;
+        uint64_t budget = fe.engine.config->reply_size_max; /* CONFIG SET may change it */
+        for (uint32_t j = 0; j < t->stored; j++) {
+            uint64_t keep = (uint64_t)(t->stored - j - 1) * KV_EXEC_ERROR_BYTES_MAX;
+            uint64_t room = budget - used - keep;
+            kvm_execute_in(&model, t->queue[j]->argv, t->queue[j]->argc, now_ms, room);
+            used += model.out_len;
+            expect_model_reply();
+        }
+    }
+    txn_word("exec", "");
+}
+
+/* WATCH o's keys (all or none: watched_keys_max), then its write and UNWATCH. */
+FUZZ_NO_COVERAGE static void txn_watch(txn_model *t, const op *o) {
+    /* Keys are watched in order, each looked up first (WATCH deletes an expired one, as
+     * EXISTS does in the model); past watched_keys_max none stays watched. */
+    uint32_t watched = 0;
+    for (uint32_t k = 1; k <= o->watch_keys && !t->refused; k++) {
+        if (k == 2 && same_bytes(&o->argv[1], o->argv[2].ptr, o->argv[2].len)) continue;
+        if (++watched > TXN_WATCHED_MAX) {
+            t->refused = true;
+            continue;
+        }
+        resp_arg exists[2] = {text_arg("exists"), o->argv[k]};
+        kvm_execute(&model, exists, 2, now_ms);
+    }
+    expect_text(t->refused ? "-ERR WATCH exceeds watched_keys_max (1 keys)\r\n" : "+OK\r\n");
+    txn_send(o->argv, o->argc);
+    if (o->write_argc > 0) {
+        kvm_execute(&model, o->write, o->write_argc, now_ms);
+        bool wrote = (model.out_len == 5 && memcmp(model.out, "+OK\r\n", 5) == 0) ||
+                     (model.out_len == 4 && memcmp(model.out, ":1\r\n", 4) == 0);
+        for (uint32_t k = 1; k <= o->watch_keys && !t->refused; k++)
+            t->changed = t->changed || (wrote && same_bytes(&o->write[1], o->argv[k].ptr,
+                                                             o->argv[k].len));
+        expect_model_reply();
+        txn_send(o->write, o->write_argc);
+    }
+    if (o->unwatch) {
+        *t = (txn_model){0};
+        txn_word("unwatch", "+OK\r\n");
+    }
+}
+
+/* ops[i] is OP_TXN: runs it with the operations it queues; returns how many it queued. */
+FUZZ_NO_COVERAGE static int run_txn(int i, int count) {
+    const op *o = &ops[i];
+    static txn_model t;
+    t = (txn_model){0};
+    if (!model.authenticated) {
+        txn_word("multi", "-NOAUTH Authentication required.\r\n");
+        return 0;
+    }
+    if (o->watch_keys > 0) txn_watch(&t, o);
+    txn_word("multi", "+OK\r\n");
+    int n = 0;
+    while (n < (int)o->txn_queued && i + 1 + n < count && queueable(&ops[i + 1 + n])) {
+        fuzz_set_op((size_t)(i + 1 + n));
+        txn_queue(&t, &ops[i + 1 + n]);
+        n++;
+    }
+    fuzz_set_op((size_t)i); /* a failure of EXEC or DISCARD is the composite's */
+    /* EXEC needs reply_size_max of room: the harness lends REPLY_CAPACITY_BYTES */
+    if (o->txn_discard || fe.engine.config->reply_size_max > REPLY_CAPACITY_BYTES) {
+        txn_word("discard", "+OK\r\n");
+    } else {
+        txn_exec(&t);
+    }
+    return n;
+}
+
+/* A transaction command where it is an error (cmd_multi.c's texts); the connection ends
+ * out of MULTI. */
+FUZZ_NO_COVERAGE static void run_txn_error(const op *o) {
+    if (!model.authenticated) {
+        txn_word("multi", "-NOAUTH Authentication required.\r\n");
+        return;
+    }
+    if (o->protocol_form == 0) {
+        txn_word("exec", "-ERR EXEC without MULTI\r\n");
+    } else if (o->protocol_form == 1) {
+        txn_word("discard", "-ERR DISCARD without MULTI\r\n");
+    } else if (o->protocol_form == 2) {
+        txn_word("multi", "+OK\r\n");
+        txn_word("multi", "-ERR MULTI calls can not be nested\r\n");
+        txn_word("discard", "+OK\r\n");
+    } else {
+        txn_word("multi", "+OK\r\n");
+        resp_arg watch[2] = {text_arg("watch"), o->argv[1]};
+        expect_text("-ERR WATCH inside MULTI is not allowed\r\n");
+        txn_send(watch, 2);
+        txn_word("exec", "*0\r\n");
+    }
+}
+
 /* End of input: every model key exists in the engine with the same type, value, expiry. */
 FUZZ_NO_COVERAGE static void compare_everything(void) {
     FUZZ_CHECK(kv_store_invariants_hold_full(&fe.engine.store),
@@ -1371,8 +1680,6 @@ FUZZ_NO_COVERAGE static void compare_everything(void) {
         }
     }
 }
-
-static op ops[OPS_MAX];
 
 /*
  * LCS needs room to be seen working: an input that draws it gets a proto-max-bulk-len
@@ -1406,7 +1713,7 @@ static const char *const drawn_subcommands[] = {
     "config|get", "config|set", "config|resetstat", "config|help", "command|count",
     "command|docs", "command|info", "command|list", "command|getkeys", "command|help",
     "object|encoding", "object|freq", "object|help", "object|idletime", "object|refcount",
-    "function|flush",
+    "function|flush", "exec", "discard", "unwatch", /* run_txn, run_txn_error */
 };
 
 FUZZ_NO_COVERAGE static bool drawn(const char *name) {
@@ -1509,6 +1816,10 @@ FUZZ_NO_COVERAGE static int run_checked(const uint8_t *data, size_t size) {
             run_at_limit(o);
         } else if (o->kind == OP_PROTOCOL) {
             run_protocol_limit(o);
+        } else if (o->kind == OP_TXN) {
+            i += run_txn(i, count);
+        } else if (o->kind == OP_TXN_ERROR) {
+            run_txn_error(o);
         } else {
             run_command(o);
         }
