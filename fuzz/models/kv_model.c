@@ -14,7 +14,7 @@ FUZZ_NO_COVERAGE_BEGIN
 static const kvm_family *const families[] = {
     &kvm_string_family, &kvm_bit_family,        &kvm_key_family, &kvm_list_family,
     &kvm_server_family, &kvm_connection_family, &kvm_lcs_family, &kvm_object_family,
-    &kvm_meta_family};
+    &kvm_meta_family,   &kvm_blocking_family};
 
 static kvm_entry snapshot[KVM_ENTRIES_MAX];
 static bool snapshot_taken;
