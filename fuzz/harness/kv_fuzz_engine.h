@@ -31,6 +31,7 @@ typedef struct kv_fuzz_engine {
     kv_engine engine;
     kv_session session;
     char session_name[64];
+    bool blocked; /* the last command run was a blocking pop that found nothing (below) */
 } kv_fuzz_engine;
 
 /* The transaction regions, carved as the server carves them, if they fit txn_max_bytes. */
@@ -101,15 +102,37 @@ FUZZ_NO_COVERAGE static inline void kv_fuzz_check_reply_form(const uint8_t *repl
 }
 
 /*
+ * KV_EXEC_BLOCKED: a blocking pop found nothing and asks the server to wait. No server loop
+ * runs here, so the command ends there: checks that it wrote nothing, grew nothing (its
+ * lookups may delete expired keys, as every lookup does: the target's model says which) and
+ * names the keys it waits on, then clears the request (f->blocked says it blocked).
+ */
+FUZZ_NO_COVERAGE static inline size_t kv_fuzz_engine_blocked(kv_fuzz_engine *f, size_t written,
+                                                             uint64_t chunks_before,
+                                                             uint64_t keys_before) {
+    FUZZ_CHECK(written == 0, "KV_EXEC_BLOCKED left %zu bytes in the writer", written);
+    FUZZ_CHECK(chunk_store_used(&f->engine.store.chunks) <= chunks_before &&
+                   f->engine.store.keys <= keys_before,
+               "KV_EXEC_BLOCKED grew the store");
+    FUZZ_CHECK(f->session.block.key_bits != 0 && f->session.block.timeout_ms >= 0,
+               "KV_EXEC_BLOCKED without keys to wait on or with a negative timeout");
+    f->session.block = (kv_block_request){0};
+    f->blocked = true;
+    return 0;
+}
+
+/*
  * Runs one command as the server does: in the least room a command may assume first, then,
  * when the engine asks for room, in a large buffer's. Checks that asking for room changed
  * nothing and wrote nothing, that the engine never asks twice, that the reply is one
- * complete RESP2 value and no longer than reply_size_max. Returns the reply's length.
+ * complete RESP2 value and no longer than reply_size_max. Returns the reply's length (0,
+ * and f->blocked, for a blocking pop that blocked: kv_fuzz_engine_blocked).
  */
 FUZZ_NO_COVERAGE static inline size_t kv_fuzz_engine_run(kv_fuzz_engine *f, const resp_arg *argv,
                                                          uint32_t argc, int64_t now_ms,
                                                          uint8_t *reply, size_t reply_capacity) {
     size_t room = KV_REPLY_ROOM_MIN_BYTES;
+    f->blocked = false;
     for (int attempt = 0; attempt < 2; attempt++) {
         FUZZ_CHECK(room <= reply_capacity, "the harness has %zu bytes for a reply, not %zu",
                    reply_capacity, room);
@@ -125,6 +148,8 @@ FUZZ_NO_COVERAGE static inline size_t kv_fuzz_engine_run(kv_fuzz_engine *f, cons
                        (unsigned long long)f->engine.config->reply_size_max);
             return w.len;
         }
+        if (r == KV_EXEC_BLOCKED)
+            return kv_fuzz_engine_blocked(f, w.len, chunks_before, keys_before);
         FUZZ_CHECK(w.len == 0, "NEEDS_ROOM left %zu bytes in the writer", w.len);
         FUZZ_CHECK(chunk_store_used(&f->engine.store.chunks) == chunks_before &&
                        f->engine.store.keys == keys_before,

@@ -14,7 +14,7 @@ FUZZ_NO_COVERAGE_BEGIN
 static const kvm_family *const families[] = {
     &kvm_string_family, &kvm_bit_family,        &kvm_key_family, &kvm_list_family,
     &kvm_server_family, &kvm_connection_family, &kvm_lcs_family, &kvm_object_family,
-    &kvm_meta_family};
+    &kvm_meta_family,   &kvm_blocking_family};
 
 static kvm_entry snapshot[KVM_ENTRIES_MAX];
 static bool snapshot_taken;
@@ -487,9 +487,10 @@ bool kvm_refuses(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_m
     return resolve(&c) == NULL;
 }
 
-void kvm_execute_in(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_ms,
-                    uint64_t room) {
+static void execute(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_ms,
+                    uint64_t room, bool may_block) {
     kvm_ctx c = start(m, argv, argc, now_ms);
+    m->may_block = may_block;
     if (room > m->config.reply_size_max) room = m->config.reply_size_max;
     const kvm_command *cmd = resolve(&c);
     if (cmd == NULL) return;
@@ -500,8 +501,13 @@ void kvm_execute_in(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t no
     if (apply_reply_limit(&c, room) && data_write) restore_data_write(m);
 }
 
+void kvm_execute_in(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_ms,
+                    uint64_t room) {
+    execute(m, argv, argc, now_ms, room, false);
+}
+
 void kvm_execute(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_ms) {
-    kvm_execute_in(m, argv, argc, now_ms, m->config.reply_size_max);
+    execute(m, argv, argc, now_ms, m->config.reply_size_max, true);
 }
 
 FUZZ_NO_COVERAGE_END

@@ -74,9 +74,17 @@ typedef struct kv_model {
      * OBJECT IDLETIME of a live key is some integer >= 0 (the harness bounds it by the
      * clock); RANDOMKEY with live keys is one of them (the harness checks which, and
      * mirrors the expired keys the engine deleted while drawing). out is then empty. */
-    enum { KVM_REPLY_EXACT, KVM_REPLY_IDLETIME, KVM_REPLY_RANDOM_KEY } reply_kind;
+    enum {
+        KVM_REPLY_EXACT,
+        KVM_REPLY_IDLETIME,
+        KVM_REPLY_RANDOM_KEY,
+        KVM_REPLY_BLOCKED, /* a blocking pop found nothing: no reply, nothing changed */
+    } reply_kind;
     /* statistics the engine also keeps (INFO) */
     uint64_t expired_keys;
+    /* false while a command runs as EXEC runs a queued one (kvm_execute_in): a blocking
+     * pop that finds nothing then answers as if timed out, as Redis's inside MULTI */
+    bool may_block;
 } kv_model;
 
 /* A fresh, empty model with the engine's configuration and chunk count. */
@@ -86,7 +94,8 @@ void kvm_init(kv_model *m, const kv_config *config, uint64_t chunk_budget);
 void kvm_execute(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_ms);
 
 /* Runs one command as EXEC runs a queued one: a reply longer than `room` bytes (EXEC's
- * share of reply_size_max) is reply_size_max's error, and the command changes nothing. */
+ * share of reply_size_max) is reply_size_max's error, and the command changes nothing; a
+ * blocking pop with nothing to pop answers null, as timed out. */
 void kvm_execute_in(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t now_ms,
                     uint64_t room);
 
@@ -140,6 +149,7 @@ extern const kvm_family kvm_lcs_family;    /* kv_model_lcs.c: LCS */
 extern const kvm_family kvm_object_family; /* kv_model_object.c: RANDOMKEY OBJECT FUNCTION */
 extern const kvm_family kvm_meta_family;   /* kv_model_meta.c: CONFIG SET, COMMAND GETKEYS */
 extern const kvm_family kvm_connection_family; /* kv_model_server.c: AUTH HELLO QUIT TIME */
+extern const kvm_family kvm_blocking_family; /* kv_model_blocking.c: BLPOP BRPOP BLMOVE ... */
 
 /* Replies (RESP2, written naively with snprintf). */
 void kvm_simple(kvm_ctx *c, const char *text);
@@ -181,6 +191,21 @@ bool kvm_check_list_length(kvm_ctx *c, uint64_t len);
  */
 void kvm_begin(kvm_ctx *c);
 bool kvm_commit(kvm_ctx *c);
+
+/* Shared with the blocking pops (kv_model_blocking.c), which answer as these do. */
+/* Redis's float argument (string2ld's rules). */
+bool kvm_parse_float(const uint8_t *s, size_t len, long double *out);
+/* Pops n elements of e from one end, replying each; an emptied list goes. */
+void kvm_pop_elements(kvm_ctx *c, kvm_entry *e, bool head, uint32_t n);
+/* LMOVE of argv[1] to argv[2]: the moved element, $-1 without a source, or the error. */
+void kvm_move(kvm_ctx *c, bool from_head, bool to_head);
+/* LMOVE's directions, argv[3] and argv[4]; false having replied the syntax error. */
+bool kvm_move_directions(kvm_ctx *c, bool *from_head, bool *to_head);
+/* LMPOP's arguments from argv[1] (numkeys) on: the index of LEFT|RIGHT, or 0 having
+ * replied the error. */
+uint32_t kvm_lmpop_args(kvm_ctx *c, bool *head, int64_t *count);
+/* LMPOP's answer from the list e: [key, [up to count elements]], popped. */
+void kvm_mpop_reply(kvm_ctx *c, kvm_entry *e, bool head, int64_t count);
 
 /* The accounting rule, from scratch. */
 uint64_t kvm_chunks_used(const kv_model *m);

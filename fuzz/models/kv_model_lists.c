@@ -81,7 +81,7 @@ FUZZ_NO_COVERAGE static void m_rpushx(kvm_ctx *c) { push(c, false, true); }
 /* ---- pops ---- */
 
 /* Pops n elements from one end of e, replying each; an emptied list goes. */
-FUZZ_NO_COVERAGE static void pop_elements(kvm_ctx *c, kvm_entry *e, bool head, uint32_t n) {
+FUZZ_NO_COVERAGE void kvm_pop_elements(kvm_ctx *c, kvm_entry *e, bool head, uint32_t n) {
     kvm_begin(c);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t at = head ? 0 : e->list_len - 1;
@@ -116,7 +116,7 @@ FUZZ_NO_COVERAGE static void pop(kvm_ctx *c, bool head) {
     }
     uint32_t n = count < (int64_t)e->list_len ? (uint32_t)count : e->list_len;
     if (with_count) kvm_array(c, n);
-    pop_elements(c, e, head, n);
+    kvm_pop_elements(c, e, head, n);
 }
 
 FUZZ_NO_COVERAGE static void m_lpop(kvm_ctx *c) { pop(c, true); }
@@ -358,7 +358,7 @@ FUZZ_NO_COVERAGE static void m_lpos(kvm_ctx *c) {
 
 /* The element at one end moves to an end of the destination (maybe the same list); $-1
  * when the source is missing; an emptied source goes before the destination is made. */
-FUZZ_NO_COVERAGE static void move(kvm_ctx *c, bool from_head, bool to_head) {
+FUZZ_NO_COVERAGE void kvm_move(kvm_ctx *c, bool from_head, bool to_head) {
     bool wrong = false;
     kvm_entry *src = kvm_find_typed(c, 1, KVM_LIST, &wrong);
     if (wrong) return;
@@ -381,23 +381,29 @@ FUZZ_NO_COVERAGE static void move(kvm_ctx *c, bool from_head, bool to_head) {
     if (kvm_commit(c)) reply_element(c, &element);
 }
 
-FUZZ_NO_COVERAGE static void m_lmove(kvm_ctx *c) {
-    bool from_head = kvm_arg_is(c, 3, "left");
-    bool to_head = kvm_arg_is(c, 4, "left");
-    if ((!from_head && !kvm_arg_is(c, 3, "right")) || (!to_head && !kvm_arg_is(c, 4, "right"))) {
+FUZZ_NO_COVERAGE bool kvm_move_directions(kvm_ctx *c, bool *from_head, bool *to_head) {
+    *from_head = kvm_arg_is(c, 3, "left");
+    *to_head = kvm_arg_is(c, 4, "left");
+    if ((!*from_head && !kvm_arg_is(c, 3, "right")) || (!*to_head && !kvm_arg_is(c, 4, "right"))) {
         kvm_error(c, "ERR syntax error");
-        return;
+        return false;
     }
-    move(c, from_head, to_head);
+    return true;
 }
 
-FUZZ_NO_COVERAGE static void m_rpoplpush(kvm_ctx *c) { move(c, false, true); }
+FUZZ_NO_COVERAGE static void m_lmove(kvm_ctx *c) {
+    bool from_head = false;
+    bool to_head = false;
+    if (kvm_move_directions(c, &from_head, &to_head)) kvm_move(c, from_head, to_head);
+}
+
+FUZZ_NO_COVERAGE static void m_rpoplpush(kvm_ctx *c) { kvm_move(c, false, true); }
 
 /* ---- LMPOP ---- */
 
 /* LMPOP's arguments: numkeys >= 1 keys, LEFT|RIGHT, then COUNT n (n >= 1) at most once.
  * Returns the index of LEFT|RIGHT, or 0 having replied the error. */
-FUZZ_NO_COVERAGE static uint32_t lmpop_args(kvm_ctx *c, bool *head, int64_t *count) {
+FUZZ_NO_COVERAGE uint32_t kvm_lmpop_args(kvm_ctx *c, bool *head, int64_t *count) {
     int64_t numkeys = 0;
     if (!kvm_parse_int(c->argv[1].ptr, c->argv[1].len, &numkeys) || numkeys < 1) {
         kvm_error(c, "ERR numkeys should be greater than 0");
@@ -430,22 +436,26 @@ FUZZ_NO_COVERAGE static uint32_t lmpop_args(kvm_ctx *c, bool *head, int64_t *cou
     return side;
 }
 
+FUZZ_NO_COVERAGE void kvm_mpop_reply(kvm_ctx *c, kvm_entry *e, bool head, int64_t count) {
+    uint32_t n = count < (int64_t)e->list_len ? (uint32_t)count : e->list_len;
+    kvm_array(c, 2);
+    kvm_bulk(c, e->key.b, e->key.len);
+    kvm_array(c, n);
+    kvm_pop_elements(c, e, head, n);
+}
+
 /* LMPOP numkeys key... LEFT|RIGHT [COUNT n]: [key, [elements]] from the first key holding
  * a list, *-1 when none does; a key of another type met first answers WRONGTYPE. */
 FUZZ_NO_COVERAGE static void m_lmpop(kvm_ctx *c) {
     bool head = false;
     int64_t count = 1;
-    uint32_t side = lmpop_args(c, &head, &count);
+    uint32_t side = kvm_lmpop_args(c, &head, &count);
     for (uint32_t k = 2; k < side; k++) {
         bool wrong = false;
         kvm_entry *e = kvm_find_typed(c, k, KVM_LIST, &wrong);
         if (wrong) return;
         if (e == NULL) continue;
-        uint32_t n = count < (int64_t)e->list_len ? (uint32_t)count : e->list_len;
-        kvm_array(c, 2);
-        kvm_bulk(c, e->key.b, e->key.len);
-        kvm_array(c, n);
-        pop_elements(c, e, head, n);
+        kvm_mpop_reply(c, e, head, count);
         return;
     }
     if (side != 0) kvm_null_array(c);

@@ -399,7 +399,7 @@ static void m_decrby(kvm_ctx *c) {
 /* Redis's rules for a float argument or value, restated: 1 to 5119 bytes that strtold
  * reads whole (so no NUL inside), no leading space, not NaN, neither overflowing to
  * infinity nor underflowing to zero. */
-static bool parse_float(const uint8_t *s, size_t len, long double *out) {
+bool kvm_parse_float(const uint8_t *s, size_t len, long double *out) {
     static char text[KVM_FLOAT_TEXT_MAX];
     if (len == 0 || len >= sizeof text || isspace(s[0])) return false;
     memcpy(text, s, len);
@@ -438,8 +438,8 @@ static void m_incrbyfloat(kvm_ctx *c) {
     if (wrong) return;
     long double v = 0;
     long double by = 0;
-    if ((e != NULL && !parse_float(e->str.b, e->str.len, &v)) ||
-        !parse_float(c->argv[2].ptr, c->argv[2].len, &by)) {
+    if ((e != NULL && !kvm_parse_float(e->str.b, e->str.len, &v)) ||
+        !kvm_parse_float(c->argv[2].ptr, c->argv[2].len, &by)) {
         kvm_error(c, "ERR value is not a valid float");
         return;
     }

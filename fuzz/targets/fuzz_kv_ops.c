@@ -97,6 +97,11 @@
  *    exact commands), then 1 in 4 DISCARD; "watch": 1..2 keys, a write (none, SET, DEL) of
  *    the first key or another, UNWATCH 1 in 4, 0..2 queued, DISCARD 1 in 4; "txn-errors":
  *    a form (0..3) and, for WATCH inside MULTI, a key.
+ *    (more_operations 59..63) BLPOP/BRPOP 0..3 keys and a timeout (blocking_timeouts);
+ *    BLMOVE key key, 2 blocking_directions, a timeout; BRPOPLPUSH key key timeout; BLMPOP
+ *    timeout, blocking_numkeys, 0..3 keys, a direction, blocking_counts (COUNT n or none).
+ *    A blocking pop that finds nothing must block (KV_EXEC_BLOCKED) exactly when the model
+ *    says it waits; nothing is written and nothing changes then.
  * Tables whose later ids repeat their first entries are read with choice_folded: none of
  * their ids is unassigned. An input that draws LCS runs with LCS's limits (lcs_limits).
  */
@@ -138,8 +143,10 @@ static const char *const more_operations[] = {
     /* 34 */ "exists", "rename", "copy", "expire", "pexpire", "ttl", "persist", "lpush",
     /* 42 */ "rpush", "lpop", "rpop", "lrange", "lindex", "lset", "lrem", "ltrim", "linsert",
     /* 51 */ "lpos", "lmove", "lmpop", "setbit", "bitcount",
-    /* 56: transactions (run_txn); 59-63 are free (the blocking pops go there) */
+    /* 56: transactions (run_txn) */
     "multi", "watch", "txn-errors",
+    /* 59..63: the blocking pops (blocking_grammar) */
+    [59] = "blpop", "brpop", "blmove", "brpoplpush", "blmpop",
 };
 #define more_operation_table CHOICE_TABLE(more_operations, 64)
 #define OP_ID_AT_LIMIT 59
@@ -488,6 +495,15 @@ FUZZ_NO_COVERAGE static bool is_unmodelled(const char *name) {
     return false;
 }
 
+/* An id of more_operations; an id of the gap before its last entries is unassigned. */
+FUZZ_NO_COVERAGE static uint32_t more_read(cursor *c) {
+    uint32_t id = choice_read(c, &more_operation_table);
+    if (id == CHOICE_REFUSED || more_operations[id] != NULL) return id;
+    c->refused = true;
+    c->refused_id = id;
+    return CHOICE_REFUSED;
+}
+
 /* One operation; with the cursor refused, what it returns is never run. */
 FUZZ_NO_COVERAGE static op decode_basic(cursor *c, const kv_config *config) {
     op o = {.kind = OP_COMMAND, .modelled = true, .argc = 1};
@@ -503,7 +519,7 @@ FUZZ_NO_COVERAGE static op decode_basic(cursor *c, const kv_config *config) {
     }
     if (id >= OP_ID_GRAMMARS) {
         /* its grammar is decode_grammar's; "more" names it from the second table */
-        uint32_t more = id == OP_ID_MORE ? choice_read(c, &more_operation_table) : 0;
+        uint32_t more = id == OP_ID_MORE ? more_read(c) : 0;
         bool refused = more == CHOICE_REFUSED;
         o.grammar = true;
         o.argv[0] = refused ? refused_arg() : text_arg(id == OP_ID_MORE ? more_operations[more]
@@ -672,6 +688,67 @@ FUZZ_NO_COVERAGE static void g_txn_errors(cursor *c, op *o) {
     if (o->protocol_form == 3) key_arg(c, o);
 }
 
+/* ---- the blocking pops' grammars (more_operations 59..63) ---- */
+
+/* Timeouts: Redis's accepted forms, its "negative" ones (below -1 ms, and past int64 ms,
+ * which its cast makes negative) and its "not a float" ones. */
+static const char *const blocking_timeouts[] = {
+    /* 0 */ "0", "0.1", "1", "-1", "abc", "inf", "1e400", "-0.001",
+    /* 8 */ "-0.0011", "", " 1", "nan", "1e99999", "0x10", "+2.5", "9223372036854775.808",
+};
+#define blocking_timeout_table CHOICE_TABLE(blocking_timeouts, 16)
+static const char *const blocking_directions[] = {"left", "right", "LEFT", "RIGHT",
+                                                  "up",   "left",  "right", "Right"};
+#define blocking_direction_table CHOICE_TABLE(blocking_directions, 8)
+/* BLMPOP's numkeys (the keys drawn are 0..3, so it may disagree) and COUNT forms. */
+static const char *const blocking_numkeys[] = {"1", "2", "3", "0", "-1", "x", "1", "2"};
+#define blocking_numkeys_table CHOICE_TABLE(blocking_numkeys, 8)
+static const char *const blocking_counts[] = {"none", "1", "2", "5", "0", "-1", "none", "x"};
+#define blocking_count_table CHOICE_TABLE(blocking_counts, 8)
+
+/* BLPOP/BRPOP: 0..3 keys (none: the arity error), then a timeout. */
+FUZZ_NO_COVERAGE static void g_bpop(cursor *c, op *o) {
+    for (uint32_t k = cursor_range(c, 0, 3); k > 0; k--)
+        key_arg(c, o);
+    words_from(c, o, &blocking_timeout_table, 1);
+}
+
+/* BLMOVE source destination from to timeout; BRPOPLPUSH source destination timeout. */
+FUZZ_NO_COVERAGE static void g_bmove(cursor *c, op *o, bool directions) {
+    key_arg(c, o);
+    key_arg(c, o);
+    if (directions) words_from(c, o, &blocking_direction_table, 2);
+    words_from(c, o, &blocking_timeout_table, 1);
+}
+
+/* BLMPOP timeout numkeys, 0..3 keys, a direction, and COUNT n or not. */
+FUZZ_NO_COVERAGE static void g_blmpop(cursor *c, op *o) {
+    words_from(c, o, &blocking_timeout_table, 1);
+    words_from(c, o, &blocking_numkeys_table, 1);
+    for (uint32_t k = cursor_range(c, 0, 3); k > 0; k--)
+        key_arg(c, o);
+    words_from(c, o, &blocking_direction_table, 1);
+    uint32_t count = choice_read(c, &blocking_count_table);
+    if (count == CHOICE_REFUSED || strcmp(blocking_counts[count], "none") == 0) return;
+    o->argv[o->argc++] = text_arg("COUNT");
+    o->argv[o->argc++] = text_arg(blocking_counts[count]);
+}
+
+/* The arguments of a blocking pop; false for any other operation. */
+FUZZ_NO_COVERAGE static bool blocking_grammar(cursor *c, op *o) {
+    const char *name = (const char *)o->argv[0].ptr;
+    if (strcmp(name, "blpop") == 0 || strcmp(name, "brpop") == 0) {
+        g_bpop(c, o);
+    } else if (strcmp(name, "blmove") == 0 || strcmp(name, "brpoplpush") == 0) {
+        g_bmove(c, o, name[2] == 'm');
+    } else if (strcmp(name, "blmpop") == 0) {
+        g_blmpop(c, o);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 /* The arguments of an operation of id OP_ID_GRAMMARS on, by its name: its own grammar,
  * or (PEXPIREAT, and the common commands repeated in more_operations) the common one. */
 FUZZ_NO_COVERAGE static void decode_grammar(cursor *c, const kv_config *config, op *o) {
@@ -702,6 +779,8 @@ FUZZ_NO_COVERAGE static void decode_grammar(cursor *c, const kv_config *config, 
         g_watch(c, o);
     } else if (strcmp(name, "txn-errors") == 0) {
         g_txn_errors(c, o);
+    } else if (blocking_grammar(c, o)) {
+        /* a blocking pop: its arguments were read */
     } else {
         o->argc = 1 + cursor_range(c, 0, OPS_ARGS_MAX - 1);
         for (uint32_t i = 1; i < o->argc; i++)
@@ -1229,6 +1308,19 @@ FUZZ_NO_COVERAGE static void run_scan_steps(const op *o) {
 
 static void check_idletime(size_t len);
 static void check_random_key(size_t len);
+
+/* A blocking pop that found nothing: the engine blocked (having written nothing and grown
+ * nothing: kv_fuzz_engine_blocked) exactly when the model says the client must wait, and
+ * the model changed nothing then either (check_state compares the rest). True when either
+ * blocked. */
+FUZZ_NO_COVERAGE static bool compare_blocked(size_t len) {
+    bool model_blocked = model.reply_kind == KVM_REPLY_BLOCKED;
+    if (!fe.blocked && !model_blocked) return false;
+    if (fe.blocked != model_blocked) fuzz_print_replies(reply, len, model.out, model.out_len);
+    FUZZ_CHECK(fe.blocked, "the model waits (a blocking pop found nothing), the engine answered");
+    FUZZ_CHECK(model_blocked, "the engine blocked (KV_EXEC_BLOCKED), the model answered");
+    return true;
+}
 static void check_command_list(const op *o, size_t len);
 
 /* A command: KEYS and SCAN replies compared as sets; OBJECT IDLETIME, RANDOMKEY and
@@ -1238,6 +1330,7 @@ FUZZ_NO_COVERAGE static void run_command(const op *o) {
     if (o->list_names) check_command_list(o, len);
     if (!o->modelled) return; /* its form was checked; check_state follows */
     kvm_execute(&model, o->argv, o->argc, now_ms);
+    if (compare_blocked(len)) return;
     if (model.reply_kind == KVM_REPLY_IDLETIME) {
         check_idletime(len);
         return;
@@ -1723,7 +1816,7 @@ FUZZ_NO_COVERAGE static bool drawn(const char *name) {
                        sizeof drawn_subcommands / sizeof drawn_subcommands[0]};
     for (size_t l = 0; l < 3; l++) {
         for (size_t i = 0; i < counts[l]; i++) {
-            if (strcmp(lists[l][i], name) == 0) return true;
+            if (lists[l][i] != NULL && strcmp(lists[l][i], name) == 0) return true;
         }
     }
     return false;
