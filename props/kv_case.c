@@ -1,6 +1,7 @@
 /* The KV workload of the engine properties (see kv_case.h). */
 #include "kv_case.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -8,7 +9,9 @@
 #include "alloc/stasis_assert.h"
 #include "alloc/object_pool.h"
 #include "kv/chunks.h"
+#include "kv/command.h"
 #include "kv/layout.h"
+#include "kv/transaction.h"
 #include "props.h"
 
 /* ---- the tables (append only) ---- */
@@ -20,7 +23,7 @@ static const char *const config_names[] = {
 const choice_table kvw_config_table = PROP_TABLE(config_names, 8);
 
 /* Commands with placeholders (k key, v value, i integer); "~clock" and "~expire" are the
- * harness steps. Every command the engine offers is here. */
+ * harness steps. Every command the engine offers is here (check_every_command_sent). */
 static const char *const templates[] = {
     "GET k",           "SET k v",          "SET k v PX i",      "SET k v EX i",
     "SETNX k v",       "GETSET k v",       "GETDEL k",          "MGET k k",
@@ -43,6 +46,22 @@ static const char *const templates[] = {
     "HELLO 2",         "TIME",             "EXPIRE k i NX",     "SET k v KEEPTTL",
     "SET k v EXAT i",  "SET k v PXAT i",   "GETRANGE k 0 -1",   "LPOS k v RANK i COUNT i",
     "SCAN 0 MATCH * COUNT 100 TYPE list",  "INFO server",
+    /* 82: the string, key and list commands of issue 14 */
+    "INCRBYFLOAT k i", "SETBIT k i i",     "GETBIT k i",        "BITCOUNT k",
+    "BITPOS k i",      "LCS k k",          "GETEX k PERSIST",   "SETEX k i v",
+    "PSETEX k i v",    "RENAMENX k k",     "COPY k k REPLACE",  "RANDOMKEY",
+    "TOUCH k k",       "EXPIRETIME k",     "PEXPIRETIME k",     "OBJECT ENCODING k",
+    "LMOVE k k LEFT RIGHT", "RPOPLPUSH k k", "LMPOP 2 k k LEFT COUNT i", "FUNCTION FLUSH",
+    "COMMAND GETKEYS SET k v",
+    /* 103: transactions; the blocking pops wait 10 ms at most (the real server's property
+     * sends these too, and waits for each reply) */
+    "MULTI",           "EXEC",             "DISCARD",           "WATCH k k",
+    "UNWATCH",         "BLPOP k k 0.01",   "BRPOP k 0.01",      "BLMOVE k k RIGHT LEFT 0.01",
+    "BRPOPLPUSH k k 0.01", "BLMPOP 0.01 1 k LEFT",
+    "OBJECT REFCOUNT k",
+    "OBJECT IDLETIME k",
+    "OBJECT HELP",
+    "OBJECT FREQ k",
 };
 static const choice_table template_table = PROP_TABLE(templates, 128);
 
@@ -303,7 +322,61 @@ static void *map_lazily(size_t bytes) {
     return p;
 }
 
+/* Whether some template sends `name` ("get", or "config|get" as "CONFIG GET"). */
+static bool template_sends(const char *name) {
+    char words[64];
+    size_t n = strlen(name);
+    ST_ASSERT(n < sizeof words);
+    for (size_t i = 0; i <= n; i++)
+        words[i] = name[i] == '|' ? ' ' : (char)toupper((unsigned char)name[i]);
+    for (size_t t = 0; t < sizeof templates / sizeof templates[0]; t++) {
+        bool word_ends = templates[t][n] == ' ' || templates[t][n] == 0;
+        if (strncmp(templates[t], words, n) == 0 && word_ends) return true;
+    }
+    return false;
+}
+
+/* Every command and subcommand the engine offers is sent by some template: checked once,
+ * so that the properties fail the day a command is added without one. */
+static void check_every_command_sent(void) {
+    static bool checked;
+    if (checked) return;
+    for (size_t f = 0; kv_families[f] != NULL; f++) {
+        for (size_t i = 0; i < kv_families[f]->count; i++) {
+            const kv_command *cmd = &kv_families[f]->commands[i];
+            PROP_CHECK(cmd->subcommand_count > 0 || template_sends(cmd->name),
+                       "the engine offers '%s', which no template sends", cmd->name);
+            for (size_t k = 0; k < cmd->subcommand_count; k++) {
+                PROP_CHECK(template_sends(cmd->subcommands[k].name),
+                           "the engine offers '%s', which no template sends",
+                           cmd->subcommands[k].name);
+            }
+        }
+    }
+    checked = true;
+}
+
+/* The mappings of the last case's engine: unmapped when the next case opens one. */
+static struct {
+    void *at;
+    size_t bytes;
+} mapped[8];
+static size_t mapped_count;
+
+static void *map_case(size_t bytes) {
+    ST_ASSERT(mapped_count < sizeof mapped / sizeof mapped[0]);
+    void *p = map_lazily(bytes);
+    mapped[mapped_count].at = p;
+    mapped[mapped_count++].bytes = bytes;
+    return p;
+}
+
 void kvw_engine_open(kvw_engine *w, const kv_config *config) {
+    check_every_command_sent();
+    while (mapped_count > 0) {
+        mapped_count--;
+        ST_ASSERT(munmap(mapped[mapped_count].at, mapped[mapped_count].bytes) == 0);
+    }
     w->config = *config;
     uint64_t chunks = kv_layout_chunk_count(config);
     ST_ASSERT(chunks > 0 && chunks <= UINT32_MAX);
@@ -316,6 +389,16 @@ void kvw_engine_open(kvw_engine *w, const kv_config *config) {
     w->reply = map_lazily(w->reply_room_max);
     kv_engine_init(&w->engine, &w->config, store, store_bytes, (uint32_t)chunks,
                    (siphash_key){.k0 = 0x0123456789abcdefu, .k1 = 0xfedcba9876543210u});
+    /* LCS's scratch and the transactions' regions, as the server carves them */
+    size_t lcs_bytes = kv_engine_lcs_scratch_bytes(config);
+    kv_engine_give_lcs_scratch(&w->engine, map_case(lcs_bytes), lcs_bytes);
+    kv_txn_layout t = kv_txn_layout_for(config);
+    ST_ASSERT(!t.overflow);
+    kv_engine_give_transactions(&w->engine, (kv_txn_memory){.state = map_case(t.state_bytes),
+                                                            .queues = map_case(t.queue_bytes),
+                                                            .watches = map_case(t.watch_bytes),
+                                                            .index = map_case(t.index_bytes),
+                                                            .argv = map_case(t.argv_bytes)});
     static char name[256];
     ST_ASSERT(config->client_name_size_max <= sizeof name);
     kv_engine_open_session(&w->engine, &w->session, name);
@@ -335,6 +418,13 @@ bool kvw_open_case(kvw_decoder *d, kvw_engine *w, const uint8_t *payload, size_t
 }
 
 void kvw_command(kvw_engine *w, const resp_arg *argv, uint32_t argc) {
+    /* The server's parser refuses such a request before the engine sees it (a protocol
+     * error, then the connection closes): the engine is never given one (EXEC's queue
+     * relies on it). */
+    if (argc > w->config.command_args_max) {
+        w->reply_len = 0;
+        return;
+    }
     size_t room = KV_REPLY_ROOM_MIN_BYTES;
     for (int attempt = 0; attempt < 2; attempt++) {
         resp_writer out;
@@ -342,6 +432,14 @@ void kvw_command(kvw_engine *w, const resp_arg *argv, uint32_t argc) {
         kv_exec r = kv_engine_execute(&w->engine, &w->session, argv, argc, w->now_ms, &out);
         if (r == KV_EXEC_DONE) {
             w->reply_len = out.len;
+            return;
+        }
+        if (r == KV_EXEC_BLOCKED) {
+            /* A blocking pop with nothing to pop, and no other client to push: it would
+             * wait out its timeout and answer nil; it wrote and changed nothing. */
+            PROP_CHECK(out.len == 0, "a blocked command wrote %zu bytes", out.len);
+            w->session.block = (kv_block_request){0};
+            w->reply_len = 0;
             return;
         }
         room = w->reply_room_max;

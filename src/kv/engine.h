@@ -146,7 +146,7 @@ void kv_engine_open_session(kv_engine *e, kv_session *session, char *name_storag
 void kv_engine_close_session(kv_engine *e, kv_session *session);
 
 /*
- * Runs one command (argc >= 1). Returns KV_EXEC_DONE with the reply appended to `out`, or
+ * Runs one command (1 <= argc <= command_args_max: the parser refuses longer requests). Returns KV_EXEC_DONE with the reply appended to `out`, or
  * KV_EXEC_NEEDS_ROOM having changed nothing (see above), or KV_EXEC_BLOCKED for a blocking
  * command that must wait (see kv_block_request; only when the command's context allows
  * blocking: kv_ctx.may_block, true here, false for the commands EXEC runs). Never fails
