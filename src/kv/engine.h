@@ -146,12 +146,12 @@ void kv_engine_open_session(kv_engine *e, kv_session *session, char *name_storag
 void kv_engine_close_session(kv_engine *e, kv_session *session);
 
 /*
- * Runs one command (1 <= argc <= command_args_max: the parser refuses longer requests). Returns KV_EXEC_DONE with the reply appended to `out`, or
- * KV_EXEC_NEEDS_ROOM having changed nothing (see above), or KV_EXEC_BLOCKED for a blocking
- * command that must wait (see kv_block_request; only when the command's context allows
- * blocking: kv_ctx.may_block, true here, false for the commands EXEC runs). Never fails
- * otherwise: every client error is a reply. Precondition: at least KV_REPLY_ROOM_MIN_BYTES
- * free in `out`.
+ * Runs one command (1 <= argc <= command_args_max: the parser refuses longer requests).
+ * Returns KV_EXEC_DONE with the reply appended to `out`, or KV_EXEC_NEEDS_ROOM having
+ * changed nothing (see above), or KV_EXEC_BLOCKED for a blocking command that must wait
+ * (see kv_block_request; only when the command's context allows blocking: kv_ctx.may_block,
+ * true here, false for the commands EXEC runs). Never fails otherwise: every client error
+ * is a reply. Precondition: at least KV_REPLY_ROOM_MIN_BYTES free in `out`.
  */
 kv_exec kv_engine_execute(kv_engine *e, kv_session *session, const resp_arg *argv, uint32_t argc,
                           int64_t now_ms, resp_writer *out);
