@@ -330,8 +330,8 @@ static bool template_sends(const char *name) {
     for (size_t i = 0; i <= n; i++)
         words[i] = name[i] == '|' ? ' ' : (char)toupper((unsigned char)name[i]);
     for (size_t t = 0; t < sizeof templates / sizeof templates[0]; t++) {
-        bool word_ends = templates[t][n] == ' ' || templates[t][n] == 0;
-        if (strncmp(templates[t], words, n) == 0 && word_ends) return true;
+        if (strncmp(templates[t], words, n) != 0) continue; /* its first n bytes exist */
+        if (templates[t][n] == ' ' || templates[t][n] == 0) return true;
     }
     return false;
 }
