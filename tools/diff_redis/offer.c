@@ -30,8 +30,18 @@ static long integer_at(const redisReply *info, size_t i) {
                ? (long)info->element[i]->integer : 0;
 }
 
-void dr_offer_discover(dr_ctx *ctx, dr_offer *offer) {
-    dr_server *stasis = &ctx->server[DR_STASIS];
+uint64_t dr_config_number(dr_ctx *ctx, int server, const char *name) {
+    redisReply *pair = ask(&ctx->server[server], (const char *const[]){"config", "get", name}, 3);
+    uint64_t n = pair->elements == 2 && pair->element[1]->type == REDIS_REPLY_STRING
+                     ? strtoull(pair->element[1]->str, NULL, 10) : 0;
+    freeReplyObject(pair);
+    return n;
+}
+
+void dr_offer_discover(dr_ctx *ctx, dr_offer *offer) { dr_offer_discover_at(ctx, DR_STASIS, offer); }
+
+void dr_offer_discover_at(dr_ctx *ctx, int server, dr_offer *offer) {
+    dr_server *stasis = &ctx->server[server];
     redisReply *list = ask(stasis, (const char *const[]){"command", "list"}, 2);
     offer->commands = calloc(list->elements + 1, sizeof offer->commands[0]);
     ST_ASSERT(offer->commands != NULL);
