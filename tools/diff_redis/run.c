@@ -346,6 +346,13 @@ static bool runs_alone(const dr_cmd *cmd) {
     return is_full_scan(cmd) || name_is(cmd, "quit") || name_is(cmd, "exec");
 }
 
+/* Client 0's connection ended (QUIT, or closed after a request at a protocol limit): its
+ * MULTI and WATCH end with it, on both servers, so EXEC's tracking starts again. */
+static void connection_ended(dr_ctx *ctx) {
+    ctx->queue.open = false;
+    ctx->queue.watch_refused = false;
+}
+
 static bool run_alone(dr_ctx *ctx, const dr_step *step, size_t group, dr_divergence *div) {
     dr_reply reply[DR_SERVERS];
     if (step->client == 0 && is_full_scan(&step->cmd)) {
@@ -359,6 +366,7 @@ static bool run_alone(dr_ctx *ctx, const dr_step *step, size_t group, dr_diverge
         /* QUIT answers, then closes: the next command opens a new connection. */
         if (!reply[s].closed && name_is(&step->cmd, "quit")) dr_server_drop(&ctx->server[s], step->client);
     }
+    if (step->client == 0 && name_is(&step->cmd, "quit")) connection_ended(ctx);
     return compare(ctx, &step->cmd, group, reply, div);
 }
 
@@ -423,7 +431,9 @@ static bool run_limit(dr_ctx *ctx, const dr_step *step, size_t group, dr_diverge
         dr_read(&ctx->server[s], 0, &reply[s]);
         dr_server_drop(&ctx->server[s], 0);
     }
-    return compare(ctx, &step->cmd, group, reply, div);
+    bool ok = compare(ctx, &step->cmd, group, reply, div);
+    connection_ended(ctx);
+    return ok;
 }
 
 static bool collect(dr_ctx *ctx, runner *r, dr_divergence *div) {
