@@ -235,7 +235,16 @@ typedef struct {
     size_t batch_commands_max; /* 1: no pipelining (a resync then precedes the next command) */
     dr_known known;
     dr_queue queue; /* client 0's MULTI */
+    /* kv-ops: the input's requirepass (stasis started with it; Redis gets it at each
+     * dr_reset and loses it at dr_forget_password), or NULL */
+    const char *password;
+    bool redis_password_set;
 } dr_ctx;
+
+/* AUTH with ctx->password on client 0 of one server, if it requires it (uncompared). */
+void dr_authenticate(dr_ctx *ctx, int server);
+/* Redis back to no password (kv-ops, at the end). */
+void dr_forget_password(dr_ctx *ctx);
 
 /* After an intended difference that Redis carried out (its reply was not an error): the
  * keys cmd names are copied from stasis to Redis (resync.c). */
@@ -255,7 +264,8 @@ char *dr_signature(const dr_divergence *div);
 /* Runs seq on both servers from their current state; stops at the first divergence
  * (filled into *div when div is not NULL). Returns true iff none. */
 bool dr_run(dr_ctx *ctx, const dr_seq *seq, dr_divergence *div);
-/* FLUSHALL on both, every client reconnected (connection state reset). */
+/* FLUSHALL on both, every client reconnected (connection state reset); with a password,
+ * Redis then requires it too and the clients start unauthenticated. */
 void dr_reset(dr_ctx *ctx);
 void dr_divergence_free(dr_divergence *div);
 /* Shrinks seq (delta debugging over groups) to a smaller sequence that still diverges on

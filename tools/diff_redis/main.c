@@ -15,7 +15,8 @@
  *     --replay FILE...      regression files (corpus/regressions/diff/NAME.txt): a file whose
  *                           header has "# open:" must still diverge, any other must agree
  *     --kv-ops FILE...      `replay_kv_ops --describe --quiet` texts, each from fresh servers
- *                           (--known DIR as for --generate)
+ *                           (--known DIR as for --generate; --password P: the inputs'
+ *                           requirepass, which stasis was started with and Redis is given)
  *
  * Exit 0: no unexplained divergence; 1: divergence (or a replay failure); 2: usage or a
  * failure of the tool itself.
@@ -36,7 +37,7 @@
 #define DR_DIVERGENCES_MAX 50
 
 typedef struct {
-    const char *host, *intended, *save_dir, *mode, *exclude, *only, *known_dir;
+    const char *host, *intended, *save_dir, *mode, *exclude, *only, *known_dir, *password;
     int ports[DR_SERVERS];
     uint64_t seed, commands;
     double seconds;
@@ -49,7 +50,7 @@ static void usage(void) {
     fprintf(stderr, "usage: diff_redis --redis-port P --stasis-port Q --intended FILE [--save-dir DIR]\n"
                     "         (--generate [--seed N] [--commands N] [--seconds S] [--keep-going]\n"
                     "                     [--exclude NAME,NAME...] [--only NAME,NAME...] [--known DIR]\n"
-                    "          | --replay FILE... | --kv-ops FILE...)\n");
+                    "          | --replay FILE... | --kv-ops [--password P] FILE...)\n");
     exit(2);
 }
 
@@ -72,6 +73,8 @@ static void parse_args(int argc, char **argv, options *o) {
             o->intended = argv[++i];
         } else if (has_value && strcmp(a, "--known") == 0) {
             o->known_dir = argv[++i];
+        } else if (has_value && strcmp(a, "--password") == 0) {
+            o->password = argv[++i];
         } else if (has_value && strcmp(a, "--only") == 0) {
             o->only = argv[++i];
         } else if (has_value && strcmp(a, "--exclude") == 0) {
@@ -311,6 +314,8 @@ static int run_kv_ops(dr_ctx *ctx, const options *o) {
     ctx->offer = &offer;
     ctx->batch_commands_max = 1;
     load_known(o->known_dir, &ctx->known);
+    ctx->password = o->password;
+    dr_authenticate(ctx, DR_STASIS); /* for its CONFIG GET */
     dr_kv_limits limits = {.command_args_max = dr_config_number(ctx, DR_STASIS, "command_args_max"),
                            .bulk_size_max = dr_config_number(ctx, DR_STASIS, "proto-max-bulk-len"),
                            .inline_size_max = dr_config_number(ctx, DR_STASIS, "inline_size_max")};
@@ -335,6 +340,7 @@ static int run_kv_ops(dr_ctx *ctx, const options *o) {
         }
         dr_seq_free(&seq);
     }
+    dr_forget_password(ctx);
     print_stats(ctx, now_s() - start);
     printf("kv_ops inputs: %d, diverged: %d, operations not replayable: %ld, resyncs: %llu\n",
            o->file_count, diverged, skipped, (unsigned long long)ctx->stats.resyncs);

@@ -507,24 +507,49 @@ bool dr_run(dr_ctx *ctx, const dr_seq *seq, dr_divergence *div) {
     return ok;
 }
 
+/* Sends words on client 0 and returns the reply's bytes' first char ('+', '-', ...). */
+static char call_words(dr_server *server, const char *const *words, int count) {
+    dr_cmd cmd = {0};
+    for (int i = 0; i < count; i++) dr_cmd_adds(&cmd, words[i]);
+    dr_reply r;
+    dr_send(server, 0, &cmd);
+    dr_flush(server, 0);
+    dr_read(server, 0, &r);
+    char kind = r.raw.len > 0 ? r.raw.ptr[0] : '?';
+    if (kind == '-') fprintf(stderr, "diff_redis: %s: %s answered %s", server->name, words[0], r.raw.ptr);
+    dr_reply_free(&r);
+    dr_cmd_free(&cmd);
+    return kind;
+}
+
+void dr_authenticate(dr_ctx *ctx, int server) {
+    if (ctx->password != NULL && (server == DR_STASIS || ctx->redis_password_set))
+        call_words(&ctx->server[server], (const char *const[]){"auth", ctx->password}, 2);
+}
+
 void dr_reset(dr_ctx *ctx) {
     ctx->queue.open = false;
     ctx->queue.watch_refused = false;
-    dr_cmd flush = {0};
-    dr_cmd_adds(&flush, "flushall");
     for (int s = 0; s < DR_SERVERS; s++) {
         dr_server_disconnect(&ctx->server[s]);
-        dr_reply r;
-        dr_send(&ctx->server[s], 0, &flush);
-        dr_flush(&ctx->server[s], 0);
-        dr_read(&ctx->server[s], 0, &r);
-        if (r.raw.len != 5 || memcmp(r.raw.ptr, "+OK\r\n", 5) != 0) {
-            fprintf(stderr, "diff_redis: %s: FLUSHALL answered %s\n", ctx->server[s].name, r.raw.ptr);
-            exit(2);
-        }
-        dr_reply_free(&r);
+        dr_authenticate(ctx, s);
+        if (call_words(&ctx->server[s], (const char *const[]){"flushall"}, 1) != '+') exit(2);
     }
-    dr_cmd_free(&flush);
+    if (ctx->password == NULL) return;
+    /* Redis requires the password stasis was started with; the sequence starts on new,
+     * unauthenticated connections, as kv_ops's session does. */
+    if (call_words(&ctx->server[DR_REDIS], (const char *const[]){"config", "set", "requirepass", ctx->password}, 4) != '+')
+        exit(2);
+    ctx->redis_password_set = true;
+    for (int s = 0; s < DR_SERVERS; s++) dr_server_disconnect(&ctx->server[s]);
+}
+
+void dr_forget_password(dr_ctx *ctx) {
+    if (!ctx->redis_password_set) return;
+    dr_server_disconnect(&ctx->server[DR_REDIS]);
+    dr_authenticate(ctx, DR_REDIS);
+    call_words(&ctx->server[DR_REDIS], (const char *const[]){"config", "set", "requirepass", ""}, 4);
+    ctx->redis_password_set = false;
 }
 
 void dr_divergence_free(dr_divergence *div) {

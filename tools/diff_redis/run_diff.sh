@@ -167,12 +167,17 @@ kv_ops_one() {
   # An input that draws LCS runs with LCS's limits (its last line); bulk_size_max stays 1 MiB.
   lcs=$(grep -m1 -o 'lcs_cells_max=[0-9]*' "$text" | cut -d= -f2)
   [ -z "$lcs" ] || flags+=(--lcs-cells-max "$lcs")
+  # A password: stasis starts with it, diff_redis gives it to Redis for this input.
+  local pass password=()
+  pass=$(grep -m1 -o 'requirepass=[^ ]*' "$text" | cut -d= -f2)
+  [ -z "$pass" ] || [ "$pass" = none ] || { flags+=(--requirepass "$pass"); password=(--password "$pass"); }
   stasis_out="$work/stasis.$((++instances)).out" # one file each: an old instance may still write
   : >"$stasis_out" # exists before stasis_start first reads it
   stasis_start "$stasis_out" "$stasis_bin" "${flags[@]}" || return 2
   mapfile -t common < <(diff_args)
   echo "-- $(basename "$input"): $config"
-  "$diff_bin" "${common[@]}" --known "$root/corpus/regressions/diff" --kv-ops "$text" 2>&1 |
+  "$diff_bin" "${common[@]}" --known "$root/corpus/regressions/diff" "${password[@]}" \
+    --kv-ops "$text" 2>&1 |
     sed 's/^/   /'
   local st=${PIPESTATUS[0]}
   if [ "$st" -eq 2 ]; then
