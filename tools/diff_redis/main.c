@@ -167,6 +167,11 @@ static bool load_case(const char *path, dr_divergence *div, bool *open) {
     free(line);
     fclose(f);
     div->found = div->cmd.argc > 0 && div->reply[0].raw.ptr != NULL && div->reply[1].raw.ptr != NULL;
+    if (!div->found) { /* a case without both replies (one that must agree): nothing kept */
+        dr_cmd_free(&div->cmd);
+        for (int s = 0; s < DR_SERVERS; s++) free(div->reply[s].raw.ptr);
+        memset(div, 0, sizeof *div);
+    }
     return div->found;
 }
 
