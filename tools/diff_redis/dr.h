@@ -11,6 +11,8 @@
  *   compare.c  normalisation rules and the intended-differences file
  *   run.c      running a sequence against both servers, divergence reports, shrinking
  *   gen.c      the seeded generator (templates per command, arity from COMMAND INFO)
+ *   offer.c    what stasis offers (COMMAND LIST/INFO, CONFIG GET); resync.c: resyncs
+ *   kv_ops.c   `replay_kv_ops --describe` text as a sequence (every operation it prints)
  *   main.c     command line: --generate, --replay FILE..., --kv-ops FILE...
  *
  * It is a test tool, not part of the server: it uses malloc freely and exits on any
