@@ -138,6 +138,9 @@ void dr_read(dr_server *server, int client, dr_reply *reply);
 /* dr_read, if a whole reply (or the close) arrives within ms; false, reading nothing
  * whole, when none did (a blocked client). */
 bool dr_read_within(dr_server *server, int client, int ms, dr_reply *reply);
+/* One request and its reply on client 0 (uncompared calls: discovery, resyncs, resets). */
+dr_reply dr_call(dr_server *server, const dr_cmd *cmd);
+dr_reply dr_call_words(dr_server *server, const char *const *words, int count);
 void dr_reply_free(dr_reply *reply);
 
 /* ---- comparison ------------------------------------------------------------------------- */

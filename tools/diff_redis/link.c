@@ -201,6 +201,22 @@ bool dr_read_within(dr_server *server, int client, int ms, dr_reply *reply) {
     return true;
 }
 
+dr_reply dr_call(dr_server *server, const dr_cmd *cmd) {
+    dr_reply r;
+    dr_send(server, 0, cmd);
+    dr_flush(server, 0);
+    dr_read(server, 0, &r);
+    return r;
+}
+
+dr_reply dr_call_words(dr_server *server, const char *const *words, int count) {
+    dr_cmd cmd = {0};
+    for (int i = 0; i < count; i++) dr_cmd_adds(&cmd, words[i]);
+    dr_reply r = dr_call(server, &cmd);
+    dr_cmd_free(&cmd);
+    return r;
+}
+
 void dr_reply_free(dr_reply *reply) {
     free(reply->raw.ptr);
     if (reply->value != NULL) freeReplyObject(reply->value);

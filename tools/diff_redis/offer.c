@@ -8,13 +8,7 @@
 #include "dr.h"
 
 static redisReply *ask(dr_server *server, const char *const *words, int count) {
-    dr_cmd cmd = {0};
-    for (int i = 0; i < count; i++) dr_cmd_adds(&cmd, words[i]);
-    dr_reply r;
-    dr_send(server, 0, &cmd);
-    dr_flush(server, 0);
-    dr_read(server, 0, &r);
-    dr_cmd_free(&cmd);
+    dr_reply r = dr_call_words(server, words, count);
     if (r.value == NULL || r.value->type != REDIS_REPLY_ARRAY) {
         fprintf(stderr, "diff_redis: %s: %s answered %s\n", server->name, words[0], r.raw.ptr);
         exit(2);

@@ -107,15 +107,8 @@ static void track_multi(dr_ctx *ctx, const dr_cmd *cmd, const dr_reply *redis) {
 /* Redis took a HELLO stasis refused (HELLO 3: stasis speaks RESP2 only): client 0 of Redis
  * goes back to RESP2, uncompared, so that later replies are in one protocol. */
 static void resp2_again(dr_ctx *ctx) {
-    dr_cmd hello = {0};
-    dr_cmd_adds(&hello, "hello");
-    dr_cmd_adds(&hello, "2");
-    dr_reply r;
-    dr_send(&ctx->server[DR_REDIS], 0, &hello);
-    dr_flush(&ctx->server[DR_REDIS], 0);
-    dr_read(&ctx->server[DR_REDIS], 0, &r);
+    dr_reply r = dr_call_words(&ctx->server[DR_REDIS], (const char *const[]){"hello", "2"}, 2);
     dr_reply_free(&r);
-    dr_cmd_free(&hello);
 }
 
 static bool compare(dr_ctx *ctx, const dr_cmd *cmd, size_t group, dr_reply reply[DR_SERVERS],
@@ -509,16 +502,10 @@ bool dr_run(dr_ctx *ctx, const dr_seq *seq, dr_divergence *div) {
 
 /* Sends words on client 0 and returns the reply's bytes' first char ('+', '-', ...). */
 static char call_words(dr_server *server, const char *const *words, int count) {
-    dr_cmd cmd = {0};
-    for (int i = 0; i < count; i++) dr_cmd_adds(&cmd, words[i]);
-    dr_reply r;
-    dr_send(server, 0, &cmd);
-    dr_flush(server, 0);
-    dr_read(server, 0, &r);
+    dr_reply r = dr_call_words(server, words, count);
     char kind = r.raw.len > 0 ? r.raw.ptr[0] : '?';
     if (kind == '-') fprintf(stderr, "diff_redis: %s: %s answered %s", server->name, words[0], r.raw.ptr);
     dr_reply_free(&r);
-    dr_cmd_free(&cmd);
     return kind;
 }
 
