@@ -11,6 +11,8 @@
  *   compare.c  normalisation rules and the intended-differences file
  *   run.c      running a sequence against both servers, divergence reports, shrinking
  *   gen.c      the seeded generator (templates per command, arity from COMMAND INFO)
+ *   offer.c    what stasis offers (COMMAND LIST/INFO, CONFIG GET); resync.c: resyncs
+ *   kv_ops.c   `replay_kv_ops --describe` text as a sequence (every operation it prints)
  *   main.c     command line: --generate, --replay FILE..., --kv-ops FILE...
  *
  * It is a test tool, not part of the server: it uses malloc freely and exits on any
@@ -45,6 +47,11 @@ typedef enum {
     DR_STEP_COLLECT,/* read and compare every deferred reply, in the order sent */
     DR_STEP_SLEEP,  /* wait sleep_ms (expiry episodes, letting a blocked client register) */
     DR_STEP_SETTLE, /* a full SCAN on both servers, not compared: lazy expiry of every key */
+    DR_STEP_BLOCK,  /* a blocking pop on client 1: its reply, or "(blocked)" when neither
+                     * server answers in time (run.c), then client 1 closes on both */
+    DR_STEP_LIMIT,  /* a request at a protocol limit, sent alone on client 0, which then
+                     * closes on both servers (a protocol error ends a connection) */
+    DR_STEP_INLINE, /* the same, sent as one inline line (dr_send_inline) */
 } dr_step_kind;
 
 typedef struct {
@@ -86,7 +93,8 @@ void dr_print_escaped(FILE *out, const void *ptr, size_t len);
 /* The command as one line of quoted, escaped words (malloc'd): `"set" "k" "v"`. */
 char *dr_cmd_line(const dr_cmd *cmd);
 /* One step as a line: `"set" "k" "v"`, `@sleep 80`, `@defer 1 "blpop" "k" "0.5"`,
- * `@collect`, `@settle`. */
+ * `@collect`, `@settle`, `@block "blpop" "k" "0"`, `@limit "set" "k" "vv..."`,
+ * `@inline "set" "k" "vv..."`. */
 void dr_print_step(FILE *out, const dr_step *step);
 /* Parses one line of that format into a new group of seq (directives become their step).
  * Blank lines and lines starting with '#' are ignored (returns 0); returns 1 when a step
@@ -120,10 +128,19 @@ void dr_server_drop(dr_server *server, int client); /* closes one client (reopen
 void dr_server_disconnect(dr_server *server);            /* closes every client */
 /* Queues cmd on the client's output buffer (nothing is written yet). */
 void dr_send(dr_server *server, int client, const dr_cmd *cmd);
+/* Queues cmd as one inline line: its words joined by spaces, then CRLF (the caller makes
+ * sure no word holds a space or a line end). */
+void dr_send_inline(dr_server *server, int client, const dr_cmd *cmd);
 /* Writes everything queued on the client. */
 void dr_flush(dr_server *server, int client);
 /* Reads one reply. A closed connection gives "(closed)" and reconnects the client. */
 void dr_read(dr_server *server, int client, dr_reply *reply);
+/* dr_read, if a whole reply (or the close) arrives within ms; false, reading nothing
+ * whole, when none did (a blocked client). */
+bool dr_read_within(dr_server *server, int client, int ms, dr_reply *reply);
+/* One request and its reply on client 0 (uncompared calls: discovery, resyncs, resets). */
+dr_reply dr_call(dr_server *server, const dr_cmd *cmd);
+dr_reply dr_call_words(dr_server *server, const char *const *words, int count);
 void dr_reply_free(dr_reply *reply);
 
 /* ---- comparison ------------------------------------------------------------------------- */
@@ -178,6 +195,9 @@ typedef struct {
     size_t count;
     bool open;
     bool refused; /* stasis refused one for its own limit (an intended difference) */
+    /* stasis refused a WATCH at watched_keys_max that Redis did: the next EXEC aborts on
+     * stasis alone (the transaction-limit entry), whatever MULTI queued */
+    bool watch_refused;
     /* Whether a pair of replies is a known open divergence (an open regression case), so an
      * element of EXEC's reply is judged as the same command would be alone. */
     bool (*known)(const void *context, const dr_cmd *cmd, dr_reply reply[2]);
@@ -220,7 +240,16 @@ typedef struct {
     size_t batch_commands_max; /* 1: no pipelining (a resync then precedes the next command) */
     dr_known known;
     dr_queue queue; /* client 0's MULTI */
+    /* kv-ops: the input's requirepass (stasis started with it; Redis gets it at each
+     * dr_reset and loses it at dr_forget_password), or NULL */
+    const char *password;
+    bool redis_password_set;
 } dr_ctx;
+
+/* AUTH with ctx->password on client 0 of one server, if it requires it (uncompared). */
+void dr_authenticate(dr_ctx *ctx, int server);
+/* Redis back to no password (kv-ops, at the end). */
+void dr_forget_password(dr_ctx *ctx);
 
 /* After an intended difference that Redis carried out (its reply was not an error): the
  * keys cmd names are copied from stasis to Redis (resync.c). */
@@ -240,7 +269,8 @@ char *dr_signature(const dr_divergence *div);
 /* Runs seq on both servers from their current state; stops at the first divergence
  * (filled into *div when div is not NULL). Returns true iff none. */
 bool dr_run(dr_ctx *ctx, const dr_seq *seq, dr_divergence *div);
-/* FLUSHALL on both, every client reconnected (connection state reset). */
+/* FLUSHALL on both, every client reconnected (connection state reset); with a password,
+ * Redis then requires it too and the clients start unauthenticated. */
 void dr_reset(dr_ctx *ctx);
 void dr_divergence_free(dr_divergence *div);
 /* Shrinks seq (delta debugging over groups) to a smaller sequence that still diverges on
@@ -269,6 +299,11 @@ struct dr_offer {
 
 /* Reads stasis's COMMAND LIST and COMMAND INFO, and its CONFIG GET *. */
 void dr_offer_discover(dr_ctx *ctx, dr_offer *offer);
+/* The same asked of one server: Redis's, where stasis's replies would pass a small
+ * reply_size_max (kv_ops's inputs; the key positions of the commands both have agree). */
+void dr_offer_discover_at(dr_ctx *ctx, int server, dr_offer *offer);
+/* A number of one server's CONFIG GET name (0 when it has none). */
+uint64_t dr_config_number(dr_ctx *ctx, int server, const char *name);
 bool dr_offer_has(const dr_offer *offer, const char *name);
 /* Keeps (keep) or drops (!keep) the comma-separated names of the offer. */
 void dr_offer_filter(dr_offer *offer, const char *names, bool keep);
@@ -289,8 +324,14 @@ void dr_generate(dr_rng *rng, const dr_offer *offer, size_t groups, dr_seq *seq)
 
 /* ---- kv_ops describe text --------------------------------------------------------------- */
 
-/* Turns `replay_kv_ops --describe --quiet` output into a sequence (see main.c). Returns
+/* stasis's protocol limits (its CONFIG GET), at which kv_ops's protocol-limit operations
+ * are replayed: the same limits Redis has where it has them (ci/diff-redis starts both so). */
+typedef struct {
+    uint64_t command_args_max, bulk_size_max, inline_size_max;
+} dr_kv_limits;
+
+/* Turns `replay_kv_ops --describe --quiet` output into a sequence (kv_ops.c). Returns
  * the number of operations not replayable (reported), -1 on an unreadable file. */
-long dr_kv_ops_load(const char *path, dr_seq *seq);
+long dr_kv_ops_load(const char *path, const dr_kv_limits *limits, dr_seq *seq);
 
 #endif

@@ -2,8 +2,10 @@
  * the socket, cut at their exact end (resp_length) and parsed by hiredis's reader. The
  * bytes are what is compared; the parsed value serves the normalisation rules. */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dr.h"
@@ -57,6 +59,24 @@ void dr_send(dr_server *server, int client, const dr_cmd *cmd) {
         fail(server, "queue a command", server->client[client]);
 }
 
+void dr_send_inline(dr_server *server, int client, const dr_cmd *cmd) {
+    ST_ASSERT(cmd->argc > 0);
+    size_t size = 2;
+    for (int i = 0; i < cmd->argc; i++) size += cmd->argv[i].len + 1;
+    char *line = malloc(size);
+    ST_ASSERT(line != NULL);
+    size_t n = 0;
+    for (int i = 0; i < cmd->argc; i++) {
+        if (i > 0) line[n++] = ' ';
+        memcpy(line + n, cmd->argv[i].ptr, cmd->argv[i].len);
+        n += cmd->argv[i].len;
+    }
+    memcpy(line + n, "\r\n", 2);
+    if (redisAppendFormattedCommand(ctx_of(server, client), line, n + 2) != REDIS_OK)
+        fail(server, "queue an inline command", server->client[client]);
+    free(line);
+}
+
 void dr_flush(dr_server *server, int client) {
     redisContext *c = ctx_of(server, client);
     int done = 0;
@@ -80,8 +100,8 @@ static void set_closed(dr_reply *reply) {
     reply->closed = true;
 }
 
-/* The length of the RESP2 reply at the start of p, 0 when it is not complete yet, -1 when
- * it is not RESP2. Iterative: a count of the items still to read, no nesting limit (hiredis
+/* The length of the reply at the start of p, 0 when it is not complete yet, -1 when it is
+ * not RESP (RESP3's types too: Redis answers HELLO 3 in RESP3, which stasis does not speak). Iterative: a count of the items still to read, no nesting limit (hiredis
  * 0.14's reader stops at a depth of 7, which COMMAND DOCS passes). */
 static long resp_length(const char *p, size_t len) {
     size_t pos = 0;
@@ -94,12 +114,14 @@ static long resp_length(const char *p, size_t len) {
         long long n = strtoll(p + pos + 1, NULL, 10);
         pos = line_end;
         pending--;
-        if (type == '$' && n >= 0) {
+        if ((type == '$' || type == '=' || type == '!') && n >= 0) { /* RESP3: = ! */
             if (len - pos < (size_t)n + 2) return 0;
             pos += (size_t)n + 2;
-        } else if (type == '*' && n > 0) {
+        } else if ((type == '*' || type == '~' || type == '>') && n > 0) {
             pending += n;
-        } else if (type != '+' && type != '-' && type != ':' && type != '$' && type != '*') {
+        } else if ((type == '%' || type == '|') && n > 0) { /* pairs; an attribute, a value */
+            pending += 2 * n + (type == '|');
+        } else if (strchr("+-:$*_#,(%~>|", type) == NULL || type == '\0') {
             return -1;
         }
     }
@@ -160,6 +182,39 @@ void dr_read(dr_server *server, int client, dr_reply *reply) {
     reply->closed = false;
     memmove(in->ptr, in->ptr + len, in->len - (size_t)len);
     in->len -= (size_t)len;
+}
+
+bool dr_read_within(dr_server *server, int client, int ms, dr_reply *reply) {
+    ctx_of(server, client);
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        if (resp_length(server->input[client].ptr, server->input[client].len) != 0) break;
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long spent = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        struct pollfd p = {.fd = server->client[client]->fd, .events = POLLIN};
+        if (spent >= ms || poll(&p, 1, (int)(ms - spent)) == 0) return false;
+        if (!fill(server, client)) break; /* closed: dr_read says so */
+    }
+    dr_read(server, client, reply);
+    return true;
+}
+
+dr_reply dr_call(dr_server *server, const dr_cmd *cmd) {
+    dr_reply r;
+    dr_send(server, 0, cmd);
+    dr_flush(server, 0);
+    dr_read(server, 0, &r);
+    return r;
+}
+
+dr_reply dr_call_words(dr_server *server, const char *const *words, int count) {
+    dr_cmd cmd = {0};
+    for (int i = 0; i < count; i++) dr_cmd_adds(&cmd, words[i]);
+    dr_reply r = dr_call(server, &cmd);
+    dr_cmd_free(&cmd);
+    return r;
 }
 
 void dr_reply_free(dr_reply *reply) {

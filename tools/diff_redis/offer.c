@@ -8,13 +8,7 @@
 #include "dr.h"
 
 static redisReply *ask(dr_server *server, const char *const *words, int count) {
-    dr_cmd cmd = {0};
-    for (int i = 0; i < count; i++) dr_cmd_adds(&cmd, words[i]);
-    dr_reply r;
-    dr_send(server, 0, &cmd);
-    dr_flush(server, 0);
-    dr_read(server, 0, &r);
-    dr_cmd_free(&cmd);
+    dr_reply r = dr_call_words(server, words, count);
     if (r.value == NULL || r.value->type != REDIS_REPLY_ARRAY) {
         fprintf(stderr, "diff_redis: %s: %s answered %s\n", server->name, words[0], r.raw.ptr);
         exit(2);
@@ -30,8 +24,18 @@ static long integer_at(const redisReply *info, size_t i) {
                ? (long)info->element[i]->integer : 0;
 }
 
-void dr_offer_discover(dr_ctx *ctx, dr_offer *offer) {
-    dr_server *stasis = &ctx->server[DR_STASIS];
+uint64_t dr_config_number(dr_ctx *ctx, int server, const char *name) {
+    redisReply *pair = ask(&ctx->server[server], (const char *const[]){"config", "get", name}, 3);
+    uint64_t n = pair->elements == 2 && pair->element[1]->type == REDIS_REPLY_STRING
+                     ? strtoull(pair->element[1]->str, NULL, 10) : 0;
+    freeReplyObject(pair);
+    return n;
+}
+
+void dr_offer_discover(dr_ctx *ctx, dr_offer *offer) { dr_offer_discover_at(ctx, DR_STASIS, offer); }
+
+void dr_offer_discover_at(dr_ctx *ctx, int server, dr_offer *offer) {
+    dr_server *stasis = &ctx->server[server];
     redisReply *list = ask(stasis, (const char *const[]){"command", "list"}, 2);
     offer->commands = calloc(list->elements + 1, sizeof offer->commands[0]);
     ST_ASSERT(offer->commands != NULL);

@@ -11,25 +11,17 @@
 /* Most elements sent to Redis in one RPUSH while copying a list. */
 #define DR_RESYNC_PUSH_MAX 50
 
-static dr_reply call(dr_server *server, const dr_cmd *cmd) {
-    dr_reply r;
-    dr_send(server, 0, cmd);
-    dr_flush(server, 0);
-    dr_read(server, 0, &r);
-    return r;
-}
-
 static dr_reply call2(dr_server *server, const char *name, const dr_bytes *key) {
     dr_cmd cmd = {0};
     dr_cmd_adds(&cmd, name);
     dr_cmd_add(&cmd, key->ptr, key->len);
-    dr_reply r = call(server, &cmd);
+    dr_reply r = dr_call(server, &cmd);
     dr_cmd_free(&cmd);
     return r;
 }
 
 static void call_and_drop(dr_server *server, dr_cmd *cmd) {
-    dr_reply r = call(server, cmd);
+    dr_reply r = dr_call(server, cmd);
     dr_reply_free(&r);
     dr_cmd_free(cmd);
 }
@@ -40,7 +32,7 @@ static void copy_list(dr_ctx *ctx, const dr_bytes *key) {
     dr_cmd_add(&range, key->ptr, key->len);
     dr_cmd_adds(&range, "0");
     dr_cmd_adds(&range, "-1");
-    dr_reply r = call(&ctx->server[DR_STASIS], &range);
+    dr_reply r = dr_call(&ctx->server[DR_STASIS], &range);
     dr_cmd_free(&range);
     const redisReply *items = r.value;
     for (size_t i = 0; items != NULL && items->type == REDIS_REPLY_ARRAY && i < items->elements;) {

@@ -3,6 +3,7 @@
  * servers see but the speed); episodes (sleeps, deferred blocking commands, full SCAN
  * iterations, QUIT) run on their own. Then shrinking and the divergence report. */
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,6 +19,15 @@
 #define DR_SCAN_CALLS_MAX 100000
 /* Most deferred (blocking) commands waiting at once. */
 #define DR_DEFERRED_MAX 8
+/* A blocking pop (DR_STEP_BLOCK) whose timeout is at most a second is waited out, 500 ms
+ * past it (its timeout's reply is compared); any other is given DR_BLOCK_WAIT_MS to answer,
+ * well under the least positive timeout kv_ops draws (0.1 s). Once one server answered, the
+ * other has DR_BLOCK_ANSWER_MS. After closing a blocked client, DR_BLOCK_CLOSE_MS lets both
+ * servers see the close before the next command (a push must not serve a closed client). */
+#define DR_BLOCK_WAITED_OUT_S 1.0
+#define DR_BLOCK_WAIT_MS 100
+#define DR_BLOCK_ANSWER_MS 2000
+#define DR_BLOCK_CLOSE_MS 20
 /* Most trials one shrink may spend. */
 #define DR_SHRINK_TRIALS_MAX 3000
 
@@ -94,6 +104,13 @@ static void track_multi(dr_ctx *ctx, const dr_cmd *cmd, const dr_reply *redis) {
     }
 }
 
+/* Redis took a HELLO stasis refused (HELLO 3: stasis speaks RESP2 only): client 0 of Redis
+ * goes back to RESP2, uncompared, so that later replies are in one protocol. */
+static void resp2_again(dr_ctx *ctx) {
+    dr_reply r = dr_call_words(&ctx->server[DR_REDIS], (const char *const[]){"hello", "2"}, 2);
+    dr_reply_free(&r);
+}
+
 static bool compare(dr_ctx *ctx, const dr_cmd *cmd, size_t group, dr_reply reply[DR_SERVERS],
                     dr_divergence *div) {
     dr_rule rule;
@@ -104,7 +121,9 @@ static bool compare(dr_ctx *ctx, const dr_cmd *cmd, size_t group, dr_reply reply
     const dr_queue *queue = exec && ctx->queue.open ? &ctx->queue : NULL;
     bool queued = !exec && ctx->queue.open && !name_is(cmd, "multi");
     if (exec) ctx->queue.open = false;
-    if (queue != NULL && queue->refused && name_is(cmd, "exec") &&
+    bool watch_refused = ctx->queue.watch_refused;
+    if (exec || name_is(cmd, "unwatch")) ctx->queue.watch_refused = false;
+    if (queue != NULL && (queue->refused || watch_refused) && name_is(cmd, "exec") &&
         dr_intended_transaction_limit(&ctx->intended, cmd, &reply[DR_REDIS], &reply[DR_STASIS]) != NULL) {
         /* Redis ran what stasis discarded: its keys are copied from stasis, as after any
          * intended difference. */
@@ -119,6 +138,11 @@ static bool compare(dr_ctx *ctx, const dr_cmd *cmd, size_t group, dr_reply reply
         /* Inside MULTI a refusal only marks the transaction: resyncing now would be queued
          * on Redis; EXEC's entry resyncs the keys of the whole transaction instead. */
         if (rule == DR_RULE_INTENDED && redis_accepted && queued) ctx->queue.refused = true;
+        else if (rule == DR_RULE_INTENDED && redis_accepted && name_is(cmd, "hello")) resp2_again(ctx);
+        else if (rule == DR_RULE_INTENDED && redis_accepted && name_is(cmd, "watch")) {
+            ctx->queue.watch_refused = true; /* EXEC aborts on stasis (cmd_multi.c) */
+            dr_resync(ctx, cmd);
+        }
         else if (rule == DR_RULE_INTENDED && redis_accepted) dr_resync(ctx, cmd);
         for (int s = 0; s < DR_SERVERS; s++) dr_reply_free(&reply[s]);
         return true;
@@ -315,6 +339,13 @@ static bool runs_alone(const dr_cmd *cmd) {
     return is_full_scan(cmd) || name_is(cmd, "quit") || name_is(cmd, "exec");
 }
 
+/* Client 0's connection ended (QUIT, or closed after a request at a protocol limit): its
+ * MULTI and WATCH end with it, on both servers, so EXEC's tracking starts again. */
+static void connection_ended(dr_ctx *ctx) {
+    ctx->queue.open = false;
+    ctx->queue.watch_refused = false;
+}
+
 static bool run_alone(dr_ctx *ctx, const dr_step *step, size_t group, dr_divergence *div) {
     dr_reply reply[DR_SERVERS];
     if (step->client == 0 && is_full_scan(&step->cmd)) {
@@ -328,7 +359,74 @@ static bool run_alone(dr_ctx *ctx, const dr_step *step, size_t group, dr_diverge
         /* QUIT answers, then closes: the next command opens a new connection. */
         if (!reply[s].closed && name_is(&step->cmd, "quit")) dr_server_drop(&ctx->server[s], step->client);
     }
+    if (step->client == 0 && name_is(&step->cmd, "quit")) connection_ended(ctx);
     return compare(ctx, &step->cmd, group, reply, div);
+}
+
+/* ---- blocking pops and requests at a protocol limit ------------------------------------ */
+
+static void sleep_ms(int ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* How long a blocking pop may take to answer: its timeout (BLMPOP's first argument, the
+ * others' last) waited out when it is a number of at most DR_BLOCK_WAITED_OUT_S seconds. */
+static int block_wait_ms(const dr_cmd *cmd) {
+    int at = name_is(cmd, "blmpop") ? 1 : cmd->argc - 1;
+    if (at < 1 || at >= cmd->argc || cmd->argv[at].len == 0) return DR_BLOCK_WAIT_MS;
+    char *end = NULL;
+    double s = strtod(cmd->argv[at].ptr, &end);
+    bool whole = end == cmd->argv[at].ptr + cmd->argv[at].len;
+    if (!whole || !isfinite(s) || s <= 0 || s > DR_BLOCK_WAITED_OUT_S) return DR_BLOCK_WAIT_MS;
+    return (int)(s * 1000) + 500;
+}
+
+static void set_blocked(dr_reply *reply) {
+    *reply = (dr_reply){.raw = {strdup("(blocked)"), 9}};
+    ST_ASSERT(reply->raw.ptr != NULL);
+}
+
+/* A blocking pop on client 1: its reply, or "(blocked)" on a server that did not answer in
+ * time; then client 1 closes on both (a blocked wait ends with its connection, as kv_ops's
+ * harness drops the request of a pop that blocked). */
+static bool run_block(dr_ctx *ctx, const dr_step *step, size_t group, dr_divergence *div) {
+    dr_reply reply[DR_SERVERS];
+    bool answered[DR_SERVERS];
+    for (int s = 0; s < DR_SERVERS; s++) {
+        dr_send(&ctx->server[s], 1, &step->cmd);
+        dr_flush(&ctx->server[s], 1);
+    }
+    int wait = block_wait_ms(&step->cmd);
+    for (int s = 0; s < DR_SERVERS; s++) answered[s] = dr_read_within(&ctx->server[s], 1, wait, &reply[s]);
+    for (int s = 0; s < DR_SERVERS; s++)
+        if (!answered[s] && answered[1 - s])
+            answered[s] = dr_read_within(&ctx->server[s], 1, DR_BLOCK_ANSWER_MS, &reply[s]);
+    bool blocked = false;
+    for (int s = 0; s < DR_SERVERS; s++) {
+        if (!answered[s]) set_blocked(&reply[s]);
+        blocked = blocked || !answered[s];
+        dr_server_drop(&ctx->server[s], 1);
+    }
+    if (blocked) sleep_ms(DR_BLOCK_CLOSE_MS);
+    return compare(ctx, &step->cmd, group, reply, div);
+}
+
+/* A request at a protocol limit, alone on client 0 (as multibulk or as an inline line);
+ * client 0 then closes on both: past the limit the server closes it (Redis only where it
+ * has the limit), so both go on from a new connection. */
+static bool run_limit(dr_ctx *ctx, const dr_step *step, size_t group, dr_divergence *div) {
+    dr_reply reply[DR_SERVERS];
+    for (int s = 0; s < DR_SERVERS; s++) {
+        if (step->kind == DR_STEP_INLINE) dr_send_inline(&ctx->server[s], 0, &step->cmd);
+        else dr_send(&ctx->server[s], 0, &step->cmd);
+        dr_flush(&ctx->server[s], 0);
+        dr_read(&ctx->server[s], 0, &reply[s]);
+        dr_server_drop(&ctx->server[s], 0);
+    }
+    bool ok = compare(ctx, &step->cmd, group, reply, div);
+    connection_ended(ctx);
+    return ok;
 }
 
 static bool collect(dr_ctx *ctx, runner *r, dr_divergence *div) {
@@ -379,12 +477,11 @@ static bool run_step(dr_ctx *ctx, runner *r, const dr_step *step, size_t group, 
         r->waiting[r->waiting_count++] = (deferred){&step->cmd, step->client, group};
         return true;
     case DR_STEP_COLLECT: return collect(ctx, r, div);
-    case DR_STEP_SLEEP: {
-        struct timespec ts = {step->sleep_ms / 1000, (long)(step->sleep_ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-        return true;
-    }
+    case DR_STEP_SLEEP: sleep_ms(step->sleep_ms); return true;
     case DR_STEP_SETTLE: settle(ctx); return true;
+    case DR_STEP_BLOCK: return run_block(ctx, step, group, div);
+    case DR_STEP_LIMIT:
+    case DR_STEP_INLINE: return run_limit(ctx, step, group, div);
     }
     return true;
 }
@@ -403,23 +500,43 @@ bool dr_run(dr_ctx *ctx, const dr_seq *seq, dr_divergence *div) {
     return ok;
 }
 
+/* Sends words on client 0 and returns the reply's bytes' first char ('+', '-', ...). */
+static char call_words(dr_server *server, const char *const *words, int count) {
+    dr_reply r = dr_call_words(server, words, count);
+    char kind = r.raw.len > 0 ? r.raw.ptr[0] : '?';
+    if (kind == '-') fprintf(stderr, "diff_redis: %s: %s answered %s", server->name, words[0], r.raw.ptr);
+    dr_reply_free(&r);
+    return kind;
+}
+
+void dr_authenticate(dr_ctx *ctx, int server) {
+    if (ctx->password != NULL && (server == DR_STASIS || ctx->redis_password_set))
+        call_words(&ctx->server[server], (const char *const[]){"auth", ctx->password}, 2);
+}
+
 void dr_reset(dr_ctx *ctx) {
     ctx->queue.open = false;
-    dr_cmd flush = {0};
-    dr_cmd_adds(&flush, "flushall");
+    ctx->queue.watch_refused = false;
     for (int s = 0; s < DR_SERVERS; s++) {
         dr_server_disconnect(&ctx->server[s]);
-        dr_reply r;
-        dr_send(&ctx->server[s], 0, &flush);
-        dr_flush(&ctx->server[s], 0);
-        dr_read(&ctx->server[s], 0, &r);
-        if (r.raw.len != 5 || memcmp(r.raw.ptr, "+OK\r\n", 5) != 0) {
-            fprintf(stderr, "diff_redis: %s: FLUSHALL answered %s\n", ctx->server[s].name, r.raw.ptr);
-            exit(2);
-        }
-        dr_reply_free(&r);
+        dr_authenticate(ctx, s);
+        if (call_words(&ctx->server[s], (const char *const[]){"flushall"}, 1) != '+') exit(2);
     }
-    dr_cmd_free(&flush);
+    if (ctx->password == NULL) return;
+    /* Redis requires the password stasis was started with; the sequence starts on new,
+     * unauthenticated connections, as kv_ops's session does. */
+    if (call_words(&ctx->server[DR_REDIS], (const char *const[]){"config", "set", "requirepass", ctx->password}, 4) != '+')
+        exit(2);
+    ctx->redis_password_set = true;
+    for (int s = 0; s < DR_SERVERS; s++) dr_server_disconnect(&ctx->server[s]);
+}
+
+void dr_forget_password(dr_ctx *ctx) {
+    if (!ctx->redis_password_set) return;
+    dr_server_disconnect(&ctx->server[DR_REDIS]);
+    dr_authenticate(ctx, DR_REDIS);
+    call_words(&ctx->server[DR_REDIS], (const char *const[]){"config", "set", "requirepass", ""}, 4);
+    ctx->redis_password_set = false;
 }
 
 void dr_divergence_free(dr_divergence *div) {

@@ -10,7 +10,7 @@
 #
 #   run_diff.sh --stasis BIN --diff BIN [--replay-kv-ops BIN] [--parts generate,regressions,kv-ops]
 #               [--seed N] [--commands N] [--seconds S] [--keep-going] [--exclude A,B] [--only A,B]
-#               [--save-dir DIR]
+#               [--save-dir DIR] [--kv-ops-input PATH]...   (kv-ops: only these inputs)
 #
 # Exits 77 when redis-server is not installed (CTest: skipped), 1 on a divergence, 2 when
 # something could not run.
@@ -18,6 +18,7 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 stasis_bin="" diff_bin="" kv_bin="" parts="generate,regressions,kv-ops"
 gen_args=()
+kv_inputs=()
 save_dir=""
 while [ $# -gt 0 ]; do
   case $1 in
@@ -28,6 +29,7 @@ while [ $# -gt 0 ]; do
     --seed|--commands|--seconds|--exclude|--only) gen_args+=("$1" "$2"); shift 2 ;;
     --keep-going) gen_args+=("$1"); shift ;;
     --save-dir) save_dir=$2; shift 2 ;;
+    --kv-ops-input) kv_inputs+=("$2"); shift 2 ;;
     *) echo "run_diff.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -133,6 +135,16 @@ if [[ $parts == *generate* || $parts == *regressions* ]]; then
   stop_stasis
 fi
 
+# kv_ops's limits that its description does not print (fuzz_kv_ops.c: decode_header and
+# TXN_COMMANDS_MAX, TXN_BYTES_MAX, TXN_WATCHED_MAX), and the protocol limits its
+# protocol-limit operations are replayed at: Redis's where Redis has them (proto-max-bulk-len
+# 1 MiB, its least; a fixed 64 KiB inline limit), and 48 arguments (Redis has no such limit;
+# kv_ops's lists at reply_size_max take up to 34). A request of a 1 MiB bulk must fit
+# request_size_max; reply_size_max comes from each input's header.
+kv_ops_fixed=(--transaction-commands-max 4 --transaction-bytes-max 160 --watched-keys-max 1
+              --bulk-size-max "$bulk" --inline-size-max 64k --command-args-max 48
+              --request-size-max 2m)
+
 # One kv_ops input: its configuration line gives stasis's limits for it.
 kv_ops_one() {
   local input=$1 text="$work/kv_ops.txt" config
@@ -144,14 +156,29 @@ kv_ops_one() {
   read -r policy keys key value list chunks chunk < <(sed 's/[a-z_]*=//g; s/(of //; s/ bytes)//' <<<"$config")
   local flags=(--capacity-policy "$policy" --keys-max "$keys" --key-size-max "$key"
                --value-size-max "$value" --list-length-max "$list" --chunk-size "$chunk"
-               --bulk-size-max "$bulk" --command-args-max 1024)
+               "${kv_ops_fixed[@]}")
   [ "$policy" = shared ] && flags+=(--data-budget-bytes $((chunks * chunk)))
+  # The header's second line: reply_size_max and client_name_size_max as the input drew them.
+  local reply name lcs
+  reply=$(grep -m1 -o '^reply_size_max=[0-9]*' "$text" | cut -d= -f2)
+  name=$(grep -m1 -o 'client_name_size_max=[0-9]*' "$text" | cut -d= -f2)
+  [ -z "$reply" ] || flags+=(--reply-size-max "$reply")
+  [ -z "$name" ] || flags+=(--client-name-size-max "$name")
+  # An input that draws LCS runs with LCS's limits (its last line); bulk_size_max stays 1 MiB.
+  lcs=$(grep -m1 -o 'lcs_cells_max=[0-9]*' "$text" | cut -d= -f2)
+  [ -z "$lcs" ] || flags+=(--lcs-cells-max "$lcs")
+  # A password: stasis starts with it, diff_redis gives it to Redis for this input.
+  local pass password=()
+  pass=$(grep -m1 -o 'requirepass=[^ ]*' "$text" | cut -d= -f2)
+  [ -z "$pass" ] || [ "$pass" = none ] || { flags+=(--requirepass "$pass"); password=(--password "$pass"); }
   stasis_out="$work/stasis.$((++instances)).out" # one file each: an old instance may still write
   : >"$stasis_out" # exists before stasis_start first reads it
   stasis_start "$stasis_out" "$stasis_bin" "${flags[@]}" || return 2
   mapfile -t common < <(diff_args)
   echo "-- $(basename "$input"): $config"
-  "$diff_bin" "${common[@]}" --kv-ops "$text" 2>&1 | sed 's/^/   /'
+  "$diff_bin" "${common[@]}" --known "$root/corpus/regressions/diff" "${password[@]}" \
+    --kv-ops "$text" 2>&1 |
+    sed 's/^/   /'
   local st=${PIPESTATUS[0]}
   if [ "$st" -eq 2 ]; then
     echo "   stasis-kv's output (alive: $(kill -0 "$server_pid" 2>/dev/null && echo yes || echo no)):"
@@ -165,7 +192,8 @@ if [[ $parts == *kv-ops* ]]; then
   [ -x "$kv_bin" ] || { echo "run_diff.sh: kv-ops needs --replay-kv-ops BIN" >&2; exit 2; }
   echo "== corpus/kv_ops and corpus/regressions/kv_ops, decoded"
   shopt -s nullglob
-  for input in "$root"/corpus/kv_ops/* "$root"/corpus/regressions/kv_ops/*; do
+  [ ${#kv_inputs[@]} -gt 0 ] || kv_inputs=("$root"/corpus/kv_ops/* "$root"/corpus/regressions/kv_ops/*)
+  for input in "${kv_inputs[@]}"; do
     [[ $input == *.txt ]] && continue
     kv_ops_one "$input"
     note $?

@@ -81,7 +81,8 @@ size_t dr_seq_commands(const dr_seq *seq) {
     for (size_t g = 0; g < seq->count; g++)
         for (size_t s = 0; s < seq->groups[g].count; s++) {
             dr_step_kind k = seq->groups[g].steps[s].kind;
-            n += k == DR_STEP_CMD || k == DR_STEP_DEFER;
+            n += k == DR_STEP_CMD || k == DR_STEP_DEFER || k == DR_STEP_BLOCK ||
+                 k == DR_STEP_LIMIT || k == DR_STEP_INLINE;
         }
     return n;
 }
@@ -151,6 +152,9 @@ void dr_print_step(FILE *out, const dr_step *step) {
     case DR_STEP_COLLECT: fputs("@collect", out); break;
     case DR_STEP_SLEEP: fprintf(out, "@sleep %d", step->sleep_ms); break;
     case DR_STEP_SETTLE: fputs("@settle", out); break;
+    case DR_STEP_BLOCK: fputs("@block ", out); print_cmd(out, &step->cmd); break;
+    case DR_STEP_LIMIT: fputs("@limit ", out); print_cmd(out, &step->cmd); break;
+    case DR_STEP_INLINE: fputs("@inline ", out); print_cmd(out, &step->cmd); break;
     }
     fputc('\n', out);
 }
@@ -229,8 +233,23 @@ int dr_parse_words(const char *text, dr_cmd *cmd) {
     return words;
 }
 
+/* The directives followed by a command alone: @block, @limit, @inline. */
+static const struct {
+    const char *word;
+    dr_step_kind kind;
+} command_directives[] = {
+    {"@block ", DR_STEP_BLOCK}, {"@limit ", DR_STEP_LIMIT}, {"@inline ", DR_STEP_INLINE}};
+
 static int parse_directive(dr_group *g, const char *line, char *err, size_t err_size) {
     int client = 0, ms = 0, used = 0;
+    for (size_t i = 0; i < sizeof command_directives / sizeof command_directives[0]; i++) {
+        size_t n = strlen(command_directives[i].word);
+        if (strncmp(line, command_directives[i].word, n) != 0) continue;
+        dr_step *s = dr_group_add(g, command_directives[i].kind, 0);
+        if (dr_parse_words(line + n, &s->cmd) > 0) return 1;
+        snprintf(err, err_size, "malformed command after the directive");
+        return -1;
+    }
     if (strcmp(line, "@collect") == 0) {
         dr_group_add(g, DR_STEP_COLLECT, 0);
     } else if (strcmp(line, "@settle") == 0) {
@@ -246,7 +265,8 @@ static int parse_directive(dr_group *g, const char *line, char *err, size_t err_
             return -1;
         }
     } else {
-        snprintf(err, err_size, "unknown directive (@sleep MS, @defer C, @client C, @collect, @settle)");
+        snprintf(err, err_size, "unknown directive (@sleep MS, @defer C, @client C, @collect, @settle, "
+                                "@block, @limit, @inline)");
         return -1;
     }
     return 1;
