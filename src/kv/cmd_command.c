@@ -514,35 +514,13 @@ static void cmd_command_help(kv_ctx *c) {
 }
 
 static const kv_command subcommands[] = {
-    {.name = "command|count",
-     .arity = 2,
-     .flags = 0,
-     .handler = cmd_command_count,
-     .summary = "Get total number of commands"},
-    {.name = "command|docs",
-     .arity = -2,
-     .handler = cmd_command_docs,
-     .summary = "Get documentary information about commands"},
-    {.name = "command|info",
-     .arity = -2,
-     .handler = cmd_command_info,
-     .summary = "Get information about commands"},
-    {.name = "command|list",
-     .arity = -2,
-     .handler = cmd_command_list,
-     .summary = "Get an array of command names"},
-    {.name = "command|getkeys",
-     .arity = -4,
-     .handler = cmd_command_getkeys,
-     .summary = "Extract keys given a full Redis command"},
-    {.name = "command|getkeysandflags",
-     .arity = -4,
-     .handler = cmd_command_getkeysandflags,
-     .summary = "Extract keys and access flags given a full Redis command"},
-    {.name = "command|help",
-     .arity = 2,
-     .handler = cmd_command_help,
-     .summary = "Show helpful text about the different subcommands"},
+    {.name = "command|count", .arity = 2, .flags = 0, .handler = cmd_command_count},
+    {.name = "command|docs", .arity = -2, .handler = cmd_command_docs},
+    {.name = "command|info", .arity = -2, .handler = cmd_command_info},
+    {.name = "command|list", .arity = -2, .handler = cmd_command_list},
+    {.name = "command|getkeys", .arity = -4, .handler = cmd_command_getkeys},
+    {.name = "command|getkeysandflags", .arity = -4, .handler = cmd_command_getkeysandflags},
+    {.name = "command|help", .arity = 2, .handler = cmd_command_help},
 };
 
 static const kv_command commands[] = {
@@ -550,8 +528,7 @@ static const kv_command commands[] = {
      .arity = -1,
      .handler = cmd_command,
      .subcommands = subcommands,
-     .subcommand_count = sizeof subcommands / sizeof subcommands[0],
-     .summary = "Get array of command details"},
+     .subcommand_count = sizeof subcommands / sizeof subcommands[0]},
 };
 
-const kv_command_family kv_command_family_ = {.group = "server", .commands = commands, .count = 1};
+const kv_command_family kv_command_family_ = {.commands = commands, .count = 1};
