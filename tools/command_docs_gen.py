@@ -68,11 +68,14 @@ for g, cmds in groups.items():
         if v.get("replaced_by"): e.append(f".replaced_by = {c(v['replaced_by'])}")
         h = v.get("history") or []
         if h:
-            out.append(f"static const kv_doc_history history_{ident(n)}[] = {{")
-            for since, text in h:
-                out.append(f"    {{{c(since)}, {c(text)}}},")
-            out.append("};")
-            e.append(f".history = history_{ident(n)}, .history_count = {len(h)}")
+            key = "history" + json.dumps(h)
+            if key not in seen:  # equal histories are shared, as argument lists are
+                seen[key] = f"history_{ident(n)}"
+                out.append(f"static const kv_doc_history history_{ident(n)}[] = {{")
+                for since, text in h:
+                    out.append(f"    {{{c(since)}, {c(text)}}},")
+                out.append("};")
+            e.append(f".history = {seen[key]}, .history_count = {len(h)}")
         a = v.get("arguments") or []
         if a:
             name = emit_args(f"args_{ident(n)}", a)

@@ -34,9 +34,6 @@ static const kv_doc_arg args_bitcount[] = {
      .args = args_bitcount_1,
      .arg_count = 3},
 };
-static const kv_doc_history history_bitpos[] = {
-    {"7.0.0", "Added the `BYTE|BIT` option."},
-};
 static const kv_doc_arg args_bitpos_2_1[] = {
     {.name = "end", .type = KV_DOC_ARG_INTEGER, .key_spec_index = -1},
     {.name = "index_unit",
@@ -91,7 +88,7 @@ const kv_command_doc kv_docs_bitmap[] = {
      .since = "2.8.7",
      .group = "bitmap",
      .complexity = "O(N)",
-     .history = history_bitpos,
+     .history = history_bitcount,
      .history_count = 1,
      .args = args_bitpos,
      .arg_count = 3},

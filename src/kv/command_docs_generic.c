@@ -47,9 +47,6 @@ static const kv_doc_arg args_expire[] = {
      .args = args_expire_2,
      .arg_count = 4},
 };
-static const kv_doc_history history_expireat[] = {
-    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
-};
 static const kv_doc_arg args_expireat[] = {
     {.name = "key", .type = KV_DOC_ARG_KEY, .key_spec_index = 0},
     {.name = "unix-time-seconds", .type = KV_DOC_ARG_UNIX_TIME, .key_spec_index = -1},
@@ -67,9 +64,6 @@ static const kv_doc_arg args_expiretime[] = {
 static const kv_doc_arg args_keys[] = {
     {.name = "pattern", .type = KV_DOC_ARG_PATTERN, .key_spec_index = -1},
 };
-static const kv_doc_history history_pexpire[] = {
-    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
-};
 static const kv_doc_arg args_pexpire[] = {
     {.name = "key", .type = KV_DOC_ARG_KEY, .key_spec_index = 0},
     {.name = "milliseconds", .type = KV_DOC_ARG_INTEGER, .key_spec_index = -1},
@@ -80,9 +74,6 @@ static const kv_doc_arg args_pexpire[] = {
      .flags = KV_DOC_ARG_OPTIONAL,
      .args = args_expire_2,
      .arg_count = 4},
-};
-static const kv_doc_history history_pexpireat[] = {
-    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
 };
 static const kv_doc_arg args_pexpireat[] = {
     {.name = "key", .type = KV_DOC_ARG_KEY, .key_spec_index = 0},
@@ -128,9 +119,6 @@ static const kv_doc_arg args_scan[] = {
      .since = "6.0.0",
      .flags = KV_DOC_ARG_OPTIONAL},
 };
-static const kv_doc_history history_ttl[] = {
-    {"2.8.0", "Added the -2 reply."},
-};
 
 const kv_command_doc kv_docs_generic[] = {
     {.name = "copy",
@@ -174,7 +162,7 @@ const kv_command_doc kv_docs_generic[] = {
      .since = "1.2.0",
      .group = "generic",
      .complexity = "O(1)",
-     .history = history_expireat,
+     .history = history_expire,
      .history_count = 1,
      .args = args_expireat,
      .arg_count = 3},
@@ -243,7 +231,7 @@ const kv_command_doc kv_docs_generic[] = {
      .since = "2.6.0",
      .group = "generic",
      .complexity = "O(1)",
-     .history = history_pexpire,
+     .history = history_expire,
      .history_count = 1,
      .args = args_pexpire,
      .arg_count = 3},
@@ -252,7 +240,7 @@ const kv_command_doc kv_docs_generic[] = {
      .since = "2.6.0",
      .group = "generic",
      .complexity = "O(1)",
-     .history = history_pexpireat,
+     .history = history_expire,
      .history_count = 1,
      .args = args_pexpireat,
      .arg_count = 3},
@@ -317,7 +305,7 @@ const kv_command_doc kv_docs_generic[] = {
      .since = "1.0.0",
      .group = "generic",
      .complexity = "O(1)",
-     .history = history_ttl,
+     .history = history_pttl,
      .history_count = 1,
      .args = args_expiretime,
      .arg_count = 1},

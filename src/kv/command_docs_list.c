@@ -118,18 +118,9 @@ static const kv_doc_arg args_lset[] = {
     {.name = "index", .type = KV_DOC_ARG_INTEGER, .key_spec_index = -1},
     {.name = "element", .type = KV_DOC_ARG_STRING, .key_spec_index = -1},
 };
-static const kv_doc_history history_rpop[] = {
-    {"6.2.0", "Added the `count` argument."},
-};
 static const kv_doc_arg args_rpoplpush[] = {
     {.name = "source", .type = KV_DOC_ARG_KEY, .key_spec_index = 0},
     {.name = "destination", .type = KV_DOC_ARG_KEY, .key_spec_index = 1},
-};
-static const kv_doc_history history_rpush[] = {
-    {"2.4.0", "Accepts multiple `element` arguments."},
-};
-static const kv_doc_history history_rpushx[] = {
-    {"4.0.0", "Accepts multiple `element` arguments."},
 };
 static const kv_doc_history history_blpop[] = {
     {"6.0.0", "`timeout` is interpreted as a double instead of an integer."},
@@ -137,9 +128,6 @@ static const kv_doc_history history_blpop[] = {
 static const kv_doc_arg args_blpop[] = {
     {.name = "key", .type = KV_DOC_ARG_KEY, .key_spec_index = 0, .flags = KV_DOC_ARG_MULTIPLE},
     {.name = "timeout", .type = KV_DOC_ARG_DOUBLE, .key_spec_index = -1},
-};
-static const kv_doc_history history_brpop[] = {
-    {"6.0.0", "`timeout` is interpreted as a double instead of an integer."},
 };
 static const kv_doc_arg args_blmove[] = {
     {.name = "source", .type = KV_DOC_ARG_KEY, .key_spec_index = 0},
@@ -155,9 +143,6 @@ static const kv_doc_arg args_blmove[] = {
      .args = args_lmove_2,
      .arg_count = 2},
     {.name = "timeout", .type = KV_DOC_ARG_DOUBLE, .key_spec_index = -1},
-};
-static const kv_doc_history history_brpoplpush[] = {
-    {"6.0.0", "`timeout` is interpreted as a double instead of an integer."},
 };
 static const kv_doc_arg args_brpoplpush[] = {
     {.name = "source", .type = KV_DOC_ARG_KEY, .key_spec_index = 0},
@@ -296,7 +281,7 @@ const kv_command_doc kv_docs_list[] = {
      .since = "1.0.0",
      .group = "list",
      .complexity = "O(N) where N is the number of elements returned",
-     .history = history_rpop,
+     .history = history_lpop,
      .history_count = 1,
      .args = args_lpop,
      .arg_count = 2},
@@ -316,7 +301,7 @@ const kv_command_doc kv_docs_list[] = {
      .group = "list",
      .complexity = "O(1) for each element added, so O(N) to add N elements when the command is "
                    "called with multiple arguments.",
-     .history = history_rpush,
+     .history = history_lpush,
      .history_count = 1,
      .args = args_lpush,
      .arg_count = 2},
@@ -326,7 +311,7 @@ const kv_command_doc kv_docs_list[] = {
      .group = "list",
      .complexity = "O(1) for each element added, so O(N) to add N elements when the command is "
                    "called with multiple arguments.",
-     .history = history_rpushx,
+     .history = history_lpushx,
      .history_count = 1,
      .args = args_lpush,
      .arg_count = 2},
@@ -344,7 +329,7 @@ const kv_command_doc kv_docs_list[] = {
      .since = "2.0.0",
      .group = "list",
      .complexity = "O(N) where N is the number of provided keys.",
-     .history = history_brpop,
+     .history = history_blpop,
      .history_count = 1,
      .args = args_blpop,
      .arg_count = 2},
@@ -365,7 +350,7 @@ const kv_command_doc kv_docs_list[] = {
      .doc_flags = KV_DOC_DEPRECATED,
      .deprecated_since = "6.2.0",
      .replaced_by = "`BLMOVE` with the `RIGHT` and `LEFT` arguments",
-     .history = history_brpoplpush,
+     .history = history_blpop,
      .history_count = 1,
      .args = args_brpoplpush,
      .arg_count = 3},

@@ -83,10 +83,6 @@ static const kv_doc_arg args_flushall[] = {
      .args = args_flushall_0,
      .arg_count = 2},
 };
-static const kv_doc_history history_flushdb[] = {
-    {"4.0.0", "Added the `ASYNC` flushing mode modifier."},
-    {"6.2.0", "Added the `SYNC` flushing mode modifier."},
-};
 static const kv_doc_history history_info[] = {
     {"7.0.0", "Added support for taking multiple section arguments."},
 };
@@ -198,7 +194,7 @@ const kv_command_doc kv_docs_server[] = {
      .since = "1.0.0",
      .group = "server",
      .complexity = "O(N) where N is the number of keys in the selected database",
-     .history = history_flushdb,
+     .history = history_flushall,
      .history_count = 2,
      .args = args_flushall,
      .arg_count = 1},
