@@ -94,7 +94,7 @@ static void test_command_count_and_list(void **state) {
 static void test_command_help(void **state) {
     (void)state;
     assert_string_equal(KV_CMD(h, "COMMAND", "HELP"),
-                        "*13\r\n"
+                        "*17\r\n"
                         "+COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"
                         "+(no subcommand)\r\n"
                         "+    Return details about all commands.\r\n"
@@ -106,6 +106,10 @@ static void test_command_help(void **state) {
                         "+    Return details about commands.\r\n"
                         "+LIST\r\n"
                         "+    Return a list of all commands.\r\n"
+                        "+GETKEYS <full-command>\r\n"
+                        "+    Return the keys of a full command.\r\n"
+                        "+GETKEYSANDFLAGS <full-command>\r\n"
+                        "+    Return the keys of a full command, each with its access flags.\r\n"
                         "+HELP\r\n"
                         "+    Print this help.\r\n");
 }

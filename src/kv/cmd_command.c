@@ -504,6 +504,10 @@ static void cmd_command_help(kv_ctx *c) {
         "    Return details about commands.",
         "LIST",
         "    Return a list of all commands.",
+        "GETKEYS <full-command>",
+        "    Return the keys of a full command.",
+        "GETKEYSANDFLAGS <full-command>",
+        "    Return the keys of a full command, each with its access flags.",
         "HELP",
         "    Print this help.",
     };
