@@ -62,6 +62,8 @@ static const char *const templates[] = {
     "OBJECT IDLETIME k",
     "OBJECT HELP",
     "OBJECT FREQ k",
+    /* 118 */
+    "COMMAND GETKEYSANDFLAGS SET k v",
 };
 static const choice_table template_table = PROP_TABLE(templates, 128);
 

@@ -7,6 +7,7 @@
 #include <hiredis.h>
 
 #include "alloc/stasis_assert.h"
+#include "resp_reply_deep.h"
 
 /* Deeper than any reply the engine writes (COMMAND INFO nests five arrays). */
 #define REPLY_DEPTH_MAX       8u
@@ -94,7 +95,14 @@ resp_reply_verdict resp_reply_check(const void *bytes, size_t len, char why[RESP
     void *reply = NULL;
     resp_reply_verdict verdict = RESP_REPLY_MALFORMED;
     if (redisReaderGetReply(reader, &reply) != REDIS_OK) {
-        say(why, "hiredis: %s", reader->errstr);
+        const char *deep_why = NULL;
+        if (strstr(reader->errstr, "nested multi bulk replies with depth") == NULL) {
+            say(why, "hiredis: %s", reader->errstr);
+        } else if (resp_reply_deep_one_value(bytes, len, &deep_why)) {
+            verdict = RESP_REPLY_ONE_VALUE; /* deeper than hiredis reads, and well-formed */
+        } else {
+            say(why, "nested deeper than hiredis reads, and %s", deep_why);
+        }
     } else if (reply == NULL) {
         say(why, "incomplete: %zu bytes are not one whole value", len);
         verdict = RESP_REPLY_INCOMPLETE;

@@ -197,8 +197,10 @@ static void test_command_and_docs(void **state) {
                         strlen("*1\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n"));
     assert_string_equal(
         KV_CMD(h, "COMMAND", "DOCS", "echo"),
-        "*2\r\n$4\r\necho\r\n*4\r\n$7\r\nsummary\r\n$21\r\nEcho the given string\r\n"
-        "$5\r\ngroup\r\n$10\r\nconnection\r\n");
+        "*2\r\n$4\r\necho\r\n*10\r\n$7\r\nsummary\r\n$21\r\nEcho the given "
+        "string\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$10\r\nconnection"
+        "\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n$9\r\narguments\r\n*1\r\n*4\r\n$4\r\n"
+        "name\r\n$7\r\nmessage\r\n$4\r\ntype\r\n$6\r\nstring\r\n");
     const char *docs = KV_CMD(h, "COMMAND", "DOCS");
     assert_non_null(strstr(docs, "$6\r\nconfig\r\n"));
     assert_non_null(strstr(docs, "$11\r\nsubcommands\r\n"));

@@ -65,12 +65,29 @@ static void test_non_canonical_bytes(void **state) {
     assert_bad("-ERR a\rb\r\n", "CR or LF inside a simple string");
 }
 
+/* Deeper than hiredis 0.14 reads (9 levels of arrays and more, as COMMAND DOCS BITPOS):
+ * held to the fuzz targets' checker, which still refuses a malformed value. */
+static void test_deeper_than_hiredis(void **state) {
+    (void)state;
+    char deep[256] = "", bad[256];
+    for (int i = 0; i < 11; i++)
+        strcat(deep, "*1\r\n");
+    strcat(strcpy(bad, deep), ":01\r\n");
+    strcat(deep, ":1\r\n");
+    char why[RESP_REPLY_WHY_MAX];
+    assert_int_equal(resp_reply_check(deep, strlen(deep), why), RESP_REPLY_ONE_VALUE);
+    assert_bad(bad, "nested deeper than hiredis reads");
+    strcat(deep, "+x\r\n");
+    assert_bad(deep, "nested deeper than hiredis reads");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_value_of_each_type),
         cmocka_unit_test(test_structural_faults),
         cmocka_unit_test(test_numbers_hiredis_refuses),
         cmocka_unit_test(test_non_canonical_bytes),
+        cmocka_unit_test(test_deeper_than_hiredis),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

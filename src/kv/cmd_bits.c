@@ -250,14 +250,11 @@ static void cmd_bitpos(kv_ctx *c) {
 #define F (KV_CMD_FAST)
 
 static const kv_command commands[] = {
-    KV_DATA_COMMAND("setbit", 4, W, cmd_setbit, 1, 1, 1,
-                    "Sets or clears the bit at offset in the string value stored at key"),
-    KV_DATA_COMMAND("getbit", 3, R | F, cmd_getbit, 1, 1, 1,
-                    "Returns the bit value at offset in the string value stored at key"),
-    KV_DATA_COMMAND("bitcount", -2, R, cmd_bitcount, 1, 1, 1, "Count set bits in a string"),
-    KV_DATA_COMMAND("bitpos", -3, R, cmd_bitpos, 1, 1, 1,
-                    "Find first bit set or clear in a string"),
+    KV_DATA_COMMAND("setbit", 4, W, cmd_setbit, 1, 1, 1),
+    KV_DATA_COMMAND("getbit", 3, R | F, cmd_getbit, 1, 1, 1),
+    KV_DATA_COMMAND("bitcount", -2, R, cmd_bitcount, 1, 1, 1),
+    KV_DATA_COMMAND("bitpos", -3, R, cmd_bitpos, 1, 1, 1),
 };
 
-const kv_command_family kv_bitmap_family = {
-    .group = "bitmap", .commands = commands, .count = sizeof commands / sizeof commands[0]};
+const kv_command_family kv_bitmap_family = {.commands = commands,
+                                            .count = sizeof commands / sizeof commands[0]};

@@ -142,23 +142,12 @@ static void cmd_blmpop(kv_ctx *c) {
 #define W (KV_CMD_WRITE)
 
 static const kv_command commands[] = {
-    KV_DATA_COMMAND("blpop", -3, W, cmd_blpop, 1, -2, 1,
-                    "Remove and get the first element in a list, or block until one is available"),
-    KV_DATA_COMMAND("brpop", -3, W, cmd_brpop, 1, -2, 1,
-                    "Remove and get the last element in a list, or block until one is available"),
-    KV_DATA_COMMAND("blmove", 6, W, cmd_blmove, 1, 2, 1,
-                    "Pop an element from a list, push it to another list and return it; or block "
-                    "until one is available"),
-    KV_DATA_COMMAND("brpoplpush", 4, W, cmd_brpoplpush, 1, 2, 1,
-                    "Pop an element from a list, push it to another list and return it; or block "
-                    "until one is available"),
-    {.name = "blmpop",
-     .arity = -5,
-     .flags = W,
-     .handler = cmd_blmpop,
-     .key_count_arg = 2,
-     .summary = "Pop elements from a list, or block until one is available"},
+    KV_DATA_COMMAND("blpop", -3, W, cmd_blpop, 1, -2, 1),
+    KV_DATA_COMMAND("brpop", -3, W, cmd_brpop, 1, -2, 1),
+    KV_DATA_COMMAND("blmove", 6, W, cmd_blmove, 1, 2, 1),
+    KV_DATA_COMMAND("brpoplpush", 4, W, cmd_brpoplpush, 1, 2, 1),
+    {.name = "blmpop", .arity = -5, .flags = W, .handler = cmd_blmpop, .key_count_arg = 2},
 };
 
-const kv_command_family kv_blocking_family = {
-    .group = "list", .commands = commands, .count = sizeof commands / sizeof commands[0]};
+const kv_command_family kv_blocking_family = {.commands = commands,
+                                              .count = sizeof commands / sizeof commands[0]};

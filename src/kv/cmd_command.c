@@ -5,6 +5,7 @@
 
 #include "alloc/stasis_assert.h"
 #include "kv/command.h"
+#include "kv/command_docs.h"
 #include "kv/command_meta.h"
 #include "kv/glob.h"
 #include "kv/resp_number.h"
@@ -170,20 +171,86 @@ static void reply_info(kv_ctx *c, const kv_command *cmd) {
         reply_info(c, &cmd->subcommands[i]);
 }
 
-/* The COMMAND DOCS map of one command: summary, group and its subcommands. */
-static void reply_docs(kv_ctx *c, const kv_command *cmd, const char *group) {
+/* ---- COMMAND DOCS: the fields of command_docs.h in Redis's order (addReplyCommandDocs) ---- */
+
+static void reply_pair_cstr(kv_ctx *c, const char *name, const char *value) {
+    kv_reply_bulk_cstr(c, name);
+    kv_reply_bulk_cstr(c, value);
+}
+
+static const char *const doc_arg_type_names[KV_DOC_ARG_TYPE_COUNT] = {
+    "string", "integer", "double", "key", "pattern", "unix-time", "pure-token", "oneof", "block",
+};
+static const char *const doc_arg_flag_names[KV_DOC_ARG_FLAG_COUNT] = {"optional", "multiple",
+                                                                      "multiple_token"};
+static const char *const doc_flag_names[KV_DOC_FLAG_COUNT] = {"deprecated", "syscmd"};
+
+/* An argument list: one map per argument, a oneof's or block's own list nested (the tree
+ * is const data a few levels deep, so the recursion is bounded by it). */
+static void reply_doc_args(kv_ctx *c, const kv_doc_arg *args, uint32_t count) {
+    kv_reply_array(c, count);
+    for (uint32_t i = 0; i < count; i++) {
+        const kv_doc_arg *a = &args[i];
+        bool nested = a->type == KV_DOC_ARG_ONEOF || a->type == KV_DOC_ARG_BLOCK;
+        ST_ASSERT(!nested || a->arg_count > 0);
+        uint64_t fields = 2u + (a->key_spec_index >= 0) + (a->token != NULL) + (a->since != NULL) +
+                          (a->deprecated_since != NULL) + (a->flags != 0) + nested;
+        kv_reply_array(c, 2 * fields);
+        reply_pair_cstr(c, "name", a->name);
+        reply_pair_cstr(c, "type", doc_arg_type_names[a->type]);
+        if (a->key_spec_index >= 0) reply_pair_integer(c, "key_spec_index", a->key_spec_index);
+        if (a->token != NULL) reply_pair_cstr(c, "token", a->token);
+        if (a->since != NULL) reply_pair_cstr(c, "since", a->since);
+        if (a->deprecated_since != NULL)
+            reply_pair_cstr(c, "deprecated_since", a->deprecated_since);
+        if (a->flags != 0) {
+            kv_reply_bulk_cstr(c, "flags");
+            reply_mask(c, a->flags, doc_arg_flag_names, KV_DOC_ARG_FLAG_COUNT);
+        }
+        if (nested) {
+            kv_reply_bulk_cstr(c, "arguments");
+            reply_doc_args(c, a->args, a->arg_count);
+        }
+    }
+}
+
+/* The COMMAND DOCS map of one command, its subcommands (stasis's own) nested. */
+static void reply_docs(kv_ctx *c, const kv_command *cmd) {
+    const kv_command_doc *d = kv_command_doc_find(cmd->name);
+    ST_ASSERT(d != NULL); /* test_kv_command_info: every command has its entry */
     bool subs = cmd->subcommand_count > 0;
-    kv_reply_array(c, subs ? 6 : 4);
-    kv_reply_bulk_cstr(c, "summary");
-    kv_reply_bulk_cstr(c, cmd->summary != NULL ? cmd->summary : "");
-    kv_reply_bulk_cstr(c, "group");
-    kv_reply_bulk_cstr(c, group);
+    uint64_t fields = 4u + (d->doc_flags != 0) + (d->deprecated_since != NULL) +
+                      (d->replaced_by != NULL) + (d->history_count > 0) + (d->arg_count > 0) + subs;
+    kv_reply_array(c, 2 * fields);
+    reply_pair_cstr(c, "summary", d->summary);
+    reply_pair_cstr(c, "since", d->since);
+    reply_pair_cstr(c, "group", d->group);
+    reply_pair_cstr(c, "complexity", d->complexity);
+    if (d->doc_flags != 0) {
+        kv_reply_bulk_cstr(c, "doc_flags");
+        reply_mask(c, d->doc_flags, doc_flag_names, KV_DOC_FLAG_COUNT);
+    }
+    if (d->deprecated_since != NULL) reply_pair_cstr(c, "deprecated_since", d->deprecated_since);
+    if (d->replaced_by != NULL) reply_pair_cstr(c, "replaced_by", d->replaced_by);
+    if (d->history_count > 0) {
+        kv_reply_bulk_cstr(c, "history");
+        kv_reply_array(c, d->history_count);
+        for (uint32_t i = 0; i < d->history_count; i++) {
+            kv_reply_array(c, 2);
+            kv_reply_bulk_cstr(c, d->history[i].since);
+            kv_reply_bulk_cstr(c, d->history[i].changes);
+        }
+    }
+    if (d->arg_count > 0) {
+        kv_reply_bulk_cstr(c, "arguments");
+        reply_doc_args(c, d->args, d->arg_count);
+    }
     if (!subs) return;
     kv_reply_bulk_cstr(c, "subcommands");
     kv_reply_array(c, 2 * cmd->subcommand_count);
     for (size_t i = 0; i < cmd->subcommand_count; i++) {
         kv_reply_bulk_cstr(c, cmd->subcommands[i].name);
-        reply_docs(c, &cmd->subcommands[i], group);
+        reply_docs(c, &cmd->subcommands[i]);
     }
 }
 
@@ -193,8 +260,9 @@ static void visit_info(kv_ctx *c, const kv_command *cmd, const kv_command_family
 }
 
 static void visit_docs(kv_ctx *c, const kv_command *cmd, const kv_command_family *f) {
+    (void)f;
     kv_reply_bulk_cstr(c, cmd->name);
-    reply_docs(c, cmd, f->group);
+    reply_docs(c, cmd);
 }
 
 static void cmd_command(kv_ctx *c) {
@@ -305,37 +373,94 @@ static void cmd_command_docs(kv_ctx *c) {
         const kv_command *cmd = find_command(c, &c->argv[i], &f);
         if (cmd == NULL) continue;
         kv_reply_bulk_cstr(c, cmd->name);
-        reply_docs(c, cmd, f != NULL ? f->group : "server");
+        reply_docs(c, cmd);
     }
+}
+
+/* Whether the key spec's search reaches position pos of a command line argv[from..), as
+ * Redis's getKeysUsingKeySpecs walks it (an index begin; a range, whose negative last key
+ * counts from the end, or a key count). stasis's specs have no keyword search. */
+static bool spec_reaches(kv_ctx *c, const kv_key_spec *k, uint32_t from, int64_t pos) {
+    ST_ASSERT(k->begin_search == KV_BS_INDEX);
+    int64_t argc = (int64_t)(c->argc - from), first = k->begin, last = 0, step = 1;
+    if (k->find_keys == KV_FK_RANGE) {
+        step = k->find[1];
+        if (k->find[0] >= 0) {
+            last = first + k->find[0];
+        } else if (k->find[2] == 0) {
+            last = argc + k->find[0];
+        } else {
+            last = first + ((argc - first) / k->find[2] + k->find[0]);
+        }
+    } else {
+        ST_ASSERT(k->find_keys == KV_FK_KEYNUM);
+        int64_t n = 0;
+        int64_t at = first + k->find[0];
+        if (at >= argc || !resp_parse_int64(c->argv[from + at].ptr, c->argv[from + at].len, &n) ||
+            n < 0)
+            return false;
+        first += k->find[1];
+        step = k->find[2];
+        last = first + n - 1;
+    }
+    ST_ASSERT(step > 0);
+    return pos >= first && pos <= last && (pos - first) % step == 0;
+}
+
+/* The key-spec flags of the key at position pos: those of the first spec reaching it; SET's
+ * spec has variable flags, so (as Redis's setGetKeys) they follow its GET option. */
+static uint32_t key_flags_at(kv_ctx *c, const kv_command *cmd, uint32_t from, int64_t pos) {
+    const kv_command_meta *m = kv_command_meta_find(cmd->name);
+    ST_ASSERT(m != NULL && m->key_spec_count > 0);
+    if ((m->key_specs[0].flags & KV_KEY_VARIABLE_FLAGS) != 0) {
+        ST_ASSERT(strcmp(cmd->name, "set") == 0); /* the only such command stasis has */
+        for (uint32_t i = from + 3; i < c->argc; i++) {
+            if (kv_arg_is(c, i, "get")) return KV_KEY_RW | KV_KEY_ACCESS | KV_KEY_UPDATE;
+        }
+        return KV_KEY_OW | KV_KEY_UPDATE;
+    }
+    for (uint32_t i = 0; i < m->key_spec_count; i++) {
+        if (spec_reaches(c, &m->key_specs[i], from, pos)) return m->key_specs[i].flags;
+    }
+    ST_ASSERT(false); /* every key position is some spec's */
+    return 0;
 }
 
 /* The key positions of a command line argv[from..) for the command `cmd`: a count and the
  * keys after it, or Redis's legacy range (a negative last counts from the end). Returns
- * how many (0: Redis's "Invalid arguments"); writes the bulks when write is set. */
-static uint64_t command_keys(kv_ctx *c, const kv_command *cmd, uint32_t from, bool write) {
+ * how many (0: Redis's "Invalid arguments"); writes the keys when write is set, each as
+ * [key, flags] when with_flags is. */
+static uint64_t command_keys(kv_ctx *c, const kv_command *cmd, uint32_t from, bool write,
+                             bool with_flags) {
     uint32_t argc = c->argc - from;
+    int64_t first = cmd->first_key, step = cmd->key_step, n = 0;
+    int64_t last = cmd->last_key < 0 ? (int64_t)argc + cmd->last_key : cmd->last_key;
     if (cmd->key_count_arg > 0) {
-        int64_t n = 0;
         uint32_t at = (uint32_t)cmd->key_count_arg;
         if (at >= argc || !resp_parse_int64(c->argv[from + at].ptr, c->argv[from + at].len, &n) ||
             n <= 0 || (uint64_t)n > argc - at - 1) {
             return 0;
         }
-        for (uint32_t k = 0; write && k < (uint32_t)n; k++)
-            kv_reply_bulk(c, c->argv[from + at + 1 + k].ptr, c->argv[from + at + 1 + k].len);
-        return (uint64_t)n;
+        first = at + 1, last = at + n, step = 1;
     }
-    int64_t last = cmd->last_key < 0 ? (int64_t)argc + cmd->last_key : cmd->last_key;
-    uint64_t n = 0;
-    for (int64_t i = cmd->first_key; i <= last && i < (int64_t)argc; i += cmd->key_step) {
-        n++;
-        if (write) kv_reply_bulk(c, c->argv[from + i].ptr, c->argv[from + i].len);
+    uint64_t count = 0;
+    for (int64_t i = first; i <= last && i < (int64_t)argc; i += step) {
+        count++;
+        if (!write) continue;
+        if (with_flags) {
+            kv_reply_array(c, 2);
+            kv_reply_bulk(c, c->argv[from + i].ptr, c->argv[from + i].len);
+            reply_mask(c, key_flags_at(c, cmd, from, i), key_flag_names, KV_KEY_COUNT);
+        } else {
+            kv_reply_bulk(c, c->argv[from + i].ptr, c->argv[from + i].len);
+        }
     }
-    return n;
+    return count;
 }
 
-/* COMMAND GETKEYS command [arg ...]: the keys of a command line, found from the table. */
-static void cmd_command_getkeys(kv_ctx *c) {
+/* COMMAND GETKEYS / GETKEYSANDFLAGS command [arg ...]: the keys of a command line, found
+ * from the table, with Redis's errors in Redis's order (getKeysSubcommandImpl). */
+static void command_getkeys(kv_ctx *c, bool with_flags) {
     const kv_command *cmd = kv_engine_command(c->engine, c->argv[2].ptr, c->argv[2].len);
     if (cmd != NULL && cmd->subcommand_count > 0 && c->argc >= 4)
         cmd = kv_command_sub(cmd, &c->argv[3]);
@@ -353,14 +478,18 @@ static void cmd_command_getkeys(kv_ctx *c) {
         kv_reply_error(c, "ERR Invalid number of arguments specified for command");
         return;
     }
-    uint64_t n = command_keys(c, cmd, 2, false);
+    uint64_t n = command_keys(c, cmd, 2, false, with_flags);
     if (n == 0) {
         kv_reply_error(c, "ERR Invalid arguments specified for command");
         return;
     }
     kv_reply_array(c, n);
-    command_keys(c, cmd, 2, true);
+    command_keys(c, cmd, 2, true, with_flags);
 }
+
+static void cmd_command_getkeys(kv_ctx *c) { command_getkeys(c, false); }
+
+static void cmd_command_getkeysandflags(kv_ctx *c) { command_getkeys(c, true); }
 
 static void cmd_command_help(kv_ctx *c) {
     static const char *const lines[] = {
@@ -375,6 +504,10 @@ static void cmd_command_help(kv_ctx *c) {
         "    Return details about commands.",
         "LIST",
         "    Return a list of all commands.",
+        "GETKEYS <full-command>",
+        "    Return the keys of a full command.",
+        "GETKEYSANDFLAGS <full-command>",
+        "    Return the keys of a full command, each with its access flags.",
         "HELP",
         "    Print this help.",
     };
@@ -385,31 +518,13 @@ static void cmd_command_help(kv_ctx *c) {
 }
 
 static const kv_command subcommands[] = {
-    {.name = "command|count",
-     .arity = 2,
-     .flags = 0,
-     .handler = cmd_command_count,
-     .summary = "Get total number of commands"},
-    {.name = "command|docs",
-     .arity = -2,
-     .handler = cmd_command_docs,
-     .summary = "Get documentary information about commands"},
-    {.name = "command|info",
-     .arity = -2,
-     .handler = cmd_command_info,
-     .summary = "Get information about commands"},
-    {.name = "command|list",
-     .arity = -2,
-     .handler = cmd_command_list,
-     .summary = "Get an array of command names"},
-    {.name = "command|getkeys",
-     .arity = -4,
-     .handler = cmd_command_getkeys,
-     .summary = "Extract keys given a full Redis command"},
-    {.name = "command|help",
-     .arity = 2,
-     .handler = cmd_command_help,
-     .summary = "Show helpful text about the different subcommands"},
+    {.name = "command|count", .arity = 2, .flags = 0, .handler = cmd_command_count},
+    {.name = "command|docs", .arity = -2, .handler = cmd_command_docs},
+    {.name = "command|info", .arity = -2, .handler = cmd_command_info},
+    {.name = "command|list", .arity = -2, .handler = cmd_command_list},
+    {.name = "command|getkeys", .arity = -4, .handler = cmd_command_getkeys},
+    {.name = "command|getkeysandflags", .arity = -4, .handler = cmd_command_getkeysandflags},
+    {.name = "command|help", .arity = 2, .handler = cmd_command_help},
 };
 
 static const kv_command commands[] = {
@@ -417,8 +532,7 @@ static const kv_command commands[] = {
      .arity = -1,
      .handler = cmd_command,
      .subcommands = subcommands,
-     .subcommand_count = sizeof subcommands / sizeof subcommands[0],
-     .summary = "Get array of command details"},
+     .subcommand_count = sizeof subcommands / sizeof subcommands[0]},
 };
 
-const kv_command_family kv_command_family_ = {.group = "server", .commands = commands, .count = 1};
+const kv_command_family kv_command_family_ = {.commands = commands, .count = 1};

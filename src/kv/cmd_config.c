@@ -238,34 +238,17 @@ static void cmd_config_help(kv_ctx *c) {
 }
 
 static const kv_command config_subcommands[] = {
-    {.name = "config|get",
-     .arity = -3,
-     .flags = 0,
-     .handler = cmd_config_get,
-     .summary = "Get the values of configuration parameters"},
-    {.name = "config|set",
-     .arity = -4,
-     .flags = 0,
-     .handler = cmd_config_set,
-     .summary = "Set configuration parameters (stasis's own are fixed at start-up)"},
-    {.name = "config|resetstat",
-     .arity = 2,
-     .flags = 0,
-     .handler = cmd_config_resetstat,
-     .summary = "Reset the statistics"},
-    {.name = "config|help",
-     .arity = 2,
-     .flags = 0,
-     .handler = cmd_config_help,
-     .summary = "Show helpful text about the different subcommands"},
+    {.name = "config|get", .arity = -3, .flags = 0, .handler = cmd_config_get},
+    {.name = "config|set", .arity = -4, .flags = 0, .handler = cmd_config_set},
+    {.name = "config|resetstat", .arity = 2, .flags = 0, .handler = cmd_config_resetstat},
+    {.name = "config|help", .arity = 2, .flags = 0, .handler = cmd_config_help},
 };
 
 static const kv_command commands[] = {
     {.name = "config",
      .arity = -2,
      .subcommands = config_subcommands,
-     .subcommand_count = sizeof config_subcommands / sizeof config_subcommands[0],
-     .summary = "A container for server configuration commands"},
+     .subcommand_count = sizeof config_subcommands / sizeof config_subcommands[0]},
 };
 
-const kv_command_family kv_config_family = {.group = "server", .commands = commands, .count = 1};
+const kv_command_family kv_config_family = {.commands = commands, .count = 1};

@@ -177,37 +177,16 @@ static void cmd_select(kv_ctx *c) {
 }
 
 static const kv_command commands[] = {
-    {.name = "ping",
-     .arity = -1,
-     .flags = KV_CMD_FAST,
-     .handler = cmd_ping,
-     .summary = "Ping the server"},
-    {.name = "echo",
-     .arity = 2,
-     .flags = KV_CMD_FAST,
-     .handler = cmd_echo,
-     .summary = "Echo the given string"},
+    {.name = "ping", .arity = -1, .flags = KV_CMD_FAST, .handler = cmd_ping},
+    {.name = "echo", .arity = 2, .flags = KV_CMD_FAST, .handler = cmd_echo},
     {.name = "quit",
      .arity = -1,
      .flags = KV_CMD_FAST | KV_CMD_NO_AUTH | KV_CMD_TXN_CONTROL,
-     .handler = cmd_quit,
-     .summary = "Close the connection"},
-    {.name = "auth",
-     .arity = -2,
-     .flags = KV_CMD_FAST | KV_CMD_NO_AUTH,
-     .handler = cmd_auth,
-     .summary = "Authenticate to the server"},
-    {.name = "hello",
-     .arity = -1,
-     .flags = KV_CMD_FAST | KV_CMD_NO_AUTH,
-     .handler = cmd_hello,
-     .summary = "Handshake with the server (RESP2 only)"},
-    {.name = "select",
-     .arity = 2,
-     .flags = KV_CMD_FAST,
-     .handler = cmd_select,
-     .summary = "Change the selected database (only 0 exists)"},
+     .handler = cmd_quit},
+    {.name = "auth", .arity = -2, .flags = KV_CMD_FAST | KV_CMD_NO_AUTH, .handler = cmd_auth},
+    {.name = "hello", .arity = -1, .flags = KV_CMD_FAST | KV_CMD_NO_AUTH, .handler = cmd_hello},
+    {.name = "select", .arity = 2, .flags = KV_CMD_FAST, .handler = cmd_select},
 };
 
-const kv_command_family kv_connection_family = {
-    .group = "connection", .commands = commands, .count = sizeof commands / sizeof commands[0]};
+const kv_command_family kv_connection_family = {.commands = commands,
+                                                .count = sizeof commands / sizeof commands[0]};

@@ -159,8 +159,7 @@ static const kv_command commands[] = {
     {.name = "info",
      .arity = -1,
      .flags = 0, /* Redis: loading, stale; not readonly (it reads no key) */
-     .handler = cmd_info,
-     .summary = "Get information and statistics about the server"},
+     .handler = cmd_info},
 };
 
-const kv_command_family kv_info_family = {.group = "server", .commands = commands, .count = 1};
+const kv_command_family kv_info_family = {.commands = commands, .count = 1};

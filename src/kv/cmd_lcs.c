@@ -252,7 +252,7 @@ static void cmd_lcs(kv_ctx *c) {
 }
 
 static const kv_command commands[] = {
-    KV_DATA_COMMAND("lcs", -3, KV_CMD_READONLY, cmd_lcs, 1, 2, 1, "Find longest common substring"),
+    KV_DATA_COMMAND("lcs", -3, KV_CMD_READONLY, cmd_lcs, 1, 2, 1),
 };
 
-const kv_command_family kv_lcs_family = {.group = "string", .commands = commands, .count = 1};
+const kv_command_family kv_lcs_family = {.commands = commands, .count = 1};

@@ -154,7 +154,7 @@ static uint64_t end_bulk_bytes(const kv_ctx *c, uint32_t id, bool at_head, uint6
 /* (command.h) The reply's size depends on the data, so its room is secured before anything
  * is popped. */
 void kv_list_pop_reply(kv_ctx *c, uint32_t id, bool at_head, uint64_t n, bool as_array,
-                          uint32_t key_arg) {
+                       uint32_t key_arg) {
     ST_ASSERT(n >= 1 && n <= list_length(c, id));
     ST_ASSERT(as_array || n == 1);
     uint64_t bytes = end_bulk_bytes(c, id, at_head, n);
@@ -595,40 +595,24 @@ static void cmd_lmpop(kv_ctx *c) {
 #define F (KV_CMD_FAST)
 
 static const kv_command commands[] = {
-    KV_DATA_COMMAND("lpush", -3, W | F, cmd_lpush, 1, 1, 1,
-                    "Prepend one or multiple elements to a list"),
-    KV_DATA_COMMAND("rpush", -3, W | F, cmd_rpush, 1, 1, 1,
-                    "Append one or multiple elements to a list"),
-    KV_DATA_COMMAND("llen", 2, R | F, cmd_llen, 1, 1, 1, "Get the length of a list"),
-    KV_DATA_COMMAND("lpushx", -3, W | F, cmd_lpushx, 1, 1, 1,
-                    "Prepend an element to a list, only if the list exists"),
-    KV_DATA_COMMAND("rpushx", -3, W | F, cmd_rpushx, 1, 1, 1,
-                    "Append an element to a list, only if the list exists"),
-    KV_DATA_COMMAND("lpop", -2, W | F, cmd_lpop, 1, 1, 1,
-                    "Remove and get the first elements in a list"),
-    KV_DATA_COMMAND("rpop", -2, W | F, cmd_rpop, 1, 1, 1,
-                    "Remove and get the last elements in a list"),
-    KV_DATA_COMMAND("lrange", 4, R, cmd_lrange, 1, 1, 1, "Get a range of elements from a list"),
-    KV_DATA_COMMAND("lindex", 3, R, cmd_lindex, 1, 1, 1, "Get an element from a list by its index"),
-    KV_DATA_COMMAND("lset", 4, W, cmd_lset, 1, 1, 1,
-                    "Set the value of an element in a list by its index"),
-    KV_DATA_COMMAND("lrem", 4, W, cmd_lrem, 1, 1, 1, "Remove elements from a list"),
-    KV_DATA_COMMAND("ltrim", 4, W, cmd_ltrim, 1, 1, 1, "Trim a list to the specified range"),
-    KV_DATA_COMMAND("linsert", 5, W, cmd_linsert, 1, 1, 1,
-                    "Insert an element before or after another element in a list"),
-    KV_DATA_COMMAND("lmove", 5, W, cmd_lmove, 1, 2, 1,
-                    "Pop an element from a list, push it to another list and return it"),
-    KV_DATA_COMMAND("rpoplpush", 3, W, cmd_rpoplpush, 1, 2, 1,
-                    "Remove the last element in a list, prepend it to another list and return it"),
-    {.name = "lmpop",
-     .arity = -4,
-     .flags = W,
-     .handler = cmd_lmpop,
-     .key_count_arg = 1,
-     .summary = "Pop elements from a list"},
-    KV_DATA_COMMAND("lpos", -3, R, cmd_lpos, 1, 1, 1,
-                    "Return the index of matching elements on a list"),
+    KV_DATA_COMMAND("lpush", -3, W | F, cmd_lpush, 1, 1, 1),
+    KV_DATA_COMMAND("rpush", -3, W | F, cmd_rpush, 1, 1, 1),
+    KV_DATA_COMMAND("llen", 2, R | F, cmd_llen, 1, 1, 1),
+    KV_DATA_COMMAND("lpushx", -3, W | F, cmd_lpushx, 1, 1, 1),
+    KV_DATA_COMMAND("rpushx", -3, W | F, cmd_rpushx, 1, 1, 1),
+    KV_DATA_COMMAND("lpop", -2, W | F, cmd_lpop, 1, 1, 1),
+    KV_DATA_COMMAND("rpop", -2, W | F, cmd_rpop, 1, 1, 1),
+    KV_DATA_COMMAND("lrange", 4, R, cmd_lrange, 1, 1, 1),
+    KV_DATA_COMMAND("lindex", 3, R, cmd_lindex, 1, 1, 1),
+    KV_DATA_COMMAND("lset", 4, W, cmd_lset, 1, 1, 1),
+    KV_DATA_COMMAND("lrem", 4, W, cmd_lrem, 1, 1, 1),
+    KV_DATA_COMMAND("ltrim", 4, W, cmd_ltrim, 1, 1, 1),
+    KV_DATA_COMMAND("linsert", 5, W, cmd_linsert, 1, 1, 1),
+    KV_DATA_COMMAND("lmove", 5, W, cmd_lmove, 1, 2, 1),
+    KV_DATA_COMMAND("rpoplpush", 3, W, cmd_rpoplpush, 1, 2, 1),
+    {.name = "lmpop", .arity = -4, .flags = W, .handler = cmd_lmpop, .key_count_arg = 1},
+    KV_DATA_COMMAND("lpos", -3, R, cmd_lpos, 1, 1, 1),
 };
 
-const kv_command_family kv_list_family = {
-    .group = "list", .commands = commands, .count = sizeof commands / sizeof commands[0]};
+const kv_command_family kv_list_family = {.commands = commands,
+                                          .count = sizeof commands / sizeof commands[0]};

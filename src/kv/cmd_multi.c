@@ -99,7 +99,7 @@ void kv_multi_refused(kv_ctx *c, size_t mark) {
     ST_ASSERT(end >= mark + 3 && out->buf[mark] == '-');
     char text[KV_REPLY_ROOM_MIN_BYTES];
     const uint8_t *refusal = out->buf + mark + 1; /* after '-' */
-    size_t len = end - mark - 3;                   /* without '-' and CRLF */
+    size_t len = end - mark - 3;                  /* without '-' and CRLF */
     /* Redis passes its own refusals (arity, unknown command) without the "ERR " that
      * addReplyError adds, and shared errors (NOAUTH ...) with their code. */
     if (len >= 4 && memcmp(refusal, "ERR ", 4) == 0) {
@@ -253,38 +253,23 @@ static void cmd_unwatch(kv_ctx *c) {
 /* ---- the table ---- */
 
 static const kv_command multi_commands[] = {
-    {.name = "multi",
-     .arity = 1,
-     .flags = KV_CMD_FAST | KV_CMD_TXN_CONTROL,
-     .handler = cmd_multi,
-     .summary = "Mark the start of a transaction block"},
-    {.name = "exec",
-     .arity = 1,
-     .flags = KV_CMD_TXN_CONTROL,
-     .handler = cmd_exec,
-     .summary = "Execute all commands issued after MULTI"},
+    {.name = "multi", .arity = 1, .flags = KV_CMD_FAST | KV_CMD_TXN_CONTROL, .handler = cmd_multi},
+    {.name = "exec", .arity = 1, .flags = KV_CMD_TXN_CONTROL, .handler = cmd_exec},
     {.name = "discard",
      .arity = 1,
      .flags = KV_CMD_FAST | KV_CMD_TXN_CONTROL,
-     .handler = cmd_discard,
-     .summary = "Discard all commands issued after MULTI"},
+     .handler = cmd_discard},
     {.name = "watch",
      .arity = -2,
      .flags = KV_CMD_FAST | KV_CMD_TXN_CONTROL,
      .handler = cmd_watch,
      .first_key = 1,
      .last_key = -1,
-     .key_step = 1,
-     .summary = "Watch the given keys to determine execution of the MULTI/EXEC block"},
-    {.name = "unwatch",
-     .arity = 1,
-     .flags = KV_CMD_FAST,
-     .handler = cmd_unwatch,
-     .summary = "Forget about all watched keys"},
+     .key_step = 1},
+    {.name = "unwatch", .arity = 1, .flags = KV_CMD_FAST, .handler = cmd_unwatch},
 };
 
 const kv_command_family kv_multi_family = {
     .commands = multi_commands,
     .count = sizeof multi_commands / sizeof multi_commands[0],
-    .group = "transactions",
 };

@@ -194,28 +194,21 @@ static void cmd_object_help(kv_ctx *c) {
 #define F (KV_CMD_FAST)
 
 static const kv_command object_subcommands[] = {
-    KV_DATA_COMMAND("object|encoding", 3, R, cmd_object_encoding, 2, 2, 1,
-                    "Inspect the internal encoding of a Redis object"),
-    KV_DATA_COMMAND("object|freq", 3, R, cmd_object_freq, 2, 2, 1,
-                    "Get the logarithmic access frequency counter of a Redis object"),
-    KV_DATA_COMMAND("object|help", 2, 0, cmd_object_help, 0, 0, 0,
-                    "Show helpful text about the different subcommands"),
-    KV_DATA_COMMAND("object|idletime", 3, R, cmd_object_idletime, 2, 2, 1,
-                    "Get the time since a Redis object was last accessed"),
-    KV_DATA_COMMAND("object|refcount", 3, R, cmd_object_refcount, 2, 2, 1,
-                    "Get the number of references to the value of the key"),
+    KV_DATA_COMMAND("object|encoding", 3, R, cmd_object_encoding, 2, 2, 1),
+    KV_DATA_COMMAND("object|freq", 3, R, cmd_object_freq, 2, 2, 1),
+    KV_DATA_COMMAND("object|help", 2, 0, cmd_object_help, 0, 0, 0),
+    KV_DATA_COMMAND("object|idletime", 3, R, cmd_object_idletime, 2, 2, 1),
+    KV_DATA_COMMAND("object|refcount", 3, R, cmd_object_refcount, 2, 2, 1),
 };
 
 static const kv_command commands[] = {
-    KV_DATA_COMMAND("copy", -3, W, cmd_copy, 1, 2, 1, "Copy a key"),
-    KV_DATA_COMMAND("randomkey", 1, R, cmd_randomkey, 0, 0, 0,
-                    "Return a random key from the keyspace"),
+    KV_DATA_COMMAND("copy", -3, W, cmd_copy, 1, 2, 1),
+    KV_DATA_COMMAND("randomkey", 1, R, cmd_randomkey, 0, 0, 0),
     {.name = "object",
      .arity = -2,
      .subcommands = object_subcommands,
-     .subcommand_count = sizeof object_subcommands / sizeof object_subcommands[0],
-     .summary = "A container for object introspection commands"},
+     .subcommand_count = sizeof object_subcommands / sizeof object_subcommands[0]},
 };
 
-const kv_command_family kv_object_family = {
-    .group = "generic", .commands = commands, .count = sizeof commands / sizeof commands[0]};
+const kv_command_family kv_object_family = {.commands = commands,
+                                            .count = sizeof commands / sizeof commands[0]};

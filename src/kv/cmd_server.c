@@ -36,30 +36,14 @@ static void cmd_time(kv_ctx *c) {
 }
 
 static const kv_command commands[] = {
-    {.name = "dbsize",
-     .arity = 1,
-     .flags = KV_CMD_READONLY | KV_CMD_FAST,
-     .handler = cmd_dbsize,
-     .summary = "Return the number of keys"},
-    {.name = "flushall",
-     .arity = -1,
-     .flags = KV_CMD_WRITE,
-     .handler = cmd_flush,
-     .summary = "Remove all keys"},
-    {.name = "flushdb",
-     .arity = -1,
-     .flags = KV_CMD_WRITE,
-     .handler = cmd_flush,
-     .summary = "Remove all keys of the current database"},
-    {.name = "time",
-     .arity = 1,
-     .flags = KV_CMD_FAST,
-     .handler = cmd_time,
-     .summary = "Return the server time"},
+    {.name = "dbsize", .arity = 1, .flags = KV_CMD_READONLY | KV_CMD_FAST, .handler = cmd_dbsize},
+    {.name = "flushall", .arity = -1, .flags = KV_CMD_WRITE, .handler = cmd_flush},
+    {.name = "flushdb", .arity = -1, .flags = KV_CMD_WRITE, .handler = cmd_flush},
+    {.name = "time", .arity = 1, .flags = KV_CMD_FAST, .handler = cmd_time},
 };
 
-const kv_command_family kv_server_family = {
-    .group = "server", .commands = commands, .count = sizeof commands / sizeof commands[0]};
+const kv_command_family kv_server_family = {.commands = commands,
+                                            .count = sizeof commands / sizeof commands[0]};
 
 /* FUNCTION FLUSH [ASYNC|SYNC]: stasis has no functions, so there is nothing to delete;
  * test suites and clients call it while setting up. */
@@ -79,20 +63,14 @@ static void cmd_function_flush(kv_ctx *c) {
 }
 
 static const kv_command function_subcommands[] = {
-    {.name = "function|flush",
-     .arity = -2,
-     .flags = KV_CMD_WRITE,
-     .handler = cmd_function_flush,
-     .summary = "Deleting all functions (there are none in stasis)"},
+    {.name = "function|flush", .arity = -2, .flags = KV_CMD_WRITE, .handler = cmd_function_flush},
 };
 
 static const kv_command scripting_commands[] = {
     {.name = "function",
      .arity = -2,
      .subcommands = function_subcommands,
-     .subcommand_count = sizeof function_subcommands / sizeof function_subcommands[0],
-     .summary = "A container for function commands"},
+     .subcommand_count = sizeof function_subcommands / sizeof function_subcommands[0]},
 };
 
-const kv_command_family kv_scripting_family = {
-    .group = "scripting", .commands = scripting_commands, .count = 1};
+const kv_command_family kv_scripting_family = {.commands = scripting_commands, .count = 1};

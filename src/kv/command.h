@@ -59,23 +59,21 @@ typedef struct kv_command {
     int32_t key_step;
     const struct kv_command *subcommands; /* containers (CONFIG, COMMAND) */
     size_t subcommand_count;
-    const char *summary; /* COMMAND DOCS */
     /* Commands whose keys follow a count (LMPOP numkeys key...): the count's position, and
      * first_key..key_step are 0 (Redis's "movablekeys"). 0 for every other command. */
     int32_t key_count_arg;
 } kv_command;
 
 /* A data command's entry: its keys in Redis's legacy range (first, last, step). */
-#define KV_DATA_COMMAND(name_, arity_, flags_, handler_, first_, last_, step_, summary_)           \
+#define KV_DATA_COMMAND(name_, arity_, flags_, handler_, first_, last_, step_)                     \
     {                                                                                              \
         .name = name_, .arity = arity_, .flags = flags_, .handler = handler_, .first_key = first_, \
-        .last_key = last_, .key_step = step_, .summary = summary_                                  \
+        .last_key = last_, .key_step = step_                                                       \
     }
 
 typedef struct kv_command_family {
     const kv_command *commands;
     size_t count;
-    const char *group; /* COMMAND DOCS group: string, list, generic, connection, server */
 } kv_command_family;
 
 extern const kv_command_family kv_string_family;     /* cmd_strings.c */

@@ -168,6 +168,8 @@ static const kv_command_meta metas[] = {
      tips_output_order, 1, NULL, 0},
     {"command|getkeys", KV_RF_LOADING | KV_RF_STALE, KV_ACL_SLOW | KV_ACL_CONNECTION, NULL, 0, NULL,
      0},
+    {"command|getkeysandflags", KV_RF_LOADING | KV_RF_STALE, KV_ACL_SLOW | KV_ACL_CONNECTION, NULL,
+     0, NULL, 0},
     {"command|help", KV_RF_LOADING | KV_RF_STALE, KV_ACL_SLOW | KV_ACL_CONNECTION, NULL, 0, NULL,
      0},
     {"command|info", KV_RF_LOADING | KV_RF_STALE, KV_ACL_SLOW | KV_ACL_CONNECTION,

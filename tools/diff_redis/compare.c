@@ -11,7 +11,7 @@
 
 const char *const dr_rule_names[DR_RULES] = {
     "exact", "time", "info", "keys-order", "scan-step", "ttl-tolerance",
-    "hello-id", "randomkey", "config-pairs", "exec", "intended",
+    "hello-id", "randomkey", "config-pairs", "subcommand-order", "exec", "intended",
 };
 
 /* ---- helpers ---------------------------------------------------------------------------- */
@@ -168,6 +168,93 @@ static bool config_pairs_agree(const dr_reply *a, const dr_reply *b) {
     return true;
 }
 
+/* ---- COMMAND's subcommand order -------------------------------------------------------- */
+
+/* Redis lists a container's subcommands (COMMAND INFO's tenth field, COMMAND DOCS's
+ * "subcommands" map) in its command dict's order, which the random hash seed it draws at
+ * start-up changes from run to run; stasis lists them in its table's order. The rule
+ * compares both replies with every such list sorted, everything else byte for byte. Read
+ * as bytes, not with hiredis: COMMAND DOCS nests deeper than hiredis 0.14 reads. */
+
+typedef struct {
+    char *ptr;
+    size_t len;
+} piece;
+
+static int cmp_pieces(const void *x, const void *y) {
+    const piece *a = x, *b = y;
+    int c = memcmp(a->ptr, b->ptr, a->len < b->len ? a->len : b->len);
+    return c != 0 ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+static bool piece_is_bulk(const piece *p, const char *text) {
+    char want[64];
+    int n = snprintf(want, sizeof want, "$%zu\r\n%s\r\n", strlen(text), text);
+    return (size_t)n == p->len && memcmp(p->ptr, want, p->len) == 0;
+}
+
+/* Writes the RESP2 value at p[0, len) to out with its subcommand lists sorted; group > 0:
+ * this array is one, of entries of `group` values each (1: INFO entries, 2: DOCS name and
+ * map). Returns the bytes read, 0 when they are not one whole value. */
+static size_t canon(const char *p, size_t len, FILE *out, size_t group) {
+    const char *eol = len > 0 ? memmem(p, len, "\r\n", 2) : NULL;
+    if (eol == NULL) return 0;
+    size_t head = (size_t)(eol - p) + 2;
+    long long n = strtoll(p + 1, NULL, 10);
+    if (p[0] == '$') {
+        size_t total = head + (n >= 0 ? (size_t)n + 2 : 0);
+        if (total > len) return 0;
+        fwrite(p, 1, total, out);
+        return total;
+    }
+    fwrite(p, 1, head, out);
+    if (p[0] != '*' || n <= 0) return head;
+    piece *parts = calloc((size_t)n, sizeof *parts);
+    ST_ASSERT(parts != NULL);
+    size_t at = head, count = (size_t)n;
+    for (size_t i = 0; i < count && at > 0; i++) {
+        size_t child = 0;
+        if (count == 10 && i == 9 && parts[0].ptr[0] == '$' && parts[1].ptr[0] == ':') child = 1;
+        if (i % 2 == 1 && piece_is_bulk(&parts[i - 1], "subcommands")) child = 2;
+        FILE *m = open_memstream(&parts[i].ptr, &parts[i].len);
+        ST_ASSERT(m != NULL);
+        size_t used = canon(p + at, len - at, m, child);
+        fclose(m);
+        at = used == 0 ? 0 : at + used;
+    }
+    size_t groups = group > 0 && count % group == 0 ? count / group : 0;
+    for (size_t g = 0; group == 2 && g < groups; g++) { /* a name and its map, as one */
+        parts[g] = parts[2 * g];
+        parts[g].ptr = realloc(parts[g].ptr, parts[g].len + parts[2 * g + 1].len);
+        ST_ASSERT(parts[g].ptr != NULL);
+        memcpy(parts[g].ptr + parts[g].len, parts[2 * g + 1].ptr, parts[2 * g + 1].len);
+        parts[g].len += parts[2 * g + 1].len;
+        free(parts[2 * g + 1].ptr);
+    }
+    size_t kept = group == 2 && groups > 0 ? groups : count;
+    if (groups > 1) qsort(parts, kept, sizeof *parts, cmp_pieces);
+    for (size_t i = 0; i < kept; i++) {
+        fwrite(parts[i].ptr, 1, parts[i].len, out);
+        free(parts[i].ptr);
+    }
+    free(parts);
+    return at;
+}
+
+static bool same_but_subcommand_order(const dr_reply *a, const dr_reply *b) {
+    piece x = {0}, y = {0};
+    FILE *mx = open_memstream(&x.ptr, &x.len), *my = open_memstream(&y.ptr, &y.len);
+    ST_ASSERT(mx != NULL && my != NULL);
+    bool whole = canon(a->raw.ptr, a->raw.len, mx, 0) == a->raw.len &&
+                 canon(b->raw.ptr, b->raw.len, my, 0) == b->raw.len;
+    fclose(mx);
+    fclose(my);
+    bool same = whole && cmp_pieces(&x, &y) == 0;
+    free(x.ptr);
+    free(y.ptr);
+    return same;
+}
+
 static bool rule_agrees(const dr_cmd *cmd, const dr_reply *a, const dr_reply *b, dr_rule *rule) {
     struct { const char *name; dr_rule rule; } table[] = {
         {"time", DR_RULE_TIME}, {"info", DR_RULE_INFO}, {"keys", DR_RULE_KEYS_ORDER},
@@ -175,6 +262,7 @@ static bool rule_agrees(const dr_cmd *cmd, const dr_reply *a, const dr_reply *b,
         {"pttl", DR_RULE_TTL_TOLERANCE}, {"expiretime", DR_RULE_TTL_TOLERANCE},
         {"pexpiretime", DR_RULE_TTL_TOLERANCE}, {"hello", DR_RULE_HELLO},
         {"randomkey", DR_RULE_RANDOMKEY}, {"config", DR_RULE_CONFIG_PAIRS},
+        {"command", DR_RULE_SUBCOMMAND_ORDER},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         if (!arg_is(cmd, 0, table[i].name)) continue;
@@ -189,6 +277,7 @@ static bool rule_agrees(const dr_cmd *cmd, const dr_reply *a, const dr_reply *b,
         case DR_RULE_HELLO: return hello_agrees(a, b);
         case DR_RULE_RANDOMKEY: return both(a, b, REDIS_REPLY_STRING); /* which key: random */
         case DR_RULE_CONFIG_PAIRS: return arg_is(cmd, 1, "get") && config_pairs_agree(a, b);
+        case DR_RULE_SUBCOMMAND_ORDER: return same_but_subcommand_order(a, b);
         default: return false;
         }
     }

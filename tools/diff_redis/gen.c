@@ -83,7 +83,8 @@ static const dr_template templates[] = {
     {"flushdb", "[{sync|async}]", 1}, {"select", "%d", 2}, {"time", "", 1}, {"quit", "", 1},
     {"info", "[{server|keyspace|memory|clients|stats|default|all|everything|x}]", 1},
     {"config", "{get %c|get %c %c|get %p|set %P|set %P %P|set %c|resetstat|help|x}", 2},
-    {"command", "{count|list|info (%C)+|docs (%C)+|help|getkeys %C %k|info|x}", 2},
+    {"command", "{count|list|info (%C)+|docs (%C)+|help|getkeys %C %k|getkeysandflags %C %k|info|x}",
+     2},
     {"hello", "[{2|1|4|x}] [auth default %v] [setname {n|%w}]", 1}, {"auth", "%v [%v]", 1},
 };
 

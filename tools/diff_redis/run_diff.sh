@@ -131,6 +131,18 @@ if [[ $parts == *generate* || $parts == *regressions* ]]; then
       "$diff_bin" "${common[@]}" --replay "${files[@]}"
       note $?
     fi
+    # The subcommand-order rule's canary: without the intended differences, COMMAND INFO
+    # CONFIG must still diverge (stasis's CONFIG has no REWRITE): the rule sorts Redis's
+    # subcommands, it does not hide one missing.
+    printf '# canary\n"command" "info" "config"\n' >"$work/canary-subcommands.txt"
+    : >"$work/no-intended.txt"
+    "$diff_bin" --redis-port "$redis_port" --stasis-port "$port" --intended "$work/no-intended.txt" \
+      --replay "$work/canary-subcommands.txt" >"$work/canary.out" 2>&1
+    case $? in
+      1) echo "ok   canary: COMMAND INFO CONFIG diverges without its intended difference" ;;
+      0) echo "FAIL the subcommand-order rule hid CONFIG's missing REWRITE"; note 1 ;;
+      *) echo "FAIL the subcommand-order canary could not run: $(tail -n 3 "$work/canary.out")"; note 2 ;;
+    esac
   fi
   stop_stasis
 fi
