@@ -160,6 +160,12 @@ static void test_watch_each_kind_of_write(void **state) {
     AFTER("lt", ABORTED, "LTRIM", "lt", "0", "-1"); /* keeps every element: still a write */
     AFTER("ap", ABORTED, "APPEND", "ap", "");       /* appends nothing: still a write */
     AFTER("ap", RAN, "SETRANGE", "ap", "0", "");    /* Redis: no write */
+    /* SETBIT writes only when it creates, grows or flips a bit ("x" is 0111 1000). */
+    AFTER("ap", RAN, "SETBIT", "ap", "0", "0");
+    AFTER("ap", RAN, "SETBIT", "ap", "1", "1");
+    AFTER("ap", ABORTED, "SETBIT", "ap", "0", "1");
+    AFTER("ap", ABORTED, "SETBIT", "ap", "100", "0");
+    AFTER("bits", ABORTED, "SETBIT", "bits", "0", "0");
     AFTER("e", ABORTED, "EXPIRE", "e", "100");
     AFTER("e", ABORTED, "PERSIST", "e");
     AFTER("e", RAN, "PERSIST", "e"); /* no TTL to remove */

@@ -62,8 +62,10 @@ static void cmd_setbit(kv_ctx *c) {
     uint8_t value = read_byte(c, kv_store_record(c->store, id), byte);
     uint8_t mask = (uint8_t)(1u << (7 - (offset & 7)));
     bool was = (value & mask) != 0;
-    value = on != 0 ? (uint8_t)(value | mask) : (uint8_t)(value & ~mask);
-    kv_store_write_string(c->store, id, byte, &value, 1);
+    uint8_t next = on != 0 ? (uint8_t)(value | mask) : (uint8_t)(value & ~mask);
+    /* As in Redis, a bit set to what it was is no write (WATCH does not see it); creating
+     * or growing the string has already signalled the change. */
+    if (next != value) kv_store_write_string(c->store, id, byte, &next, 1);
     kv_reply_integer(c, was ? 1 : 0);
 }
 

@@ -4,7 +4,7 @@
  * tools reading it see the same facts. Data only, generated from Redis's published command
  * metadata by tools/command_docs_gen.py; test_kv_command_info checks that every command of
  * the table has exactly one entry. The texts are Redis's reply data, reproduced for wire
- * compatibility like its error texts: Redis 7.0.15 src/commands/*.json, Copyright (c)
+ * compatibility like its error texts: Redis 7.0.15 src/commands/ (its JSON files), Copyright (c)
  * 2009-2022 Redis Ltd. and contributors, BSD 3-Clause licence.
  */
 #include "kv/command_docs.h"
