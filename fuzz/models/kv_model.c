@@ -20,7 +20,10 @@ static kvm_entry snapshot[KVM_ENTRIES_MAX];
 static bool snapshot_taken;
 
 void kvm_init(kv_model *m, const kv_config *config, uint64_t chunk_budget) {
-    memset(m->entries, 0, sizeof m->entries);
+    /* Only `live` says an entry is in use (kvm_add clears the rest when it takes one): a
+     * reset that clears 20 entries of 1.7 KiB cost more than most inputs' commands. */
+    for (size_t i = 0; i < KVM_ENTRIES_MAX; i++)
+        m->entries[i].live = false;
     m->config = *config;
     m->chunk_budget = chunk_budget;
     m->now_ms = 0;
