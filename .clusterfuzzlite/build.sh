@@ -2,7 +2,8 @@
 # Builds every fuzz target for ClusterFuzzLite and OSS-Fuzz (oss-fuzz/stasis/build.sh runs
 # this file). The base-builder image provides CC, CFLAGS (the sanitizer's flags and
 # -fsanitize=fuzzer-no-link, or the coverage flags), LIB_FUZZING_ENGINE, SRC, WORK and OUT.
-# For each fuzz/targets/fuzz_<t>.c this puts into $OUT: fuzz_<t> (linked with
+# For each fuzz/targets/fuzz_<t>.c (with fuzz/targets/<t>/*.c, its pieces, when it has
+# them: cmake/fuzz.cmake adds them) this puts into $OUT: fuzz_<t> (linked with
 # $LIB_FUZZING_ENGINE), fuzz_<t>_seed_corpus.zip (corpus/<t>/ and corpus/regressions/<t>/),
 # fuzz_<t>.dict (corpus/<t>.dict, when there is one) and fuzz_<t>.options.
 # Only the I/O-free core is built (no server, no tests): the targets need nothing else.

@@ -7,7 +7,10 @@
 # Every target starts from a scratch copy of its seed corpus (corpus/<target>/), so the
 # committed corpus is never changed; its libFuzzer flags are the ones ci/fuzz uses. The
 # table: target, exec/s (libFuzzer's average over the run), edges (cov), features (ft),
-# runs. Everything it writes goes under build/bench-fuzz/.
+# runs, and runs per CPU-second (user + system, from /usr/bin/time: on a machine others
+# share, exec/s falls with their load and this does not, much). kv_ops also reports the
+# inputs its decoder refused (an unassigned id: nothing runs), and useful/s, the exec/s of
+# the rest. Everything it writes goes under build/bench-fuzz/.
 set -euo pipefail
 source "$(dirname "$0")/../ci/lib.sh"
 
@@ -33,7 +36,7 @@ build_preset libfuzzer
 out=build/bench-fuzz
 say "each target alone for ${seconds}s from a scratch copy of its seeds ($(nproc) cores;" \
   "figures move with whatever else runs on the machine)"
-printf '%-18s %9s %8s %8s %11s\n' target exec/s edges features runs
+printf '%-18s %9s %8s %8s %11s %10s %9s\n' target exec/s edges features runs runs/cpu-s useful/s
 for t in "${targets[@]}"; do
   dir="$out/$t"
   rm -rf "$dir"
@@ -41,7 +44,10 @@ for t in "${targets[@]}"; do
   [ -d "corpus/$t" ] && cp -r "corpus/$t/." "$dir/corpus/"
   mapfile -t flags < <(libfuzzer_flags "$t")
   status=0
-  build/libfuzzer/fuzz/fuzz_"$t" -max_total_time="$seconds" -print_final_stats=1 \
+  : >"$dir/time"
+  timer=() # GNU time, where installed (the `time` package), for the CPU seconds
+  [ -x /usr/bin/time ] && timer=(/usr/bin/time -f 'cpu-seconds %U %S' -o "$dir/time")
+  KV_OPS_REFUSALS=1 "${timer[@]}" build/libfuzzer/fuzz/fuzz_"$t" -max_total_time="$seconds" -print_final_stats=1 \
     -artifact_prefix="$dir/crashes/" "${flags[@]}" "$dir/corpus" >"$dir/log" 2>&1 || status=$?
   rate=$(awk '/stat::average_exec_per_sec/{print $2}' "$dir/log")
   runs=$(awk '/stat::number_of_executed_units/{print $2}' "$dir/log")
@@ -49,7 +55,15 @@ for t in "${targets[@]}"; do
     cov="-"; ft="-";
     for (i = 2; i <= NF; i++) { if ($i == "cov:") cov=$(i+1); if ($i == "ft:") ft=$(i+1) }
     print cov, ft }')"
+  per_cpu=$(awk -v runs="${runs:-0}" '/^cpu-seconds/ { cpu = $2 + $3 }
+    END { if (cpu > 0 && runs > 0) printf "%d", runs / cpu; else print "-" }' "$dir/time")
+  # "kv_ops: N inputs, M refused" (KV_OPS_REFUSALS): exec/s of the inputs that ran (the
+  # driver drops an input of another format version before the target counts it)
+  useful=$(awk -v rate="${rate:-0}" -v runs="${runs:-0}" '
+    /^kv_ops: [0-9]+ inputs, [0-9]+ refused/ { n = $2; r = $4 }
+    END { if (n > 0 && runs > 0) printf "%d", rate * (n - r) / runs; else print "-" }' "$dir/log")
   note=""
   [ "$status" -eq 0 ] || note="  (exit $status: see $dir/log)"
-  printf '%-18s %9s %8s %8s %11s%s\n' "$t" "${rate:--}" "${cov:--}" "${ft:--}" "${runs:--}" "$note"
+  printf '%-18s %9s %8s %8s %11s %10s %9s%s\n' "$t" "${rate:--}" "${cov:--}" "${ft:--}" \
+    "${runs:--}" "$per_cpu" "$useful" "$note"
 done

@@ -20,7 +20,10 @@ static kvm_entry snapshot[KVM_ENTRIES_MAX];
 static bool snapshot_taken;
 
 void kvm_init(kv_model *m, const kv_config *config, uint64_t chunk_budget) {
-    memset(m->entries, 0, sizeof m->entries);
+    /* Only `live` says an entry is in use (kvm_add clears the rest when it takes one): a
+     * reset that clears 20 entries of 1.7 KiB cost more than most inputs' commands. */
+    for (size_t i = 0; i < KVM_ENTRIES_MAX; i++)
+        m->entries[i].live = false;
     m->config = *config;
     m->chunk_budget = chunk_budget;
     m->now_ms = 0;
@@ -322,6 +325,10 @@ static const kvm_command *lookup(const resp_arg *name) {
     for (size_t f = 0; f < sizeof families / sizeof families[0]; f++) {
         for (size_t i = 0; i < families[f]->count; i++) {
             const kvm_command *cmd = &families[f]->commands[i];
+            /* the first letter first: strlen of every name was a third of the model's time */
+            int first = name->len > 0 ? name->ptr[0] : 0;
+            if (first >= 'A' && first <= 'Z') first += 'a' - 'A';
+            if (first != cmd->name[0]) continue;
             size_t n = strlen(cmd->name);
             if (n != name->len) continue;
             bool same = true;
