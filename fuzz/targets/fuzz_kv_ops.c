@@ -178,4 +178,4 @@ FUZZ_NO_COVERAGE static int run_checked(const uint8_t *data, size_t size) {
 }
 
 const fuzz_target_info fuzz_target = {
-    .name = "kv_ops", .format_version = 1, .run = run_input, .describe = describe};
+    .name = "kv_ops", .format_version = 2, .run = run_input, .describe = describe};

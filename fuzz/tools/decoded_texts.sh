@@ -62,6 +62,8 @@ case ${1:-} in
     preset=${2:-debug}
     for folder in "$root"/corpus/regressions/*/; do
       target=$(basename "$folder")
+      # diff/ and props/ hold other tools' cases (their own formats), not a fuzz target's
+      [ -f "$root/fuzz/targets/fuzz_$target.c" ] || continue
       binary="$root/build/$preset/fuzz/replay_$target"
       [ -x "$binary" ] || { echo "no $binary: build the $preset preset first" >&2; exit 2; }
       write "$binary" "${folder%/}"

@@ -183,9 +183,13 @@ FUZZ_NO_COVERAGE static void g_config_set(cursor *c, op *o, const kv_config *con
     }
 }
 
-FUZZ_NO_COVERAGE static void g_command_getkeys(cursor *c, op *o, const kv_config *config) {
+/* COMMAND GETKEYS or (subcommand "getkeysandflags", whose key flags no model states: held
+ * to the protocol and the invariants) GETKEYSANDFLAGS, with a name and 0..4 arguments. */
+FUZZ_NO_COVERAGE static void g_command_getkeys(cursor *c, op *o, const kv_config *config,
+                                               const char *subcommand) {
     o->argv[0] = text_arg("command");
-    o->argv[o->argc++] = text_arg("getkeys");
+    o->argv[o->argc++] = text_arg(subcommand);
+    o->modelled = strcmp(subcommand, "getkeys") == 0;
     words_from(c, o, &getkeys_name_table, 1);
     for (uint32_t k = cursor_range(c, 0, 4); k > 0; k--)
         o->argv[o->argc++] = decode_arg(c, config);
@@ -339,7 +343,9 @@ FUZZ_NO_COVERAGE void decode_grammar(cursor *c, const kv_config *config, op *o) 
     } else if (strcmp(name, "config-set") == 0) {
         g_config_set(c, o, config);
     } else if (strcmp(name, "command-getkeys") == 0) {
-        g_command_getkeys(c, o, config);
+        g_command_getkeys(c, o, config, "getkeys");
+    } else if (strcmp(name, "command-getkeysandflags") == 0) {
+        g_command_getkeys(c, o, config, "getkeysandflags");
     } else if (strcmp(name, "command-list") == 0) {
         g_command_list(c, o);
     } else if (strcmp(name, "protocol-limit") == 0) {
