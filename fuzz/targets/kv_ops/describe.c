@@ -66,9 +66,13 @@ FUZZ_NO_COVERAGE static void describe_txn(size_t i, const op *o, FILE *out) {
             describe_arg(&o->write[k], out);
         fputc(';', out);
     }
-    fprintf(out, "%s MULTI; the next %u operations queued (up to the first that cannot be); %s\n",
-            o->unwatch ? " UNWATCH;" : "", o->txn_queued,
-            o->txn_discard ? "DISCARD" : "EXEC (DISCARD when reply_size_max is the default)");
+    fprintf(out, "%s MULTI; the next %u operations queued (up to the first that cannot be); ",
+            o->unwatch ? " UNWATCH;" : "", o->txn_queued);
+    if (o->txn_discard)
+        fprintf(out, "DISCARD\n");
+    else
+        fprintf(out, "EXEC (DISCARD when reply_size_max is over the %u bytes of reply room)\n",
+                (unsigned)REPLY_CAPACITY_BYTES);
 }
 
 FUZZ_NO_COVERAGE static void describe_op(size_t i, const op *o, const kv_config *config,
