@@ -234,8 +234,7 @@ bool client_silent(int fd, int timeout_ms) {
 
 /* ---- INFO ---- */
 
-uint64_t server_info_u64(int port, const char *field) {
-    int fd = client_connect(port);
+uint64_t client_info_u64(int fd, const char *field) {
     client_send_text(fd, "INFO\r\n");
     char header[32];
     size_t n = 0;
@@ -249,7 +248,6 @@ uint64_t server_info_u64(int port, const char *field) {
     char *body = calloc(1, len + 3);
     assert_non_null(body);
     client_read_exact(fd, body, len + 2);
-    close(fd);
     char key[128];
     snprintf(key, sizeof key, "\r\n%s:", field);
     const char *at = strstr(body, key);
@@ -257,6 +255,23 @@ uint64_t server_info_u64(int port, const char *field) {
     uint64_t value = strtoull(at + strlen(key), NULL, 10);
     free(body);
     return value;
+}
+
+uint64_t server_info_u64(int port, const char *field) {
+    int fd = client_connect(port);
+    uint64_t value = client_info_u64(fd, field);
+    close(fd);
+    return value;
+}
+
+uint64_t client_wait_info(int fd, const char *field, uint64_t want) {
+    int64_t deadline = now_ms() + SERVER_WAIT_MS;
+    uint64_t v = client_info_u64(fd, field);
+    while (v != want && now_ms() < deadline) {
+        sleep_ms(20);
+        v = client_info_u64(fd, field);
+    }
+    return v;
 }
 
 uint64_t server_wait_info(int port, const char *field, uint64_t want) {
