@@ -264,24 +264,24 @@ uint64_t server_info_u64(int port, const char *field) {
     return value;
 }
 
-uint64_t client_wait_info(int fd, const char *field, uint64_t want) {
+/* Polls read(at, field) until it is `want` (SERVER_WAIT_MS at most); returns the last value. */
+static uint64_t wait_info(uint64_t (*read)(int, const char *), int at, const char *field,
+                          uint64_t want) {
     int64_t deadline = now_ms() + SERVER_WAIT_MS;
-    uint64_t v = client_info_u64(fd, field);
+    uint64_t v = read(at, field);
     while (v != want && now_ms() < deadline) {
         sleep_ms(20);
-        v = client_info_u64(fd, field);
+        v = read(at, field);
     }
     return v;
 }
 
+uint64_t client_wait_info(int fd, const char *field, uint64_t want) {
+    return wait_info(client_info_u64, fd, field, want);
+}
+
 uint64_t server_wait_info(int port, const char *field, uint64_t want) {
-    int64_t deadline = now_ms() + SERVER_WAIT_MS;
-    uint64_t v = server_info_u64(port, field);
-    while (v != want && now_ms() < deadline) {
-        sleep_ms(20);
-        v = server_info_u64(port, field);
-    }
-    return v;
+    return wait_info(server_info_u64, port, field, want);
 }
 
 char *resp_command(size_t *len, int argc, const char *const *argv, const size_t *lens) {

@@ -11,7 +11,7 @@
 
 #include "sim_loop.h"
 
-#define SOCKETS  8
+#define SOCKETS  20
 #define STEP_MS  10
 #define WATCH_MS 10000 /* a test's simulated horizon: far past every timer it waits for */
 
@@ -19,15 +19,6 @@ static kv_server server;
 static kv_io_sim net;
 static _Alignas(8) uint8_t net_memory[SIM_LOOP_NET_BYTES(SOCKETS)];
 static kv_config config;
-
-static void check_after_completion(void *context, const kv_server *s) {
-    (void)context;
-    if (!kv_server_invariants_hold_full(s))
-        fail_msg("server invariants broken at server_check.c:%d",
-                 kv_server_invariants_failed_line());
-}
-
-static const kv_server_hooks hooks = {.after_completion = check_after_completion};
 
 static void run_for(int64_t ms) { sim_loop_run_for(&server, &net, ms); }
 
@@ -43,7 +34,8 @@ static void configure(void) {
 }
 
 static void start(int clients) {
-    sim_loop_start(&server, &net, net_memory, sizeof net_memory, SOCKETS, &config, &hooks, clients);
+    sim_loop_start(&server, &net, net_memory, sizeof net_memory, SOCKETS, &config,
+                   &sim_loop_checked_hooks, clients);
 }
 
 static void stop(void) { kv_server_release(&server); }
@@ -238,6 +230,73 @@ static void test_slow_reader_past_the_hold_limit(void **state) {
     stop();
 }
 
+/* The price of the FIFO (README, "Liveness bounds"): an honest client whose big request
+ * queues behind `silent` clients that sent a big header and a part of their request and
+ * stopped (each, in turn, lent the one buffer first loans may take) is answered after the
+ * same time per silent client ahead of it: each is lent the buffer, falls behind the rate
+ * rule's slack and is cut at the next tick. `buffer` is connection_buffer_size, `rate`
+ * large_buffer_rate_min_bytes_per_s. Returns the honest client's wait in ms from its last
+ * byte sent to its whole reply read. */
+static int64_t honest_wait_behind(int silent, uint64_t buffer, uint64_t rate) {
+    configure();
+    config.connections_max = (uint64_t)silent + 2;
+    config.connection_buffer_size = buffer;
+    config.large_buffer_rate_min_bytes_per_s = rate;
+    config.value_size_max = 8 * buffer;
+    start(silent + 1);
+    static char cmd[65536];
+    big_set(cmd, sizeof cmd, 'x', 5 * buffer);
+    for (int i = 0; i < silent; i++) {
+        send_bytes((uint32_t)i, cmd, buffer + buffer / 2); /* its own buffer full, then nothing */
+        run_for(STEP_MS);
+    }
+    assert_int_equal(server.info.large_buffer_waits, (uint64_t)silent - 1);
+    static char echo[16384];
+    size_t n = 2 * buffer;
+    int head = snprintf(echo, sizeof echo, "*2\r\n$4\r\nECHO\r\n$%zu\r\n", n);
+    memset(echo + head, 'e', n);
+    memcpy(echo + head + n, "\r\n", 2);
+    uint32_t honest = (uint32_t)silent;
+    send_bytes(honest, echo, (size_t)head + n + 2);
+    int64_t sent = net.now_ms;
+    size_t want = (size_t)head - strlen("*2\r\n$4\r\nECHO\r\n") + n + 2, got = 0;
+    static char reply[16384];
+    while (got < want) {
+        if (net.now_ms - sent > WATCH_MS) fail_msg("no reply after %d ms", WATCH_MS);
+        run_for(STEP_MS);
+        got += kv_io_sim_client_recv(&net, honest, (uint8_t *)reply + got, sizeof reply - got);
+    }
+    assert_int_equal(got, want);
+    assert_memory_equal(reply + want - 6, "eeee\r\n", 6);
+    assert_int_equal(server.info.large_buffer_timeouts, (uint64_t)silent);
+    int64_t waited = net.now_ms - sent;
+    stop();
+    return waited;
+}
+
+/* Linear in the silent clients ahead, at a fixed price each: 290 ms at the simulation's
+ * scale (1 KiB buffers, R = 1 KiB/s: a slack of 200 ms, cut at the tick after), 90 ms at
+ * the defaults' (4 KiB buffers, R = 64 KiB/s: a slack of 62 ms, cut at the tick after). */
+static void test_the_price_of_each_silent_waiter(void **state) {
+    (void)state;
+    static const int counts[] = {1, 2, 4, 8, 16};
+    static const struct {
+        uint64_t buffer, rate;
+        int64_t price_ms;
+    } scales[] = {{1024, 1024, 290}, {4096, 65536, 90}};
+    for (size_t k = 0; k < sizeof scales / sizeof scales[0]; k++) {
+        for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+            int64_t waited = honest_wait_behind(counts[i], scales[k].buffer, scales[k].rate);
+            print_message("buffers %llu B, R %llu B/s: behind %d silent clients answered after "
+                          "%lld ms\n",
+                          (unsigned long long)scales[k].buffer, (unsigned long long)scales[k].rate,
+                          counts[i], (long long)waited);
+            assert_true(waited <= counts[i] * scales[k].price_ms);
+            assert_true(waited > counts[i] * (scales[k].price_ms - KV_SERVER_TICK_MS));
+        }
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_idle_timeout_on_the_loop_clock),
@@ -246,6 +305,7 @@ int main(void) {
         cmocka_unit_test(test_rate_rule_window),
         cmocka_unit_test(test_slow_sender_past_the_hold_limit),
         cmocka_unit_test(test_slow_reader_past_the_hold_limit),
+        cmocka_unit_test(test_the_price_of_each_silent_waiter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
