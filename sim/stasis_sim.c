@@ -135,6 +135,7 @@ int main(int argc, char **argv) {
     for (uint64_t n = 0; n < o.seeds; n++) {
         uint64_t seed = o.seed + n;
         sim_plan_from_seed(&plan, &config, seed, o.clients, o.events_max);
+        sim_plan_add_blocking(&plan, seed);
         plan.honest_rate_bytes_per_s = o.honest_rate;
         plan.only_check = o.expect_check;
         plan.ignore_check = o.ignore_check;

@@ -234,8 +234,7 @@ bool client_silent(int fd, int timeout_ms) {
 
 /* ---- INFO ---- */
 
-uint64_t server_info_u64(int port, const char *field) {
-    int fd = client_connect(port);
+uint64_t client_info_u64(int fd, const char *field) {
     client_send_text(fd, "INFO\r\n");
     char header[32];
     size_t n = 0;
@@ -249,7 +248,6 @@ uint64_t server_info_u64(int port, const char *field) {
     char *body = calloc(1, len + 3);
     assert_non_null(body);
     client_read_exact(fd, body, len + 2);
-    close(fd);
     char key[128];
     snprintf(key, sizeof key, "\r\n%s:", field);
     const char *at = strstr(body, key);
@@ -259,14 +257,31 @@ uint64_t server_info_u64(int port, const char *field) {
     return value;
 }
 
-uint64_t server_wait_info(int port, const char *field, uint64_t want) {
+uint64_t server_info_u64(int port, const char *field) {
+    int fd = client_connect(port);
+    uint64_t value = client_info_u64(fd, field);
+    close(fd);
+    return value;
+}
+
+/* Polls read(at, field) until it is `want` (SERVER_WAIT_MS at most); returns the last value. */
+static uint64_t wait_info(uint64_t (*read)(int, const char *), int at, const char *field,
+                          uint64_t want) {
     int64_t deadline = now_ms() + SERVER_WAIT_MS;
-    uint64_t v = server_info_u64(port, field);
+    uint64_t v = read(at, field);
     while (v != want && now_ms() < deadline) {
         sleep_ms(20);
-        v = server_info_u64(port, field);
+        v = read(at, field);
     }
     return v;
+}
+
+uint64_t client_wait_info(int fd, const char *field, uint64_t want) {
+    return wait_info(client_info_u64, fd, field, want);
+}
+
+uint64_t server_wait_info(int port, const char *field, uint64_t want) {
+    return wait_info(server_info_u64, port, field, want);
 }
 
 char *resp_command(size_t *len, int argc, const char *const *argv, const size_t *lens) {

@@ -76,6 +76,10 @@ uint64_t server_info_u64(int port, const char *field);
 /* Polls INFO until field == want (SERVER_WAIT_MS at most); returns the last value. */
 uint64_t server_wait_info(int port, const char *field, uint64_t want);
 
+/* The same two over an open connection (when a new one could be refused). */
+uint64_t client_info_u64(int fd, const char *field);
+uint64_t client_wait_info(int fd, const char *field, uint64_t want);
+
 /* The monotonic clock in milliseconds, for tests that time a reply. */
 int64_t server_clock_ms(void);
 

@@ -13,6 +13,10 @@
 #include "kv/io_sim.h"
 #include "kv/server_internal.h"
 
+/* Hooks that run kv_server_invariants_hold_full after every completion, as the simulator
+ * does, and fail the test with "server invariants broken at server_check.c:<line>". */
+extern const kv_server_hooks sim_loop_checked_hooks;
+
 /* Network memory for `sockets` sockets (the caller's static array holds at least this). */
 #define SIM_LOOP_NET_BYTES(sockets) ((sockets) * (2 * KV_SIM_SOCKET_BUFFER_BYTES + 512) + 4096)
 

@@ -3,6 +3,15 @@
 
 #include "test_support.h"
 
+static void check_after_completion(void *context, const kv_server *s) {
+    (void)context;
+    if (!kv_server_invariants_hold_full(s))
+        fail_msg("server invariants broken at server_check.c:%d",
+                 kv_server_invariants_failed_line());
+}
+
+const kv_server_hooks sim_loop_checked_hooks = {.after_completion = check_after_completion};
+
 void sim_loop_start(kv_server *server, kv_io_sim *net, void *net_memory, size_t net_bytes,
                     uint32_t sockets, kv_config *config, const kv_server_hooks *hooks,
                     int clients) {

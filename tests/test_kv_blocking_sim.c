@@ -1,7 +1,7 @@
 /* Blocked clients over the real server loop and the simulated network (io_sim), in
  * simulated time: waking in Redis's order with exact reply bytes, timeouts on the loop's
  * clock, clients that leave while blocked, and the blocked-list invariants, checked after
- * every completion (hooks.after_completion) and seen to fail when corrupted on purpose.
+ * every completion (sim_loop_checked_hooks) and seen to fail when corrupted on purpose.
  *
  * Built twice: as unit/test_kv_blocking_sim, and over the core with the planted bug
  * STASIS_CANARY_BLOCKED_CLOSE_STAYS (a closed client stays in the blocked list), where the
@@ -16,16 +16,6 @@ static kv_server server;
 static kv_io_sim net;
 static _Alignas(8) uint8_t net_memory[SIM_LOOP_NET_BYTES(SOCKETS)];
 static kv_config config;
-
-/* After every completion: the full walk, as the simulator runs it. */
-static void check_after_completion(void *context, const kv_server *s) {
-    (void)context;
-    if (!kv_server_invariants_hold_full(s))
-        fail_msg("server invariants broken at server_check.c:%d",
-                 kv_server_invariants_failed_line());
-}
-
-static const kv_server_hooks hooks = {.after_completion = check_after_completion};
 
 static void send_text(uint32_t id, const char *text) { sim_loop_send(&net, id, text); }
 
@@ -46,7 +36,8 @@ static void start_with_idle(uint64_t idle_timeout_s) {
     config.connection_buffer_size = 1024;
     config.idle_timeout_s = idle_timeout_s;
     config.hash_seed = 1;
-    sim_loop_start(&server, &net, net_memory, sizeof net_memory, SOCKETS, &config, &hooks, 4);
+    sim_loop_start(&server, &net, net_memory, sizeof net_memory, SOCKETS, &config,
+                   &sim_loop_checked_hooks, 4);
     assert_int_equal(server.info.connected_clients, 4);
 }
 

@@ -1,6 +1,6 @@
 /* Blocking pops over real loopback sockets against this build's stasis-kv (--seal=strict in
  * plain builds): one client blocks, another pushes, and the bytes each reads are exactly
- * Redis 7.0's; a short timeout answers *-1 after it passed, not before; INFO counts the
+ * Redis 7.0's; a short timeout answers *-1, not before it passed; INFO counts the
  * blocked client; a client that vanishes while blocked takes nothing. The simulation tests
  * (test_kv_blocking_sim) cover the order and the timing in simulated time. */
 #include "test_support.h"
@@ -36,9 +36,9 @@ static void test_a_timeout_answers_null(void **state) {
     int64_t start = server_clock_ms();
     client_send_text(waiter, "*3\r\n$5\r\nBRPOP\r\n$4\r\nnone\r\n$3\r\n0.1\r\n");
     client_expect(waiter, "*-1\r\n");
-    int64_t waited = server_clock_ms() - start;
-    assert_true(waited >= 100);
-    assert_true(waited < 100 + 200); /* its own timer: at once (slack for a loaded machine) */
+    /* never early; how soon after (its own timer, not the tick) is test_kv_blocking_sim's,
+     * in simulated time: a bound here would fail on a loaded machine */
+    assert_true(server_clock_ms() - start >= 100);
     client_send_text(waiter, "*1\r\n$4\r\nPING\r\n");
     client_expect(waiter, "+PONG\r\n");
     close(waiter);

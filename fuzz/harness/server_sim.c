@@ -33,6 +33,8 @@ typedef struct sim_client {
     int64_t next_ms;
     int64_t last_ms;
     int64_t left_ms;
+    int64_t wait_seen_ms; /* when the server was last seen holding it in a large-buffer wait */
+    int64_t served_ms;    /* half-closers: when it had read every reply (0: not yet) */
     int64_t burst_ms; /* burst readers: their last burst */
     int64_t last_connect_ms;
     uint64_t send_credit_milli; /* bytes * 1000 it may still send */
@@ -81,7 +83,7 @@ static sim_world world;
 
 static bool is_liveness(const char *check) {
     static const char *const names[] = {"cut-off-sender", "cut-off-reader", "service-bound",
-                                        "reset-bound", "lock-out"};
+                                        "reset-bound",    "close-bound",    "lock-out"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(names[i], check) == 0) return true;
     return false;
@@ -136,9 +138,25 @@ static bool same_args(const resp_arg *a, const resp_arg *b, uint32_t argc) {
     return true;
 }
 
-static void on_executed(void *context, const kv_server *s, uint32_t index, const resp_arg *argv,
-                        uint32_t argc, const uint8_t *reply, size_t reply_len) {
-    sim_world *w = context;
+/* The model's reply to a command the engine ran, or to a blocked pop answered as timed out:
+ * null, changing nothing, if the model holds no element under its key (LLEN asked of the
+ * model: an element there is a wake the server missed). */
+static void model_reply(sim_world *w, const kv_server *s, const resp_arg *argv, uint32_t argc,
+                        bool timed_out) {
+    if (!timed_out) {
+        kvm_execute(&w->model, argv, argc, s->real_ms);
+        return;
+    }
+    static const char null_reply[] = "*-1\r\n";
+    resp_arg llen[2] = {{.ptr = (const uint8_t *)"LLEN", .len = 4}, argv[1]};
+    kvm_execute(&w->model, llen, 2, s->real_ms);
+    bool holds = w->model.out_len > 0 && w->model.out[0] == ':' && w->model.out[1] != '0';
+    memcpy(w->model.out, null_reply, sizeof null_reply - 1);
+    w->model.out_len = holds ? 0 : sizeof null_reply - 1;
+}
+
+static void record_reply(sim_world *w, const kv_server *s, uint32_t index, const resp_arg *argv,
+                         uint32_t argc, const uint8_t *reply, size_t reply_len, bool timed_out) {
     w->result->commands++;
     uint32_t sock = kv_io_sim_socket_of(s->conns[index].fd);
     sim_client *c = &w->clients[w->client_of_socket[sock]];
@@ -154,7 +172,7 @@ static void on_executed(void *context, const kv_server *s, uint32_t index, const
              c->executed);
         return;
     }
-    kvm_execute(&w->model, argv, argc, s->real_ms);
+    model_reply(w, s, argv, argc, timed_out);
     if (w->model.out_len != reply_len || memcmp(w->model.out, reply, reply_len) != 0) {
         fail(w, "reply", "client %u command %u (%s): the engine replied %zu bytes '%.60s', the "
                          "model %zu bytes '%.60s'",
@@ -171,11 +189,23 @@ static void on_executed(void *context, const kv_server *s, uint32_t index, const
     c->reply_end[c->executed++] = c->expect_len;
 }
 
+static void on_executed(void *context, const kv_server *s, uint32_t index, const resp_arg *argv,
+                        uint32_t argc, const uint8_t *reply, size_t reply_len) {
+    record_reply(context, s, index, argv, argc, reply, reply_len, false);
+}
+
+static void on_timed_out(void *context, const kv_server *s, uint32_t index, const resp_arg *argv,
+                         uint32_t argc, const uint8_t *reply, size_t reply_len) {
+    record_reply(context, s, index, argv, argc, reply, reply_len, true);
+}
+
 static void after_completion(void *context, const kv_server *s) {
     sim_world *w = context;
     w->result->events++;
-    if (!kv_server_invariants_hold(s)) fail(w, "invariants", "kv_server_invariants_hold (server_check.c:%d)",
+    if (!kv_server_invariants_hold(s)) {
+        fail(w, "invariants", "kv_server_invariants_hold (server_check.c:%d)",
              kv_server_invariants_failed_line());
+    }
 }
 
 /* ---- the clients' side ---- */
@@ -292,7 +322,8 @@ static void check_service(sim_world *w, sim_client *c) {
     uint64_t bytes = c->req_bytes[j];
     if (j < c->executed) bytes += c->reply_end[j] - (j > 0 ? c->reply_end[j - 1] : 0);
     int64_t bound = sim_service_bound_ms(w->plan, kind) +
-                    (int64_t)(bytes * 1000 / w->plan->honest_rate_bytes_per_s);
+                    (int64_t)(bytes * 1000 / w->plan->honest_rate_bytes_per_s) +
+                    sim_blpop_timeout_ms(&c->plan->commands[j]);
     int64_t waited = now(w) - c->first_ms[j] - c->excused_ms;
     if (waited <= bound) return;
     fail(w, "service-bound",
@@ -497,33 +528,62 @@ static void account_sharing(sim_world *w, uint32_t count, int64_t since_ms) {
 
 /* ---- slots: a client gone must not hold one ---- */
 
-/* When the client behind socket k reset it (itself or by an injected error), or
- * KV_SIM_NEVER_MS. A close (FIN) is not bounded here: a server cannot tell it from a
- * half-close until its wait ends (the leak check bounds it at the end). */
-static int64_t gone_ms(const sim_world *w, uint32_t k) {
+/* When the server could first know that the client behind socket k is gone, or
+ * KV_SIM_NEVER_MS: its reset (itself or by an injected error); its close (FIN), or the end
+ * of its wait for a large buffer if later (until it reads the rest, a waiter's close cannot
+ * be told from a half-close); a half-closer's last reply read. `*check` names the bound. */
+static int64_t gone_ms(const sim_world *w, uint32_t k, const char **check) {
     const kv_sim_socket *s = &w->net.sockets[k];
-    return s->reset ? s->reset_ms : KV_SIM_NEVER_MS;
+    *check = "reset-bound";
+    if (s->reset) return s->reset_ms;
+    *check = "close-bound";
+    const sim_client *c = &w->clients[w->client_of_socket[k]];
+    if (s->client_closed && c->left) {
+        return c->left_ms > c->wait_seen_ms ? c->left_ms : c->wait_seen_ms;
+    }
+    if (s->client_shut_write && c->served_ms != 0) return c->served_ms;
+    return KV_SIM_NEVER_MS;
 }
 
 /* The first socket the server still holds open for a client gone longer than the bound. */
-static int32_t stale_slot(const sim_world *w) {
+static int32_t stale_slot(const sim_world *w, const char **check) {
     for (uint32_t k = 0; k < w->net.sockets_used; k++) {
         const kv_sim_socket *s = &w->net.sockets[k];
         if (!s->accepted || s->server_shut || s->rejected) continue;
-        int64_t gone = gone_ms(w, k);
+        int64_t gone = gone_ms(w, k, check);
         if (gone != KV_SIM_NEVER_MS && now(w) - gone > SIM_RESET_BOUND_MS) return (int32_t)k;
     }
     return -1;
 }
 
+/* Marks the clients the server holds in a large-buffer wait now, and the half-closers that
+ * have read every reply. O(connections + clients). */
+static void note_waits(sim_world *w, uint32_t count) {
+    const kv_server *s = &w->server;
+    for (uint32_t i = 0; i < s->config->connections_max; i++) {
+        const kv_connection *k = &s->conns[i];
+        if (k->state == KV_CONN_OPEN && (k->flags & KV_CONN_WAITING) != 0) {
+            client_of_conn(w, i)->wait_seen_ms = now(w);
+        }
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        sim_client *c = &w->clients[i];
+        if (c->shut && c->served_ms == 0 && c->answered == c->plan->command_count) {
+            c->served_ms = now(w);
+        }
+    }
+}
+
 static void check_slots(sim_world *w) {
-    int32_t k = stale_slot(w);
+    const char *check = NULL;
+    int32_t k = stale_slot(w, &check);
     if (k < 0) return;
     const sim_client *c = &w->clients[w->client_of_socket[k]];
-    fail(w, "reset-bound",
-         "client %d (%s) reset %lld ms ago and the server still holds its slot (bound %d ms)",
+    fail(w, check,
+         "client %d (%s) %s %lld ms ago and the server still holds its slot (bound %d ms)",
          w->client_of_socket[k], sim_kind_names[c->plan->kind],
-         (long long)(now(w) - gone_ms(w, (uint32_t)k)), SIM_RESET_BOUND_MS);
+         strcmp(check, "reset-bound") == 0 ? "reset" : "closed (or, half-closed, was served)",
+         (long long)(now(w) - gone_ms(w, (uint32_t)k, &check)), SIM_RESET_BOUND_MS);
 }
 
 /* An honest client refused while a gone one holds a slot: a lock-out. */
@@ -532,13 +592,14 @@ static void check_lock_out(sim_world *w) {
         sim_client *c = &w->clients[i];
         if (!c->started || c->done || c->socket < 0 || !protected_kind(c->plan->kind)) continue;
         if (!socket_of(w, c)->rejected || c->received != 0) continue;
-        int32_t k = stale_slot(w);
+        const char *check = NULL;
+        int32_t k = stale_slot(w, &check);
         if (k >= 0) {
             fail(w, "lock-out",
                  "client %u (%s) refused 'max number of clients reached' while client %d, gone "
                  "%lld ms ago, holds a slot",
                  i, sim_kind_names[c->plan->kind], w->client_of_socket[k],
-                 (long long)(now(w) - gone_ms(w, (uint32_t)k)));
+                 (long long)(now(w) - gone_ms(w, (uint32_t)k, &check)));
         }
     }
 }
@@ -575,6 +636,7 @@ static void step(sim_world *w, uint32_t count) {
     }
     if (now(w) >= w->next_scan_ms) {
         w->next_scan_ms = now(w) + SIM_SCAN_MS;
+        note_waits(w, count);
         check_lock_out(w);
         check_slots(w);
     }
@@ -674,7 +736,10 @@ static void start_world(sim_world *w, const sim_plan *plan, sim_result *result) 
     kv_io_sim_init(&w->net, w->net_memory, sizeof w->net_memory, SIM_SOCKETS_MAX,
                    plan->noise_seed, &plan->faults);
     w->hooks = (kv_server_hooks){
-        .executed = on_executed, .after_completion = after_completion, .context = w};
+        .executed = on_executed,
+        .timed_out = on_timed_out,
+        .after_completion = after_completion,
+        .context = w};
 }
 
 static void summarize(sim_world *w) {
@@ -711,7 +776,9 @@ bool sim_run(const sim_plan *plan, uint64_t (*allocation_calls)(void), sim_resul
     if (!result->failed) flush_and_check_leaks(w);
     uint64_t calls = allocation_calls != NULL ? allocation_calls() - calls_before : 0;
     result->allocation_calls = calls;
-    if (calls != 0) fail(w, "seal", "%llu allocation calls after the seal", (unsigned long long)calls);
+    if (calls != 0) {
+        fail(w, "seal", "%llu allocation calls after the seal", (unsigned long long)calls);
+    }
     summarize(w);
     kv_server_release(&w->server);
     return !result->failed;

@@ -34,10 +34,16 @@
  *    the others). A hostile client's hold once it is out of step (silent, trickling, not
  *    reading, faulted) is never excused;
  *  - reset-bound: a client that resets has its slot closed by the server within
- *    SIM_RESET_BOUND_MS, waiting or not (a close cannot be told from a half-close: it is
- *    bounded by the leak check's drain);
+ *    SIM_RESET_BOUND_MS, waiting or not;
+ *  - close-bound: a client that closes (FIN) has its slot closed within SIM_RESET_BOUND_MS,
+ *    whether it was idle, mid-request, blocked in BLPOP, paused with replies pending or
+ *    sending them; but for a waiter for a large buffer, the bound runs from the end of its
+ *    wait: until the rest of its request is read, a close cannot be told from a half-close
+ *    whose request is whole in the socket, which must be served (the wait itself is bounded
+ *    by the service bound's rules). A half-closer's slot is closed within the bound once it
+ *    read every reply;
  *  - lock-out: no honest client is refused "max number of clients reached" while a slot is
- *    still held for a client gone longer than SIM_RESET_BOUND_MS;
+ *    still held for a client gone (reset or closed) longer than those bounds;
  *  - leak: when every client is gone and a last client ran FLUSHALL, every slot, large
  *    buffer and chunk is back;
  *  - seal: zero allocation calls after the seal (when the build counts them).
@@ -85,8 +91,11 @@ typedef enum sim_shape {
     SIM_APPEND = 9, /* APPEND k v */
     SIM_LPOP = 10,  /* LPOP k */
     SIM_FLUSHALL = 11,
-    SIM_SHAPE_COUNT = 12,
+    SIM_BLPOP = 12, /* BLPOP k t: t = size x 100 ms (0: for ever), see sim_client_plan_fit */
+    SIM_SHAPE_COUNT = 13,
 } sim_shape;
+
+#define SIM_BLPOP_TENTHS_MAX 20 /* a BLPOP's timeout: at most 2 s */
 
 typedef struct sim_command {
     uint8_t shape;
@@ -142,9 +151,22 @@ typedef struct sim_result {
 /* The simulation's configuration: small limits inside the reference model's capacity. */
 void sim_config_defaults(kv_config *config);
 
-/* A plan drawn from `seed` over `config` (finalized), with `clients` clients. */
+/* What a client's kind allows of its commands: a protected client's BLPOP times out (at
+ * least 100 ms: the service bound adds its timeout), and a half-closer's BLPOP is a PING
+ * (its end of stream closes a blocked client, as Redis frees a client whose read ends). */
+void sim_client_plan_fit(sim_client_plan *p);
+
+/* A BLPOP's timeout in ms (0: for ever). */
+int64_t sim_blpop_timeout_ms(const sim_command *c);
+
+/* A plan drawn from `seed` over `config` (finalized), with `clients` clients. Its commands
+ * are never blocking pops: a seed's plan means what it meant before BLPOP joined. */
 void sim_plan_from_seed(sim_plan *plan, const kv_config *config, uint64_t seed, uint32_t clients,
                         uint64_t events_max);
+
+/* Replaces about one command in SIM_SHAPE_COUNT (never a client's first) by a BLPOP, drawn
+ * from `seed` by a stream of its own (stasis-sim's plans). */
+void sim_plan_add_blocking(sim_plan *plan, uint64_t seed);
 
 /* The bound the service-bound check uses for a client of `kind` beyond its own transfer at
  * R and the time it shared the large buffers with other protected clients (README,

@@ -19,7 +19,7 @@ const char *const sim_kind_names[SIM_KIND_COUNT] = {
 
 const char *const sim_shape_names[SIM_SHAPE_COUNT] = {
     "set",  "get",      "incr",     "rpush", "lrange", "del",
-    "mget-big", "echo-big", "ping", "append", "lpop",  "flushall",
+    "mget-big", "echo-big", "ping", "append", "lpop",  "flushall", "blpop",
 };
 
 void sim_config_defaults(kv_config *c) {
@@ -63,8 +63,13 @@ static uint64_t mix(uint64_t *state) {
 
 static uint32_t pick(uint64_t *state, uint32_t n) { return (uint32_t)((mix(state) >> 33) % n); }
 
+/* The shapes sim_plan_from_seed draws: those before BLPOP. A seed's plan keeps its meaning
+ * (props memory_sim saves seeds); the blocking pops come from sim_plan_add_blocking. */
+#define SIM_SEEDED_SHAPES SIM_BLPOP
+
 static sim_command random_command(uint64_t *r, bool big) {
-    sim_command c = {.shape = (uint8_t)pick(r, SIM_SHAPE_COUNT), .key = (uint8_t)pick(r, SIM_KEYS)};
+    sim_command c = {.shape = (uint8_t)pick(r, SIM_SEEDED_SHAPES),
+                     .key = (uint8_t)pick(r, SIM_KEYS)};
     if (big) c.shape = pick(r, 2) ? SIM_MGET_BIG : SIM_ECHO_BIG;
     switch (c.shape) {
     case SIM_SET:
@@ -75,6 +80,22 @@ static sim_command random_command(uint64_t *r, bool big) {
     default: break;
     }
     return c;
+}
+
+void sim_client_plan_fit(sim_client_plan *p) {
+    for (uint32_t i = 0; i < p->command_count; i++) {
+        sim_command *c = &p->commands[i];
+        if (c->shape != SIM_BLPOP) continue;
+        if (p->kind == SIM_HALF_CLOSER) {
+            *c = (sim_command){.shape = SIM_PING};
+        } else if (p->kind <= SIM_HALF_CLOSER && c->size == 0) {
+            c->size = 1;
+        }
+    }
+}
+
+int64_t sim_blpop_timeout_ms(const sim_command *c) {
+    return c->shape == SIM_BLPOP ? 100 * (int64_t)(c->size % (SIM_BLPOP_TENTHS_MAX + 1)) : 0;
 }
 
 /* Kinds by weight: hostile ones often enough that a short sweep meets each attack. */
@@ -111,6 +132,20 @@ static void random_client(sim_client_plan *p, uint64_t *r, uint32_t honest_rate)
     p->commands[0] = (sim_command){.shape = SIM_SET, .key = 0, .size = 48};
     if (p->kind == SIM_SILENT || p->kind == SIM_RESETTER || p->kind == SIM_TRICKLER) {
         p->commands[0] = (sim_command){.shape = SIM_ECHO_BIG, .key = 0, .size = 7000};
+    }
+}
+
+void sim_plan_add_blocking(sim_plan *plan, uint64_t seed) {
+    uint64_t r = seed ^ 0x626c706f70ull; /* its own stream: the plan's draws are unchanged */
+    for (uint32_t i = 0; i < plan->client_count; i++) {
+        sim_client_plan *p = &plan->clients[i];
+        for (uint32_t k = 1; k < p->command_count; k++) { /* the first sets up big replies */
+            if (pick(&r, SIM_SHAPE_COUNT) != 0) continue;
+            p->commands[k] = (sim_command){.shape = SIM_BLPOP,
+                                           .key = (uint8_t)pick(&r, SIM_KEYS),
+                                           .size = (uint16_t)pick(&r, SIM_BLPOP_TENTHS_MAX + 1)};
+        }
+        sim_client_plan_fit(p);
     }
 }
 
@@ -184,7 +219,7 @@ uint32_t sim_command_args(const sim_command *c, uint32_t client, uint32_t index,
                           uint8_t *scratch) {
     static const char *const names[SIM_SHAPE_COUNT] = {
         "SET", "GET", "INCR", "RPUSH", "LRANGE", "DEL", "MGET", "ECHO", "PING", "APPEND", "LPOP",
-        "FLUSHALL"};
+        "FLUSHALL", "BLPOP"};
     resp_arg key = text(key_texts[c->key % SIM_KEYS]);
     argv[0] = text(names[c->shape]);
     switch ((sim_shape)c->shape) {
@@ -219,6 +254,17 @@ uint32_t sim_command_args(const sim_command *c, uint32_t client, uint32_t index,
     case SIM_INCR:
     case SIM_DEL:
     case SIM_LPOP: argv[1] = key; return 2;
+    case SIM_BLPOP: { /* "<tenths / 10>.<tenths % 10>" seconds, or "0" */
+        uint32_t tenths = c->size % (SIM_BLPOP_TENTHS_MAX + 1);
+        size_t n = resp_format_u64(tenths / 10, (char *)scratch, 24);
+        if (tenths % 10 != 0) {
+            scratch[n++] = '.';
+            scratch[n++] = (uint8_t)('0' + tenths % 10);
+        }
+        argv[1] = key;
+        argv[2] = (resp_arg){.ptr = scratch, .len = n};
+        return 3;
+    }
     case SIM_SHAPE_COUNT: break;
     }
     return 1;

@@ -10,7 +10,8 @@
  *           client count (1..FUZZ_CLIENTS_MAX);
  *   per client: kind (choice table), start (x 20 ms), rate (R x 1..8), pause (x 20 ms),
  *           cut (bytes, u16), command count (1..12), then per command: shape (choice table),
- *           key (0..7), size (u16; each shape clamps it to its range).
+ *           key (0..7), size (u16; each shape clamps it to its range; BLPOP's is its timeout
+ *           in tenths of a second, and what a kind allows is sim_client_plan_fit's).
  * The simulation is short (clients start within 5 s, leave 2.5 s after the last start) so
  * that an input runs in about a millisecond.
  */
@@ -56,6 +57,7 @@ FUZZ_NO_COVERAGE static uint16_t clamp_size(uint8_t shape, uint16_t raw) {
     case SIM_RPUSH: return (uint16_t)(1 + raw % 4);
     case SIM_MGET_BIG: return (uint16_t)(1 + raw % 62);
     case SIM_ECHO_BIG: return (uint16_t)(raw % 7100);
+    case SIM_BLPOP: return (uint16_t)(raw % (SIM_BLPOP_TENTHS_MAX + 1));
     default: return 0;
     }
 }
@@ -100,6 +102,7 @@ FUZZ_NO_COVERAGE static bool decode(const uint8_t *data, size_t size, sim_plan *
             p->commands[k].key = (uint8_t)(cursor_u8(&c) % SIM_KEYS);
             p->commands[k].size = clamp_size((uint8_t)shape, cursor_u16(&c));
         }
+        sim_client_plan_fit(p);
     }
     return true;
 }

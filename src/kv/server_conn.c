@@ -485,6 +485,9 @@ void kv_conn_on_poll(kv_server *s, kv_connection *c, int32_t result) {
     if ((c->flags & KV_CONN_BLOCKED) != 0) {
         /* A blocked client's end of stream: Redis frees a client whose read ends, blocked or
          * not, so what it waits for is never handed to a client that left. */
+#ifdef STASIS_CANARY_BLOCKED_EOF_KEPT
+        return; /* a blocked client that closed keeps its slot until its timeout, or for ever */
+#endif
         kv_conn_close(s, c);
         return;
     }
@@ -660,11 +663,15 @@ bool kv_conn_rerun_blocked(kv_server *s, kv_connection *c) {
 
 void kv_conn_unblock_timed_out(kv_server *s, kv_connection *c) {
     size_t consumed = 0;
-    (void)parse_blocked(s, c, &consumed);
+    uint32_t argc = parse_blocked(s, c, &consumed);
     c->recv_head += consumed;
     resp_writer w;
     resp_writer_init(&w, c->send_buf + c->send_len, send_room(c));
     kv_engine_reply_timed_out(&w);
+    if (s->hooks->timed_out != NULL) {
+        s->hooks->timed_out(s->hooks->context, s, kv_conn_index(s, c), s->argv, argc,
+                            c->send_buf + c->send_len, resp_writer_len(&w));
+    }
     c->send_len += resp_writer_len(&w);
     kv_block_remove(s, c);
     kv_conn_ready(s, c);

@@ -59,6 +59,9 @@ typedef struct kv_server_hooks {
     uint64_t (*allocation_calls)(void);
     void (*executed)(void *context, const kv_server *s, uint32_t index, const resp_arg *argv,
                      uint32_t argc, const uint8_t *reply, size_t reply_len);
+    /* A blocked command answered as timed out (argv: the command, reply: its null reply). */
+    void (*timed_out)(void *context, const kv_server *s, uint32_t index, const resp_arg *argv,
+                      uint32_t argc, const uint8_t *reply, size_t reply_len);
     void (*after_completion)(void *context, const kv_server *s);
     void *context;
 } kv_server_hooks;
