@@ -29,7 +29,7 @@
  *  - stack fallback (a fixed buffer, then a block allocator): the child holds exactly the
  *    live blocks outside the buffer; after freeing everything the child is empty, and after
  *    the reset (the fixed buffer gives back only its last block on a free) the diagnostics
- *    are their initial values.
+ *    are their initial values; a fixed buffer alone: the same, without a child.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -39,6 +39,7 @@
 #include "alloc/byte_pool.h"
 #include "alloc/checking.h"
 #include "alloc/failing.h"
+#include "alloc/fixed_buffer.h"
 #include "alloc/object_pool.h"
 #include "alloc/stack_fallback.h"
 #include "harness/choice.h"
@@ -46,7 +47,7 @@
 #include "props.h"
 
 static const char *const kinds[] = {"block allocator", "object pool", "byte pool", "arena",
-                                    "failing loop", "checking", "stack fallback"};
+                                    "failing loop", "checking", "stack fallback", "fixed buffer"};
 static const choice_table kind_table = PROP_TABLE(kinds, 8);
 
 static const char *const ops[] = {"alloc", "free", "resize", "alloc and free at once"};
@@ -61,6 +62,9 @@ static const choice_table reset_table = PROP_TABLE(reset_modes, 4);
 #define CHECKING_LIMIT_NONE_CHOICE 4096
 #define KIND_CHECKING              5
 #define KIND_STACK_FALLBACK        6
+#define KIND_FIXED_BUFFER          7
+/* Chunks an arena can hold: one block of its parent each, at most 256 blocks. */
+#define CHUNKS_LOGGED_MAX 256
 
 static _Alignas(4096) uint8_t memory[MEMORY_BYTES];
 static _Alignas(4096) uint8_t parent_memory[MEMORY_BYTES];
@@ -80,7 +84,10 @@ typedef struct subject {
     arena ar;
     checking ck;
     stack_fallback sf;
+    fixed_buffer fb;
     failing_allocator counting; /* the arena's parent, counting its calls */
+    size_t chunk_lens[CHUNKS_LOGGED_MAX]; /* every chunk the arena got, in order */
+    size_t chunk_count;
     block live[LIVE_MAX];
     size_t live_count;
     size_t sf_buffer_bytes;
@@ -112,6 +119,27 @@ static void open_checking(cursor *c) {
     checking_init(&s.ck, block_allocator_allocator(&s.ba), memory, checking_memory_bytes(p), p);
     s.a = checking_allocator(&s.ck);
 }
+
+/* The arena's parent as the arena sees it: the counting wrapper, logging the length of every
+ * chunk it hands out (to know which chunks a reset must keep). */
+static void *logged_alloc(void *ctx, size_t len, size_t align) {
+    void *p = allocator_alloc(failing_allocator_iface(ctx), len, align);
+    if (p == NULL) return NULL;
+    ST_ASSERT(s.chunk_count < CHUNKS_LOGGED_MAX);
+    s.chunk_lens[s.chunk_count++] = len;
+    return p;
+}
+
+static bool logged_resize(void *ctx, void *ptr, size_t old_len, size_t new_len, size_t align) {
+    return allocator_resize(failing_allocator_iface(ctx), ptr, old_len, new_len, align);
+}
+
+static void logged_free(void *ctx, void *ptr, size_t len, size_t align) {
+    allocator_free(failing_allocator_iface(ctx), ptr, len, align);
+}
+
+static const allocator_vtable logged_vtable = {
+    .alloc = logged_alloc, .resize = logged_resize, .free = logged_free};
 
 static void open_subject(uint32_t kind, cursor *c) {
     memset(&s, 0, sizeof s);
@@ -146,6 +174,10 @@ static void open_subject(uint32_t kind, cursor *c) {
         stack_fallback_init(&s.sf, memory, s.sf_buffer_bytes, block_allocator_allocator(&s.ba));
         s.a = stack_fallback_allocator(&s.sf);
         break;
+    case KIND_FIXED_BUFFER:
+        fixed_buffer_init(&s.fb, memory, cursor_range(c, 0, 4096));
+        s.a = fixed_buffer_allocator(&s.fb);
+        break;
     case 4: {
         /* Room for the loop's largest operation (16 blocks of at most 64 bytes). */
         block_allocator_params p = {.block_count = 256, .block_bytes = 64};
@@ -155,7 +187,8 @@ static void open_subject(uint32_t kind, cursor *c) {
     default:
         open_block_allocator(&s.ba, parent_memory, c);
         failing_init(&s.counting, block_allocator_allocator(&s.ba));
-        arena_init(&s.ar, failing_allocator_iface(&s.counting), cursor_range(c, 0, 512));
+        allocator logged = {.ctx = &s.counting, .vtable = &logged_vtable};
+        arena_init(&s.ar, logged, cursor_range(c, 0, 512));
         s.a = arena_allocator(&s.ar);
         break;
     }
@@ -168,6 +201,7 @@ static allocator_diagnostics diagnostics(void) {
     case 2: return byte_pool_diagnostics(&s.bp);
     case KIND_CHECKING: return checking_diagnostics(&s.ck);
     case KIND_STACK_FALLBACK: return stack_fallback_diagnostics(&s.sf);
+    case KIND_FIXED_BUFFER: return fixed_buffer_diagnostics(&s.fb);
     default: return arena_diagnostics(&s.ar);
     }
 }
@@ -182,6 +216,7 @@ static bool invariants_hold(bool full) {
                block_allocator_invariants_hold(&s.ba);
     case KIND_STACK_FALLBACK:
         return stack_fallback_invariants_hold(&s.sf) && block_allocator_invariants_hold(&s.ba);
+    case KIND_FIXED_BUFFER: return fixed_buffer_invariants_hold(&s.fb);
     default:
         return (full ? arena_invariants_hold_full(&s.ar) : arena_invariants_hold(&s.ar)) &&
                block_allocator_invariants_hold(&s.ba);
@@ -212,7 +247,8 @@ static void op_alloc_free(cursor *c) {
     allocator_free(s.a, p, len, align);
     allocator_diagnostics after = diagnostics();
     /* A bump allocator (the stack fallback's buffer) keeps the padding that aligned it. */
-    bool bump = s.kind == KIND_STACK_FALLBACK && stack_fallback_owns_primary(&s.sf, p);
+    bool bump = s.kind == KIND_FIXED_BUFFER ||
+                (s.kind == KIND_STACK_FALLBACK && stack_fallback_owns_primary(&s.sf, p));
     size_t padding = bump ? align - 1 : 0;
     PROP_CHECK(s.kind == 3 || (after.allocated_bytes >= before.allocated_bytes &&
                                after.allocated_bytes <= before.allocated_bytes + padding),
@@ -267,6 +303,24 @@ static void check_wrapper_accounting(allocator_diagnostics d) {
     }
 }
 
+/* A fixed buffer (alone, or a stack fallback's first) counts as allocated at least up to
+ * the end of its highest live block: a free that gives back bytes a live block still holds
+ * would hand them out twice. */
+static void check_bump_covers_live(allocator_diagnostics d) {
+    size_t top = 0;
+    for (size_t i = 0; i < s.live_count; i++) {
+        const uint8_t *p = s.live[i].ptr;
+        bool in_buffer = s.kind == KIND_FIXED_BUFFER || stack_fallback_owns_primary(&s.sf, p);
+        size_t end = (size_t)(p - memory) + s.live[i].len;
+        if (in_buffer && end > top) top = end;
+    }
+    size_t held = s.kind == KIND_FIXED_BUFFER
+                      ? d.allocated_bytes
+                      : d.allocated_bytes - stack_fallback_fallback_live_bytes(&s.sf);
+    PROP_CHECK(held >= top, "%s: its buffer counts %zu bytes allocated, a live block ends at %zu",
+               kinds[s.kind], held, top);
+}
+
 /* Pools hand out whole items: live + free = capacity, counted in items. */
 static void check_accounting(void) {
     allocator_diagnostics d = diagnostics();
@@ -295,6 +349,7 @@ static void check_accounting(void) {
                    s.live_count);
     }
     if (s.kind == KIND_CHECKING || s.kind == KIND_STACK_FALLBACK) check_wrapper_accounting(d);
+    if (s.kind == KIND_STACK_FALLBACK || s.kind == KIND_FIXED_BUFFER) check_bump_covers_live(d);
 }
 
 static bool run_ops(cursor *c, size_t first_op) {
@@ -334,14 +389,34 @@ static int run_pool_like(cursor *c) {
                    "%s: after freeing everything its child still holds %zu bytes", kinds[s.kind],
                    block_allocator_diagnostics(&s.ba).allocated_bytes);
     }
-    /* The fixed buffer gives bytes back only from its last block: its law is the reset. */
+    /* A fixed buffer gives bytes back only from its last block: its law is the reset. */
     if (s.kind == KIND_STACK_FALLBACK) stack_fallback_reset(&s.sf);
+    if (s.kind == KIND_FIXED_BUFFER) fixed_buffer_reset(&s.fb);
     allocator_diagnostics d = diagnostics();
     PROP_CHECK(d.capacity_bytes == initial.capacity_bytes && d.allocated_bytes == 0,
                "after freeing everything: capacity %zu (was %zu), allocated %zu",
                d.capacity_bytes, initial.capacity_bytes, d.allocated_bytes);
     PROP_CHECK(invariants_hold(true), "the full self-check fails after freeing everything");
     return PROP_PASS;
+}
+
+/* What a reset with `budget` keeps of the chunks the arena got (arena.h: in the order they
+ * were obtained, each kept iff it fits in what the budget has left); *prefix: the kept ones
+ * are the first ones. */
+static size_t expected_kept(size_t budget, bool *prefix) {
+    size_t kept = 0;
+    bool dropped = false;
+    *prefix = true;
+    for (size_t i = 0; i < s.chunk_count; i++) {
+        size_t usable = s.chunk_lens[i] - ARENA_CHUNK_HEADER_BYTES;
+        if (usable > budget - kept) {
+            dropped = true;
+            continue;
+        }
+        kept += usable;
+        if (dropped) *prefix = false;
+    }
+    return kept;
 }
 
 static int run_arena(cursor *c) {
@@ -356,6 +431,8 @@ static int run_arena(cursor *c) {
     size_t capacity = arena_capacity_bytes(&s.ar);
     size_t parent = block_allocator_diagnostics(&s.ba).allocated_bytes;
     s.live_count = 0; /* a reset forgets every allocation */
+    bool prefix = true;
+    size_t expected = expected_kept(limit, &prefix);
     arena_reset(&s.ar, (arena_reset_mode)mode, limit);
     size_t kept = arena_capacity_bytes(&s.ar);
     size_t parent_now = block_allocator_diagnostics(&s.ba).allocated_bytes;
@@ -367,17 +444,24 @@ static int run_arena(cursor *c) {
                    "retain_capacity: capacity %zu -> %zu, parent %zu -> %zu", capacity, kept,
                    parent, parent_now);
     } else {
-        PROP_CHECK(kept <= limit && kept <= capacity,
-                   "retain_with_limit(%zu): kept %zu of %zu", limit, kept, capacity);
+        PROP_CHECK(kept <= limit && kept <= capacity && kept == expected,
+                   "retain_with_limit(%zu): kept %zu of %zu (by the rule, %zu)", limit, kept,
+                   capacity, expected);
     }
     /* "A retained round makes exactly the chunk requests the first round made, or fewer"
-     * (arena.h); none at all when every chunk was kept and the parent refused none. */
+     * (arena.h); none at all when every chunk was kept and the parent refused none. That
+     * holds when the kept chunks are the first ones: the round replays the first one's
+     * chunks, then asks for the rest as it did. When retain_with_limit keeps a later chunk
+     * but not an earlier one (tests/test_arena.c: not only a prefix), a request may take that
+     * chunk in another's place and the round ask for more (11 against 10, seed 8 case 16412):
+     * arena.h's promise is too wide there, and no bound is checked. */
     uint64_t refused = failing_get_counters(&s.counting).child_failures - failures_before;
     calls_before = failing_get_counters(&s.counting).alloc_calls;
     PROP_CHECK(run_ops(&replay, 1000), "the same operations decode again");
     uint64_t second_round = failing_get_counters(&s.counting).alloc_calls - calls_before;
     uint64_t most = mode == ARENA_RETAIN_CAPACITY && refused == 0 ? 0 : first_round;
-    PROP_CHECK(mode == ARENA_FREE_ALL || second_round <= most,
+    bool bounded = mode == ARENA_RETAIN_CAPACITY || (mode == ARENA_RETAIN_WITH_LIMIT && prefix);
+    PROP_CHECK(!bounded || second_round <= most,
                "%s: the same operations again asked the parent for %" PRIu64
                " chunks (the first round %" PRIu64 ", %" PRIu64 " of them refused)",
                reset_modes[mode], second_round, first_round, refused);
@@ -484,6 +568,7 @@ static void describe_params(uint32_t kind, cursor *c, FILE *out) {
         fprintf(out, ": a fixed buffer of %u bytes, then a", cursor_range(c, 0, 1024));
         describe_block_params(c, out);
     }
+    if (kind == KIND_FIXED_BUFFER) fprintf(out, " of %u bytes", cursor_range(c, 0, 4096));
     fprintf(out, "\n");
 }
 
@@ -537,7 +622,7 @@ static void describe(const uint8_t *payload, size_t size, FILE *out) {
     describe_ops(&c, out);
     fprintf(out, "then %s, and the checks\n",
             kind == 3                     ? "the reset, the same operations again, free_all"
-            : kind == KIND_STACK_FALLBACK ? "every live block freed, from the middle outwards, "
+            : kind >= KIND_STACK_FALLBACK ? "every live block freed, from the middle outwards, "
                                             "then the reset"
                                           : "every live block freed, from the middle outwards");
 }
@@ -547,8 +632,9 @@ const prop_property prop_allocator_algebra = {
     .format_version = 1,
     .payload_max = 300,
     .summary = "free everything in any order returns diagnostics to initial (pools, block "
-               "allocator, checking, stack fallback); arena reset modes keep what they "
-               "promise; pools live + free = capacity; failing_loop_run",
+               "allocator, checking, stack fallback, fixed buffer after its reset); arena "
+               "reset modes keep what they promise; pools live + free = capacity; "
+               "failing_loop_run",
     .run = run,
     .describe = describe,
 };
