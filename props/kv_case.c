@@ -283,11 +283,16 @@ static size_t placeholder_bytes(uint64_t *state, char kind, uint8_t *out) {
     return kind == 'i' ? 1 : 0;
 }
 
-/* One operation's bytes: its template, then what each placeholder reads. */
-static size_t generate_op(uint64_t *state, uint8_t *out) {
+/* One operation's bytes: its template (a refusable one three times in four, or any, when
+ * `refusable_first`; else any template, each as likely), then what each placeholder reads. */
+static size_t generate_op(uint64_t *state, bool refusable_first, uint8_t *out) {
     size_t refusable_count = sizeof refusable / sizeof refusable[0];
-    out[0] = one_in(state, 4) ? (uint8_t)prop_random(state)
-                              : template_byte(refusable[prop_random(state) % refusable_count]);
+    if (!refusable_first) {
+        out[0] = (uint8_t)(prop_random(state) % template_table.count);
+    } else {
+        out[0] = one_in(state, 4) ? (uint8_t)prop_random(state)
+                                  : template_byte(refusable[prop_random(state) % refusable_count]);
+    }
     size_t n = 1;
     uint32_t id = out[0] % template_table.id_space;
     if (id >= template_table.count) return n; /* unassigned: the runner repairs it */
@@ -302,17 +307,25 @@ static size_t generate_op(uint64_t *state, uint8_t *out) {
     return n;
 }
 
-size_t kvw_generate(uint64_t *state, size_t bound, uint8_t *out) {
+static size_t generate(uint64_t *state, size_t bound, bool refusable_first, uint8_t *out) {
     if (bound == 0) return 0;
     size_t at = 0;
     out[at++] = (uint8_t)prop_random(state); /* the configuration */
     uint8_t op[GENERATE_OP_BYTES_MAX];
     for (;;) {
-        size_t n = generate_op(state, op);
+        size_t n = generate_op(state, refusable_first, op);
         if (at + n > bound) return at;
         memcpy(out + at, op, n);
         at += n;
     }
+}
+
+size_t kvw_generate(uint64_t *state, size_t bound, uint8_t *out) {
+    return generate(state, bound, true, out);
+}
+
+size_t kvw_generate_any(uint64_t *state, size_t bound, uint8_t *out) {
+    return generate(state, bound, false, out);
 }
 
 /* ---- the engine ---- */

@@ -93,6 +93,11 @@ void kvw_describe(const uint8_t *payload, size_t size, FILE *out);
  */
 size_t kvw_generate(uint64_t *state, size_t bound, uint8_t *out);
 
+/* The same shape over every template, each as likely: a well-formed workload on a few keys
+ * (k0 and k1 mostly), where a command's rarely taken paths (a pivot not found, a type or a
+ * limit refused) come up far sooner than from uniform bytes (memory_bound's generator). */
+size_t kvw_generate_any(uint64_t *state, size_t bound, uint8_t *out);
+
 /* ---- the engine ---- */
 
 typedef struct kvw_engine {

@@ -51,4 +51,5 @@ const prop_property prop_memory_bound = {
                "command (in-process, the seal's counting)",
     .run = run,
     .describe = kvw_describe,
+    .generate = kvw_generate_any,
 };
