@@ -13,8 +13,10 @@
  *    back to the parent.
  *
  * Unlike Zig, a reset never asks the parent for memory (Zig merges the kept capacity into one
- * new chunk, which can fail): it only keeps or returns whole chunks, so it cannot fail, and a
- * retained round makes exactly the chunk requests the first round made, or fewer.
+ * new chunk, which can fail): it only keeps or returns whole chunks, so it cannot fail. When
+ * the chunks kept are the first ones obtained (always, but for RETAIN_WITH_LIMIT keeping a
+ * later chunk after dropping an earlier, bigger one), a retained round makes exactly the
+ * chunk requests the first round made, or fewer.
  *
  * Allocation: bump in the current chunk; if the request does not fit, the next retained
  * (empty) chunk it fits in becomes current; if none, a new chunk of
