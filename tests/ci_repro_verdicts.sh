@@ -58,3 +58,14 @@ printf 1 >"$STASIS_CANARY_FLAKY_STATE"
 run_clean flaky-once 1 ci/repro --canary repro_flaky $t "$input"
 has_line flaky-once "== reproduced 1 of 1"
 pass "flaky, one failing run: 'reproduced 1 of 1', exit 1"
+
+# A property's shrunk case goes to its property's runner: the planted bug's runner fails it
+# in every run, the normal build passes it.
+case_file=corpus/regressions/props/memory_bound/canary-props_stray_malloc
+run_clean props-canary 1 ci/repro --runs 2 --canary props_stray_malloc "$case_file"
+has_line props-canary "== reproduced 2 of 2"
+grep -q "allocation call(s) after the seal" "$scratch/props-canary.log" \
+  || fail "props-canary: the property's failure report missing"
+run_clean props-fixed 0 ci/repro "$case_file"
+has_line props-fixed "== the case passes in this build: reproduced 0 of 1"
+pass "props case: 'reproduced 2 of 2' under its canary (exit 1), passes in the normal build"
