@@ -136,7 +136,8 @@ FUZZ_NO_COVERAGE static block_allocator_params params_of(const harness_op *o) {
     uint8_t bytes[BA_PARAMS_BYTES] = {0};
     memcpy(bytes, o->data, o->data_len);
     uint32_t v[2] = {0, 0};
-    for (size_t i = 0; i < BA_PARAMS_BYTES; i++) v[i / 4u] |= (uint32_t)bytes[i] << (8u * (i % 4u));
+    for (size_t i = 0; i < BA_PARAMS_BYTES; i++)
+        v[i / 4u] |= (uint32_t)bytes[i] << (8u * (i % 4u));
     return (block_allocator_params){.block_count = v[0], .block_bytes = v[1]};
 }
 

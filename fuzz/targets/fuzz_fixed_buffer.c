@@ -49,10 +49,9 @@ static const char *const op_names[] = {"alloc",
 
 /* The flawed composites' flaws: append only. */
 enum { FLAW_LEAKS, FLAW_CHANGES_STATE, FLAW_FAILS_UNINDUCED, FLAW_NEEDS_MORE_RUNS };
-static const char *const flaw_names[] = {"leaks its first block on a refusal",
-                                         "changes the buffer outside the wrapper",
-                                         "fails with no failure induced",
-                                         "needs more runs than the loop allows"};
+static const char *const flaw_names[] = {
+    "leaks its first block on a refusal", "changes the buffer outside the wrapper",
+    "fails with no failure induced", "needs more runs than the loop allows"};
 static const choice_table ops = CHOICE_TABLE_INIT(op_names, 8);
 
 typedef struct model {
@@ -242,12 +241,14 @@ FUZZ_NO_COVERAGE static void run_failure_loop(const harness_op *o) {
         .ctx = &l, .run = loop_run, .snapshot = loop_snapshot, .unchanged = loop_unchanged};
     failing_mode mode = (o->which & 1u) != 0 ? FAILING_PERSISTENT : FAILING_TRANSIENT;
     failing_loop_result r = failing_loop_run(&f, &c, mode, 8);
-    FUZZ_CHECK(r.verdict == FAILING_LOOP_OK, "failure loop: %s after %" PRIu32 " run(s)",
-               failing_loop_verdict_name(r.verdict), r.runs);
+    FUZZ_CHECK(r.verdict == FAILING_LOOP_OK &&
+                   strcmp(failing_loop_verdict_name(r.verdict), "ok") == 0,
+               "failure loop: '%s' after %" PRIu32 " run(s)", failing_loop_verdict_name(r.verdict),
+               r.runs);
     FUZZ_CHECK(r.runs == 4 && r.failed_runs == 3 && r.benign_failures == 0 &&
                    r.allocation_calls == 3,
-               "failure loop: %" PRIu32 " runs, %" PRIu32 " failed, %" PRIu32
-               " benign, %" PRIu64 " calls; expected 4, 3, 0, 3",
+               "failure loop: %" PRIu32 " runs, %" PRIu32 " failed, %" PRIu32 " benign, %" PRIu64
+               " calls; expected 4, 3, 0, 3",
                r.runs, r.failed_runs, r.benign_failures, r.allocation_calls);
     allocator_diagnostics d = failing_diagnostics(&f);
     FUZZ_CHECK(d.allocated_bytes == 0 && d.oom_count == 3,
@@ -350,6 +351,13 @@ FUZZ_NO_COVERAGE static void run_flawed_loop(const harness_op *o) {
     /* Put the buffer back: what a flawed run kept is its last block. */
     if (l.kept != NULL) fixed_buffer_free(&fb, l.kept, l.flaw == FLAW_LEAKS ? l.first : 1u, 1);
     FUZZ_CHECK(failing_invariants_hold(&f), "failing_invariants_hold() is false");
+    /* The wrapper's self-check, seen to fail: a copy counting more successes than calls. */
+    failing_allocator broken = f;
+    broken.counters.allocations = broken.counters.alloc_calls + broken.counters.resize_calls + 1u;
+    FUZZ_CHECK(!failing_invariants_hold(&broken),
+               "failing_invariants_hold() holds with %" PRIu64 " allocations of %" PRIu64 " calls",
+               broken.counters.allocations,
+               broken.counters.alloc_calls + broken.counters.resize_calls);
 }
 
 FUZZ_NO_COVERAGE static void decode_own(cursor *c, harness_op *o) {

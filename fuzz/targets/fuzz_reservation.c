@@ -40,17 +40,14 @@
 
 /* Operation ids: append only (harness/choice.h). */
 enum { OP_SEAL = HARNESS_OP_OWN_FIRST, OP_BEGIN_DEINIT, OP_RESET, OP_LIFECYCLE };
-static const char *const op_names[] = {"carve",        "resize",
-                                       "free",         "seal",
-                                       "begin_deinit", "reset_for_testing",
-                                       "lifecycle"};
+static const char *const op_names[] = {
+    "carve", "resize", "free", "seal", "begin_deinit", "reset_for_testing", "lifecycle"};
 static const choice_table ops = CHOICE_TABLE_INIT(op_names, 8);
 
 /* `lifecycle`'s backings: append only. */
 enum { BACKING_MAPPED, BACKING_LOCKED, BACKING_LOCK_REFUSED, BACKING_BUFFER };
-static const char *const backing_names[] = {"mapped", "mapped+locked",
-                                            "mapped+locked, lock refused (injected)",
-                                            "caller buffer"};
+static const char *const backing_names[] = {
+    "mapped", "mapped+locked", "mapped+locked, lock refused (injected)", "caller buffer"};
 
 typedef struct model {
     size_t used;
@@ -145,14 +142,20 @@ FUZZ_NO_COVERAGE static void check_scratch(const reservation *r, reservation_sta
                (int)reservation_get_state(r), (int)state);
     FUZZ_CHECK(d.capacity_bytes == capacity && d.allocated_bytes == used &&
                    d.peak_allocated_bytes == used && d.oom_count == 0,
-               "scratch diagnostics %zu/%zu/%zu/%" PRIu64 ", want %zu/%zu/%zu/0",
-               d.capacity_bytes, d.allocated_bytes, d.peak_allocated_bytes, d.oom_count,
-               capacity, used, used);
+               "scratch diagnostics %zu/%zu/%zu/%" PRIu64 ", want %zu/%zu/%zu/0", d.capacity_bytes,
+               d.allocated_bytes, d.peak_allocated_bytes, d.oom_count, capacity, used, used);
     FUZZ_CHECK(reservation_carve_count(r) == (used == 0 ? 0u : 1u), "scratch carve_count %zu",
                reservation_carve_count(r));
     FUZZ_CHECK(reservation_is_locked(r) == locked, "scratch is_locked %d, want %d",
                (int)reservation_is_locked(r), (int)locked);
     FUZZ_CHECK(reservation_invariants_hold(r), "scratch reservation_invariants_hold() is false");
+    if (r->mapped_bytes != 0 && capacity > 1) {
+        /* The self-check, seen to fail: a copy claiming a mapping shorter than its capacity. */
+        reservation broken = *r;
+        broken.mapped_bytes = 1;
+        FUZZ_CHECK(!reservation_invariants_hold(&broken),
+                   "reservation_invariants_hold() holds with 1 byte mapped of %zu", capacity);
+    }
     /* Under ASan nothing past the carved part may be touched: its first whole granule. */
     const uint8_t *granule = r->base + ((used + 7u) & ~(size_t)7u);
     if (granule + 8 <= r->base + capacity) {
