@@ -8,13 +8,13 @@ source "$(dirname "$0")/support_ci.sh"
 t=fixed_buffer
 (source ci/lib.sh; build_preset libfuzzer)
 
-# Each seed with an unassigned operation id (7 of 8) appended: it runs the seed's operations,
-# then is refused; and one input of format version 122.
+# Per seed, its version and config (3 bytes: capacity, offset), a reset, then an unassigned
+# operation id (7 of 8): refused after running the reset; and one input of format version 122.
 plant_refused() {
   local dir=$1 f
   mkdir -p "$dir"
   for f in corpus/$t/*; do
-    { cat "$f"; printf '\007'; } >"$dir/refused-$(basename "$f")"
+    { head -c 4 "$f"; printf '\003\007'; } >"$dir/refused-$(basename "$f")"
   done
   printf 'zop' >"$dir/version-122"
 }
