@@ -110,6 +110,27 @@ afl_phase() {
   fi
 }
 
+# The replay binary of the build this run fuzzes (the canary's with --canary).
+replay_binary() {
+  if [ -n "$canary" ]; then printf 'build/libfuzzer/fuzz/replay_%s_canary_%s\n' "$1" "$canary"
+  else printf 'build/libfuzzer/fuzz/replay_%s\n' "$1"; fi
+}
+
+# Moves the inputs of folder $3 that target $1 refuses (another format version, an
+# unassigned choice id) into $2/refused/ and appends their count to $2/corpus.refused.
+# libFuzzer never keeps such an input (-1), but AFL++ only sees a run that found nothing
+# new and may keep it in its queue, and libFuzzer's -merge=1 takes whatever adds features.
+drop_refused() {
+  local t=$1 dir=$2 folder=$3 listed=$2/refused.list f n=0
+  mkdir -p "$dir/refused"
+  "$(replay_binary "$t")" --quiet --list-refused "$folder" >"$listed" 2>"$dir/refused.log"     || say "  $t: an input of $folder failed while looking for refused ones (see $dir/refused.log)"
+  while IFS= read -r f; do
+    [ -f "$f" ] && mv "$f" "$dir/refused/" && n=$((n + 1))
+  done <"$listed"
+  echo $(( $(cat "$dir/corpus.refused" 2>/dev/null || echo 0) + n )) >"$dir/corpus.refused"
+  [ "$n" -eq 0 ] || say "  $t: dropped $n refused input(s) from $folder (kept in $dir/refused/)"
+}
+
 # Replaces the working corpus by its minimal subset with the same features.
 minimize_working_corpus() {
   local t=$1 dir=$2 work=$3
@@ -140,6 +161,7 @@ target_pipeline() {
   libfuzzer_phase "$t" "$lf_seconds" "$dir" "$work"
   [ "$afl_seconds" -gt 0 ] && afl_phase "$t" "$afl_seconds" "$dir" "$work"
   echo "$(count_files "$work")" >"$dir/corpus.merged"
+  drop_refused "$t" "$dir" "$work"
   minimize_working_corpus "$t" "$dir" "$work"
   echo "$(count_files "$work")" >"$dir/corpus.minimized"
   say "  done $t: $(target_summary_line "$t")"

@@ -121,8 +121,8 @@ write_report() {
   printf 'Command: `ci/nightly --hours %s --jobs %s%s`; targets: %s.\n\n' "$hours" "$jobs" \
     "${canary:+ --canary $canary}" "${targets[*]}"
   printf '## Targets\n\n'
-  printf '| target | weight | libFuzzer s | runs | exec/s | edges | AFL++ s | execs | exec/s | edges | working corpus start / merged / minimised | failure inputs | unique | plot |\n'
-  printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+  printf '| target | weight | libFuzzer s | runs | exec/s | edges | AFL++ s | execs | exec/s | edges | working corpus start / merged / minimised | refused, dropped | failure inputs | unique | plot |\n'
+  printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
   for t in "${targets[@]}"; do
     local dir=$run_dir/targets/$t
     read -r ls lr lx le <<<"$(lf_stats "$t")"
@@ -131,13 +131,17 @@ write_report() {
     inputs=$(awk -F '\t' -v t="$t" '$1 == t { n += $3 } END { print n + 0 }' "$run_dir/failures.tsv")
     unique=$(awk -F '\t' -v t="$t" '$1 == t' "$run_dir/failures.tsv" | wc -l)
     [ -f "$run_dir/plots/$t.png" ] && plot="[png](plots/$t.png)"
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s / %s | %s | %s | %s |\n' \
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s / %s | %s | %s | %s | %s |\n' \
       "$t" "$(weight_of "$t")" "$ls" "$lr" "$lx" "$le" "$as" "$ar" "$ax" "$ae" \
       "$(cat "$dir/corpus.start" 2>/dev/null || echo -)" "$(cat "$dir/corpus.merged" 2>/dev/null || echo -)" \
-      "$(cat "$dir/corpus.minimized" 2>/dev/null || echo -)" "$inputs" "$unique" "$plot"
+      "$(cat "$dir/corpus.minimized" 2>/dev/null || echo -)" "$(cat "$dir/corpus.refused" 2>/dev/null || echo -)" \
+      "$inputs" "$unique" "$plot"
   done
   printf '\nEdges are each engine'"'"'s own count (libFuzzer: `cov:` of the libfuzzer build; AFL++:\n'
-  printf '`edges_found` of the afl build): compare a target with itself over time, not the engines.\n\n'
+  printf '`edges_found` of the afl build): compare a target with itself over time, not the engines.\n'
+  printf '"Refused, dropped": inputs of the merged working corpus the target refuses (another format\n'
+  printf 'version, an unassigned choice id; AFL++ keeps them in its queue), moved to the target'"'"'s\n'
+  printf '`refused/` folder of the run before minimising.\n\n'
   printf '## Failures\n\n'
   if [ ! -s "$run_dir/failures.tsv" ]; then
     printf 'None.\n\n'

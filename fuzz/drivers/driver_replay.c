@@ -1,14 +1,19 @@
 /*
  * Replay driver: runs files and folders through a fuzz target without a fuzzing engine.
  *
- *   replay_<target> [--describe] [--quiet] PATH...
+ *   replay_<target> [--describe | --list-refused] [--quiet] PATH...
  *
  * Each PATH is a file or a folder (its regular files, sorted by name, dotfiles and the
  * decoded texts `*.txt` skipped; not recursive). An input whose format version byte is not
- * the target's is refused with a message and counts as a failure. Every input is copied into a buffer of exactly its size, so ASan
- * reports any read past its end, as under libFuzzer. A failed check aborts the process;
- * the driver then names the input it was running. Exit status: 0 iff every input ran.
+ * the target's, or that the target refuses (an unassigned choice id), is refused with a
+ * message and counts as a failure. Every input is copied into a buffer of exactly its size,
+ * so ASan reports any read past its end, as under libFuzzer. A failed check aborts the
+ * process; the driver then names the input it was running. Exit status: 0 iff every input
+ * ran.
  * --describe prints each input's decoded operations instead of running it.
+ * --list-refused runs every input and prints the path of each refused one on stdout, one a
+ * line, instead of failing on it (the corpus merges drop what it lists: AFL++ keeps inputs
+ * libFuzzer would have dropped); exit status 0 iff no input failed or was unreadable.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,8 +37,27 @@
 
 static char current_path[REPLAY_PATH_LENGTH_MAX_BYTES];
 static bool describe_only;
+static bool list_refused;
 static bool quiet;
 static size_t inputs_run;
+static size_t inputs_refused;
+
+/* A refused input: listed (--list-refused, not a failure) or reported (a failure). */
+static int refuse(const char *path, const uint8_t *data, size_t len) {
+    inputs_refused++;
+    if (list_refused) {
+        printf("%s\n", path);
+        return 0;
+    }
+    fprintf(stderr, "replay: %s: ", path);
+    if (!fuzz_version_matches(data, len, stderr)) return 1;
+    /* -1: the target refused the input (an unassigned choice id, harness/choice.h). */
+    fprintf(stderr,
+            "refused by target '%s': it names a choice id that format version %u does "
+            "not assign (see --describe)\n",
+            fuzz_target.name, fuzz_target.format_version);
+    return 1;
+}
 
 static void say_current_input(void) {
     if (current_path[0] == '\0') return;
@@ -86,27 +110,22 @@ static int run_file(const char *path) {
     }
     snprintf(current_path, sizeof current_path, "%s", path);
     int failed = 0;
+    bool ran = true;
     if (describe_only) {
         if (!quiet) printf("== %s (%zu bytes)\n", path, len);
         fflush(stdout);
         if (!fuzz_describe_input(data, len, stdout)) failed = 1;
-    } else if (!fuzz_version_matches(data, len, NULL)) {
-        fprintf(stderr, "replay: %s: ", path);
-        fuzz_version_matches(data, len, stderr);
-        failed = 1;
     } else {
         if (!quiet) fprintf(stderr, "replay: %s (%zu bytes)\n", path, len);
+        /* The entry point refuses (-1) an input of another version before the target. */
         if (LLVMFuzzerTestOneInput(data, len) != 0) {
-            /* -1: the target refused the input (an unassigned choice id, harness/choice.h). */
-            fprintf(stderr, "replay: %s: refused by target '%s': it names a choice id that "
-                            "format version %u does not assign (see --describe)\n",
-                    path, fuzz_target.name, fuzz_target.format_version);
-            failed = 1;
+            failed = refuse(path, data, len);
+            ran = false;
         }
     }
     current_path[0] = '\0';
     free(data);
-    if (!failed) inputs_run++;
+    if (ran && !failed) inputs_run++;
     return failed;
 }
 
@@ -159,9 +178,12 @@ static int run_folder(const char *path) {
 
 static void usage(const char *argv0) {
     fprintf(stderr,
-            "usage: %s [--describe] [--quiet] PATH...\n"
+            "usage: %s [--describe | --list-refused] [--quiet] PATH...\n"
             "Runs each file, and each regular file of each folder, through fuzz target '%s'.\n"
             "  --describe  print each input's decoded operations instead of running it\n"
+            "  --list-refused  print the path of each input the target refuses (another format\n"
+            "              version, an unassigned choice id), one a line, and do not count them\n"
+            "              as failures\n"
             "  --quiet     do not name each input as it runs (with --describe: no header line,\n"
             "              which is the text committed beside a regression as NAME.txt)\n",
             argv0, fuzz_target.name);
@@ -178,6 +200,8 @@ int main(int argc, char **argv) {
     for (; first < argc && argv[first][0] == '-'; first++) {
         if (strcmp(argv[first], "--describe") == 0) {
             describe_only = true;
+        } else if (strcmp(argv[first], "--list-refused") == 0) {
+            list_refused = true;
         } else if (strcmp(argv[first], "--quiet") == 0) {
             quiet = true;
         } else {
@@ -185,7 +209,7 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    if (first == argc) {
+    if (first == argc || (describe_only && list_refused)) {
         usage(argv[0]);
         return 2;
     }
@@ -202,7 +226,12 @@ int main(int argc, char **argv) {
         }
     }
     fflush(stdout);
-    fprintf(stderr, "replay: %s: %zu input(s) %s, %d refused or unreadable\n", fuzz_target.name,
-            inputs_run, describe_only ? "described" : "ran", failures);
+    if (list_refused) {
+        fprintf(stderr, "replay: %s: %zu input(s) ran, %zu refused (listed), %d unreadable\n",
+                fuzz_target.name, inputs_run, inputs_refused, failures);
+    } else {
+        fprintf(stderr, "replay: %s: %zu input(s) %s, %d refused or unreadable\n", fuzz_target.name,
+                inputs_run, describe_only ? "described" : "ran", failures);
+    }
     return failures == 0 ? 0 : 1;
 }

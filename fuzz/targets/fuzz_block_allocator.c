@@ -5,15 +5,20 @@
  * (models/model_block.h): the exact block every allocation must get (or that none fits),
  * whether each resize succeeds in place, diagnostics, is_oom / is_empty, the live count and
  * invariants_hold(); blocks inside, aligned, disjoint and intact (shadow heap). At the end of
- * an input, invariants_hold_full() and every block's contents.
+ * an input, invariants_hold_full() and every block's contents. The search statistics: one
+ * search per allocation of a non-zero length not larger than the heap, at least one round
+ * each. `params_valid` asks block_allocator_params_valid() about arbitrary parameters and
+ * checks its answer against the contract's rule.
  *
  * Input: u16 block count (1..BA_BLOCKS_MAX), u8 log2 block size (0..BA_BLOCK_SHIFT_MAX),
  * u8 base offset (in units of the memory alignment, 0..15), two failing-layer bytes, then
  * operations (harness/alloc_harness.h, with the interface flag): table `ops` below, id
- * space 8.
+ * space 8. `params_valid` reads up to 8 bytes: block count then block size, two u32s
+ * little-endian (missing bytes are 0).
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "alloc/block_allocator.h"
 #include "alloc/poison.h"
@@ -31,7 +36,9 @@
 #define BA_ALIGN_LOG2_MAX 12u
 
 /* Operation ids: append only (harness/choice.h). */
-static const char *const op_names[] = {"alloc", "resize", "free", "reset"};
+enum { OP_RESET = HARNESS_OP_OWN_FIRST, OP_PARAMS_VALID };
+static const char *const op_names[] = {"alloc", "resize", "free", "reset", "params_valid"};
+#define BA_PARAMS_BYTES 8u
 static const choice_table ops = CHOICE_TABLE_INIT(op_names, 8);
 
 typedef struct config {
@@ -44,6 +51,8 @@ static uint8_t backing[BA_BACKING_BYTES] __attribute__((aligned(4096)));
 static config cfg;
 static block_allocator ba;
 static block_model model;
+/* Allocations that must have searched since init (block_allocator_search). */
+static uint64_t model_searches;
 
 /* False iff a choice in the config is unassigned. */
 FUZZ_NO_COVERAGE static bool decode_config(cursor *c) {
@@ -68,6 +77,8 @@ HARNESS_DIRECT_SUBJECT(block_allocator, ba);
 
 FUZZ_NO_COVERAGE static uint8_t *model_alloc(size_t len, size_t align, bool via_interface) {
     (void)via_interface;
+    size_t blocks = (len + model.block_bytes - 1u) / model.block_bytes;
+    if (len != 0 && blocks <= model.block_count) model_searches++;
     size_t i = block_model_alloc(&model, len, align);
     return i == BLOCK_MODEL_NONE ? NULL : block_model_address(&model, i);
 }
@@ -103,6 +114,10 @@ FUZZ_NO_COVERAGE static void model_check(void) {
     FUZZ_CHECK(block_allocator_live_count(&ba) == harness_shadow()->count,
                "live_count %" PRIu32 ", %zu blocks live", block_allocator_live_count(&ba),
                harness_shadow()->count);
+    block_allocator_search_stats st = block_allocator_search(&ba);
+    FUZZ_CHECK(st.searches == model_searches && st.rounds >= st.searches,
+               "searches %" PRIu64 " in %" PRIu64 " rounds, model %" PRIu64 " searches",
+               st.searches, st.rounds, model_searches);
     FUZZ_CHECK(block_allocator_invariants_hold(&ba), "block_allocator_invariants_hold() is false");
 }
 
@@ -113,8 +128,43 @@ FUZZ_NO_COVERAGE static void model_check_full(void) {
 
 HARNESS_MODEL(model_check_full);
 
-FUZZ_NO_COVERAGE static void run_reset(const harness_op *o) {
-    (void)o;
+FUZZ_NO_COVERAGE static void decode_own(cursor *c, harness_op *o) {
+    if (o->id == OP_PARAMS_VALID) o->data_len = cursor_bytes(c, BA_PARAMS_BYTES, &o->data);
+}
+
+FUZZ_NO_COVERAGE static block_allocator_params params_of(const harness_op *o) {
+    uint8_t bytes[BA_PARAMS_BYTES] = {0};
+    memcpy(bytes, o->data, o->data_len);
+    uint32_t v[2] = {0, 0};
+    for (size_t i = 0; i < BA_PARAMS_BYTES; i++)
+        v[i / 4u] |= (uint32_t)bytes[i] << (8u * (i % 4u));
+    return (block_allocator_params){.block_count = v[0], .block_bytes = v[1]};
+}
+
+FUZZ_NO_COVERAGE static void describe_own(FILE *out, const harness_op *o) {
+    if (o->id != OP_PARAMS_VALID) return;
+    block_allocator_params p = params_of(o);
+    fprintf(out, " %" PRIu32 " blocks of %" PRIu32 " bytes", p.block_count, p.block_bytes);
+}
+
+/* The contract's rule (block_allocator.h), written from it. */
+FUZZ_NO_COVERAGE static bool model_params_valid(block_allocator_params p) {
+    bool count_ok = p.block_count >= 1u && p.block_count <= BLOCK_ALLOCATOR_BLOCK_COUNT_MAX;
+    bool bytes_ok = p.block_bytes >= 1u && p.block_bytes <= BLOCK_ALLOCATOR_BLOCK_BYTES_MAX &&
+                    __builtin_popcount(p.block_bytes) == 1;
+    return count_ok && bytes_ok &&
+           (uint64_t)p.block_count * p.block_bytes <= (uint64_t)(SIZE_MAX / 2);
+}
+
+FUZZ_NO_COVERAGE static void run_own(const harness_op *o) {
+    if (o->id == OP_PARAMS_VALID) {
+        block_allocator_params p = params_of(o);
+        bool got = block_allocator_params_valid(p);
+        FUZZ_CHECK(got == model_params_valid(p),
+                   "params_valid(%" PRIu32 " blocks of %" PRIu32 " bytes) is %d", p.block_count,
+                   p.block_bytes, (int)got);
+        return;
+    }
     block_allocator_reset(&ba);
     block_model_reset(&model);
     harness_forget_all();
@@ -126,6 +176,7 @@ FUZZ_NO_COVERAGE static harness_span start(void) {
     FUZZ_CHECK(memory + memory_bytes <= backing + sizeof backing, "backing too small");
     block_allocator_init(&ba, memory, memory_bytes, cfg.params);
     block_model_init(&model, memory, cfg.params.block_count, cfg.params.block_bytes);
+    model_searches = 0;
     return (harness_span){memory, (size_t)cfg.params.block_count * cfg.params.block_bytes};
 }
 
@@ -135,7 +186,9 @@ static const harness_target target = {
     .limits = {.len_max = BA_LEN_MAX_BYTES, .align_log2_max = BA_ALIGN_LOG2_MAX},
     .subject = &subject,
     .model = &model_ops,
-    .run_own = run_reset,
+    .decode_own = decode_own,
+    .describe_own = describe_own,
+    .run_own = run_own,
     .decode_config = decode_config,
     .describe_config = describe_config,
     .layers = {{"interface calls", &cfg.failing}},

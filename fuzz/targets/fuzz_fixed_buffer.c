@@ -13,10 +13,19 @@
  * failure loop reads u8 flags (bit 0: persistent failures, else transient), the first
  * length (1..FB_LOOP_LEN_MAX_BYTES), the second, and u8 how many bytes the second grows by
  * (+1); its blocks are byte-aligned, since a fixed buffer cannot give back alignment padding.
+ *
+ * The loop itself is checked too, so that it is seen to fail: `failure loop over a flawed
+ * composite` runs it over a composite with one flaw (table `flaws`: on a refusal it leaks its
+ * first block; it changes the buffer outside the wrapper; it fails with no failure induced;
+ * it needs more runs than the loop allows) and expects the verdict that flaw must get, after
+ * exactly the runs it must take, named as failing.h names it; then the buffer is put back.
+ * It reads u8 (flaw = byte % 4, all assigned) and the first block's length
+ * (1..FB_LOOP_LEN_MAX_BYTES).
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "alloc/failing.h"
 #include "alloc/fixed_buffer.h"
@@ -30,9 +39,19 @@
 #define FB_LOOP_LEN_MAX_BYTES  256u
 
 /* Operation ids: append only (harness/choice.h). */
-enum { OP_RESET = HARNESS_OP_OWN_FIRST, OP_FAILURE_LOOP };
-static const char *const op_names[] = {"alloc", "resize", "free", "reset",
-                                       "alloc, alloc, grow under the malloc-failure loop"};
+enum { OP_RESET = HARNESS_OP_OWN_FIRST, OP_FAILURE_LOOP, OP_FLAWED_LOOP };
+static const char *const op_names[] = {"alloc",
+                                       "resize",
+                                       "free",
+                                       "reset",
+                                       "alloc, alloc, grow under the malloc-failure loop",
+                                       "failure loop over a flawed composite"};
+
+/* The flawed composites' flaws: append only. */
+enum { FLAW_LEAKS, FLAW_CHANGES_STATE, FLAW_FAILS_UNINDUCED, FLAW_NEEDS_MORE_RUNS };
+static const char *const flaw_names[] = {
+    "leaks its first block on a refusal", "changes the buffer outside the wrapper",
+    "fails with no failure induced", "needs more runs than the loop allows"};
 static const choice_table ops = CHOICE_TABLE_INIT(op_names, 8);
 
 typedef struct model {
@@ -222,12 +241,14 @@ FUZZ_NO_COVERAGE static void run_failure_loop(const harness_op *o) {
         .ctx = &l, .run = loop_run, .snapshot = loop_snapshot, .unchanged = loop_unchanged};
     failing_mode mode = (o->which & 1u) != 0 ? FAILING_PERSISTENT : FAILING_TRANSIENT;
     failing_loop_result r = failing_loop_run(&f, &c, mode, 8);
-    FUZZ_CHECK(r.verdict == FAILING_LOOP_OK, "failure loop: %s after %" PRIu32 " run(s)",
-               failing_loop_verdict_name(r.verdict), r.runs);
+    FUZZ_CHECK(r.verdict == FAILING_LOOP_OK &&
+                   strcmp(failing_loop_verdict_name(r.verdict), "ok") == 0,
+               "failure loop: '%s' after %" PRIu32 " run(s)", failing_loop_verdict_name(r.verdict),
+               r.runs);
     FUZZ_CHECK(r.runs == 4 && r.failed_runs == 3 && r.benign_failures == 0 &&
                    r.allocation_calls == 3,
-               "failure loop: %" PRIu32 " runs, %" PRIu32 " failed, %" PRIu32
-               " benign, %" PRIu64 " calls; expected 4, 3, 0, 3",
+               "failure loop: %" PRIu32 " runs, %" PRIu32 " failed, %" PRIu32 " benign, %" PRIu64
+               " calls; expected 4, 3, 0, 3",
                r.runs, r.failed_runs, r.benign_failures, r.allocation_calls);
     allocator_diagnostics d = failing_diagnostics(&f);
     FUZZ_CHECK(d.allocated_bytes == 0 && d.oom_count == 3,
@@ -236,7 +257,115 @@ FUZZ_NO_COVERAGE static void run_failure_loop(const harness_op *o) {
     FUZZ_CHECK(failing_invariants_hold(&f), "failing_invariants_hold() is false");
 }
 
+/* ---- the loop checked: a composite with one flaw must get its verdict ---- */
+
+typedef struct flawed_op {
+    uint8_t flaw;
+    size_t first;
+    uint8_t *kept;     /* what the flawed run left in the buffer, to put back */
+    size_t end_before; /* the snapshot a failed run must leave */
+} flawed_op;
+
+/* The verdict, runs, failed runs and the verdict's name (failing.h) each flaw must get. */
+typedef struct flaw_expect {
+    failing_loop_verdict verdict;
+    uint32_t runs;
+    uint32_t failed_runs;
+    const char *name;
+} flaw_expect;
+
+static const flaw_expect flaw_expects[] = {
+    [FLAW_LEAKS] = {FAILING_LOOP_LEAKED, 2, 1, "a failed run leaked"},
+    [FLAW_CHANGES_STATE] = {FAILING_LOOP_CHANGED_STATE, 1, 0, "a failed run changed the state"},
+    [FLAW_FAILS_UNINDUCED] = {FAILING_LOOP_UNINDUCED, 1, 0, "a run failed with no failure induced"},
+    [FLAW_NEEDS_MORE_RUNS] = {FAILING_LOOP_NO_SUCCESS, 2, 2, "no run succeeded"},
+};
+/* The loop's run limit here: the composite needing more runs takes three calls. */
+#define FB_FLAWED_LOOP_RUNS_MAX 2u
+
+FUZZ_NO_COVERAGE static bool flawed_run(void *ctx, allocator a) {
+    flawed_op *l = ctx;
+    if (l->flaw == FLAW_FAILS_UNINDUCED) return false;
+    uint8_t *p = allocator_alloc(a, l->first, 1);
+    if (p == NULL) {
+        /* Behind the wrapper's back: the wrapper sees nothing, the buffer changed. */
+        if (l->flaw == FLAW_CHANGES_STATE) l->kept = fixed_buffer_alloc(&fb, 1, 1);
+        return false;
+    }
+    uint8_t *q = allocator_alloc(a, 1, 1);
+    if (q == NULL) {
+        if (l->flaw == FLAW_LEAKS) {
+            l->kept = p;
+        } else {
+            allocator_free(a, p, l->first, 1);
+        }
+        return false;
+    }
+    allocator_free(a, q, 1, 1);
+    allocator_free(a, p, l->first, 1);
+    return true;
+}
+
+FUZZ_NO_COVERAGE static void flawed_snapshot(void *ctx) {
+    flawed_op *l = ctx;
+    l->kept = NULL;
+    l->end_before = fixed_buffer_diagnostics(&fb).allocated_bytes;
+}
+
+FUZZ_NO_COVERAGE static bool flawed_unchanged(void *ctx) {
+    return fixed_buffer_diagnostics(&fb).allocated_bytes == ((flawed_op *)ctx)->end_before;
+}
+
+/* The model of the one block the flawed runs take from the buffer before the loop judges
+ * them (the wrapper refuses every second block): false, the model unchanged, when it does
+ * not fit, since a real refusal would be a run failing with no failure induced. */
+FUZZ_NO_COVERAGE static bool model_flawed(const flawed_op *l) {
+    if (l->flaw == FLAW_FAILS_UNINDUCED) return true;
+    model saved = m;
+    size_t len = l->flaw == FLAW_CHANGES_STATE ? 1u : l->first;
+    uint8_t *p = model_alloc(len, 1, true);
+    if (p == NULL) {
+        m = saved;
+        return false;
+    }
+    model_free(&(shadow_block){.ptr = p, .len = len, .align = 1}, true);
+    return true;
+}
+
+FUZZ_NO_COVERAGE static void run_flawed_loop(const harness_op *o) {
+    flawed_op l = {.flaw = (uint8_t)(o->which % 4u), .first = o->len};
+    if (!model_flawed(&l)) return;
+    static failing_allocator f;
+    failing_init(&f, fixed_buffer_allocator(&fb));
+    failing_loop_case c = {
+        .ctx = &l, .run = flawed_run, .snapshot = flawed_snapshot, .unchanged = flawed_unchanged};
+    failing_loop_result r = failing_loop_run(&f, &c, FAILING_TRANSIENT, FB_FLAWED_LOOP_RUNS_MAX);
+    const flaw_expect *want = &flaw_expects[l.flaw];
+    const char *name = failing_loop_verdict_name(r.verdict);
+    FUZZ_CHECK(r.verdict == want->verdict && r.runs == want->runs &&
+                   r.failed_runs == want->failed_runs && strcmp(name, want->name) == 0,
+               "failure loop over a composite that %s: '%s' after %" PRIu32 " run(s), %" PRIu32
+               " failed; expected '%s' after %" PRIu32 ", %" PRIu32 " failed",
+               flaw_names[l.flaw], name, r.runs, r.failed_runs, want->name, want->runs,
+               want->failed_runs);
+    /* Put the buffer back: what a flawed run kept is its last block. */
+    if (l.kept != NULL) fixed_buffer_free(&fb, l.kept, l.flaw == FLAW_LEAKS ? l.first : 1u, 1);
+    FUZZ_CHECK(failing_invariants_hold(&f), "failing_invariants_hold() is false");
+    /* The wrapper's self-check, seen to fail: a copy counting more successes than calls. */
+    failing_allocator broken = f;
+    broken.counters.allocations = broken.counters.alloc_calls + broken.counters.resize_calls + 1u;
+    FUZZ_CHECK(!failing_invariants_hold(&broken),
+               "failing_invariants_hold() holds with %" PRIu64 " allocations of %" PRIu64 " calls",
+               broken.counters.allocations,
+               broken.counters.alloc_calls + broken.counters.resize_calls);
+}
+
 FUZZ_NO_COVERAGE static void decode_own(cursor *c, harness_op *o) {
+    if (o->id == OP_FLAWED_LOOP) {
+        o->which = cursor_u8(c);
+        o->len = cursor_range(c, 1, FB_LOOP_LEN_MAX_BYTES);
+        return;
+    }
     if (o->id != OP_FAILURE_LOOP) return;
     o->which = cursor_u8(c);
     o->len = cursor_range(c, 1, FB_LOOP_LEN_MAX_BYTES);
@@ -245,6 +374,10 @@ FUZZ_NO_COVERAGE static void decode_own(cursor *c, harness_op *o) {
 }
 
 FUZZ_NO_COVERAGE static void describe_own(FILE *out, const harness_op *o) {
+    if (o->id == OP_FLAWED_LOOP) {
+        fprintf(out, ": one that %s, first block len=%" PRIu32, flaw_names[o->which % 4u], o->len);
+        return;
+    }
     if (o->id != OP_FAILURE_LOOP) return;
     fprintf(out, ": len=%" PRIu32 ", len=%u grown to %u, %s failures", o->len, o->value,
             o->value + o->block + 1u, (o->which & 1u) != 0 ? "persistent" : "transient");
@@ -254,6 +387,7 @@ FUZZ_NO_COVERAGE static void run_own(const harness_op *o) {
     switch (o->id) {
     case OP_RESET: run_reset(); break;
     case OP_FAILURE_LOOP: run_failure_loop(o); break;
+    case OP_FLAWED_LOOP: run_flawed_loop(o); break;
     }
 }
 

@@ -23,19 +23,28 @@ static void reservation_init_fields(reservation *r, uint8_t *base, size_t capaci
     mem_poison(base, capacity_bytes);
 }
 
+/* 0, or the errno with which the region could not be locked. */
+static int lock_region(void *base, size_t len, unsigned flags) {
+    if ((flags & RESERVATION_LOCK_REFUSED_FOR_TESTING) != 0u) return EPERM;
+    return mlock(base, len) == 0 ? 0 : errno;
+}
+
 int reservation_map(reservation *r, size_t capacity_bytes, unsigned flags) {
     ST_ASSERT(r != NULL);
     ST_ASSERT(capacity_bytes > 0);
+    ST_ASSERT((flags & ~(unsigned)(RESERVATION_LOCK | RESERVATION_LOCK_REFUSED_FOR_TESTING)) == 0u);
     size_t page = page_size_bytes();
     if (capacity_bytes > SIZE_MAX - page) return -ENOMEM;
     size_t mapped = (size_t)align_forward(capacity_bytes, page);
     void *base = mmap(NULL, mapped, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (base == MAP_FAILED) return -errno;
-    if ((flags & RESERVATION_LOCK) != 0u && mlock(base, mapped) != 0) {
-        int err = errno;
-        munmap(base, mapped);
-        return -err;
+    if ((flags & RESERVATION_LOCK) != 0u) {
+        int err = lock_region(base, mapped, flags);
+        if (err != 0) {
+            munmap(base, mapped);
+            return -err;
+        }
     }
     reservation_init_fields(r, base, capacity_bytes, mapped);
     r->locked = (flags & RESERVATION_LOCK) != 0u;

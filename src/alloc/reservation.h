@@ -36,6 +36,10 @@ typedef enum reservation_state {
 /* reservation_map() flags. */
 enum {
     RESERVATION_LOCK = 1u << 0, /* mlock the region: it never pages out */
+    /* Test-only, with RESERVATION_LOCK: mlock is not called and the map fails as if it had
+     * refused with EPERM (an injected failure, so tests and fuzz targets reach the
+     * refusal's path wherever mlock succeeds). */
+    RESERVATION_LOCK_REFUSED_FOR_TESTING = 1u << 1,
 };
 
 typedef struct reservation {
@@ -54,7 +58,8 @@ typedef struct reservation {
  * Maps capacity_bytes (> 0) of anonymous private memory, pre-faulted (MAP_POPULATE) so the
  * first touch of a pool never faults a page in under load; with RESERVATION_LOCK also
  * mlocks it. Returns 0 and leaves r in INIT, or returns a negative errno (ENOMEM from mmap,
- * or mlock's EPERM/ENOMEM when RESERVATION_LOCK is set) and leaves nothing mapped.
+ * or mlock's EPERM/ENOMEM when RESERVATION_LOCK is set) and leaves nothing mapped and r
+ * unwritten. flags: RESERVATION_LOCK, RESERVATION_LOCK_REFUSED_FOR_TESTING; others abort.
  * Complexity: O(capacity) (pre-faulting).
  */
 int reservation_map(reservation *r, size_t capacity_bytes, unsigned flags);
