@@ -554,6 +554,18 @@ static bool value_long_double(kv_ctx *c, uint32_t id, long double *out) {
     return false;
 }
 
+/* Whether v written by format_long_double has more than max bytes, known without writing
+ * it: at least max + 1 integer digits (v >= 10^(max + 1), a bound no rounding can put
+ * under a number of max digits). %.17Lf of a 4933-digit long double is glibc's
+ * multi-precision arithmetic: most of kv_ops's time when its inputs draw 1e4000. */
+static bool surely_longer_than(long double v, uint64_t max) {
+    if (max >= FLOAT_TEXT_SIZE_MAX) return false; /* no long double's text is that long */
+    long double bound = 1.0L;
+    for (uint64_t k = 0; k <= max; k++)
+        bound *= 10.0L;
+    return (v < 0 ? -v : v) >= bound;
+}
+
 /* INCRBYFLOAT key increment: in long double, as Redis; the TTL is kept. */
 static void cmd_incrbyfloat(kv_ctx *c) {
     uint32_t id = kv_lookup_typed(c, 1, KV_TYPE_STRING);
@@ -568,6 +580,14 @@ static void cmd_incrbyfloat(kv_ctx *c) {
     value += incr;
     if (isnan(value) || isinf(value)) {
         kv_reply_error(c, "ERR increment would produce NaN or Infinity");
+        return;
+    }
+    if (surely_longer_than(value, c->engine->config->value_size_max)) {
+        /* the same refusal as for the written text, in the same order */
+        if (kv_check_key(c, 1)) {
+            bool stored = can_store_string(c, 1, id, c->engine->config->value_size_max + 1);
+            ST_ASSERT(!stored);
+        }
         return;
     }
     char text[FLOAT_TEXT_SIZE_MAX];
