@@ -7,7 +7,8 @@
 # its exact verdict line, signature and exit status.
 source "$(dirname "$0")/support_ci.sh"
 t=fixed_buffer
-input=corpus/$t/alloc-resize-free-reset
+# A fixed input with a reset (not a seed: ci/corpus minimize may drop any seed).
+input=tests/inputs/fixed_buffer-alloc-resize-free-reset
 timeout_s=$(awk -F '[[:space:]]*=[[:space:]]*' '$1 == "timeout" { print $2 }' "fuzz/targets/fuzz_$t.options")
 [ "$timeout_s" = 10 ] || fail "fuzz_$t.options: timeout is '$timeout_s', the test expects 10"
 
