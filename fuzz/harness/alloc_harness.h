@@ -122,6 +122,16 @@ typedef struct harness_model {
         .check_full = (CHECK_FULL),                                                                \
     }
 
+/* The members of a harness_target every target with own operations and a decoded config
+ * names the same way: subject, model_ops (HARNESS_MODEL), decode_own, describe_own,
+ * decode_config, describe_config, and RUN_OWN, the function that runs its own operations.
+ *   static const harness_target target = {HARNESS_TARGET_PARTS(run_own), .ops = &ops, ...};
+ */
+#define HARNESS_TARGET_PARTS(RUN_OWN)                                                              \
+    .subject = &subject, .model = &model_ops, .decode_own = decode_own,                            \
+    .describe_own = describe_own, .run_own = (RUN_OWN), .decode_config = decode_config,            \
+    .describe_config = describe_config
+
 /* Where a failing layer sits ("interface calls", "parent calls") and its config. */
 typedef struct harness_layer {
     const char *side;

@@ -257,16 +257,10 @@ FUZZ_NO_COVERAGE static void finish(void) {
 }
 
 static const harness_target target = {
+    HARNESS_TARGET_PARTS(run_own),
     .ops = &ops,
     .interface_flag = true,
     .limits = {.len_max = AR_LEN_MAX_BYTES, .align_log2_max = AR_ALIGN_LOG2_MAX},
-    .subject = &subject,
-    .model = &model_ops,
-    .decode_own = decode_own,
-    .describe_own = describe_own,
-    .run_own = run_own,
-    .decode_config = decode_config,
-    .describe_config = describe_config,
     .layers = {{"parent calls", &cfg.parent_failing}, {"interface calls", &cfg.failing}},
     .layer_count = 2,
     .start = start,

@@ -181,16 +181,10 @@ FUZZ_NO_COVERAGE static harness_span start(void) {
 }
 
 static const harness_target target = {
+    HARNESS_TARGET_PARTS(run_own),
     .ops = &ops,
     .interface_flag = true,
     .limits = {.len_max = BA_LEN_MAX_BYTES, .align_log2_max = BA_ALIGN_LOG2_MAX},
-    .subject = &subject,
-    .model = &model_ops,
-    .decode_own = decode_own,
-    .describe_own = describe_own,
-    .run_own = run_own,
-    .decode_config = decode_config,
-    .describe_config = describe_config,
     .layers = {{"interface calls", &cfg.failing}},
     .layer_count = 1,
     .start = start,

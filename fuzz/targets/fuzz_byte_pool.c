@@ -302,16 +302,10 @@ FUZZ_NO_COVERAGE static harness_span start(void) {
 }
 
 static const harness_target target = {
+    HARNESS_TARGET_PARTS(run_slot_op),
     .ops = &ops,
     .interface_flag = false,
     .limits = {.len_max = BP_SLOT_BYTES_MAX + 16u, .align_log2_max = 5},
-    .subject = &subject,
-    .model = &model_ops,
-    .decode_own = decode_own,
-    .describe_own = describe_own,
-    .run_own = run_slot_op,
-    .decode_config = decode_config,
-    .describe_config = describe_config,
     .layers = {{"interface calls", &cfg.failing}},
     .layer_count = 1,
     .start = start,

@@ -350,16 +350,10 @@ FUZZ_NO_COVERAGE static harness_span start(void) {
 }
 
 static const harness_target target = {
+    HARNESS_TARGET_PARTS(run_misuse),
     .ops = &ops,
     .interface_flag = false,
     .limits = {.len_max = CK_LEN_MAX_BYTES, .align_log2_max = CK_ALIGN_LOG2_MAX},
-    .subject = &subject,
-    .model = &model_ops,
-    .decode_own = decode_own,
-    .describe_own = describe_own,
-    .run_own = run_misuse,
-    .decode_config = decode_config,
-    .describe_config = describe_config,
     .layers = {{"child calls", &cfg.child_failing}, {"interface calls", &cfg.failing}},
     .layer_count = 2,
     .start = start,

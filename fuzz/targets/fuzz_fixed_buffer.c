@@ -392,16 +392,10 @@ FUZZ_NO_COVERAGE static void run_own(const harness_op *o) {
 }
 
 static const harness_target target = {
+    HARNESS_TARGET_PARTS(run_own),
     .ops = &ops,
     .interface_flag = true,
     .limits = {.len_max = FB_BLOCK_LEN_MAX_BYTES, .align_log2_max = FB_ALIGN_LOG2_MAX},
-    .subject = &subject,
-    .model = &model_ops,
-    .decode_own = decode_own,
-    .describe_own = describe_own,
-    .run_own = run_own,
-    .decode_config = decode_config,
-    .describe_config = describe_config,
     .start = start,
 };
 
