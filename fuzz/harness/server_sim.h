@@ -32,7 +32,8 @@
  *    or an unprotected one receiving into its large buffer a request it is sending at R or
  *    faster (a waiter for a second loan counts as in step while only clients in step hold
  *    the others). A hostile client's hold once it is out of step (silent, trickling, not
- *    reading, faulted) is never excused;
+ *    reading, faulted) is never excused; but the bound adds the price of the FIFO (README):
+ *    one slack / R and a tick for each client out of step seen queued ahead of the command;
  *  - reset-bound: a client that resets has its slot closed by the server within
  *    SIM_RESET_BOUND_MS, waiting or not;
  *  - close-bound: a client that closes (FIN) has its slot closed within SIM_RESET_BOUND_MS,
