@@ -17,6 +17,28 @@ STASIS_FUZZ_JOBS_MAX=2
 say() { printf '%s\n' "$*"; }
 die() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; exit 2; }
 
+# Every process started under PID, deepest first (for stopping a run whole).
+descendants_of() {
+  local child
+  for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+    descendants_of "$child"
+    echo "$child"
+  done
+}
+
+# Stops every process started under this script: TERM, then KILL for what is left after a
+# second. Background jobs of a script ignore the terminal's SIGINT, and a fuzzer's shell
+# waits for it before running its own trap, so an interrupt must reach each one by PID.
+stop_descendants() {
+  local pids
+  pids=$(descendants_of $$)
+  [ -n "$pids" ] || return 0
+  kill -TERM $pids 2>/dev/null || true
+  sleep 1
+  pids=$(descendants_of $$)
+  [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+}
+
 # Configures (once) and builds a preset; quiet unless something fails.
 build_preset() {
   local preset=$1; shift

@@ -99,8 +99,10 @@ afl_phase() {
     setsid afl-fuzz -S s1 -c 0 -V "$seconds" -t "$timeout_ms" -m none -G "$max_len" "${dict[@]}" \
       -i "$work" -o "$dir/afl/out" -- "build/afl/fuzz/fuzz_$t" >"$dir/afl/log" 2>&1 </dev/null &
   local session=$!
+  echo "$session" >"$dir/afl/session" # for nightly_interrupted
   wait "$session" || true
   kill -KILL -- "-$session" 2>/dev/null || true
+  rm -f "$dir/afl/session"
   echo $((SECONDS - t0)) >"$dir/afl/seconds"
   if [ -d "$dir/afl/out/s1/queue" ]; then
     libfuzzer_merge "$t" "$work" "$dir/afl/merge.log" "$dir/afl/out/s1/queue" \
@@ -174,6 +176,24 @@ target_seconds() {
   awk -v h="$hours" -v j="$jobs" -v w="$w" -v tw="$total_weight" -v m="$NIGHTLY_ENGINE_SECONDS_MIN" \
       -v engines="$([ -n "$canary" ] && echo 1 || echo 2)" \
     'BEGIN { s = int(h * 3600 * j * w / tw); if (s < m * engines) s = m * engines; print s }'
+}
+
+# On INT or TERM: AFL++ sessions (setsid: no longer this script's process group, and their
+# forkservers outlive their parent) are killed whole, then every other process the run
+# started; the run folder keeps what finished. Exit status 130.
+nightly_interrupted() {
+  trap - INT TERM
+  say "ci/nightly: interrupted; stopping every fuzzer this run started"
+  local f
+  for f in "$run_dir"/targets/*/afl/session; do
+    [ -f "$f" ] && { kill -KILL -- "-$(cat "$f")" 2>/dev/null || true; }
+  done
+  stop_descendants
+  for f in "$run_dir"/targets/*/afl/session; do
+    [ -f "$f" ] && { kill -KILL -- "-$(cat "$f")" 2>/dev/null || true; }
+  done
+  say "ci/nightly: stopped; what finished is in $run_dir"
+  exit 130
 }
 
 # Runs every target's pipeline, at most $jobs at once, heaviest first.
