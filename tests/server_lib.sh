@@ -28,6 +28,7 @@ check() { # the detail printed on failure comes from $detail, cleared after each
 stasis_start() {
   local out=$1 binary=$2
   shift 2
+  : >"$out" # before the server's shell opens it: the first sed below may run first
   "$binary" --port 0 "$@" >"$out" 2>&1 &
   server_pid=$!
   port=""
