@@ -197,6 +197,43 @@ static void test_blocked_clients_are_not_idle(void **state) {
     stop();
 }
 
+/* Nor is its wait idle time afterwards: its idle clock starts when the wait ends, so the
+ * reply that ends it is delivered even when that reply's send completes a tick or more
+ * later (every completion is delayed here) and the idle limit passed during the wait, both
+ * for a timeout and for a push. (Redis counts writing a reply as an interaction.) */
+static void test_a_wait_that_ends_gets_its_reply(void **state) {
+    (void)state;
+    static const struct {
+        const char *command;
+        int64_t timeout_ms;
+    } timed_out[] = {{"BLPOP k 2\r\n", 2000}, {"BLPOP k 3\r\n", 3000}, {"BRPOP k 2.5\r\n", 2500}};
+    for (size_t i = 0; i < sizeof timed_out / sizeof timed_out[0]; i++) {
+        start_with_idle(1);
+        net.faults.delay = 65535;
+        net.faults.delay_ms_max = 250;
+        send_text(0, timed_out[i].command);
+        run_for(timed_out[i].timeout_ms + 600); /* less than the idle limit after its end */
+        assert_string_equal(received(0), "*-1\r\n");
+        assert_int_equal(server.info.connected_clients, 1);
+        run_for(2000);
+        assert_int_equal(server.info.connected_clients, 0); /* then idle, and closed */
+        stop();
+    }
+    start_with_idle(1);
+    net.faults.delay = 65535;
+    net.faults.delay_ms_max = 250;
+    send_text(0, "BLPOP k 0\r\n");
+    for (int i = 0; i < 5; i++) {
+        send_text(1, "PING\r\n"); /* not idle: it pushes later */
+        run_for(400);
+    }
+    send_text(1, "RPUSH k x\r\n");
+    run_for(1000);
+    assert_string_equal(received(0), "*2\r\n$1\r\nk\r\n$1\r\nx\r\n");
+    assert_string_equal(received(1), "+PONG\r\n+PONG\r\n+PONG\r\n+PONG\r\n+PONG\r\n:1\r\n");
+    stop();
+}
+
 /* Each corruption of the blocked list or its counts is seen by the checks. */
 static void test_corruptions_are_caught(void **state) {
     (void)state;
@@ -227,6 +264,7 @@ int main(void) {
         cmocka_unit_test(test_timeouts_answer_null),
         cmocka_unit_test(test_leaving_clients_leave_the_list),
         cmocka_unit_test(test_blocked_clients_are_not_idle),
+        cmocka_unit_test(test_a_wait_that_ends_gets_its_reply),
         cmocka_unit_test(test_corruptions_are_caught),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -650,6 +650,7 @@ bool kv_conn_rerun_blocked(kv_server *s, kv_connection *c) {
         return false;
     }
     kv_block_remove(s, c);
+    touch(s, c); /* its wait was not idle time (see kv_conn_unblock_timed_out) */
     if (r == KV_EXEC_NEEDS_ROOM) {
         c->parser = before; /* runs again, unblocked, once it has room */
         (void)needs_room(s, c);
@@ -674,6 +675,9 @@ void kv_conn_unblock_timed_out(kv_server *s, kv_connection *c) {
     }
     c->send_len += resp_writer_len(&w);
     kv_block_remove(s, c);
+    /* Its idle clock starts now, not at the BLPOP: the wait was not idle (Redis), and a tick
+     * before the reply's send completes must not close it with the reply unsent. */
+    touch(s, c);
     kv_conn_ready(s, c);
 }
 
