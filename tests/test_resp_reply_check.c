@@ -16,6 +16,7 @@ static void test_one_complete_value_of_each_type_passes(void **state) {
     static const char *const good[] = {
         "+OK\r\n",        "+\r\n",           "-ERR syntax error\r\n", ":0\r\n",
         ":-9223372036854775807\r\n",         "$0\r\n\r\n",            "$-1\r\n",
+        ":-9223372036854775808\r\n",         ":9223372036854775807\r\n",
         "$5\r\na\r\nbc\r\n",                 "*-1\r\n",               "*0\r\n",
         "*2\r\n$1\r\na\r\n:7\r\n",           "*2\r\n*1\r\n+x\r\n*0\r\n",
         "*14\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n"
@@ -55,6 +56,10 @@ static void test_cut_and_malformed_values_are_refused(void **state) {
     expect_refused(":-0\r\n", 0, "a bad integer");
     expect_refused(":+1\r\n", 0, "a bad integer");
     expect_refused(":1\n", 0, "a bad integer");
+    expect_refused(":9223372036854775808\r\n", 0, "a bad integer"); /* past int64 */
+    expect_refused(":-9223372036854775809\r\n", 0, "a bad integer");
+    expect_refused(":9999999999999999999\r\n", 0, "a bad integer");
+    expect_refused("*9223372036854775808\r\n", 0, "a bad array count");
     expect_refused("$-2\r\n", 0, "a bad bulk length");
     expect_refused("$3\r\nab\r\n", 0, "a bulk longer than the reply");
     expect_refused("$2\r\nabcd\r\n", 6, "no CRLF after a bulk");

@@ -43,7 +43,10 @@ FUZZ_NO_COVERAGE static inline bool resp_reply_number(const uint8_t *r, size_t l
     size_t digits = i - first;
     if (digits == 0 || (digits > 1 && r[first] == '0') || (negative && v == 0)) return false;
     if (i + 2 > len || r[i] != '\r' || r[i + 1] != '\n') return false;
-    *out = negative ? -(int64_t)v : (int64_t)v;
+    uint64_t magnitude_max = (uint64_t)INT64_MAX + (negative ? 1u : 0u);
+    if (v > magnitude_max) return false;
+    /* INT64_MIN's magnitude has no int64 to negate: -(v - 1) - 1 stays in range */
+    *out = negative ? -(int64_t)(v - 1) - 1 : (int64_t)v;
     *at = i + 2;
     return true;
 }
