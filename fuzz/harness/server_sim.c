@@ -75,6 +75,10 @@ typedef struct sim_world {
     sim_client clients[SIM_CLIENTS_MAX + 1];
     int32_t client_of_socket[SIM_SOCKETS_MAX];
     int64_t next_scan_ms;
+    /* the server's state was walked (kv_server_invariants_hold_full) since it last changed */
+    bool walked;
+    /* some client's excused_now is set (account_sharing has time to count) */
+    bool excusing;
     int64_t leave_ms;
     bool leaving;
     resp_arg argv[SIM_ARGS_MAX];
@@ -205,10 +209,16 @@ static void on_timed_out(void *context, const kv_server *s, uint32_t index, cons
 static void after_completion(void *context, const kv_server *s) {
     sim_world *w = context;
     w->result->events++;
+#ifdef NDEBUG
+    /* Without NDEBUG kv_server_turn asserts this very check right after this hook (and its
+     * abort is the report), so only builds without that assertion run it here. */
     if (!kv_server_invariants_hold(s)) {
         fail(w, "invariants", "kv_server_invariants_hold (server_check.c:%d)",
              kv_server_invariants_failed_line());
     }
+#else
+    (void)s;
+#endif
 }
 
 /* ---- the clients' side ---- */
@@ -509,6 +519,7 @@ static void mark_shared_waits(sim_world *w, const kv_conn_queue *q, uint32_t ope
     for (uint32_t at = q->head; at != KV_CONN_NONE; at = s->conns[at].next_waiting) {
         sim_client *c = client_of_conn(w, at);
         c->excused_now = open < need && protected_client(w, c);
+        w->excusing |= c->excused_now;
     }
 }
 
@@ -533,13 +544,16 @@ static void count_fifo_ahead(sim_world *w) {
 /* After a turn: the time since the last one counts as shared for those marked then; marks
  * anew. O(large buffers + waiters). */
 static void account_sharing(sim_world *w, uint32_t count, int64_t since_ms) {
+    const kv_server *s = &w->server;
+    /* no one excused and no one waiting: nothing to count and nothing to mark (most turns) */
+    if (!w->excusing && s->wait_first.count == 0 && s->wait_second.count == 0) return;
+    w->excusing = false;
     int64_t elapsed = now(w) - since_ms;
     for (uint32_t i = 0; i < count; i++) {
         sim_client *c = &w->clients[i];
         if (c->excused_now) c->excused_ms += elapsed;
         c->excused_now = false;
     }
-    const kv_server *s = &w->server;
     /* buffers held by others than those in step: busy ones, and waiters for a second loan */
     uint32_t busy = 0;
     uint32_t waiting = 0;
@@ -662,12 +676,17 @@ static void step(sim_world *w, uint32_t count) {
     if (w->result->failed) return;
     w->net.next_client_ms = next_client_ms(w, count);
     int64_t before = now(w);
-    kv_server_turn(&w->server);
+    bool was_ready = w->server.ready.count != 0;
+    size_t handled = kv_server_turn(&w->server);
     account_sharing(w, count, before);
-    if (!kv_server_invariants_hold_full(&w->server)) {
+    /* A turn that handled no completion with no connection ready changed nothing the walk
+     * reads (only the clocks): the walk after the last change still stands. */
+    if (handled > 0 || was_ready) w->walked = false;
+    if (!w->walked && !kv_server_invariants_hold_full(&w->server)) {
         fail(w, "invariants", "kv_server_invariants_hold_full (server_check.c:%d)",
              kv_server_invariants_failed_line());
     }
+    w->walked = true;
     if (now(w) >= w->next_scan_ms) {
         w->next_scan_ms = now(w) + SIM_SCAN_MS;
         note_waits(w, count);
@@ -752,6 +771,8 @@ static void start_world(sim_world *w, const sim_plan *plan, sim_result *result) 
     w->result = result;
     w->leaving = false;
     w->next_scan_ms = 0;
+    w->walked = false;
+    w->excusing = false;
     int64_t last_start = 0;
     for (uint32_t i = 0; i < plan->client_count; i++) {
         sim_client *c = &w->clients[i];
