@@ -7,15 +7,12 @@
 #include <stddef.h>
 
 #include "alloc/stasis_assert.h"
+#include "kv/server_coverage.h"
 #include "kv/server_internal.h"
 
-/* Checks, not behaviour: their branches go one way unless the server is broken, so the
- * fuzzers' coverage instrumentation here (an edge counter and a comparison hook per test,
- * run after every completion and turn of fuzz_server_sim) buys no signal and cost about a
- * fifth of its executions. Sanitizers still check this file; source coverage still counts. */
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((no_sanitize("coverage"))), apply_to = function)
-#endif
+/* Checks, not behaviour (server_coverage.h): run after every completion and turn of
+ * fuzz_server_sim, their instrumentation cost about a fifth of its executions. */
+KV_NO_COVERAGE_BEGIN
 
 static int failed_line; /* the line of the last check that failed, for the report */
 
@@ -226,6 +223,4 @@ bool kv_server_invariants_hold_full(const kv_server *s) {
     return true;
 }
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#endif
+KV_NO_COVERAGE_END
