@@ -16,7 +16,10 @@
  * points.
  *
  * Checks (the name is what a failure reports as `check`):
- *  - invariants: kv_server_invariants_hold after every completion, _full after every turn;
+ *  - invariants: kv_server_invariants_hold after every completion (kv_server_turn's own
+ *    assertion where NDEBUG is not defined, else the simulation's), _full after every turn
+ *    that changed the server (handled a completion or served a ready connection; a turn
+ *    that only moved the clock leaves what the last walk saw);
  *  - reply: the commands, in the order the server executed them, replayed through the
  *    reference model (models/kv_model.h) give the engine's reply byte for byte, and each is
  *    the next command its client sent;

@@ -66,23 +66,21 @@ static void carve_all(kv_server *s, siphash_key seed) {
     ST_ASSERT(reservation_diagnostics(&s->memory).allocated_bytes == s->layout.total_bytes);
 }
 
-int kv_server_reserve(kv_server *s, const kv_config *config, bool lock, siphash_key seed,
-                      char *error, size_t error_size) {
+/* The fields every reservation starts from; false (reason in `error`) when the layout
+ * cannot be computed. */
+static bool begin(kv_server *s, const kv_config *config, char *error, size_t error_size) {
     ST_ASSERT(config->connections_max <= KV_IO_INDEX_MAX - 1);
     ST_ASSERT(config->connection_buffer_size >= KV_REPLY_ROOM_MIN_BYTES);
     memset(s, 0, sizeof *s);
     s->config = config;
     s->listen_fd = -1;
     s->hooks = &no_hooks;
-    if (!kv_layout_compute(config, &s->layout, error, error_size)) return -EOVERFLOW;
-    int r = reservation_map(&s->memory, s->layout.total_bytes, lock ? RESERVATION_LOCK : 0u);
-    if (r != 0) {
-        snprintf(error, error_size, "%s %llu bytes (%llu MiB): %s",
-                 lock ? "cannot reserve and lock" : "cannot reserve",
-                 (unsigned long long)s->layout.total_bytes,
-                 (unsigned long long)(s->layout.total_bytes / MIB), strerrordesc_np(-r));
-        return r;
-    }
+    return kv_layout_compute(config, &s->layout, error, error_size);
+}
+
+/* Over the reservation made: the regions, the limits, the slots, the large buffers. */
+static void finish(kv_server *s, siphash_key seed) {
+    const kv_config *config = s->config;
     carve_all(s, seed);
 #ifdef STASIS_CANARY_PROPS_UNRESERVED_MAP
     /* canary (props/CMakeLists.txt): 4 KiB per connection mapped beside the reservation,
@@ -99,6 +97,35 @@ int kv_server_reserve(kv_server *s, const kv_config *config, bool lock, siphash_
     kv_large_init(s);
     kv_block_init(s);
     s->info.reservation_bytes = s->layout.total_bytes;
+}
+
+int kv_server_reserve(kv_server *s, const kv_config *config, bool lock, siphash_key seed,
+                      char *error, size_t error_size) {
+    if (!begin(s, config, error, error_size)) return -EOVERFLOW;
+    int r = reservation_map(&s->memory, s->layout.total_bytes, lock ? RESERVATION_LOCK : 0u);
+    if (r != 0) {
+        snprintf(error, error_size, "%s %llu bytes (%llu MiB): %s",
+                 lock ? "cannot reserve and lock" : "cannot reserve",
+                 (unsigned long long)s->layout.total_bytes,
+                 (unsigned long long)(s->layout.total_bytes / MIB), strerrordesc_np(-r));
+        return r;
+    }
+    finish(s, seed);
+    return 0;
+}
+
+int kv_server_reserve_in(kv_server *s, const kv_config *config, void *memory,
+                         size_t memory_bytes, siphash_key seed, char *error, size_t error_size) {
+    ST_ASSERT(((uintptr_t)memory & (KV_REGION_ALIGN_BYTES - 1)) == 0);
+    if (!begin(s, config, error, error_size)) return -EOVERFLOW;
+    if (s->layout.total_bytes > memory_bytes) {
+        snprintf(error, error_size, "the layout needs %llu bytes, the memory given holds %zu",
+                 (unsigned long long)s->layout.total_bytes, memory_bytes);
+        return -ENOSPC;
+    }
+    memset(memory, 0, s->layout.total_bytes); /* what a fresh mapping holds */
+    reservation_init_buffer(&s->memory, memory, s->layout.total_bytes);
+    finish(s, seed);
     return 0;
 }
 
