@@ -10,13 +10,17 @@
 #include "kv/glob.h"
 #include "kv/resp_number.h"
 
-/* Calls fn for every top-level command, in table order. */
+/* Calls fn for every top-level command, in table order, until the reply overflows its room
+ * (the engine then discards it: formatting the rest of the table would be wasted; a first
+ * attempt in the least room overflowed on every COMMAND and COMMAND DOCS). */
 typedef void (*command_visit_fn)(kv_ctx *c, const kv_command *cmd, const kv_command_family *f);
 
 static void for_each_command(kv_ctx *c, command_visit_fn fn) {
     for (size_t f = 0; kv_families[f] != NULL; f++) {
-        for (size_t i = 0; i < kv_families[f]->count; i++)
+        for (size_t i = 0; i < kv_families[f]->count; i++) {
+            if (resp_writer_overflowed(c->out)) return;
             fn(c, &kv_families[f]->commands[i], kv_families[f]);
+        }
     }
 }
 
@@ -300,11 +304,13 @@ static bool listed(const list_filter *f, const char *name) {
     return glob_match((const char *)f->pattern->ptr, f->pattern->len, name, strlen(name), true);
 }
 
-/* Writes (write) or counts the names of the commands and their subcommands that pass. */
+/* Writes (write) or counts the names of the commands and their subcommands that pass;
+ * writing stops where the reply overflows its room (the engine discards it). */
 static uint64_t list_names(kv_ctx *c, const list_filter *f, bool write) {
     uint64_t n = 0;
     for (size_t fam = 0; kv_families[fam] != NULL; fam++) {
         for (size_t i = 0; i < kv_families[fam]->count; i++) {
+            if (write && resp_writer_overflowed(c->out)) return n;
             const kv_command *cmd = &kv_families[fam]->commands[i];
             for (size_t s = 0; s <= cmd->subcommand_count; s++) {
                 const char *name = s == 0 ? cmd->name : cmd->subcommands[s - 1].name;

@@ -5,6 +5,7 @@
 
 #include "alloc/stasis_assert.h"
 #include "kv/command.h"
+#include "kv/name_index.h"
 
 const kv_command_family *const kv_families[] = {
     &kv_string_family,
@@ -28,13 +29,6 @@ const kv_command_family *const kv_families[] = {
 
 static uint8_t lower(uint8_t b) { return b >= 'A' && b <= 'Z' ? (uint8_t)(b - 'A' + 'a') : b; }
 
-static uint32_t name_hash(const uint8_t *name, size_t len) {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ lower(name[i])) * 16777619u;
-    return h;
-}
-
 static bool name_equals(const char *lower_name, const uint8_t *name, size_t len) {
     if (strlen(lower_name) != len) return false;
     for (size_t i = 0; i < len; i++) {
@@ -50,7 +44,7 @@ static bool registry_built;
 
 static void register_command(const kv_command *cmd) {
     size_t len = strlen(cmd->name);
-    uint32_t i = name_hash((const uint8_t *)cmd->name, len) % KV_COMMAND_SLOTS;
+    uint32_t i = kv_name_hash((const uint8_t *)cmd->name, len) % KV_COMMAND_SLOTS;
     for (uint32_t probes = 0; probes < KV_COMMAND_SLOTS; probes++) {
         if (registry[i] == NULL) {
             registry[i] = cmd;
@@ -73,7 +67,7 @@ static void build_registry(void) {
 
 const kv_command *kv_engine_command(const kv_engine *e, const uint8_t *name, size_t len) {
     (void)e;
-    uint32_t i = name_hash(name, len) % KV_COMMAND_SLOTS;
+    uint32_t i = kv_name_hash(name, len) % KV_COMMAND_SLOTS;
     for (uint32_t probes = 0; probes < KV_COMMAND_SLOTS; probes++) {
         const kv_command *cmd = registry[i];
         if (cmd == NULL) return NULL;
