@@ -29,12 +29,13 @@ const kv_command_family *const kv_families[] = {
 
 static uint8_t lower(uint8_t b) { return b >= 'A' && b <= 'Z' ? (uint8_t)(b - 'A' + 'a') : b; }
 
+/* Without strlen (a call per probe): the walk stops at lower_name's NUL, which no byte of
+ * name matches, so it never reads past either end. */
 static bool name_equals(const char *lower_name, const uint8_t *name, size_t len) {
-    if (strlen(lower_name) != len) return false;
     for (size_t i = 0; i < len; i++) {
-        if ((uint8_t)lower_name[i] != lower(name[i])) return false;
+        if (lower_name[i] == '\0' || (uint8_t)lower_name[i] != lower(name[i])) return false;
     }
-    return true;
+    return lower_name[len] == '\0';
 }
 
 /* The registry is the same for every engine: built once, on the first kv_engine_init (at
