@@ -379,7 +379,7 @@ static void restore_data_write(kv_model *m) {
         if (expired && gone) {
             now->live = false;
         } else {
-            *now = *was;
+            copy_entry(now, was);
         }
     }
 }
@@ -503,7 +503,10 @@ static void execute(kv_model *m, const resp_arg *argv, uint32_t argc, int64_t no
     if (cmd == NULL) return;
     ST_ASSERT(cmd->handler != NULL); /* a container's arity asks for its subcommand */
     bool data_write = data_write_may_pass_limit(cmd, room);
-    if (data_write) memcpy(entries_before, m->entries, sizeof entries_before);
+    if (data_write) { /* the entries' state, not their capacity (copy_entry) */
+        for (size_t i = 0; i < KVM_ENTRIES_MAX; i++)
+            copy_entry(&entries_before[i], &m->entries[i]);
+    }
     cmd->handler(&c);
     if (apply_reply_limit(&c, room) && data_write) restore_data_write(m);
 }
