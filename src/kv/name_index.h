@@ -41,4 +41,13 @@ void kv_name_index_build(kv_name_index *ix, kv_name_at_fn name_at, size_t count)
  * The index must be built. O(len) expected: one hash, about one comparison. */
 size_t kv_name_index_find(const kv_name_index *ix, kv_name_at_fn name_at, const char *name);
 
+/* Whether name[0, len) equals lower_name (a lower-case C string) ignoring ASCII case. O(len). */
+bool kv_name_equals_folded(const char *lower_name, const uint8_t *name, size_t len);
+
+/* The position of the entry whose name equals name[0, len) ignoring ASCII case (a
+ * command's name as a client sends it), or SIZE_MAX if none. The index must be built.
+ * O(len) expected. */
+size_t kv_name_index_find_folded(const kv_name_index *ix, kv_name_at_fn name_at,
+                                 const uint8_t *name, size_t len);
+
 #endif
