@@ -8,15 +8,20 @@
 #include "kv/command_docs.h"
 #include "kv/command_meta.h"
 #include "kv/glob.h"
+#include "kv/name_index.h"
 #include "kv/resp_number.h"
 
-/* Calls fn for every top-level command, in table order. */
+/* Calls fn for every top-level command, in table order, until the reply overflows its room
+ * (the engine then discards it: formatting the rest of the table would be wasted; a first
+ * attempt in the least room overflowed on every COMMAND and COMMAND DOCS). */
 typedef void (*command_visit_fn)(kv_ctx *c, const kv_command *cmd, const kv_command_family *f);
 
 static void for_each_command(kv_ctx *c, command_visit_fn fn) {
     for (size_t f = 0; kv_families[f] != NULL; f++) {
-        for (size_t i = 0; i < kv_families[f]->count; i++)
+        for (size_t i = 0; i < kv_families[f]->count; i++) {
+            if (resp_writer_overflowed(c->out)) return;
             fn(c, &kv_families[f]->commands[i], kv_families[f]);
+        }
     }
 }
 
@@ -300,17 +305,21 @@ static bool listed(const list_filter *f, const char *name) {
     return glob_match((const char *)f->pattern->ptr, f->pattern->len, name, strlen(name), true);
 }
 
-/* Writes (write) or counts the names of the commands and their subcommands that pass. */
-static uint64_t list_names(kv_ctx *c, const list_filter *f, bool write) {
-    uint64_t n = 0;
+/* Every command and subcommand, so at most the entries of a name index (name_index.h). */
+#define LIST_NAMES_MAX KV_NAME_INDEX_ENTRIES_MAX
+
+/* The names of the commands and their subcommands that pass, in table order, into names
+ * (one pass: the filter's lookups run once per name). Returns how many. */
+static size_t matching_names(const list_filter *f, const char *names[LIST_NAMES_MAX]) {
+    size_t n = 0;
     for (size_t fam = 0; kv_families[fam] != NULL; fam++) {
         for (size_t i = 0; i < kv_families[fam]->count; i++) {
             const kv_command *cmd = &kv_families[fam]->commands[i];
             for (size_t s = 0; s <= cmd->subcommand_count; s++) {
                 const char *name = s == 0 ? cmd->name : cmd->subcommands[s - 1].name;
                 if (!listed(f, name)) continue;
-                n++;
-                if (write) kv_reply_bulk_cstr(c, name);
+                ST_ASSERT(n < LIST_NAMES_MAX);
+                names[n++] = name;
             }
         }
     }
@@ -334,8 +343,12 @@ static void cmd_command_list(kv_ctx *c) {
             return;
         }
     }
-    kv_reply_array(c, list_names(c, &f, false));
-    list_names(c, &f, true);
+    const char *names[LIST_NAMES_MAX];
+    size_t n = matching_names(&f, names);
+    kv_reply_array(c, n);
+    /* Up to where the reply overflows its room (the engine then discards it). */
+    for (size_t i = 0; i < n && !resp_writer_overflowed(c->out); i++)
+        kv_reply_bulk_cstr(c, names[i]);
 }
 
 static void cmd_command_info(kv_ctx *c) {

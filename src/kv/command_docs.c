@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "alloc/stasis_assert.h"
+#include "kv/name_index.h"
 
 typedef struct docs_table {
     const kv_command_doc *docs;
@@ -21,14 +22,26 @@ static const docs_table tables[] = {
     {kv_docs_transactions, &kv_docs_transactions_count},
 };
 
+/* The entry at a position counted across the tables, in their order. */
+static const kv_command_doc *doc_at(size_t position) {
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+        if (position < *tables[t].count) return &tables[t].docs[position];
+        position -= *tables[t].count;
+    }
+    ST_ASSERT(false); /* past the last table */
+    return NULL;
+}
+
+static const char *doc_name(size_t position) { return doc_at(position)->name; }
+
+/* COMMAND DOCS looks up every command: hashed. */
+static kv_name_index doc_index;
+
 const kv_command_doc *kv_command_doc_find(const char *name) {
     ST_ASSERT(name != NULL);
-    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
-        for (size_t i = 0; i < *tables[t].count; i++) {
-            if (strcmp(tables[t].docs[i].name, name) == 0) return &tables[t].docs[i];
-        }
-    }
-    return NULL;
+    if (!doc_index.built) kv_name_index_build(&doc_index, doc_name, kv_command_doc_count());
+    size_t p = kv_name_index_find(&doc_index, doc_name, name);
+    return p == SIZE_MAX ? NULL : doc_at(p);
 }
 
 size_t kv_command_doc_count(void) {

@@ -74,7 +74,8 @@ typedef struct kv_command_doc {
     uint32_t arg_count; /* 0: no "arguments" field */
 } kv_command_doc;
 
-/* The entry for a command's full name, or NULL. O(entries). */
+/* The entry for a command's full name, or NULL. O(name length) expected, through an index
+ * (name_index.h) the first call builds in O(entries). */
 const kv_command_doc *kv_command_doc_find(const char *name);
 
 /* How many entries the tables hold (one per command and subcommand). */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "alloc/stasis_assert.h"
+#include "kv/name_index.h"
 
 /* One key spec: flags, the key's index, then the range's last key and step. */
 #define KEY_SPEC(flags, index, last, step)                                                         \
@@ -351,13 +352,15 @@ static const kv_command_meta metas[] = {
      KV_ACL_WRITE | KV_ACL_LIST | KV_ACL_SLOW | KV_ACL_BLOCKING, NULL, 0, specs_blmpop, 1},
 };
 
-/* Linear over about a hundred names; COMMAND and COMMAND LIST call it once per command, so
- * the first letter is compared before the call to strcmp (ASan intercepts each call). */
+static const char *meta_name(size_t position) { return metas[position].name; }
+
+/* COMMAND, COMMAND INFO and COMMAND LIST FILTERBY ACLCAT look up every command: hashed. */
+static kv_name_index meta_index;
+
 const kv_command_meta *kv_command_meta_find(const char *name) {
-    for (size_t i = 0; i < sizeof metas / sizeof metas[0]; i++) {
-        if (metas[i].name[0] == name[0] && strcmp(metas[i].name, name) == 0) return &metas[i];
-    }
-    return NULL;
+    kv_name_index_build(&meta_index, meta_name, sizeof metas / sizeof metas[0]);
+    size_t p = kv_name_index_find(&meta_index, meta_name, name);
+    return p == SIZE_MAX ? NULL : &metas[p];
 }
 
 size_t kv_command_meta_count(void) { return sizeof metas / sizeof metas[0]; }

@@ -101,7 +101,8 @@ typedef struct kv_command_meta {
     uint32_t key_spec_count;
 } kv_command_meta;
 
-/* The entry for a command's full name, or NULL. O(entries). */
+/* The entry for a command's full name, or NULL. O(name length) expected, through an index
+ * (name_index.h) the first call builds in O(entries). */
 const kv_command_meta *kv_command_meta_find(const char *name);
 
 size_t kv_command_meta_count(void);

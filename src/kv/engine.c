@@ -5,6 +5,7 @@
 
 #include "alloc/stasis_assert.h"
 #include "kv/command.h"
+#include "kv/name_index.h"
 
 const kv_command_family *const kv_families[] = {
     &kv_string_family,
@@ -24,63 +25,31 @@ const kv_command_family *const kv_families[] = {
     NULL,
 };
 
-/* ---- the command registry: open addressing over lower-case names ---- */
-
-static uint8_t lower(uint8_t b) { return b >= 'A' && b <= 'Z' ? (uint8_t)(b - 'A' + 'a') : b; }
-
-static uint32_t name_hash(const uint8_t *name, size_t len) {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ lower(name[i])) * 16777619u;
-    return h;
-}
-
-static bool name_equals(const char *lower_name, const uint8_t *name, size_t len) {
-    if (strlen(lower_name) != len) return false;
-    for (size_t i = 0; i < len; i++) {
-        if ((uint8_t)lower_name[i] != lower(name[i])) return false;
-    }
-    return true;
-}
+/* ---- the command registry: every command, by name (name_index.h) ---- */
 
 /* The registry is the same for every engine: built once, on the first kv_engine_init (at
  * start-up, before the seal), then only read. */
-static const kv_command *registry[KV_COMMAND_SLOTS];
-static bool registry_built;
+static const kv_command *registry_commands[KV_NAME_INDEX_ENTRIES_MAX]; /* in table order */
+static size_t registry_count;
+static kv_name_index registry;
 
-static void register_command(const kv_command *cmd) {
-    size_t len = strlen(cmd->name);
-    uint32_t i = name_hash((const uint8_t *)cmd->name, len) % KV_COMMAND_SLOTS;
-    for (uint32_t probes = 0; probes < KV_COMMAND_SLOTS; probes++) {
-        if (registry[i] == NULL) {
-            registry[i] = cmd;
-            return;
-        }
-        ST_ASSERT(strcmp(registry[i]->name, cmd->name) != 0); /* no duplicates */
-        i = (i + 1) % KV_COMMAND_SLOTS;
-    }
-    ST_ASSERT(false); /* more commands than KV_COMMAND_SLOTS */
-}
+static const char *registry_name(size_t position) { return registry_commands[position]->name; }
 
 static void build_registry(void) {
-    if (registry_built) return;
+    if (registry.built) return;
     for (size_t f = 0; kv_families[f] != NULL; f++) {
-        for (size_t i = 0; i < kv_families[f]->count; i++)
-            register_command(&kv_families[f]->commands[i]);
+        for (size_t i = 0; i < kv_families[f]->count; i++) {
+            ST_ASSERT(registry_count < KV_NAME_INDEX_ENTRIES_MAX);
+            registry_commands[registry_count++] = &kv_families[f]->commands[i];
+        }
     }
-    registry_built = true;
+    kv_name_index_build(&registry, registry_name, registry_count);
 }
 
 const kv_command *kv_engine_command(const kv_engine *e, const uint8_t *name, size_t len) {
     (void)e;
-    uint32_t i = name_hash(name, len) % KV_COMMAND_SLOTS;
-    for (uint32_t probes = 0; probes < KV_COMMAND_SLOTS; probes++) {
-        const kv_command *cmd = registry[i];
-        if (cmd == NULL) return NULL;
-        if (name_equals(cmd->name, name, len)) return cmd;
-        i = (i + 1) % KV_COMMAND_SLOTS;
-    }
-    return NULL;
+    size_t p = kv_name_index_find_folded(&registry, registry_name, name, len);
+    return p == SIZE_MAX ? NULL : registry_commands[p];
 }
 
 void kv_engine_init(kv_engine *e, const kv_config *config, void *store_memory,
@@ -217,7 +186,8 @@ const kv_command *kv_command_sub(const kv_command *container, const resp_arg *wo
     for (size_t i = 0; i < container->subcommand_count; i++) {
         const char *bar = strchr(container->subcommands[i].name, '|');
         ST_ASSERT(bar != NULL);
-        if (name_equals(bar + 1, word->ptr, word->len)) return &container->subcommands[i];
+        if (kv_name_equals_folded(bar + 1, word->ptr, word->len))
+            return &container->subcommands[i];
     }
     return NULL;
 }
@@ -225,7 +195,8 @@ const kv_command *kv_command_sub(const kv_command *container, const resp_arg *wo
 /* Redis closes, without a reply, connections whose first word is an HTTP one: a browser
  * or a cross-protocol attack talking to the port. */
 static bool is_http_word(const resp_arg *arg) {
-    return name_equals("host:", arg->ptr, arg->len) || name_equals("post", arg->ptr, arg->len);
+    return kv_name_equals_folded("host:", arg->ptr, arg->len) ||
+           kv_name_equals_folded("post", arg->ptr, arg->len);
 }
 
 /* ---- execution ---- */

@@ -96,7 +96,6 @@ typedef enum kv_exec {
     KV_EXEC_BLOCKED = 2, /* nothing written nor changed: session->block says what to wait for */
 } kv_exec;
 
-#define KV_COMMAND_SLOTS 256
 /* INFO is formatted into this much engine-owned scratch (its output is bounded). */
 #define KV_INFO_SIZE_MAX 8192
 
