@@ -162,8 +162,7 @@ extern int64_t now_ms;
 extern op ops[OPS_MAX];
 FUZZ_NO_COVERAGE size_t run_engine(const op *o);
 FUZZ_NO_COVERAGE void compare_reply(size_t len);
-FUZZ_NO_COVERAGE void check_state(void); /* O(1): after every command */
-FUZZ_NO_COVERAGE void walk_state(void);  /* the engine's walks: every few operations */
+FUZZ_NO_COVERAGE void check_state(void);
 FUZZ_NO_COVERAGE void lcs_limits(kv_config *config);
 
 FUZZ_NO_COVERAGE static inline resp_arg text_arg(const char *s) {
