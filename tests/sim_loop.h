@@ -20,6 +20,11 @@ extern const kv_server_hooks sim_loop_checked_hooks;
 /* Network memory for `sockets` sockets (the caller's static array holds at least this). */
 #define SIM_LOOP_NET_BYTES(sockets) ((sockets) * (2 * KV_SIM_SOCKET_BUFFER_BYTES + 512) + 4096)
 
+/* The simulation's scale (what stasis-sim uses): kv_config_defaults, then `connections_max`,
+ * two large buffers, 1 KiB connection buffers, values up to 8 KiB (a big request or reply
+ * needs a large buffer), hash seed 1. Tests change what they test after it. */
+void sim_loop_scale_config(kv_config *config, uint64_t connections_max);
+
 /* Finalizes `config` (set from kv_config_defaults by the caller), reserves the server with
  * hash seed 1, attaches it over a fault-free network (seed 7) with `hooks`, begins the loop
  * and connects `clients` clients (ids 0..clients-1), then turns 10 ms. Fails the test on

@@ -28,6 +28,15 @@ void sim_loop_start(kv_server *server, kv_io_sim *net, void *net_memory, size_t 
     sim_loop_run_for(server, net, 10);
 }
 
+void sim_loop_scale_config(kv_config *config, uint64_t connections_max) {
+    kv_config_defaults(config);
+    config->connections_max = connections_max;
+    config->large_buffers_max = 2;
+    config->connection_buffer_size = 1024;
+    config->value_size_max = 8192;
+    config->hash_seed = 1;
+}
+
 void sim_loop_send(kv_io_sim *net, uint32_t id, const char *text) {
     size_t len = strlen(text);
     assert_int_equal(kv_io_sim_client_send(net, id, (const uint8_t *)text, len), len);

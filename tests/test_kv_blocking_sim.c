@@ -30,12 +30,8 @@ static const char *received(uint32_t id) {
 }
 
 static void start_with_idle(uint64_t idle_timeout_s) {
-    kv_config_defaults(&config);
-    config.connections_max = 6;
-    config.large_buffers_max = 2;
-    config.connection_buffer_size = 1024;
+    sim_loop_scale_config(&config, 6);
     config.idle_timeout_s = idle_timeout_s;
-    config.hash_seed = 1;
     sim_loop_start(&server, &net, net_memory, sizeof net_memory, SOCKETS, &config,
                    &sim_loop_checked_hooks, 4);
     assert_int_equal(server.info.connected_clients, 4);

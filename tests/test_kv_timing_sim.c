@@ -24,13 +24,8 @@ static void run_for(int64_t ms) { sim_loop_run_for(&server, &net, ms); }
 
 /* Small buffers (1 KiB), two large ones of 8 KiB, R = 1 KiB/s: the simulation's scale. */
 static void configure(void) {
-    kv_config_defaults(&config);
-    config.connections_max = 6;
-    config.large_buffers_max = 2;
-    config.connection_buffer_size = 1024;
-    config.value_size_max = 8192;
+    sim_loop_scale_config(&config, 6);
     config.large_buffer_rate_min_bytes_per_s = 1024;
-    config.hash_seed = 1;
 }
 
 static void start(int clients) {

@@ -21,12 +21,7 @@ static void run_for(int64_t ms) { sim_loop_run_for(&server, &net, ms); }
 /* Three clients: one idle, two that sent big headers (one holds a large buffer, the other,
  * with two buffers configured, waits for one). */
 static void start(void) {
-    kv_config_defaults(&config);
-    config.connections_max = 4;
-    config.large_buffers_max = 2;
-    config.connection_buffer_size = 1024;
-    config.value_size_max = 8192;
-    config.hash_seed = 1;
+    sim_loop_scale_config(&config, 4);
     sim_loop_start(&server, &net, net_memory, sizeof net_memory, SOCKETS, &config, &hooks, 3);
     static char big[1200];
     memset(big, 'x', sizeof big);
