@@ -7,10 +7,13 @@
 # Every target starts from a scratch copy of its seed corpus (corpus/<target>/), so the
 # committed corpus is never changed; its libFuzzer flags are the ones ci/fuzz uses. The
 # table: target, exec/s (libFuzzer's average over the run), edges (cov), features (ft),
-# runs, and runs per CPU-second (user + system, from /usr/bin/time: on a machine others
-# share, exec/s falls with their load and this does not, much). kv_ops also reports the
-# inputs its decoder refused (an unassigned id: nothing runs), and useful/s, the exec/s of
-# the rest. Everything it writes goes under build/bench-fuzz/.
+# runs, runs per CPU-second (user + system, from /usr/bin/time: on a machine others share,
+# exec/s falls with their load and this does not, much), and late/s, the rate over the
+# run's second half (each of libFuzzer's status lines is stamped with the time it was read):
+# while the corpus grows at the start, libFuzzer's bookkeeping of rare features costs more
+# per run than later, so late/s is nearer what a long (nightly) run does. kv_ops also
+# reports the inputs its decoder refused (an unassigned id: nothing runs), and useful/s,
+# the exec/s of the rest. Everything it writes goes under build/bench-fuzz/.
 set -euo pipefail
 source "$(dirname "$0")/../ci/lib.sh"
 
@@ -36,7 +39,8 @@ build_preset libfuzzer
 out=build/bench-fuzz
 say "each target alone for ${seconds}s from a scratch copy of its seeds ($(nproc) cores;" \
   "figures move with whatever else runs on the machine)"
-printf '%-18s %9s %8s %8s %11s %10s %9s\n' target exec/s edges features runs runs/cpu-s useful/s
+printf '%-18s %9s %8s %8s %11s %10s %9s %9s\n' target exec/s edges features runs runs/cpu-s late/s \
+  useful/s
 for t in "${targets[@]}"; do
   dir="$out/$t"
   rm -rf "$dir"
@@ -47,8 +51,21 @@ for t in "${targets[@]}"; do
   : >"$dir/time"
   timer=() # GNU time, where installed (the `time` package), for the CPU seconds
   [ -x /usr/bin/time ] && timer=(/usr/bin/time -f 'cpu-seconds %U %S' -o "$dir/time")
+  # Each line stamped with the time it was read (bash's clock: no process per line).
   KV_OPS_REFUSALS=1 "${timer[@]}" build/libfuzzer/fuzz/fuzz_"$t" -max_total_time="$seconds" -print_final_stats=1 \
-    -artifact_prefix="$dir/crashes/" "${flags[@]}" "$dir/corpus" >"$dir/log" 2>&1 || status=$?
+    -artifact_prefix="$dir/crashes/" "${flags[@]}" "$dir/corpus" 2>&1 |
+    while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done >"$dir/log.stamped" ||
+    status=${PIPESTATUS[0]}
+  sed 's/^[^ ]* //' "$dir/log.stamped" >"$dir/log"
+  # late/s: from the first status line ("#<runs> ...") read at or after half the run's time
+  # to the last one
+  late=$(awk '$2 ~ /^#[0-9]+$/ { n++; t[n] = $1; r[n] = substr($2, 2) + 0 }
+    END {
+      if (n < 2) { print "-"; exit }
+      half = t[1] + (t[n] - t[1]) / 2
+      for (i = 1; i < n && t[i] < half; i++) {}
+      if (i < n && t[n] > t[i]) printf "%d", (r[n] - r[i]) / (t[n] - t[i]); else print "-"
+    }' "$dir/log.stamped")
   rate=$(awk '/stat::average_exec_per_sec/{print $2}' "$dir/log")
   runs=$(awk '/stat::number_of_executed_units/{print $2}' "$dir/log")
   read -r cov ft <<<"$(grep -a -E '^#[0-9]+' "$dir/log" | tail -n 1 | awk '{
@@ -64,6 +81,6 @@ for t in "${targets[@]}"; do
     END { if (n > 0 && runs > 0) printf "%d", rate * (n - r) / runs; else print "-" }' "$dir/log")
   note=""
   [ "$status" -eq 0 ] || note="  (exit $status: see $dir/log)"
-  printf '%-18s %9s %8s %8s %11s %10s %9s%s\n' "$t" "${rate:--}" "${cov:--}" "${ft:--}" \
-    "${runs:--}" "$per_cpu" "$useful" "$note"
+  printf '%-18s %9s %8s %8s %11s %10s %9s %9s%s\n' "$t" "${rate:--}" "${cov:--}" "${ft:--}" \
+    "${runs:--}" "$per_cpu" "$late" "$useful" "$note"
 done

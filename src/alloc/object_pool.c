@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "alloc/no_coverage.h"
 #include "alloc/poison.h"
 
 ST_STATIC_ASSERT(sizeof(void *) == 8);
@@ -219,7 +220,7 @@ allocator object_pool_allocator(object_pool *pool) {
 
 /* ---- self-checks ---- */
 
-bool object_pool_invariants_hold(const object_pool *pool) {
+ST_NO_COVERAGE bool object_pool_invariants_hold(const object_pool *pool) {
     if (pool->items == NULL || pool->live == NULL) return false;
     if (pool->stride < pool->item_bytes || pool->stride % pool->item_align != 0) return false;
     if (pool->items_bytes != (size_t)pool->item_count * pool->stride) return false;
@@ -239,7 +240,7 @@ bool object_pool_invariants_hold(const object_pool *pool) {
 
 /* Walks the free list: free items below fresh, exactly fresh - live_count of them. A node met
  * twice means a cycle, which the bound on the walk's length catches: no scratch memory. */
-static bool free_list_holds(const object_pool *pool) {
+ST_NO_COVERAGE static bool free_list_holds(const object_pool *pool) {
     size_t free_count = pool->fresh - object_pool_live_count(pool);
     size_t n = 0;
     for (const uint8_t *node = pool->free_head; node != NULL; node = read_link(node)) {
@@ -253,7 +254,7 @@ static bool free_list_holds(const object_pool *pool) {
     return n == free_count;
 }
 
-bool object_pool_invariants_hold_full(const object_pool *pool) {
+ST_NO_COVERAGE bool object_pool_invariants_hold_full(const object_pool *pool) {
     if (!object_pool_invariants_hold(pool)) return false;
     size_t live = 0;
     for (size_t i = 0; i < pool->fresh; i++)

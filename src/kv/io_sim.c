@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "alloc/stasis_assert.h"
-#include "kv/server_coverage.h"
+#include "alloc/no_coverage.h"
 
-/* The harness's network, not the server (server_coverage.h): the server's own branches say
+/* The harness's network, not the server (alloc/no_coverage.h): the server's own branches say
  * what the network did to it. */
-KV_NO_COVERAGE_BEGIN
+ST_NO_COVERAGE_BEGIN
 
 #define OPS_PER_SOCKET 5u /* recv, send, poll, close, accept */
 #define EVENTS_EXTRA   8u /* the tick, the listener's close */
@@ -459,4 +459,4 @@ bool kv_io_sim_client_at_end(const kv_io_sim *sim, uint32_t id) {
     return (k->server_shut || k->reset) && k->out_len == 0;
 }
 
-KV_NO_COVERAGE_END
+ST_NO_COVERAGE_END

@@ -32,23 +32,38 @@ static uint8_t *claim(resp_writer *w, size_t n) {
     return at;
 }
 
-/* "<prefix><number>\r\n" */
+/*
+ * "<prefix>[-]<magnitude>\r\n" at `at`, which has room for it; returns its length. Headers
+ * are formatted in place in the writer's own claim, not in a local copied after: a reply
+ * is mostly headers (every bulk and array has one), and each copy is a call.
+ */
+static size_t put_prefixed(uint8_t *at, char prefix, bool negative, uint64_t magnitude,
+                           size_t digits) {
+    size_t n = 0;
+    at[n++] = (uint8_t)prefix;
+    if (negative) at[n++] = '-';
+    n += resp_format_u64(magnitude, (char *)at + n, digits);
+    at[n++] = '\r';
+    at[n++] = '\n';
+    return n;
+}
+
+static bool write_prefixed(resp_writer *w, char prefix, bool negative, uint64_t magnitude) {
+    size_t digits = resp_u64_digits(magnitude);
+    uint8_t *at = claim(w, 1 + (negative ? 1u : 0u) + digits + 2);
+    if (at == NULL) return false;
+    put_prefixed(at, prefix, negative, magnitude, digits);
+    return true;
+}
+
 static bool write_prefixed_int(resp_writer *w, char prefix, int64_t v) {
-    char text[1 + RESP_INT64_TEXT_SIZE_MAX + 2];
-    text[0] = prefix;
-    size_t n = 1 + resp_format_int64(v, text + 1, RESP_INT64_TEXT_SIZE_MAX);
-    text[n++] = '\r';
-    text[n++] = '\n';
-    return resp_write_raw(w, text, n);
+    /* -(v + 1) + 1 is |v| without overflowing at INT64_MIN. */
+    uint64_t magnitude = v < 0 ? (uint64_t)(-(v + 1)) + 1u : (uint64_t)v;
+    return write_prefixed(w, prefix, v < 0, magnitude);
 }
 
 static bool write_prefixed_u64(resp_writer *w, char prefix, uint64_t v) {
-    char text[1 + RESP_INT64_TEXT_SIZE_MAX + 2];
-    text[0] = prefix;
-    size_t n = 1 + resp_format_u64(v, text + 1, RESP_INT64_TEXT_SIZE_MAX);
-    text[n++] = '\r';
-    text[n++] = '\n';
-    return resp_write_raw(w, text, n);
+    return write_prefixed(w, prefix, false, v);
 }
 
 bool resp_write_raw(resp_writer *w, const void *bytes, size_t len) {
@@ -96,14 +111,16 @@ bool resp_write_bulk_header(resp_writer *w, uint64_t len) {
     return write_prefixed_u64(w, '$', len);
 }
 
+/* One claim for the header, the bytes and the CRLF (all or nothing, as before). */
 bool resp_write_bulk(resp_writer *w, const void *bytes, size_t len) {
-    if (resp_bulk_size(len) > resp_writer_room(w)) {
-        w->overflow = true;
-        return false;
-    }
-    resp_write_bulk_header(w, len);
-    resp_write_raw(w, bytes, len);
-    return resp_write_crlf(w);
+    size_t digits = resp_u64_digits(len);
+    uint8_t *at = claim(w, 1 + digits + 2 + len + 2);
+    if (at == NULL) return false;
+    size_t n = put_prefixed(at, '$', false, len, digits);
+    if (len > 0) memcpy(at + n, bytes, len);
+    at[n + len] = '\r';
+    at[n + len + 1] = '\n';
+    return true;
 }
 
 bool resp_write_null_bulk(resp_writer *w) { return resp_write_raw(w, "$-1\r\n", 5); }

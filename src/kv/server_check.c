@@ -7,12 +7,12 @@
 #include <stddef.h>
 
 #include "alloc/stasis_assert.h"
-#include "kv/server_coverage.h"
+#include "alloc/no_coverage.h"
 #include "kv/server_internal.h"
 
-/* Checks, not behaviour (server_coverage.h): run after every completion and turn of
+/* Checks, not behaviour (alloc/no_coverage.h): run after every completion and turn of
  * fuzz_server_sim, their instrumentation cost about a fifth of its executions. */
-KV_NO_COVERAGE_BEGIN
+ST_NO_COVERAGE_BEGIN
 
 static int failed_line; /* the line of the last check that failed, for the report */
 
@@ -223,4 +223,4 @@ bool kv_server_invariants_hold_full(const kv_server *s) {
     return true;
 }
 
-KV_NO_COVERAGE_END
+ST_NO_COVERAGE_END

@@ -18,7 +18,7 @@
 
 #include "alloc/stasis_assert.h"
 #include "kv/resp_number.h"
-#include "kv/server_coverage.h"
+#include "alloc/no_coverage.h"
 #include "kv/server_internal.h"
 
 #define LINK_NEXT offsetof(kv_connection, next)
@@ -39,13 +39,13 @@ static const char max_clients_text[] = "-ERR max number of clients reached\r\n";
 
 /* ---- slots and queues ---- */
 
-/* The accessors' only branches are assertions (server_coverage.h). */
-KV_NO_COVERAGE kv_connection *kv_conn_at(const kv_server *s, uint32_t index) {
+/* The accessors' only branches are assertions (alloc/no_coverage.h). */
+ST_NO_COVERAGE kv_connection *kv_conn_at(const kv_server *s, uint32_t index) {
     ST_ASSERT(index < s->config->connections_max);
     return &s->conns[index];
 }
 
-KV_NO_COVERAGE uint32_t kv_conn_index(const kv_server *s, const kv_connection *c) {
+ST_NO_COVERAGE uint32_t kv_conn_index(const kv_server *s, const kv_connection *c) {
     ST_ASSERT(c >= s->conns);
     ST_ASSERT(c < s->conns + s->config->connections_max);
     return (uint32_t)(c - s->conns);

@@ -17,7 +17,7 @@
 #include <stddef.h>
 
 #include "alloc/stasis_assert.h"
-#include "kv/server_coverage.h"
+#include "alloc/no_coverage.h"
 #include "kv/server_internal.h"
 
 #define LINK_WAIT offsetof(kv_connection, next_waiting)
@@ -36,7 +36,7 @@ void kv_large_init(kv_server *s) {
     s->info.large_buffers_in_use = 0;
 }
 
-KV_NO_COVERAGE uint8_t *kv_large_at(const kv_server *s, uint32_t b) { /* server_coverage.h */
+ST_NO_COVERAGE uint8_t *kv_large_at(const kv_server *s, uint32_t b) { /* alloc/no_coverage.h */
     ST_ASSERT(b < s->config->large_buffers_max);
     return s->large_buffers + (uint64_t)b * s->layout.large_buffer_bytes;
 }

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "alloc/no_coverage.h"
 #include "alloc/stasis_assert.h"
 #include "kv/glob.h"
 
@@ -590,7 +591,7 @@ uint64_t kv_store_avg_ttl_ms(const kv_store *s, int64_t now_ms) {
 
 /* ---- self-checks ---- */
 
-bool kv_store_invariants_hold(const kv_store *s) {
+ST_NO_COVERAGE bool kv_store_invariants_hold(const kv_store *s) {
     table_stats ts = table_get_stats(&s->index);
     return table_invariants_hold(&s->index) && ts.live == s->keys &&
            object_pool_live_count(&s->records) == s->keys && s->expires <= s->keys &&
@@ -604,7 +605,8 @@ typedef struct full_check {
     bool ok;
 } full_check;
 
-static bool list_consistent(const kv_store *s, const kv_record *r, uint64_t *chunks) {
+ST_NO_COVERAGE static bool list_consistent(const kv_store *s, const kv_record *r,
+                                           uint64_t *chunks) {
     uint32_t prev = CHUNK_NONE;
     uint64_t count = 0;
     for (uint32_t e = r->value; e != CHUNK_NONE; e = kv_store_element_next(s, e)) {
@@ -618,7 +620,7 @@ static bool list_consistent(const kv_store *s, const kv_record *r, uint64_t *chu
     return count == r->value_len && r->list_tail == prev && count > 0;
 }
 
-static void check_record(void *ctx, uint32_t id) {
+ST_NO_COVERAGE static void check_record(void *ctx, uint32_t id) {
     full_check *c = ctx;
     const kv_store *s = c->store;
     const kv_record *r = kv_store_record(s, id);
@@ -646,7 +648,7 @@ static void check_record(void *ctx, uint32_t id) {
 }
 
 /* The heap is ordered by expiry and its sum is the sum of its times. O(volatile keys). */
-static bool heap_holds(const kv_store *s) {
+ST_NO_COVERAGE static bool heap_holds(const kv_store *s) {
     kv_sum128 sum = {0};
     for (uint64_t i = 0; i < s->expires; i++) {
         const kv_record *r = kv_store_record(s, s->heap[i]);
@@ -657,7 +659,7 @@ static bool heap_holds(const kv_store *s) {
     return sum.lo == s->expire_sum.lo && sum.hi == s->expire_sum.hi;
 }
 
-bool kv_store_invariants_hold_full(const kv_store *s) {
+ST_NO_COVERAGE bool kv_store_invariants_hold_full(const kv_store *s) {
     if (!kv_store_invariants_hold(s) || !heap_holds(s)) return false;
     full_check c = {.store = s, .ok = true};
     table_for_each(&s->index, check_record, &c);

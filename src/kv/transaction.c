@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "alloc/no_coverage.h"
 #include "alloc/stasis_assert.h"
 #include "kv/resp_writer.h"
 #include "kv/store.h"
@@ -235,7 +236,7 @@ uint32_t kv_txns_queued(const kv_txns *t, uint32_t slot, uint64_t *offset) {
 
 /* ---- self-check ---- */
 
-static bool chains_hold(const kv_txns *t, uint64_t *linked) {
+ST_NO_COVERAGE static bool chains_hold(const kv_txns *t, uint64_t *linked) {
     for (uint64_t b = 0; b <= t->index_mask; b++) {
         uint32_t prev = ENTRY_NONE;
         for (uint32_t e = t->index[b]; e != ENTRY_NONE; e = t->watches[e].next) {
@@ -251,7 +252,7 @@ static bool chains_hold(const kv_txns *t, uint64_t *linked) {
     return true;
 }
 
-bool kv_txns_invariants_hold(const kv_txns *t) {
+ST_NO_COVERAGE bool kv_txns_invariants_hold(const kv_txns *t) {
     if (t->slots == NULL) return t->watched_total == 0;
     uint64_t watched = 0;
     for (uint32_t i = 0; i < t->slot_count; i++) {

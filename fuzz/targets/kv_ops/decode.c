@@ -268,26 +268,25 @@ FUZZ_NO_COVERAGE static resp_arg decode_pattern(cursor *c) {
 }
 
 /* SCAN steps: how many calls, restart or not, then MATCH, COUNT and TYPE, each optional. */
-FUZZ_NO_COVERAGE static op decode_scan_steps(cursor *c) {
-    op o = {.kind = OP_SCAN_STEPS, .argc = 2};
-    o.argv[0] = text_arg("scan");
-    o.scan_steps = cursor_range(c, 1, 4);
-    o.scan_restart = cursor_bool(c);
+FUZZ_NO_COVERAGE static void decode_scan_steps(cursor *c, op *o) {
+    *o = (op){.kind = OP_SCAN_STEPS, .argc = 2};
+    o->argv[0] = text_arg("scan");
+    o->scan_steps = cursor_range(c, 1, 4);
+    o->scan_restart = cursor_bool(c);
     if (cursor_bool(c)) {
-        o.argv[o.argc++] = text_arg("match");
-        o.argv[o.argc++] = decode_pattern(c);
+        o->argv[o->argc++] = text_arg("match");
+        o->argv[o->argc++] = decode_pattern(c);
     }
     uint32_t k = choice_read(c, &scan_count_table);
     if (k != CHOICE_REFUSED && k != SCAN_COUNT_ID_NONE) {
-        o.argv[o.argc++] = text_arg("COUNT");
-        o.argv[o.argc++] = text_arg(scan_counts[k]);
+        o->argv[o->argc++] = text_arg("COUNT");
+        o->argv[o->argc++] = text_arg(scan_counts[k]);
     }
     uint32_t t = choice_read(c, &scan_type_table);
     if (t != CHOICE_REFUSED && t != SCAN_TYPE_ID_NONE) {
-        o.argv[o.argc++] = text_arg("type");
-        o.argv[o.argc++] = text_arg(scan_types[t]);
+        o->argv[o->argc++] = text_arg("type");
+        o->argv[o->argc++] = text_arg(scan_types[t]);
     }
-    return o;
 }
 
 FUZZ_NO_COVERAGE static bool is_unmodelled(const char *name) {
@@ -297,9 +296,32 @@ FUZZ_NO_COVERAGE static bool is_unmodelled(const char *name) {
     return false;
 }
 
-/* The name of an id of more_operations, or of newer_operations after its "more2"; NULL
- * (the cursor refused) for an unassigned id. */
-FUZZ_NO_COVERAGE static const char *more_read(cursor *c) {
+/* What each table entry's name implies, worked out once rather than by comparing names on
+ * every draw: 1 + its grammar (grammar_of; 0 for ids below OP_ID_GRAMMARS, which read the
+ * common grammar here), and whether the model predicts its reply. */
+static uint8_t operation_grammar[128], more_grammar[64], newer_grammar[8];
+#define MORE2 UINT8_MAX /* more_grammar's mark of "more2": an id of newer_operations follows */
+static bool operation_modelled[128];
+static bool tables_indexed;
+
+FUZZ_NO_COVERAGE static void index_tables(void) {
+    for (uint32_t id = 0; id < operation_table.count; id++) {
+        operation_modelled[id] = !is_unmodelled(operations[id]);
+        if (id >= OP_ID_GRAMMARS) operation_grammar[id] = 1 + grammar_of(operations[id]);
+    }
+    for (uint32_t id = 0; id < more_operation_table.count; id++) {
+        if (more_operations[id] == NULL) continue;
+        bool more2 = strcmp(more_operations[id], "more2") == 0;
+        more_grammar[id] = more2 ? MORE2 : 1 + grammar_of(more_operations[id]);
+    }
+    for (uint32_t id = 0; id < newer_operation_table.count; id++)
+        newer_grammar[id] = 1 + grammar_of(newer_operations[id]);
+    tables_indexed = true;
+}
+
+/* The name of an id of more_operations, or of newer_operations after its "more2", and its
+ * grammar; NULL (the cursor refused) for an unassigned id. */
+FUZZ_NO_COVERAGE static const char *more_read(cursor *c, uint8_t *grammar) {
     uint32_t id = choice_read(c, &more_operation_table);
     if (id == CHOICE_REFUSED) return NULL;
     if (more_operations[id] == NULL) { /* a gap before the last entries: unassigned */
@@ -307,58 +329,65 @@ FUZZ_NO_COVERAGE static const char *more_read(cursor *c) {
         c->refused_id = id;
         return NULL;
     }
-    if (strcmp(more_operations[id], "more2") != 0) return more_operations[id];
+    if (more_grammar[id] != MORE2) {
+        *grammar = more_grammar[id];
+        return more_operations[id];
+    }
     id = choice_read(c, &newer_operation_table);
-    return id == CHOICE_REFUSED ? NULL : newer_operations[id];
+    if (id == CHOICE_REFUSED) return NULL;
+    *grammar = newer_grammar[id];
+    return newer_operations[id];
 }
 
-/* One operation; with the cursor refused, what it returns is never run. */
-FUZZ_NO_COVERAGE static op decode_basic(cursor *c, const kv_config *config) {
-    op o = {.kind = OP_COMMAND, .modelled = true, .argc = 1};
+/* One operation into *o; with the cursor refused, it is never run. */
+FUZZ_NO_COVERAGE static void decode_basic(cursor *c, const kv_config *config, op *o) {
+    *o = (op){.kind = OP_COMMAND, .modelled = true, .argc = 1};
     uint32_t id = choice_read(c, &operation_table);
     if (id == CHOICE_REFUSED) {
-        o.argv[0] = refused_arg();
-        return o;
+        o->argv[0] = refused_arg();
+        return;
     }
     if (id == OP_ID_CLOCK || id == OP_ID_EXPIRE) {
-        o.kind = id == OP_ID_CLOCK ? OP_CLOCK : OP_EXPIRE_CYCLE;
-        o.clock_step_ms = (int64_t)cursor_range(c, 0, 20000);
-        return o;
+        o->kind = id == OP_ID_CLOCK ? OP_CLOCK : OP_EXPIRE_CYCLE;
+        o->clock_step_ms = (int64_t)cursor_range(c, 0, 20000);
+        return;
     }
     if (id >= OP_ID_GRAMMARS) {
         /* its grammar is decode_grammar's; "more" names it from the second table */
-        const char *name = id == OP_ID_MORE ? more_read(c) : operations[id];
-        o.grammar = true;
-        o.argv[0] = name == NULL ? refused_arg() : text_arg(name);
-        return o;
+        uint8_t grammar = operation_grammar[id];
+        const char *name = id == OP_ID_MORE ? more_read(c, &grammar) : operations[id];
+        o->grammar = grammar;
+        o->argv[0] = name == NULL ? refused_arg() : text_arg(name);
+        return;
     }
-    o.argv[0] = text_arg(operations[id]);
-    o.modelled = !is_unmodelled(operations[id]);
+    o->argv[0] = text_arg(operations[id]);
+    o->modelled = operation_modelled[id];
     if (id == OP_ID_KEYS && choice_folded(c, &keys_form_table, 2) == 1) {
-        o.argc = 2;
-        o.argv[1] = decode_pattern(c);
-        return o;
+        o->argc = 2;
+        o->argv[1] = decode_pattern(c);
+        return;
     }
-    if (id == OP_ID_SCAN && choice_folded(c, &scan_form_table, 2) == 1) return decode_scan_steps(c);
+    if (id == OP_ID_SCAN && choice_folded(c, &scan_form_table, 2) == 1) {
+        decode_scan_steps(c, o);
+        return;
+    }
     if (id == OP_ID_AT_LIMIT) {
-        o.kind = OP_AT_LIMIT;
+        o->kind = OP_AT_LIMIT;
         uint32_t key = choice_read(c, &key_table);
-        o.argv[1] = key == CHOICE_REFUSED ? refused_arg() : text_arg(key_names[key]);
-        o.limit_delta = (int32_t)cursor_range(c, 0, 15) - 8;
-        return o;
+        o->argv[1] = key == CHOICE_REFUSED ? refused_arg() : text_arg(key_names[key]);
+        o->limit_delta = (int32_t)cursor_range(c, 0, 15) - 8;
+        return;
     }
-    o.argc = 1 + cursor_range(c, 0, OPS_ARGS_MAX - 1);
-    for (uint32_t i = 1; i < o.argc; i++)
-        o.argv[i] = decode_arg(c, config);
-    return o;
+    o->argc = 1 + cursor_range(c, 0, OPS_ARGS_MAX - 1);
+    for (uint32_t i = 1; i < o->argc; i++)
+        o->argv[i] = decode_arg(c, config);
 }
-
-/* Up to `n` arguments from a table, appended. */
 
 /* One operation, into *o (its arguments may point into it: CONFIG SET's values). */
 FUZZ_NO_COVERAGE void decode_op(cursor *c, const kv_config *config, op *o) {
-    *o = decode_basic(c, config);
-    if (o->grammar && !c->refused) decode_grammar(c, config, o);
+    if (!tables_indexed) index_tables();
+    decode_basic(c, config, o);
+    if (o->grammar != 0 && !c->refused) decode_grammar(c, config, o, (uint8_t)(o->grammar - 1));
 }
 
 /* A limit's value: the default, or (form "small") one read in [lo, hi]. */

@@ -132,37 +132,43 @@ FUZZ_NO_COVERAGE static void words_from(cursor *c, op *o, const choice_table *t,
 
 FUZZ_NO_COVERAGE static void key_arg(cursor *c, op *o) { words_from(c, o, &key_table, 1); }
 
-FUZZ_NO_COVERAGE static void g_incrbyfloat(cursor *c, op *o) {
+FUZZ_NO_COVERAGE static void g_incrbyfloat(cursor *c, op *o, const kv_config *config) {
+    (void)config;
     key_arg(c, o);
     o->argv[o->argc++] = decode_float(c);
 }
 
 /* BITPOS key bit [start [end [BYTE|BIT]]], or one argument too many. */
-FUZZ_NO_COVERAGE static void g_bitpos(cursor *c, op *o) {
+FUZZ_NO_COVERAGE static void g_bitpos(cursor *c, op *o, const kv_config *config) {
+    (void)config;
     key_arg(c, o);
     words_from(c, o, &bitpos_arg_table, 1 + cursor_range(c, 0, 4));
 }
 
-FUZZ_NO_COVERAGE static void g_lcs(cursor *c, op *o) {
+FUZZ_NO_COVERAGE static void g_lcs(cursor *c, op *o, const kv_config *config) {
+    (void)config;
     key_arg(c, o);
     key_arg(c, o);
     words_from(c, o, &lcs_word_table, cursor_range(c, 0, 4));
 }
 
 /* RANDOMKEY, rarely with a (refused) argument. */
-FUZZ_NO_COVERAGE static void g_randomkey(cursor *c, op *o) {
+FUZZ_NO_COVERAGE static void g_randomkey(cursor *c, op *o, const kv_config *config) {
+    (void)config;
     if (cursor_range(c, 0, 7) == 7) key_arg(c, o);
 }
 
 /* OBJECT subcommand and 0, 1 (mostly) or 2 keys. */
-FUZZ_NO_COVERAGE static void g_object(cursor *c, op *o) {
+FUZZ_NO_COVERAGE static void g_object(cursor *c, op *o, const kv_config *config) {
+    (void)config;
     static const uint8_t keys[] = {0, 1, 1, 2};
     words_from(c, o, &object_word_table, 1);
     for (uint32_t k = keys[cursor_range(c, 0, 3)]; k > 0; k--)
         key_arg(c, o);
 }
 
-FUZZ_NO_COVERAGE static void g_function(cursor *c, op *o) {
+FUZZ_NO_COVERAGE static void g_function(cursor *c, op *o, const kv_config *config) {
+    (void)config;
     words_from(c, o, &function_word_table, 1);
     words_from(c, o, &flush_word_table, cursor_range(c, 0, 2));
 }
@@ -196,7 +202,8 @@ FUZZ_NO_COVERAGE static void g_command_getkeys(cursor *c, op *o, const kv_config
 }
 
 /* COMMAND LIST [FILTERBY MODULE x | ACLCAT category | PATTERN pattern], or junk. */
-FUZZ_NO_COVERAGE static void g_command_list(cursor *c, op *o) {
+FUZZ_NO_COVERAGE static void g_command_list(cursor *c, op *o, const kv_config *config) {
+    (void)config;
     o->argv[0] = text_arg("command");
     o->argv[o->argc++] = text_arg("list");
     o->modelled = false;
@@ -215,7 +222,8 @@ FUZZ_NO_COVERAGE static void g_command_list(cursor *c, op *o) {
 }
 
 /* A request at a protocol limit: its form, a key, the delta -1..1. */
-FUZZ_NO_COVERAGE static void g_protocol_limit(cursor *c, op *o) {
+FUZZ_NO_COVERAGE static void g_protocol_limit(cursor *c, op *o, const kv_config *config) {
+    (void)config;
     o->kind = OP_PROTOCOL;
     o->protocol_form = choice_folded(c, &protocol_form_table, 3);
     key_arg(c, o);
@@ -226,7 +234,8 @@ const char *const txn_error_forms[4] = {"EXEC without MULTI", "DISCARD without M
                                               "MULTI nested", "WATCH inside MULTI"};
 
 /* MULTI, 0..TXN_COMMANDS_MAX + 1 of the next operations queued, EXEC (or DISCARD, 1 in 4). */
-FUZZ_NO_COVERAGE static void g_multi(cursor *c, op *o) {
+FUZZ_NO_COVERAGE static void g_multi(cursor *c, op *o, const kv_config *config) {
+    (void)config;
     o->kind = OP_TXN;
     o->txn_queued = cursor_range(c, 0, TXN_COMMANDS_MAX + 1);
     o->txn_discard = cursor_range(c, 0, 3) == 3;
@@ -234,7 +243,8 @@ FUZZ_NO_COVERAGE static void g_multi(cursor *c, op *o) {
 
 /* WATCH 1..2 keys; no write, SET or DEL of the first or another key; UNWATCH (1 in 4);
  * then MULTI, 0..2 queued operations, EXEC (or DISCARD, 1 in 4). */
-FUZZ_NO_COVERAGE static void g_watch(cursor *c, op *o) {
+FUZZ_NO_COVERAGE static void g_watch(cursor *c, op *o, const kv_config *config) {
+    (void)config;
     o->kind = OP_TXN;
     o->watch_keys = cursor_range(c, 1, 2);
     for (uint32_t k = 0; k < o->watch_keys; k++)
@@ -257,7 +267,8 @@ FUZZ_NO_COVERAGE static void g_watch(cursor *c, op *o) {
     o->txn_discard = cursor_range(c, 0, 3) == 3;
 }
 
-FUZZ_NO_COVERAGE static void g_txn_errors(cursor *c, op *o) {
+FUZZ_NO_COVERAGE static void g_txn_errors(cursor *c, op *o, const kv_config *config) {
+    (void)config;
     o->kind = OP_TXN_ERROR;
     o->protocol_form = cursor_range(c, 0, 3);
     if (o->protocol_form == 3) key_arg(c, o);
@@ -282,7 +293,8 @@ static const char *const blocking_counts[] = {"none", "1", "2", "5", "0", "-1", 
 #define blocking_count_table CHOICE_TABLE(blocking_counts, 8)
 
 /* BLPOP/BRPOP: 0..3 keys (none: the arity error), then a timeout. */
-FUZZ_NO_COVERAGE static void g_bpop(cursor *c, op *o) {
+FUZZ_NO_COVERAGE static void g_bpop(cursor *c, op *o, const kv_config *config) {
+    (void)config;
     for (uint32_t k = cursor_range(c, 0, 3); k > 0; k--)
         key_arg(c, o);
     words_from(c, o, &blocking_timeout_table, 1);
@@ -297,7 +309,8 @@ FUZZ_NO_COVERAGE static void g_bmove(cursor *c, op *o, bool directions) {
 }
 
 /* BLMPOP timeout numkeys, 0..3 keys, a direction, and COUNT n or not. */
-FUZZ_NO_COVERAGE static void g_blmpop(cursor *c, op *o) {
+FUZZ_NO_COVERAGE static void g_blmpop(cursor *c, op *o, const kv_config *config) {
+    (void)config;
     words_from(c, o, &blocking_timeout_table, 1);
     words_from(c, o, &blocking_numkeys_table, 1);
     for (uint32_t k = cursor_range(c, 0, 3); k > 0; k--)
@@ -309,59 +322,71 @@ FUZZ_NO_COVERAGE static void g_blmpop(cursor *c, op *o) {
     o->argv[o->argc++] = text_arg(blocking_counts[count]);
 }
 
-/* The arguments of a blocking pop; false for any other operation. */
-FUZZ_NO_COVERAGE static bool blocking_grammar(cursor *c, op *o) {
-    const char *name = (const char *)o->argv[0].ptr;
-    if (strcmp(name, "blpop") == 0 || strcmp(name, "brpop") == 0) {
-        g_bpop(c, o);
-    } else if (strcmp(name, "blmove") == 0 || strcmp(name, "brpoplpush") == 0) {
-        g_bmove(c, o, name[2] == 'm');
-    } else if (strcmp(name, "blmpop") == 0) {
-        g_blmpop(c, o);
-    } else {
-        return false;
-    }
-    return true;
+/* ---- dispatch by name ---- */
+
+FUZZ_NO_COVERAGE static void g_getkeys(cursor *c, op *o, const kv_config *config) {
+    g_command_getkeys(c, o, config, "getkeys");
+}
+FUZZ_NO_COVERAGE static void g_getkeysandflags(cursor *c, op *o, const kv_config *config) {
+    g_command_getkeys(c, o, config, "getkeysandflags");
+}
+FUZZ_NO_COVERAGE static void g_blmove(cursor *c, op *o, const kv_config *config) {
+    (void)config;
+    g_bmove(c, o, true);
+}
+FUZZ_NO_COVERAGE static void g_brpoplpush(cursor *c, op *o, const kv_config *config) {
+    (void)config;
+    g_bmove(c, o, false);
+}
+/* The common grammar: 0..15 arguments of decode_arg (PEXPIREAT, and the common commands
+ * repeated in more_operations). */
+FUZZ_NO_COVERAGE static void g_common(cursor *c, op *o, const kv_config *config) {
+    o->argc = 1 + cursor_range(c, 0, OPS_ARGS_MAX - 1);
+    for (uint32_t i = 1; i < o->argc; i++)
+        o->argv[i] = decode_arg(c, config);
 }
 
-/* The arguments of an operation of id OP_ID_GRAMMARS on, by its name: its own grammar,
- * or (PEXPIREAT, and the common commands repeated in more_operations) the common one. */
-FUZZ_NO_COVERAGE void decode_grammar(cursor *c, const kv_config *config, op *o) {
-    const char *name = (const char *)o->argv[0].ptr;
-    if (strcmp(name, "incrbyfloat") == 0) {
-        g_incrbyfloat(c, o);
-    } else if (strcmp(name, "bitpos") == 0) {
-        g_bitpos(c, o);
-    } else if (strcmp(name, "lcs") == 0) {
-        g_lcs(c, o);
-    } else if (strcmp(name, "randomkey") == 0) {
-        g_randomkey(c, o);
-    } else if (strcmp(name, "object") == 0) {
-        g_object(c, o);
-    } else if (strcmp(name, "function") == 0) {
-        g_function(c, o);
-    } else if (strcmp(name, "config-set") == 0) {
-        g_config_set(c, o, config);
-    } else if (strcmp(name, "command-getkeys") == 0) {
-        g_command_getkeys(c, o, config, "getkeys");
-    } else if (strcmp(name, "command-getkeysandflags") == 0) {
-        g_command_getkeys(c, o, config, "getkeysandflags");
-    } else if (strcmp(name, "command-list") == 0) {
-        g_command_list(c, o);
-    } else if (strcmp(name, "protocol-limit") == 0) {
-        g_protocol_limit(c, o);
-    } else if (strcmp(name, "multi") == 0) {
-        g_multi(c, o);
-    } else if (strcmp(name, "watch") == 0) {
-        g_watch(c, o);
-    } else if (strcmp(name, "txn-errors") == 0) {
-        g_txn_errors(c, o);
-    } else if (blocking_grammar(c, o)) {
-        /* a blocking pop: its arguments were read */
-    } else {
-        o->argc = 1 + cursor_range(c, 0, OPS_ARGS_MAX - 1);
-        for (uint32_t i = 1; i < o->argc; i++)
-            o->argv[i] = decode_arg(c, config);
+/* The grammars of the operations that have their own, by their names in the tables. */
+typedef void (*grammar_fn)(cursor *c, op *o, const kv_config *config);
+static const struct {
+    const char *name;
+    grammar_fn read;
+} grammars[] = {
+    [GRAMMAR_COMMON] = {"(the common grammar)", g_common},
+    {"incrbyfloat", g_incrbyfloat},
+    {"bitpos", g_bitpos},
+    {"lcs", g_lcs},
+    {"randomkey", g_randomkey},
+    {"object", g_object},
+    {"function", g_function},
+    {"config-set", g_config_set},
+    {"command-getkeys", g_getkeys},
+    {"command-getkeysandflags", g_getkeysandflags},
+    {"command-list", g_command_list},
+    {"protocol-limit", g_protocol_limit},
+    {"multi", g_multi},
+    {"watch", g_watch},
+    {"txn-errors", g_txn_errors},
+    {"blpop", g_bpop},
+    {"brpop", g_bpop},
+    {"blmove", g_blmove},
+    {"brpoplpush", g_brpoplpush},
+    {"blmpop", g_blmpop},
+};
+_Static_assert(sizeof grammars / sizeof grammars[0] <= UINT8_MAX, "a grammar index is a byte");
+
+/* Looked up once per table entry (decode.c keeps the index), not per draw: comparing names
+ * on every draw cost a tenth of an execution under ASan and libFuzzer's strcmp hooks. */
+FUZZ_NO_COVERAGE uint8_t grammar_of(const char *name) {
+    for (size_t i = 1; i < sizeof grammars / sizeof grammars[0]; i++) {
+        if (strcmp(grammars[i].name, name) == 0) return (uint8_t)i;
     }
+    return GRAMMAR_COMMON;
 }
 
+/* The arguments of an operation of id OP_ID_GRAMMARS on (or of the second and third
+ * tables): the grammar grammar_of found for its name. */
+FUZZ_NO_COVERAGE void decode_grammar(cursor *c, const kv_config *config, op *o, uint8_t grammar) {
+    ST_ASSERT(grammar < sizeof grammars / sizeof grammars[0]);
+    grammars[grammar].read(c, o, config);
+}
