@@ -431,7 +431,9 @@ static void ttl_cmd(kvm_ctx *c, bool ms, bool absolute) {
     } else {
         int64_t left = absolute ? e->expire_at_ms : e->expire_at_ms - c->m->now_ms;
         if (left < 0) left = 0;
-        kvm_int(c, ms ? left : (left + 500) / 1000);
+        /* Rounded to the nearest second in unsigned arithmetic: an expiry at INT64_MAX ms
+         * (GETEX PXAT 9223372036854775807) is 9223372036854776 s, as Redis answers. */
+        kvm_int(c, ms ? left : (int64_t)(((uint64_t)left + 500u) / 1000u));
     }
 }
 
